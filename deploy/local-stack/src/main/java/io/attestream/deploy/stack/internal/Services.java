@@ -1,0 +1,18 @@
+package io.attestream.deploy.stack.internal;
+
+import io.attestream.deploy.stack.StackConfig;
+import java.util.List;
+
+/** The services of the stack, in the order {@code status} lists them. */
+public final class Services {
+    private Services() {
+    }
+
+    /**
+     * @param config settings
+     * @return kafka, registry, clickhouse
+     */
+    public static List<Service> all(StackConfig config) {
+        return List.of(new KafkaService(config), new RegistryService(config));
+    }
+}
