@@ -1,0 +1,537 @@
+package io.attestream.deploy.chdb.internal;
+
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import io.attestream.deploy.chdb.ChdbUsers;
+
+/**
+ * The ClickHouse HTTP interface in front of {@link ChdbEngine}: what clickhouse-jdbc 0.10.0
+ * (client-v2) and curl use. See the module README for the supported surface.
+ *
+ * <p>Routing: {@code GET} requests and read-only users run on the read-only session (ClickHouse
+ * also makes GET read-only). SELECT-like statements are streamed chunk by chunk; other
+ * statements are buffered. INSERT data (after {@code FORMAT x} or {@code VALUES}, in the query
+ * text or the body) is written to a temporary file and inserted with {@code FROM INFILE}.
+ * {@code SET} and {@code USE} have no lasting effect, as over ClickHouse HTTP without a session.
+ */
+public final class HttpFront implements AutoCloseable {
+
+    private static final int PREFIX_STEP = 64 * 1024;
+    private static final int MAX_SQL_PREFIX = 16 * 1024 * 1024;
+    private static final String TIMEZONE = "UTC";
+
+    private final ChdbEngine engine;
+    private final ChdbUsers users;
+    private final Path tmpDir;
+    private final long maxBodyBytes;
+    private final Consumer<String> log;
+    private HttpServer server;
+    private ExecutorService executor;
+
+    /**
+     * @param tmpDir       where insert bodies are staged (emptied at start)
+     * @param maxBodyBytes largest accepted body, compressed or not
+     */
+    public HttpFront(ChdbEngine engine, ChdbUsers users, Path tmpDir, long maxBodyBytes, Consumer<String> log) {
+        this.engine = Objects.requireNonNull(engine, "engine");
+        this.users = Objects.requireNonNull(users, "users");
+        this.tmpDir = Objects.requireNonNull(tmpDir, "tmpDir");
+        this.maxBodyBytes = maxBodyBytes;
+        this.log = Objects.requireNonNull(log, "log");
+    }
+
+    /** Binds and starts serving; returns the bound address. */
+    public InetSocketAddress start(String host, int port) throws IOException {
+        Files.createDirectories(tmpDir);
+        try (var old = Files.newDirectoryStream(tmpDir)) {
+            for (Path p : old) {
+                Files.deleteIfExists(p);
+            }
+        }
+        server = HttpServer.create(new InetSocketAddress(host, port), 128);
+        AtomicInteger n = new AtomicInteger();
+        executor = new ThreadPoolExecutor(64, 64, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+            Thread t = new Thread(r, "chdb-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(executor);
+        server.createContext("/", this::handle);
+        server.start();
+        return server.getAddress();
+    }
+
+    /** Stops accepting, gives running exchanges up to {@code seconds} to finish. */
+    public void stop(int seconds) {
+        if (server != null) {
+            server.stop(seconds);
+            executor.shutdownNow();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop(0);
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        boolean answered = false;
+        try {
+            String path = ex.getRequestURI().getRawPath();
+            if ("/ping".equals(path) || "/replicas_status".equals(path)) {
+                sendText(ex, 200, "Ok.\n");
+            } else if (!"/".equals(path) && !path.isEmpty()) {
+                sendError(ex, Request.empty(), 404, ChdbQueryException.of(ChdbQueryException.BAD_ARGUMENTS,
+                        "There is no handle " + path + ". Use / for queries and /ping for health checks."));
+            } else if (!"GET".equals(ex.getRequestMethod()) && !"POST".equals(ex.getRequestMethod())
+                    && !"HEAD".equals(ex.getRequestMethod())) {
+                sendError(ex, Request.empty(), 405, ChdbQueryException.of(ChdbQueryException.BAD_ARGUMENTS,
+                        "HTTP method " + ex.getRequestMethod() + " is not supported; use GET or POST"));
+            } else {
+                serveQuery(ex);
+            }
+            answered = true;
+        } catch (RuntimeException e) {
+            if (ex.getResponseCode() != -1) {
+                throw e;
+            }
+            log.accept("internal error: " + e);
+            sendError(ex, Request.empty(), 500, ChdbQueryException.of(ChdbQueryException.UNKNOWN_EXCEPTION,
+                    "internal error in chdb-server: " + e));
+            answered = true;
+        } finally {
+            // Only a fully answered exchange is closed normally. After a failure halfway through a
+            // response the exception propagates and the HTTP server drops the connection, so a
+            // client never mistakes a truncated chunked body for a complete one.
+            if (answered) {
+                ex.close();
+            }
+        }
+    }
+
+    /** Per-request options gathered from the URL and headers. */
+    private record Request(String queryId, String format, String database, boolean compress, boolean decompress,
+                           boolean waitEnd, Map<String, String> params, String urlQuery) {
+        static Request empty() {
+            return new Request(UUID.randomUUID().toString(), "TabSeparated", null, false, false, false, Map.of(), null);
+        }
+    }
+
+    private void serveQuery(HttpExchange ex) throws IOException {
+        Map<String, String> q = parseQueryString(ex.getRequestURI().getRawQuery());
+        Headers h = ex.getRequestHeaders();
+        String queryId = first(q.get("query_id"), h.getFirst("X-ClickHouse-Query-Id"), UUID.randomUUID().toString());
+        String format = first(h.getFirst("X-ClickHouse-Format"), q.get("default_format"), "TabSeparated");
+        String database = first(h.getFirst("X-ClickHouse-Database"), q.get("database"), null);
+        Map<String, String> params = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : q.entrySet()) {
+            if (e.getKey().startsWith("param_") && e.getKey().length() > "param_".length()) {
+                params.put(e.getKey().substring("param_".length()), e.getValue());
+            }
+        }
+        Request req = new Request(queryId, format, database, "1".equals(q.get("compress")),
+                "1".equals(q.get("decompress")), "1".equals(q.get("wait_end_of_query")), params, q.get("query"));
+
+        Optional<ChdbUsers.User> user = authenticate(ex, q);
+        if (user.isEmpty()) {
+            sendError(ex, req, 401, ChdbQueryException.of(ChdbQueryException.AUTHENTICATION_FAILED,
+                    credentialsName(ex, q) + ": Authentication failed: password is incorrect, or there is no user "
+                            + "with such name. (AUTHENTICATION_FAILED)"));
+            return;
+        }
+        String encoding = h.getFirst("Content-Encoding");
+        if (encoding != null && !encoding.isBlank() && !"identity".equalsIgnoreCase(encoding.trim())) {
+            sendError(ex, req, 400, ChdbQueryException.of(ChdbQueryException.BAD_ARGUMENTS,
+                    "Content-Encoding " + encoding + " is not supported; send plain bodies or ClickHouse "
+                            + "compressed blocks with decompress=1"));
+            return;
+        }
+        String contentLength = h.getFirst("Content-Length");
+        if (contentLength != null) {
+            try {
+                if (Long.parseLong(contentLength.trim()) > maxBodyBytes) {
+                    sendTooLarge(ex, req);
+                    return;
+                }
+            } catch (NumberFormatException e) {
+                sendError(ex, req, 400, ChdbQueryException.of(ChdbQueryException.BAD_ARGUMENTS,
+                        "invalid Content-Length " + contentLength));
+                return;
+            }
+        }
+        boolean readonly = user.get().readonly() || "GET".equals(ex.getRequestMethod())
+                || "HEAD".equals(ex.getRequestMethod());
+        ChdbEngine.Session session = readonly ? engine.readOnlySession() : engine.fullSession();
+        InputStream body = new BodyLimitInputStream(ex.getRequestBody(), maxBodyBytes);
+        if (req.decompress()) {
+            body = new BodyLimitInputStream(new CompressedBlocks.BlockInputStream(body), maxBodyBytes);
+        }
+        Path staged = null;
+        try {
+            Prepared prepared = prepare(req, body, session, user.get());
+            staged = prepared.stagedFile();
+            run(ex, req, session, prepared);
+        } catch (BodyLimitInputStream.TooLargeException e) {
+            sendTooLarge(ex, req);
+        } catch (CompressedBlocks.CorruptBlockException e) {
+            sendError(ex, req, 400, ChdbQueryException.of(ChdbQueryException.CANNOT_DECOMPRESS,
+                    "cannot decompress request body (decompress=1): " + e.getMessage()));
+        } catch (ChdbQueryException e) {
+            sendError(ex, req, e.httpStatus(), e);
+        } finally {
+            if (staged != null) {
+                Files.deleteIfExists(staged);
+            }
+        }
+    }
+
+    /** The statement to run, possibly rewritten to read its data from a staged file. */
+    private record Prepared(byte[] sql, SqlStatement statement, Path stagedFile) {
+    }
+
+    private Prepared prepare(Request req, InputStream body, ChdbEngine.Session session, ChdbUsers.User user)
+            throws IOException, ChdbQueryException {
+        if (req.urlQuery() != null) {
+            byte[] head = req.urlQuery().getBytes(StandardCharsets.UTF_8);
+            SqlStatement st = SqlStatement.parse(head, head.length);
+            if (st.hasInsertData()) {
+                return stageInsert(head, head.length, st, body, session, user);
+            }
+            byte[] rest = body.readAllBytes();
+            if (rest.length == 0) {
+                return new Prepared(head, st, null);
+            }
+            byte[] all = new byte[head.length + 1 + rest.length];
+            System.arraycopy(head, 0, all, 0, head.length);
+            all[head.length] = '\n';
+            System.arraycopy(rest, 0, all, head.length + 1, rest.length);
+            return new Prepared(all, SqlStatement.parse(all, all.length), null);
+        }
+        byte[] buf = new byte[PREFIX_STEP];
+        int len = 0;
+        boolean eof = false;
+        while (true) {
+            int n = body.readNBytes(buf, len, buf.length - len);
+            len += n;
+            if (len < buf.length) {
+                eof = true;
+            }
+            SqlStatement st = SqlStatement.parse(buf, len);
+            // A format name cut at the buffer edge would be misread: demand a margin unless at EOF.
+            if (st.hasInsertData() && (eof || st.dataStart() < len - 2)) {
+                return stageInsert(buf, len, st, body, session, user);
+            }
+            if (eof) {
+                byte[] sql = Arrays.copyOf(buf, len);
+                return new Prepared(sql, st, null);
+            }
+            if (buf.length >= MAX_SQL_PREFIX && !st.hasInsertData()) {
+                byte[] rest = body.readAllBytes();
+                byte[] all = new byte[len + rest.length];
+                System.arraycopy(buf, 0, all, 0, len);
+                System.arraycopy(rest, 0, all, len, rest.length);
+                return new Prepared(all, SqlStatement.parse(all, all.length), null);
+            }
+            buf = Arrays.copyOf(buf, buf.length * 2);
+        }
+    }
+
+    private Prepared stageInsert(byte[] text, int len, SqlStatement st, InputStream body, ChdbEngine.Session session,
+                                 ChdbUsers.User user) throws IOException, ChdbQueryException {
+        if (session.readonly()) {
+            throw ChdbQueryException.of(ChdbQueryException.READONLY, user.name()
+                    + ": Cannot execute query in readonly mode"
+                    + (user.readonly() ? "" : ". For queries over HTTP, method GET implies readonly. "
+                    + "You should use method POST for modifying queries") + ". (READONLY)");
+        }
+        Path file = Files.createTempFile(tmpDir, "insert-", ".data");
+        boolean ok = false;
+        try {
+            try (OutputStream out = Files.newOutputStream(file)) {
+                out.write(text, st.dataStart(), len - st.dataStart());
+                body.transferTo(out);
+            }
+            if ("Values".equals(st.format())) {
+                trimValuesTail(file);
+            }
+            String head = new String(text, 0, st.dataMarker(), StandardCharsets.UTF_8);
+            String beforeSettings = st.settingsStart() >= 0
+                    ? new String(text, 0, st.settingsStart(), StandardCharsets.UTF_8) : head;
+            String settings = st.settingsStart() >= 0
+                    ? new String(text, st.settingsStart(), st.dataMarker() - st.settingsStart(), StandardCharsets.UTF_8)
+                    : "";
+            String sql = beforeSettings.stripTrailing() + " FROM INFILE '" + escapeString(file.toAbsolutePath().toString())
+                    + "' " + settings.strip() + " FORMAT " + st.format();
+            ok = true;
+            return new Prepared(sql.getBytes(StandardCharsets.UTF_8), st, file);
+        } finally {
+            if (!ok) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    /** VALUES data may end with whitespace and a statement terminator the Values format rejects. */
+    private static void trimValuesTail(Path file) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            long end = raf.length();
+            boolean semicolonSeen = false;
+            while (end > 0) {
+                raf.seek(end - 1);
+                int c = raf.read();
+                if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+                    end--;
+                } else if (c == ';' && !semicolonSeen) {
+                    semicolonSeen = true;
+                    end--;
+                } else {
+                    break;
+                }
+            }
+            raf.setLength(end);
+        }
+    }
+
+    private static String escapeString(String s) {
+        return s.replace("\\", "\\\\").replace("'", "\\'");
+    }
+
+    private void run(HttpExchange ex, Request req, ChdbEngine.Session session, Prepared p)
+            throws IOException, ChdbQueryException {
+        SqlStatement st = p.statement();
+        if (st.multiStatement()) {
+            throw ChdbQueryException.of(ChdbQueryException.SYNTAX_ERROR,
+                    "Multi-statements are not allowed: send one statement per request. (SYNTAX_ERROR)");
+        }
+        if (st.keyword().isEmpty() && !st.hasInsertData()) {
+            if ("GET".equals(ex.getRequestMethod()) && req.urlQuery() == null) {
+                sendText(ex, 200, "Ok.\n");
+                return;
+            }
+            throw ChdbQueryException.of(ChdbQueryException.SYNTAX_ERROR, "Empty query. (SYNTAX_ERROR)");
+        }
+        if ("USE".equals(st.keyword()) || "SET".equals(st.keyword()) && !session.readonly()) {
+            // Over ClickHouse HTTP without session_id these have no effect on later requests;
+            // on the shared chdb session they would leak into everybody's queries.
+            sendSuccess(ex, req, new byte[0], ChdbEngine.Stats.EMPTY);
+            return;
+        }
+        if (st.isRead() && !st.hasInsertData()) {
+            stream(ex, req, session, p);
+            return;
+        }
+        ChdbEngine.Result r = engine.execute(session, req.database(), p.sql(), req.format(), req.params());
+        sendSuccess(ex, req, r.data(), r.stats());
+    }
+
+    private void stream(HttpExchange ex, Request req, ChdbEngine.Session session, Prepared p)
+            throws IOException, ChdbQueryException {
+        try (ChdbEngine.Stream s = engine.stream(session, req.database(), p.sql(), req.format(), req.params())) {
+            boolean more = s.fetch();
+            if (req.waitEnd()) {
+                ByteArrayOutputStream all = new ByteArrayOutputStream();
+                while (more) {
+                    s.writePending(all);
+                    more = s.fetch();
+                }
+                sendSuccess(ex, req, all.toByteArray(), s.stats());
+                return;
+            }
+            if (!more) {
+                sendSuccess(ex, req, new byte[0], s.stats());
+                return;
+            }
+            setSuccessHeaders(ex, req, s.stats());
+            ex.sendResponseHeaders(200, 0);
+            OutputStream raw = ex.getResponseBody();
+            OutputStream out = req.compress()
+                    ? new CompressedBlocks.BlockOutputStream(raw, CompressedBlocks.DEFAULT_BLOCK_SIZE)
+                    : new BufferedOutputStream(raw, 1 << 16);
+            try {
+                while (more) {
+                    s.writePending(out);
+                    more = s.fetch();
+                }
+            } catch (ChdbQueryException e) {
+                // Headers are gone: tell the client in the body (as ClickHouse does), then make
+                // the response fail by dropping the connection.
+                out.flush();
+                raw.write(("\n" + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
+                raw.flush();
+                throw new IOException("query failed after the response started: " + e.getMessage(), e);
+            }
+            out.close();
+        }
+    }
+
+    private Optional<ChdbUsers.User> authenticate(HttpExchange ex, Map<String, String> q) {
+        String[] cred = credentials(ex, q);
+        return users.authenticate(cred[0], cred[1]);
+    }
+
+    private String credentialsName(HttpExchange ex, Map<String, String> q) {
+        return credentials(ex, q)[0];
+    }
+
+    private static String[] credentials(HttpExchange ex, Map<String, String> q) {
+        Headers h = ex.getRequestHeaders();
+        String auth = h.getFirst("Authorization");
+        if (auth != null && auth.regionMatches(true, 0, "Basic ", 0, 6)) {
+            try {
+                String dec = new String(Base64.getDecoder().decode(auth.substring(6).trim()), StandardCharsets.UTF_8);
+                int colon = dec.indexOf(':');
+                return colon < 0 ? new String[] {dec, ""}
+                        : new String[] {dec.substring(0, colon), dec.substring(colon + 1)};
+            } catch (IllegalArgumentException e) {
+                return new String[] {"<malformed Authorization header>", "\u0000"};
+            }
+        }
+        String user = first(h.getFirst("X-ClickHouse-User"), q.get("user"), "default");
+        String key = first(h.getFirst("X-ClickHouse-Key"), q.get("password"), "");
+        return new String[] {user, key};
+    }
+
+    private static String first(String a, String b, String c) {
+        if (a != null && !a.isEmpty()) {
+            return a;
+        }
+        if (b != null && !b.isEmpty()) {
+            return b;
+        }
+        return c;
+    }
+
+    static Map<String, String> parseQueryString(String raw) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return m;
+        }
+        for (String pair : raw.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String k = eq < 0 ? pair : pair.substring(0, eq);
+            String v = eq < 0 ? "" : pair.substring(eq + 1);
+            try {
+                m.put(URLDecoder.decode(k, StandardCharsets.UTF_8), URLDecoder.decode(v, StandardCharsets.UTF_8));
+            } catch (IllegalArgumentException e) {
+                m.put(k, v);
+            }
+        }
+        return m;
+    }
+
+    private void setSuccessHeaders(HttpExchange ex, Request req, ChdbEngine.Stats s) {
+        Headers rh = ex.getResponseHeaders();
+        rh.set("Content-Type", contentType(req.format()));
+        rh.set("X-ClickHouse-Query-Id", req.queryId());
+        rh.set("X-ClickHouse-Format", req.format());
+        rh.set("X-ClickHouse-Timezone", TIMEZONE);
+        rh.set("X-ClickHouse-Server-Display-Name", "chdb-server");
+        rh.set("X-ClickHouse-Summary", summary(s));
+    }
+
+    static String summary(ChdbEngine.Stats s) {
+        long elapsedNs = (long) (s.elapsedSeconds() * 1e9);
+        return "{\"read_rows\":\"" + s.rowsRead() + "\",\"read_bytes\":\"" + s.bytesRead()
+                + "\",\"written_rows\":\"" + s.rowsWritten() + "\",\"written_bytes\":\"" + s.bytesWritten()
+                + "\",\"total_rows_to_read\":\"0\",\"result_rows\":\"" + s.resultRows()
+                + "\",\"result_bytes\":\"0\",\"elapsed_ns\":\"" + elapsedNs + "\"}";
+    }
+
+    private void sendSuccess(HttpExchange ex, Request req, byte[] data, ChdbEngine.Stats s) throws IOException {
+        setSuccessHeaders(ex, req, s);
+        byte[] payload = data;
+        if (req.compress() && data.length > 0) {
+            ByteArrayOutputStream bos = new ByteArrayOutputStream(data.length / 2 + 64);
+            try (OutputStream out = new CompressedBlocks.BlockOutputStream(bos, CompressedBlocks.DEFAULT_BLOCK_SIZE)) {
+                out.write(data);
+            }
+            payload = bos.toByteArray();
+        }
+        boolean head = "HEAD".equals(ex.getRequestMethod());
+        ex.sendResponseHeaders(200, payload.length == 0 || head ? -1 : payload.length);
+        if (payload.length > 0 && !head) {
+            try (OutputStream out = ex.getResponseBody()) {
+                out.write(payload);
+            }
+        }
+    }
+
+    private void sendTooLarge(HttpExchange ex, Request req) throws IOException {
+        ex.getResponseHeaders().set("Connection", "close");
+        sendError(ex, req, 413, ChdbQueryException.of(ChdbQueryException.BAD_ARGUMENTS,
+                "request body exceeds the limit of " + maxBodyBytes
+                        + " bytes (raise --max-body-bytes of chdb-server to accept it). (BAD_ARGUMENTS)"));
+    }
+
+    private void sendError(HttpExchange ex, Request req, int status, ChdbQueryException e) throws IOException {
+        byte[] body = (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
+        Headers rh = ex.getResponseHeaders();
+        rh.set("Content-Type", "text/plain; charset=UTF-8");
+        rh.set("X-ClickHouse-Exception-Code", Integer.toString(e.code()));
+        rh.set("X-ClickHouse-Query-Id", req.queryId());
+        rh.set("X-ClickHouse-Server-Display-Name", "chdb-server");
+        rh.set("X-ClickHouse-Timezone", TIMEZONE);
+        ex.sendResponseHeaders(status, body.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(body);
+        }
+        if (status >= 500) {
+            log.accept("query " + req.queryId() + " failed: " + e.getMessage());
+        }
+    }
+
+    private static void sendText(HttpExchange ex, int status, String text) throws IOException {
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "text/plain; charset=UTF-8");
+        ex.sendResponseHeaders(status, b.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(b);
+        }
+    }
+
+    private static String contentType(String format) {
+        String f = format.toLowerCase(Locale.ROOT);
+        if (f.startsWith("json")) {
+            return "application/json; charset=UTF-8";
+        }
+        if (f.startsWith("csv")) {
+            return "text/csv; charset=UTF-8";
+        }
+        if (f.startsWith("tabseparated") || f.startsWith("tsv") || f.startsWith("tskv") || f.startsWith("pretty")
+                || f.startsWith("values") || f.startsWith("vertical") || f.startsWith("markdown")) {
+            return "text/plain; charset=UTF-8";
+        }
+        return "application/octet-stream";
+    }
+}
