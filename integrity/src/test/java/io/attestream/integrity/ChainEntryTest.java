@@ -1,0 +1,178 @@
+package io.attestream.integrity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ChainEntryTest {
+    private static final LogId LOG = LogId.of("acme", "agent-1");
+    private static final byte[] FP = Hash.sha256("schema".getBytes(StandardCharsets.US_ASCII)).toBytes();
+
+    private static String utf8(String hex) {
+        return new String(Vectors.hex(hex), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void genesisHashesAndOriginsMatchVectors() {
+        for (String[] r : Vectors.rows("genesis.tsv")) {
+            LogId id = LogId.of(utf8(r[0]), utf8(r[1]));
+            assertThat(id.origin()).isEqualTo(r[2]);
+            assertThat(LogId.fromOrigin(r[2])).isEqualTo(id);
+            assertThat(id.genesisHash()).isEqualTo(Hash.fromHex(r[3]));
+            assertThat(ChainHead.genesis(id).hash()).isEqualTo(Hash.fromHex(r[3]));
+        }
+    }
+
+    @Test
+    void chainHashesMatchVectorsWhenAppendingAndWhenRecomputing() {
+        List<String[]> rows = Vectors.rows("chain.tsv");
+        assertThat(rows).hasSize(8);
+        ChainHead head = null;
+        for (String[] r : rows) {
+            LogId id = LogId.of(utf8(r[0]), utf8(r[1]));
+            long seq = Long.parseLong(r[2]);
+            if (seq == 0) {
+                head = ChainHead.genesis(id);
+            }
+            Hash prev = Hash.fromHex(r[3]);
+            int schemaId = Integer.parseInt(r[4]);
+            byte[] fp = Vectors.hex(r[5]);
+            byte[] event = Vectors.hex(r[6]);
+            Hash expected = Hash.fromHex(r[7]);
+            assertThat(head.hash()).isEqualTo(prev);
+            ChainEntry appended = ChainEntry.next(head, schemaId, fp, event);
+            assertThat(appended.seq()).isEqualTo(seq);
+            assertThat(appended.hash()).isEqualTo(expected);
+            ChainEntry stored = ChainEntry.recompute(id, seq, prev, schemaId, fp, event);
+            stored.verifyStoredHash(expected);
+            head = head.advance(stored);
+            assertThat(head).isEqualTo(appended.head());
+        }
+    }
+
+    private static List<ChainEntry> chain(int n) {
+        List<ChainEntry> out = new ArrayList<>();
+        ChainHead head = ChainHead.genesis(LOG);
+        for (int i = 0; i < n; i++) {
+            ChainEntry e = ChainEntry.next(head, 7, FP, ("event " + i).getBytes(StandardCharsets.UTF_8));
+            out.add(e);
+            head = e.head();
+        }
+        return out;
+    }
+
+    @Test
+    void rejectsGapInSeq() {
+        List<ChainEntry> c = chain(3);
+        ChainHead afterFirst = ChainHead.genesis(LOG).advance(c.get(0));
+        assertThatThrownBy(() -> afterFirst.advance(c.get(2)))
+                .isInstanceOf(ChainBrokenException.class).hasMessageContaining("expected seq 1, got seq 2 (gap)");
+    }
+
+    @Test
+    void rejectsDuplicateEntry() {
+        List<ChainEntry> c = chain(2);
+        ChainHead h = ChainHead.genesis(LOG).advance(c.get(0)).advance(c.get(1));
+        assertThatThrownBy(() -> h.advance(c.get(1))).isInstanceOf(ChainBrokenException.class)
+                .hasMessageContaining("duplicate");
+    }
+
+    @Test
+    void rejectsEntryLinkingToAnotherPredecessor() {
+        List<ChainEntry> c = chain(2);
+        ChainEntry forged = ChainEntry.recompute(LOG, 1, Hash.sha256(new byte[] {9}), 7, FP, c.get(1).eventBytes());
+        ChainHead h = ChainHead.genesis(LOG).advance(c.get(0));
+        assertThatThrownBy(() -> h.advance(forged)).isInstanceOf(ChainBrokenException.class)
+                .hasMessageContaining("entry seq 1 links to");
+    }
+
+    @Test
+    void rejectsEntryOfAnotherLog() {
+        ChainEntry other = ChainEntry.next(ChainHead.genesis(LogId.of("acme", "agent-2")), 7, FP, new byte[1]);
+        assertThatThrownBy(() -> ChainHead.genesis(LOG).advance(other)).isInstanceOf(ChainBrokenException.class);
+    }
+
+    @Test
+    void rejectsStoredHashThatDoesNotRecomputeAfterEventTampering() {
+        ChainEntry e = chain(1).get(0);
+        byte[] tampered = e.eventBytes();
+        tampered[0] ^= 1;
+        ChainEntry recomputed = ChainEntry.recompute(LOG, 0, LOG.genesisHash(), 7, FP, tampered);
+        assertThatThrownBy(() -> recomputed.verifyStoredHash(e.hash())).isInstanceOf(ChainBrokenException.class)
+                .hasMessageContaining("acme/agent-1").hasMessageContaining("seq 0");
+    }
+
+    @Test
+    void hashCoversEveryField() {
+        ChainEntry base = ChainEntry.recompute(LOG, 5, LOG.genesisHash(), 7, FP, new byte[] {1, 2});
+        byte[] fp2 = FP.clone();
+        fp2[31] ^= 1;
+        List<ChainEntry> variants = List.of(
+                ChainEntry.recompute(LogId.of("acme2", "agent-1"), 5, LOG.genesisHash(), 7, FP, new byte[] {1, 2}),
+                ChainEntry.recompute(LogId.of("acme", "agent-2"), 5, LOG.genesisHash(), 7, FP, new byte[] {1, 2}),
+                ChainEntry.recompute(LOG, 6, LOG.genesisHash(), 7, FP, new byte[] {1, 2}),
+                ChainEntry.recompute(LOG, 5, Hash.empty(), 7, FP, new byte[] {1, 2}),
+                ChainEntry.recompute(LOG, 5, LOG.genesisHash(), 8, FP, new byte[] {1, 2}),
+                ChainEntry.recompute(LOG, 5, LOG.genesisHash(), 7, fp2, new byte[] {1, 2}),
+                ChainEntry.recompute(LOG, 5, LOG.genesisHash(), 7, FP, new byte[] {1, 3}),
+                ChainEntry.recompute(LOG, 5, LOG.genesisHash(), 7, FP, new byte[] {1, 2, 0}));
+        for (ChainEntry v : variants) {
+            assertThat(v.hash()).isNotEqualTo(base.hash());
+        }
+    }
+
+    @Test
+    void tenantAgentBoundaryIsUnambiguous() {
+        assertThat(LogId.of("ab", "c").genesisHash()).isNotEqualTo(LogId.of("a", "bc").genesisHash());
+        assertThat(LogId.of("a/b", "c").origin()).isNotEqualTo(LogId.of("a", "b/c").origin());
+    }
+
+    @Test
+    void entryIsImmutable() {
+        byte[] event = {1, 2, 3};
+        ChainEntry e = ChainEntry.next(ChainHead.genesis(LOG), 7, FP, event);
+        Hash before = e.hash();
+        event[0] = 9;
+        e.eventBytes()[1] = 9;
+        ChainEntry.recompute(LOG, 0, LOG.genesisHash(), 7, FP, e.eventBytes()).verifyStoredHash(before);
+    }
+
+    @Test
+    void rejectsFingerprintOfWrongLength() {
+        assertThatThrownBy(() -> ChainEntry.next(ChainHead.genesis(LOG), 7, new byte[8], new byte[1]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("schemaFingerprint");
+    }
+
+    @Test
+    void rejectsMalformedLogIds() {
+        assertThatThrownBy(() -> LogId.of("", "a")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("tenant");
+        assertThatThrownBy(() -> LogId.of("t", "\ud800")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("agentId");
+        assertThatThrownBy(() -> LogId.fromOrigin("attestream/a/b/c")).isInstanceOf(MalformedDataException.class);
+        assertThatThrownBy(() -> LogId.fromOrigin("attestream/%61/b")).isInstanceOf(MalformedDataException.class)
+                .hasMessageContaining("canonical");
+        assertThatThrownBy(() -> LogId.fromOrigin("attestream/a%2/b")).isInstanceOf(MalformedDataException.class);
+        assertThatThrownBy(() -> LogId.fromOrigin("other/a/b")).isInstanceOf(MalformedDataException.class);
+    }
+
+    @Test
+    void rejectsEmptyHeadWithNonGenesisHash() {
+        assertThatThrownBy(() -> new ChainHead(LOG, 0, Hash.empty())).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void headSurvivesEncodingRoundTrip() {
+        ChainHead h = chain(3).get(2).head();
+        assertThat(ChainHead.fromBytes(h.toBytes())).isEqualTo(h);
+        ChainHead g = ChainHead.genesis(LogId.of("t\u00e9", "\uD83D\uDE00"));
+        assertThat(ChainHead.fromBytes(g.toBytes())).isEqualTo(g);
+        byte[] truncated = Arrays.copyOf(h.toBytes(), h.toBytes().length - 1);
+        assertThatThrownBy(() -> ChainHead.fromBytes(truncated)).isInstanceOf(MalformedDataException.class);
+    }
+}

@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Independent reference implementation of the Attestream integrity formats (docs/integrity.md).
+
+Written from the document and RFC 9162 alone, sharing no code with the Java library; the Java
+tests check the library against the files this script writes. Regenerate with:
+    python3 integrity/src/test/resources/vectors/generate.py integrity/src/test/resources/vectors
+"""
+import hashlib
+import struct
+import sys
+import os
+
+def sha(b):
+    return hashlib.sha256(b).digest()
+
+def leaf_hash(d):
+    return sha(b"\x00" + d)
+
+def node_hash(l, r):
+    return sha(b"\x01" + l + r)
+
+def mth(leaves):
+    """RFC 9162 2.1.1 over leaf data (not leaf hashes)."""
+    n = len(leaves)
+    if n == 0:
+        return sha(b"")
+    if n == 1:
+        return leaf_hash(leaves[0])
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return node_hash(mth(leaves[:k]), mth(leaves[k:]))
+
+def path(m, leaves):
+    """RFC 9162 2.1.3.1 PATH(m, D[n])."""
+    n = len(leaves)
+    if n == 1:
+        return []
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    if m < k:
+        return path(m, leaves[:k]) + [mth(leaves[k:])]
+    return path(m - k, leaves[k:]) + [mth(leaves[:k])]
+
+def subproof(m, leaves, b):
+    n = len(leaves)
+    if m == n:
+        return [] if b else [mth(leaves)]
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    if m <= k:
+        return subproof(m, leaves[:k], b) + [mth(leaves[k:])]
+    return subproof(m - k, leaves[k:], False) + [mth(leaves[:k])]
+
+def proof(m, leaves):
+    """RFC 9162 2.1.4.1 PROOF(m, D[n]); empty for m == 0 or m == n."""
+    if m == 0 or m == len(leaves):
+        return []
+    return subproof(m, leaves, True)
+
+def lp(b):
+    return struct.pack(">I", len(b)) + b
+
+def genesis(tenant, agent):
+    return sha(lp(b"attestream.chain.genesis.v1") + lp(tenant.encode("utf-8")) + lp(agent.encode("utf-8")))
+
+def entry_hash(tenant, agent, seq, prev, schema_id, fp, event):
+    return sha(lp(b"attestream.chain.entry.v1") + lp(tenant.encode("utf-8")) + lp(agent.encode("utf-8"))
+               + struct.pack(">Q", seq) + prev + struct.pack(">i", schema_id) + fp + lp(event))
+
+def leaf_data(i):
+    return sha(("leaf-%d" % i).encode("ascii"))
+
+N = 17
+
+def main(out):
+    leaves = [leaf_data(i) for i in range(N)]
+    with open(os.path.join(out, "merkle-roots.tsv"), "w") as f:
+        f.write("# RFC 9162 roots. Leaf data i = SHA-256(ASCII \"leaf-<i>\"); columns: tree_size, root (hex)\n")
+        for n in range(N + 1):
+            f.write("%d\t%s\n" % (n, mth(leaves[:n]).hex()))
+    with open(os.path.join(out, "merkle-inclusion.tsv"), "w") as f:
+        f.write("# RFC 9162 inclusion paths over the leaves of merkle-roots.tsv;"
+                " columns: leaf_index, tree_size, path (hex, comma-separated, '-' when empty)\n")
+        for n in range(1, N + 1):
+            for m in range(n):
+                p = path(m, leaves[:n])
+                f.write("%d\t%d\t%s\n" % (m, n, ",".join(h.hex() for h in p) or "-"))
+    with open(os.path.join(out, "merkle-consistency.tsv"), "w") as f:
+        f.write("# RFC 9162 consistency proofs over the leaves of merkle-roots.tsv;"
+                " columns: tree_size_1, tree_size_2, path (hex, comma-separated, '-' when empty)\n")
+        for n in range(0, N + 1):
+            for m in range(0, n + 1):
+                p = proof(m, leaves[:n])
+                f.write("%d\t%d\t%s\n" % (m, n, ",".join(h.hex() for h in p) or "-"))
+    logs = [("acme", "agent-1"), ("t\u00e9nant/x", "agent 7+\U0001F600")]
+    with open(os.path.join(out, "chain.tsv"), "w") as f:
+        f.write("# Chain entry hashes (docs/integrity.md). Event i of a log = ASCII \"event-<i>\" repeated to 512 bytes;"
+                " schema id = 100 + i; fingerprint = SHA-256(ASCII \"schema-<schema id>\").\n")
+        f.write("# columns: tenant (hex UTF-8), agentId (hex UTF-8), seq, previous hash, schema id, fingerprint,"
+                " event (hex), entry hash\n")
+        for tenant, agent in logs:
+            prev = genesis(tenant, agent)
+            for i in range(4):
+                sid = 100 + i
+                fp = sha(("schema-%d" % sid).encode("ascii"))
+                unit = ("event-%d" % i).encode("ascii")
+                event = (unit * (512 // len(unit) + 1))[:512]
+                h = entry_hash(tenant, agent, i, prev, sid, fp, event)
+                f.write("\t".join([tenant.encode().hex(), agent.encode().hex(), str(i), prev.hex(), str(sid), fp.hex(),
+                                   event.hex(), h.hex()]) + "\n")
+                prev = h
+    with open(os.path.join(out, "genesis.tsv"), "w") as f:
+        f.write("# Genesis hashes; columns: tenant (hex UTF-8), agentId (hex UTF-8), origin line, genesis hash\n")
+        for tenant, agent in logs:
+            f.write("\t".join([tenant.encode().hex(), agent.encode().hex(), origin(tenant, agent),
+                               genesis(tenant, agent).hex()]) + "\n")
+
+def pct(s):
+    keep = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
+    return "".join(chr(c) if c in keep else "%%%02X" % c for c in s.encode("utf-8"))
+
+def origin(tenant, agent):
+    return "attestream/" + pct(tenant) + "/" + pct(agent)
+
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__)))
