@@ -1,0 +1,99 @@
+package io.attestream.integrity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class KeyFilesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void writesPrivateKeyOwnerOnlyAndReadsItBack() throws Exception {
+        SigningKey k = SigningKey.generate("signer-1", new SecureRandom());
+        Path f = dir.resolve("signer-1.key");
+        k.writePrivatePem(f);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f))).isEqualTo("rw-------");
+        assertThat(SigningKey.readPkcs8Pem("signer-1", f).verifierKey()).isEqualTo(k.verifierKey());
+    }
+
+    @Test
+    void refusesToOverwriteAKeyFile() throws Exception {
+        Path f = dir.resolve("k.key");
+        Files.writeString(f, "precious");
+        assertThatThrownBy(() -> SigningKey.generate("k", new SecureRandom()).writePrivatePem(f))
+                .isInstanceOf(KeyException.class).hasMessageContaining(f.toString());
+        assertThat(Files.readString(f)).isEqualTo("precious");
+    }
+
+    @Test
+    void rejectsPrivateKeyReadableByOthers() throws Exception {
+        Path f = dir.resolve("k.key");
+        Files.writeString(f, SigningKey.generate("k", new SecureRandom()).toPkcs8Pem());
+        Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-r--r--"));
+        assertThatThrownBy(() -> SigningKey.readPkcs8Pem("k", f)).isInstanceOf(KeyException.class)
+                .hasMessageContaining("chmod 600");
+    }
+
+    @Test
+    void rejectsPemOfTheWrongType() {
+        String pub = SigningKey.generate("k", new SecureRandom()).verifierKey().toSpkiPem();
+        assertThatThrownBy(() -> SigningKey.fromPkcs8Pem("k", pub)).isInstanceOf(KeyException.class)
+                .hasMessageContaining("PUBLIC KEY");
+    }
+
+    @Test
+    void keygenWritesKeyPairAndRefusesASecondRun() throws Exception {
+        Path out = dir.resolve("keys");
+        StringWriter stdout = new StringWriter();
+        StringWriter stderr = new StringWriter();
+        CommandLine cmd = new CommandLine(new KeygenCommand());
+        cmd.setOut(new PrintWriter(stdout));
+        cmd.setErr(new PrintWriter(stderr));
+        assertThat(cmd.execute("--out", out.toString(), "--name", "ck-2026")).isEqualTo(0);
+
+        VerifierKey printed = VerifierKey.parse(stdout.toString());
+        SigningKey sk = SigningKey.readPkcs8Pem("ck-2026", out.resolve("ck-2026.key"));
+        assertThat(sk.verifierKey()).isEqualTo(printed);
+        assertThat(VerifierKey.read("ck-2026", out.resolve("ck-2026.vkey"))).isEqualTo(printed);
+        assertThat(VerifierKey.read("ck-2026", out.resolve("ck-2026.pub"))).isEqualTo(printed);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("ck-2026.key"))))
+                .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out))).isEqualTo("rwx------");
+
+        String before = Files.readString(out.resolve("ck-2026.key"));
+        assertThat(new CommandLine(new KeygenCommand()).setErr(new PrintWriter(stderr))
+                .execute("--out", out.toString(), "--name", "ck-2026")).isEqualTo(1);
+        assertThat(stderr.toString()).contains("already exists");
+        assertThat(Files.readString(out.resolve("ck-2026.key"))).isEqualTo(before);
+    }
+
+    @Test
+    void keygenRejectsInvalidNameWithoutWritingAnything() throws Exception {
+        StringWriter stderr = new StringWriter();
+        int rc = new CommandLine(new KeygenCommand()).setErr(new PrintWriter(stderr))
+                .execute("--out", dir.toString(), "--name", "bad+name");
+        assertThat(rc).isEqualTo(1);
+        assertThat(stderr.toString()).contains("'+'");
+        try (var files = Files.list(dir)) {
+            assertThat(files).isEmpty();
+        }
+    }
+
+    @Test
+    void keygenHelpDocumentsExitCodes() {
+        StringWriter stdout = new StringWriter();
+        int rc = new CommandLine(new KeygenCommand()).setOut(new PrintWriter(stdout)).execute("--help");
+        assertThat(rc).isEqualTo(0);
+        assertThat(stdout.toString()).contains("Exit codes:").contains("--out").contains("--name");
+    }
+}
