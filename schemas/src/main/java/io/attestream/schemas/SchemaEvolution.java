@@ -1,0 +1,72 @@
+package io.attestream.schemas;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.events.AuditEvent;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.Incompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
+
+/**
+ * The schema-evolution guard. Every released AuditEvent schema is kept as a resource
+ * ({@code io/attestream/schemas/released/AuditEvent-vN.avsc}, listed in {@code index.txt}); the current schema must
+ * be able to read data written with each of them (BACKWARD, transitively), because stored evidence is never
+ * rewritten.
+ */
+public final class SchemaEvolution {
+    private static final String DIR = "/io/attestream/schemas/released/";
+
+    private SchemaEvolution() {
+    }
+
+    /** The released schemas by version name (e.g. {@code v1}), oldest first. */
+    public static Map<String, Schema> released() {
+        Map<String, Schema> out = new LinkedHashMap<>();
+        for (String line : resource("index.txt").split("\n")) {
+            String version = line.strip();
+            if (!version.isEmpty() && !version.startsWith("#")) {
+                out.put(version, new Schema.Parser().parse(resource("AuditEvent-" + version + ".avsc")));
+            }
+        }
+        return out;
+    }
+
+    /** Problems that stop {@code candidate} from reading data written with the released schemas; empty if none. */
+    public static List<String> backwardProblems(Schema candidate, Map<String, Schema> released) {
+        requireNonNull(candidate, "candidate");
+        List<String> problems = new ArrayList<>();
+        released.forEach((version, writer) -> {
+            SchemaPairCompatibility result = SchemaCompatibility.checkReaderWriterCompatibility(candidate, writer);
+            for (Incompatibility i : result.getResult().getIncompatibilities()) {
+                problems.add("cannot read " + version + " data: " + i.getType() + " at " + i.getLocation() + ": "
+                        + i.getMessage());
+            }
+        });
+        return problems;
+    }
+
+    /** {@link #backwardProblems} of the schema compiled into this build against every released one. */
+    public static List<String> currentProblems() {
+        return backwardProblems(AuditEvent.getClassSchema(), released());
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = SchemaEvolution.class.getResourceAsStream(DIR + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + DIR + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

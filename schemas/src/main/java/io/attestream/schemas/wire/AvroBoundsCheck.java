@@ -1,0 +1,193 @@
+package io.attestream.schemas.wire;
+
+import org.apache.avro.Schema;
+
+/**
+ * Walks Avro binary data under its writer schema without allocating anything, checking that every length, count
+ * and index fits the bytes actually present. Avro's decoders allocate a string's buffer from the length prefix
+ * before reading it, so a 20-byte corrupt record could ask for 2 GiB; this pass runs first and turns such input
+ * into a {@link WireFormatException.CorruptAvroException} with the exact offset.
+ */
+final class AvroBoundsCheck {
+    private static final int MAX_DEPTH = 64;
+
+    private final byte[] buf;
+    private final int start;
+    private final int end;
+    private int pos;
+
+    private AvroBoundsCheck(byte[] buf, int off, int len) {
+        this.buf = buf;
+        this.start = off;
+        this.end = off + len;
+        this.pos = off;
+    }
+
+    /** Throws {@link Corrupt} at the first defect; returns normally when the datum spans exactly the range. */
+    static void check(Schema writer, byte[] buf, int off, int len) throws Corrupt {
+        AvroBoundsCheck walker = new AvroBoundsCheck(buf, off, len);
+        walker.walk(writer, 0);
+        if (walker.pos != walker.end) {
+            throw walker.corrupt((walker.end - walker.pos) + " trailing bytes after the record");
+        }
+    }
+
+    /** A defect at a body offset. */
+    static final class Corrupt extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        Corrupt(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private void walk(Schema schema, int depth) throws Corrupt {
+        if (depth > MAX_DEPTH) {
+            throw corrupt("nesting deeper than " + MAX_DEPTH);
+        }
+        switch (schema.getType()) {
+            case NULL:
+                return;
+            case BOOLEAN:
+                int b = take(1);
+                if (buf[b] != 0 && buf[b] != 1) {
+                    throw corruptAt(b, "boolean byte is " + (buf[b] & 0xff));
+                }
+                return;
+            case INT:
+                varint(5);
+                return;
+            case LONG:
+                varint(10);
+                return;
+            case FLOAT:
+                take(4);
+                return;
+            case DOUBLE:
+                take(8);
+                return;
+            case STRING:
+            case BYTES:
+                take(length(schema.getType().getName()));
+                return;
+            case FIXED:
+                take(schema.getFixedSize());
+                return;
+            case ENUM:
+                index(schema.getEnumSymbols().size(), "enum " + schema.getFullName());
+                return;
+            case UNION:
+                walk(schema.getTypes().get(index(schema.getTypes().size(), "union")), depth + 1);
+                return;
+            case RECORD:
+                for (Schema.Field field : schema.getFields()) {
+                    walk(field.schema(), depth + 1);
+                }
+                return;
+            case ARRAY:
+                blocks(schema.getElementType(), null, depth);
+                return;
+            case MAP:
+                blocks(schema.getValueType(), Schema.create(Schema.Type.STRING), depth);
+                return;
+            default:
+                throw corrupt("unsupported schema type " + schema.getType());
+        }
+    }
+
+    private void blocks(Schema item, Schema key, int depth) throws Corrupt {
+        while (true) {
+            int at = pos;
+            long count = varint(10);
+            if (count == 0) {
+                return;
+            }
+            if (count < 0) {
+                count = -count;
+                long size = varint(10);
+                if (size < 0 || size > end - pos) {
+                    throw corruptAt(at, "block byte size " + size + " exceeds the " + (end - pos) + " bytes left");
+                }
+            }
+            // Every item consumes at least one byte unless its type is empty; bound the count either way.
+            if (count > end - pos && minSize(item) > 0 || count > 1_000_000) {
+                throw corruptAt(at, "block count " + count + " cannot fit in the " + (end - pos) + " bytes left");
+            }
+            for (long i = 0; i < count; i++) {
+                if (key != null) {
+                    walk(key, depth + 1);
+                }
+                walk(item, depth + 1);
+            }
+        }
+    }
+
+    private static int minSize(Schema schema) {
+        switch (schema.getType()) {
+            case NULL:
+                return 0;
+            case RECORD:
+                int sum = 0;
+                for (Schema.Field f : schema.getFields()) {
+                    sum += minSize(f.schema());
+                }
+                return sum;
+            case FIXED:
+                return schema.getFixedSize();
+            default:
+                return 1;
+        }
+    }
+
+    private int index(int size, String what) throws Corrupt {
+        int at = pos;
+        long i = varint(5);
+        if (i < 0 || i >= size) {
+            throw corruptAt(at, what + " index " + i + " outside 0.." + (size - 1));
+        }
+        return (int) i;
+    }
+
+    private int length(String what) throws Corrupt {
+        int at = pos;
+        long n = varint(10);
+        if (n < 0 || n > end - pos) {
+            throw corruptAt(at, what + " length " + n + " exceeds the " + (end - pos) + " bytes left");
+        }
+        return (int) n;
+    }
+
+    /** Zig-zag varint of at most {@code maxBytes} bytes. */
+    private long varint(int maxBytes) throws Corrupt {
+        int at = pos;
+        long raw = 0;
+        for (int shift = 0, i = 0; ; shift += 7, i++) {
+            if (i >= maxBytes) {
+                throw corruptAt(at, "varint longer than " + maxBytes + " bytes");
+            }
+            int b = buf[take(1)] & 0xff;
+            raw |= (long) (b & 0x7f) << shift;
+            if ((b & 0x80) == 0) {
+                break;
+            }
+        }
+        return (raw >>> 1) ^ -(raw & 1);
+    }
+
+    private int take(int n) throws Corrupt {
+        if (n > end - pos) {
+            throw corrupt("needs " + n + " more bytes, " + (end - pos) + " left (truncated)");
+        }
+        int at = pos;
+        pos += n;
+        return at;
+    }
+
+    private Corrupt corrupt(String message) {
+        return corruptAt(pos, message);
+    }
+
+    private Corrupt corruptAt(int at, String message) {
+        return new Corrupt("at body offset " + (at - start) + " of " + (end - start) + ": " + message);
+    }
+}
