@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import io.attestream.integrity.internal.Bytes;
 import io.attestream.integrity.internal.Sha256;
+import java.security.DigestException;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -52,16 +54,34 @@ public final class CompactMerkleTree {
         if (size == Long.MAX_VALUE) {
             throw new IllegalStateException("Merkle tree is full");
         }
-        byte[] carry = Sha256.leaf(leafData.unsafeBytes(), 0, Hash.SIZE);
         int k = frontier.length / Hash.SIZE;
         int merges = Long.numberOfTrailingZeros(~size);
-        byte[] next = new byte[(k - merges + 1) * Hash.SIZE];
-        System.arraycopy(frontier, 0, next, 0, (k - merges) * Hash.SIZE);
+        int keep = (k - merges) * Hash.SIZE;
+        byte[] next = new byte[keep + Hash.SIZE];
+        System.arraycopy(frontier, 0, next, 0, keep);
+        // One digest and one 65-byte scratch (0x01 || left || right) for the whole append: no per-hash
+        // allocation, which matters when the whole append costs about one SHA-256 of an event.
+        MessageDigest md = Sha256.digest();
+        byte[] scratch = new byte[1 + 2 * Hash.SIZE];
+        scratch[0] = 0x01;
+        md.update((byte) 0x00);
+        md.update(leafData.unsafeBytes());
+        finish(md, scratch, 1 + Hash.SIZE);
         for (int i = k - 1; i >= k - merges; i--) {
-            carry = Sha256.node(frontier, i * Hash.SIZE, carry, 0);
+            System.arraycopy(frontier, i * Hash.SIZE, scratch, 1, Hash.SIZE);
+            md.update(scratch);
+            finish(md, scratch, 1 + Hash.SIZE);
         }
-        System.arraycopy(carry, 0, next, (k - merges) * Hash.SIZE, Hash.SIZE);
+        System.arraycopy(scratch, 1 + Hash.SIZE, next, keep, Hash.SIZE);
         return new CompactMerkleTree(size + 1, next);
+    }
+
+    private static void finish(MessageDigest md, byte[] dst, int off) {
+        try {
+            md.digest(dst, off, Hash.SIZE);
+        } catch (DigestException e) {
+            throw new IllegalStateException("SHA-256 digest into a 32-byte slot failed", e);
+        }
     }
 
     /**
