@@ -71,6 +71,9 @@ public final class ChdbServerMain implements Callable<Integer> {
             running.close();
             log("stopped");
             stopped.countDown();
+            // A JVM ended by SIGTERM exits with 143 even after a clean shutdown; report the
+            // clean stop as 0 so supervisors can tell it from a crash.
+            Runtime.getRuntime().halt(0);
         }, "chdb-server-shutdown"));
         stopped.await();
         return 0;

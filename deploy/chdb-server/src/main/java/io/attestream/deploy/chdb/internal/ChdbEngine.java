@@ -154,8 +154,8 @@ public final class ChdbEngine implements AutoCloseable {
      * Starts a streamed statement. The lock is held from here until {@link Stream#close()}:
      * callers MUST close the stream, also on I/O errors, or the engine stays blocked.
      */
-    public Stream stream(Session s, String database, byte[] sql, String format, Map<String, String> params)
-            throws ChdbQueryException {
+    public Stream stream(Session s, String database, byte[] sql, String format, Map<String, String> params,
+                         StreamFormats.HeaderSkipper repeatedHeader) throws ChdbQueryException {
         lockOrFail();
         boolean handedOver = false;
         try {
@@ -168,7 +168,7 @@ public final class ChdbEngine implements AutoCloseable {
                 recover(s);
                 throw e;
             }
-            Stream stream = new Stream(s, r);
+            Stream stream = new Stream(s, r, repeatedHeader);
             handedOver = true;
             return stream;
         } finally {
@@ -182,19 +182,21 @@ public final class ChdbEngine implements AutoCloseable {
     public final class Stream implements AutoCloseable {
         private final Session session;
         private final Pointer handle;
+        private final StreamFormats.HeaderSkipper repeatedHeader;
+        private int chunks;
         private byte[] copy = new byte[64 * 1024];
         private boolean finished;
         private boolean failed;
         private boolean closed;
         private long rowsRead;
         private long bytesRead;
-        private long resultBytes;
         private double elapsed;
         private Pointer pending;
 
-        private Stream(Session session, Pointer handle) {
+        private Stream(Session session, Pointer handle, StreamFormats.HeaderSkipper repeatedHeader) {
             this.session = session;
             this.handle = handle;
+            this.repeatedHeader = repeatedHeader;
         }
 
         /**
@@ -229,23 +231,24 @@ public final class ChdbEngine implements AutoCloseable {
             return true;
         }
 
-        /** Writes the pending chunk; returns its size. */
+        /** Writes the pending chunk (without a repeated header); returns the bytes written. */
         public long writePending(OutputStream out) throws IOException {
             if (pending == null) {
                 return 0;
             }
             long n = lib.chdb_result_length(pending);
             Pointer buf = lib.chdb_result_buffer(pending);
-            long off = 0;
+            // chdb formats every chunk as a whole output: cut the header it repeats.
+            long skip = chunks++ == 0 ? 0 : repeatedHeader.headerLength(buf, n);
+            long off = skip;
             while (off < n) {
                 int k = (int) Math.min(copy.length, n - off);
                 buf.read(off, copy, 0, k);
                 out.write(copy, 0, k);
                 off += k;
             }
-            resultBytes += n;
             releasePending();
-            return n;
+            return n - skip;
         }
 
         private void releasePending() {

@@ -344,30 +344,33 @@ public final class HttpFront implements AutoCloseable {
             sendSuccess(ex, req, new byte[0], ChdbEngine.Stats.EMPTY);
             return;
         }
-        if (st.isRead() && !st.hasInsertData()) {
-            stream(ex, req, session, p);
-            return;
+        String outputFormat = st.outputFormat() != null ? st.outputFormat() : req.format();
+        Optional<StreamFormats.HeaderSkipper> streamable = StreamFormats.forFormat(outputFormat);
+        if (st.isStreamable() && !st.hasInsertData() && streamable.isPresent() && !req.waitEnd()) {
+            try {
+                if (stream(ex, req, session, p, streamable.get())) {
+                    return;
+                }
+            } catch (ChdbQueryException e) {
+                if (!e.getMessage().contains("Streaming query is not supported")) {
+                    throw e;
+                }
+            }
+            // Not streamable after all, or an empty result: chdb's stream gives no header for
+            // those, and clients need the names and types. The buffered result has them.
         }
         ChdbEngine.Result r = engine.execute(session, req.database(), p.sql(), req.format(), req.params());
         sendSuccess(ex, req, r.data(), r.stats());
     }
 
-    private void stream(HttpExchange ex, Request req, ChdbEngine.Session session, Prepared p)
-            throws IOException, ChdbQueryException {
-        try (ChdbEngine.Stream s = engine.stream(session, req.database(), p.sql(), req.format(), req.params())) {
+    /** Streams the result; returns false, having sent nothing, when the result is empty. */
+    private boolean stream(HttpExchange ex, Request req, ChdbEngine.Session session, Prepared p,
+                           StreamFormats.HeaderSkipper repeatedHeader) throws IOException, ChdbQueryException {
+        try (ChdbEngine.Stream s = engine.stream(session, req.database(), p.sql(), req.format(), req.params(),
+                repeatedHeader)) {
             boolean more = s.fetch();
-            if (req.waitEnd()) {
-                ByteArrayOutputStream all = new ByteArrayOutputStream();
-                while (more) {
-                    s.writePending(all);
-                    more = s.fetch();
-                }
-                sendSuccess(ex, req, all.toByteArray(), s.stats());
-                return;
-            }
             if (!more) {
-                sendSuccess(ex, req, new byte[0], s.stats());
-                return;
+                return false;
             }
             setSuccessHeaders(ex, req, s.stats());
             ex.sendResponseHeaders(200, 0);
@@ -389,6 +392,7 @@ public final class HttpFront implements AutoCloseable {
                 throw new IOException("query failed after the response started: " + e.getMessage(), e);
             }
             out.close();
+            return true;
         }
     }
 

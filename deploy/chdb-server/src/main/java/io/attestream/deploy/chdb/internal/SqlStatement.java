@@ -21,30 +21,19 @@ import java.util.Locale;
  * @param dataStart     byte offset where the inline data begins (-1 when no marker)
  * @param format        input format of the inline data ({@code Values} for VALUES), or null
  * @param settingsStart byte offset of a top-level {@code SETTINGS} clause before the marker, or -1
+ * @param outputFormat  for other statements: the name after a top-level {@code FORMAT}, or null
  */
 public record SqlStatement(String keyword, boolean multiStatement, int dataMarker, int dataStart,
-                           String format, int settingsStart) {
+                           String format, int settingsStart, String outputFormat) {
 
     /** True when the statement is an INSERT carrying (or expecting) data after FORMAT/VALUES. */
     public boolean hasInsertData() {
         return dataMarker >= 0;
     }
 
-    /** True for statements whose result is a table worth streaming. */
-    public boolean isRead() {
-        switch (keyword) {
-            case "SELECT":
-            case "WITH":
-            case "SHOW":
-            case "DESCRIBE":
-            case "DESC":
-            case "EXPLAIN":
-            case "EXISTS":
-            case "(":
-                return true;
-            default:
-                return false;
-        }
+    /** True for queries chdb can stream (its streaming API refuses DESCRIBE, SHOW and the like). */
+    public boolean isStreamable() {
+        return "SELECT".equals(keyword) || "WITH".equals(keyword) || "(".equals(keyword);
     }
 
     /** Parses the first {@code len} bytes of {@code sql}; never throws on garbage. */
@@ -57,6 +46,7 @@ public record SqlStatement(String keyword, boolean multiStatement, int dataMarke
         boolean fromInfile = false;
         int settings = -1;
         int depth = 0;
+        String outputFormat = null;
         while (true) {
             int start = lx.nextToken();
             if (start < 0) {
@@ -94,6 +84,15 @@ public record SqlStatement(String keyword, boolean multiStatement, int dataMarke
                 keyword = word;
                 continue;
             }
+            if (!"INSERT".equals(keyword) && depth == 0 && "FORMAT".equals(word) && outputFormat == null) {
+                int nameStart = lx.nextToken();
+                if (nameStart >= 0 && lx.kind == 'w') {
+                    outputFormat = lx.word();
+                } else if (nameStart >= 0 && lx.kind == ';') {
+                    afterSemicolon = true;
+                }
+                continue;
+            }
             if (!"INSERT".equals(keyword) || depth != 0 || insertSelect) {
                 continue;
             }
@@ -110,7 +109,7 @@ public record SqlStatement(String keyword, boolean multiStatement, int dataMarke
                     break;
                 case "VALUES":
                     if (!fromInfile) {
-                        return new SqlStatement(keyword, false, start, lx.pos, "Values", settings);
+                        return new SqlStatement(keyword, false, start, lx.pos, "Values", settings, null);
                     }
                     break;
                 case "FORMAT":
@@ -118,17 +117,17 @@ public record SqlStatement(String keyword, boolean multiStatement, int dataMarke
                         int nameStart = lx.nextToken();
                         String format = nameStart >= 0 && lx.kind == 'w' ? lx.word() : null;
                         if (format == null) {
-                            return new SqlStatement(keyword, false, -1, -1, null, -1);
+                            return new SqlStatement(keyword, false, -1, -1, null, -1, null);
                         }
                         return new SqlStatement(keyword, false, start, dataStartAfterFormat(sql, lx.pos, lx.len),
-                                format, settings);
+                                format, settings, null);
                     }
                     break;
                 default:
                     break;
             }
         }
-        return new SqlStatement(keyword.equals("?") ? "" : keyword, multi, -1, -1, null, -1);
+        return new SqlStatement(keyword.equals("?") ? "" : keyword, multi, -1, -1, null, -1, outputFormat);
     }
 
     /** ClickHouse's rule: skip blanks after the format name, then at most one line break. */

@@ -11,10 +11,12 @@ class SqlStatementTest {
     @Test
     void findsTheLeadingKeywordPastCommentsAndCase() {
         assertThat(SqlStatement.parse("  -- hi\n/* c /* nested */ */ select 1").keyword()).isEqualTo("SELECT");
-        assertThat(SqlStatement.parse("(SELECT 1)").isRead()).isTrue();
+        assertThat(SqlStatement.parse("(SELECT 1)").isStreamable()).isTrue();
+        assertThat(SqlStatement.parse("SELECT 1 FORMAT JSON;").outputFormat()).isEqualTo("JSON");
+        assertThat(SqlStatement.parse("DESCRIBE TABLE t").isStreamable()).isFalse();
         assertThat(SqlStatement.parse("insert into t values (1)").keyword()).isEqualTo("INSERT");
         assertThat(SqlStatement.parse("   ").keyword()).isEmpty();
-        assertThat(SqlStatement.parse("CREATE TABLE t (a UInt8) ENGINE=Memory").isRead()).isFalse();
+        assertThat(SqlStatement.parse("CREATE TABLE t (a UInt8) ENGINE=Memory").isStreamable()).isFalse();
     }
 
     @Test
