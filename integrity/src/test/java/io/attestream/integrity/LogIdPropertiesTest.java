@@ -24,7 +24,7 @@ class LogIdPropertiesTest {
         return true;
     }
 
-    @Property(tries = 2000)
+    @Property(tries = 500)
     void originSurvivesRoundTripAndStaysOneToken(@ForAll @StringLength(min = 1, max = 40) String tenant,
             @ForAll @StringLength(min = 1, max = 40) String agent) {
         Assume.that(wellFormed(tenant) && wellFormed(agent));
@@ -34,7 +34,7 @@ class LogIdPropertiesTest {
         assertThat(LogId.fromOrigin(origin)).isEqualTo(id);
     }
 
-    @Property(tries = 2000)
+    @Property(tries = 500)
     void distinctLogsHaveDistinctGenesisAndOrigin(@ForAll @StringLength(min = 1, max = 6) String t1,
             @ForAll @StringLength(min = 1, max = 6) String a1, @ForAll @StringLength(min = 1, max = 6) String t2,
             @ForAll @StringLength(min = 1, max = 6) String a2) {
