@@ -89,27 +89,37 @@ public final class Downloads {
         try {
             Files.createDirectories(cacheDir);
             try (FileChannel ch = FileChannel.open(cacheDir.resolve(".lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE); FileLock lock = ch.lock()) {
-                if (Files.exists(target.resolve(COMPLETE_MARKER))) {
-                    return target;
-                }
-                Path tarball = fetch(artifact, cacheDir.resolve("downloads"), progress);
-                Path tmp = Files.createTempDirectory(cacheDir, target.getFileName() + ".unpacking-");
+                    StandardOpenOption.WRITE)) {
+                FileLock lock = ch.lock();
                 try {
-                    progress.accept("unpacking " + artifact.fileName() + " into " + target);
-                    untar(tarball, tmp);
-                    Files.writeString(tmp.resolve(COMPLETE_MARKER), artifact.fileName() + "\n");
-                    deleteTree(target);
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                    if (Files.exists(target.resolve(COMPLETE_MARKER))) {
+                        return target;
+                    }
+                    return unpack(artifact, target, cacheDir, progress);
                 } finally {
-                    deleteTree(tmp);
+                    lock.release();
                 }
-                return target;
             }
         } catch (IOException e) {
             throw new StackException("cannot install " + artifact.fileName() + " into " + target + ": "
                     + e.getMessage() + " (check free space and permissions of cache.dir " + cacheDir + ")", e);
         }
+    }
+
+    private static Path unpack(Artifact artifact, Path target, Path cacheDir, Consumer<String> progress)
+            throws IOException {
+        Path tarball = fetch(artifact, cacheDir.resolve("downloads"), progress);
+        Path tmp = Files.createTempDirectory(cacheDir, target.getFileName() + ".unpacking-");
+        try {
+            progress.accept("unpacking " + artifact.fileName() + " into " + target);
+            untar(tarball, tmp);
+            Files.writeString(tmp.resolve(COMPLETE_MARKER), artifact.fileName() + "\n");
+            deleteTree(target);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            deleteTree(tmp);
+        }
+        return target;
     }
 
     /**

@@ -94,6 +94,15 @@ public final class RegistryService extends Service {
         List<String> cmd = new ArrayList<>();
         cmd.add(jdk().java().toString());
         cmd.add(HEAP);
+        // The registry serves a handful of requests: C1 and the serial GC halve its boot CPU, which
+        // matters on two cores where Kafka and the ClickHouse front boot at the same time.
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-XX:+UseSerialGC");
+        if (jdk().feature() >= 19) {
+            // Class-data archive written at the first clean exit, reused by later starts (≈ -25 %).
+            cmd.add("-XX:+AutoCreateSharedArchive");
+            cmd.add("-XX:SharedArchiveFile=" + dir().resolve("registry-jdk" + jdk().feature() + ".jsa"));
+        }
         cmd.add("-Djava.io.tmpdir=" + tmp);
         cmd.add("-Dquarkus.http.host=127.0.0.1");
         cmd.add("-Dquarkus.http.port=" + config.registryPort());

@@ -13,6 +13,6 @@ public final class Services {
      * @return kafka, registry, clickhouse
      */
     public static List<Service> all(StackConfig config) {
-        return List.of(new KafkaService(config), new RegistryService(config));
+        return List.of(new KafkaService(config), new RegistryService(config), new ClickHouseService(config));
     }
 }
