@@ -90,13 +90,16 @@ public final class ChdbLibrary {
                     + " to a writable directory): " + e.getMessage(), e);
         }
         Path lockFile = cacheDir.resolve("chdb-" + VERSION + ".lock");
-        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock ignored = ch.lock()) {
-            if (isComplete(dir)) {
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+            FileLock lock = ch.lock();
+            try {
+                if (!isComplete(dir)) {
+                    install(cacheDir, dir, progress);
+                }
                 return lib;
+            } finally {
+                lock.release();
             }
-            install(cacheDir, dir, progress);
-            return lib;
         } catch (IOException e) {
             throw new ChdbServerException("cannot lock " + lockFile + " to install libchdb: " + e.getMessage(), e);
         }
