@@ -83,6 +83,27 @@ for i, (tenant, agent, size) in enumerate(CASES):
         with open("checkpoint-acme-agent-1.note", "w", encoding="utf-8", newline="") as f:
             f.write(note1)
 
+
+
+def mth(leaves):
+    """RFC 9162 section 2.1.1 Merkle Tree Hash over leaf data."""
+    if not leaves:
+        return hashlib.sha256(b"").digest()
+    if len(leaves) == 1:
+        return hashlib.sha256(b"\x00" + leaves[0]).digest()
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return hashlib.sha256(b"\x01" + mth(leaves[:k]) + mth(leaves[k:])).digest()
+
+
+# Timestamp batch of all key-1 notes, in order: leaf data = SHA-256(note text).
+out["timestampBatch"] = {
+    "notes": "checkpoints[*].noteSignedByKey1, in order",
+    "batchRootHex": mth([hashlib.sha256(c["noteSignedByKey1"].encode("utf-8")).digest()
+                         for c in out["checkpoints"]]).hex(),
+}
+
 with open("checkpoint-vectors.json", "w", encoding="utf-8", newline="\n") as f:
     json.dump(out, f, indent=2, ensure_ascii=False)
     f.write("\n")
