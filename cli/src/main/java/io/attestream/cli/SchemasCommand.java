@@ -32,7 +32,7 @@ final class SchemasCommand {
     @Command(name = "print", mixinStandardHelpOptions = true,
             description = "Print the released AuditEvent schema (what non-JVM producers register).")
     static final class Print implements Callable<Integer> {
-        @Option(names = "--version", defaultValue = "v1", description = "Released version. Default: ${DEFAULT-VALUE}")
+        @Option(names = "--release", defaultValue = "v1", description = "Released schema version. Default: ${DEFAULT-VALUE}")
         String version;
         @Spec
         CommandSpec spec;
