@@ -66,8 +66,8 @@ class TimestampTest {
                 .hasMessageContaining("imprint");
     }
 
-    @Property(tries = 30)
-    void everyCheckpointOfABatchVerifiesAndNoOtherDoes(@ForAll @IntRange(min = 1, max = 40) int n) {
+    @Property(tries = 10)
+    void everyCheckpointOfABatchVerifiesAndNoOtherDoes(@ForAll @IntRange(min = 1, max = 33) int n) {
         List<String> notes = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
             notes.add(note(i));
@@ -87,10 +87,13 @@ class TimestampTest {
         }
     }
 
-    @Property(tries = 200)
+    private static final Hash TAMPER_IMPRINT = Hash.sha256(new byte[] {7});
+    private static final byte[] TAMPER_TOKEN = TSA.timestamp(TAMPER_IMPRINT);
+
+    @Property(tries = 150)
     void tamperingWithATokenNeverChangesWhatItAttests(@ForAll @IntRange(min = 0, max = Integer.MAX_VALUE - 1) int w) {
-        Hash h = Hash.sha256(new byte[] {7});
-        byte[] token = TSA.timestamp(h);
+        Hash h = TAMPER_IMPRINT;
+        byte[] token = TAMPER_TOKEN.clone();
         VerifiedTimestamp original = VERIFIER.verify(token, h);
         int bit = w % (token.length * 8);
         token[bit / 8] ^= (byte) (1 << (bit % 8));
