@@ -72,17 +72,22 @@ public final class ChdbEngine implements AutoCloseable {
     }
 
     /**
-     * Loads libchdb from {@code libPath} and opens {@code dataDir}. Signal handlers of chdb are
-     * disabled before connecting (they would replace the JVM's SIGSEGV handler and turn the
-     * first implicit null check into a crash); launch with libjsig preloaded as a second guard.
+     * Loads libchdb from {@code libPath} and opens {@code dataDir}. chdb's signal handlers would
+     * replace the JVM's (the first implicit null check then kills the process): they are disabled
+     * before connecting, and unless libjsig is preloaded (which chains them properly) the JVM's
+     * handlers are snapshot before loading the library and reinstalled after connecting.
      */
     public static ChdbEngine open(Path libPath, Path dataDir) throws ChdbQueryException {
         Objects.requireNonNull(libPath, "libPath");
         Objects.requireNonNull(dataDir, "dataDir");
+        SignalGuard guard = SignalGuard.saveIfNeeded();
         ChdbNative lib = Native.load(libPath.toAbsolutePath().toString(), ChdbNative.class);
         lib.chdb_set_signal_handlers_enabled(0);
         String[] argv = {"clickhouse", "--path=" + dataDir.toAbsolutePath()};
         Pointer fullHandle = lib.chdb_connect(argv.length, argv);
+        if (guard != null) {
+            guard.restore();
+        }
         if (fullHandle == null || fullHandle.getPointer(0) == null) {
             throw ChdbQueryException.of(ChdbQueryException.UNKNOWN_EXCEPTION,
                     "chdb_connect failed for data directory " + dataDir + " (check --data-dir: writable, not "
