@@ -5,7 +5,9 @@ Written from the document and RFC 9162 alone, sharing no code with the Java libr
 tests check the library against the files this script writes. Regenerate with:
     python3 integrity/src/test/resources/vectors/generate.py integrity/src/test/resources/vectors
 """
+import base64
 import hashlib
+import json
 import struct
 import sys
 import os
@@ -117,6 +119,47 @@ def main(out):
         for tenant, agent in logs:
             f.write("\t".join([tenant.encode().hex(), agent.encode().hex(), origin(tenant, agent),
                                genesis(tenant, agent).hex()]) + "\n")
+    encodings(out, leaves)
+    proof_json(out, leaves)
+
+def b64(h):
+    return base64.b64encode(h).decode("ascii")
+
+def frontier(leaves):
+    """Roots of the perfect subtrees of len(leaves)'s binary decomposition, largest first."""
+    out, lo, n = [], 0, len(leaves)
+    for bit in range(63, -1, -1):
+        size = 1 << bit
+        if n & size:
+            out.append(mth(leaves[lo:lo + size]))
+            lo += size
+    return out
+
+def encodings(out, leaves):
+    with open(os.path.join(out, "encodings.tsv"), "w") as f:
+        f.write("# Binary encodings (docs/integrity.md 3.1), hex. kind, argument, encoding\n")
+        for n in range(N + 1):
+            enc = b"\x01" + struct.pack(">Q", n) + b"".join(frontier(leaves[:n]))
+            f.write("compact-tree\t%d\t%s\n" % (n, enc.hex()))
+        tenant, agent = "acme", "agent-1"
+        head = genesis(tenant, agent)
+        for seq in range(3):
+            unit = ("event-%d" % seq).encode("ascii")
+            head = entry_hash(tenant, agent, seq, head, 100 + seq, sha(("schema-%d" % (100 + seq)).encode("ascii")),
+                              (unit * (512 // len(unit) + 1))[:512])
+        ch = b"\x01" + lp(tenant.encode()) + lp(agent.encode()) + struct.pack(">Q", 3) + head
+        f.write("chain-head\t3\t%s\n" % ch.hex())
+        g = b"\x01" + lp(tenant.encode()) + lp(agent.encode()) + struct.pack(">Q", 0) + genesis(tenant, agent)
+        f.write("chain-head\t0\t%s\n" % g.hex())
+
+def proof_json(out, leaves):
+    with open(os.path.join(out, "proofs.jsonl"), "w") as f:
+        for m, n in [(0, 1), (5, 13), (16, 17), (3, 4)]:
+            f.write(json.dumps({"version": 1, "leaf_index": m, "tree_size": n,
+                                "inclusion_path": [b64(h) for h in path(m, leaves[:n])]}, separators=(",", ":")) + "\n")
+        for m, n in [(0, 7), (6, 13), (4, 4), (8, 17), (1, 2)]:
+            f.write(json.dumps({"version": 1, "tree_size_1": m, "tree_size_2": n,
+                                "consistency_path": [b64(h) for h in proof(m, leaves[:n])]}, separators=(",", ":")) + "\n")
 
 def pct(s):
     keep = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~"
