@@ -211,7 +211,8 @@ public final class LocalStack {
             int port = s.ports().get(0).port();
             ServiceStatus.State state = h.isEmpty() ? ServiceStatus.State.STOPPED
                     : Ports.answers(port) ? ServiceStatus.State.RUNNING : ServiceStatus.State.NOT_ANSWERING;
-            out.add(new ServiceStatus(s.name(), state, h.map(ProcessHandle::pid).orElse(-1L), s.endpoint()));
+            long pid = h.map(ProcessHandle::pid).orElse(-1L);
+            out.add(new ServiceStatus(s.name(), state, pid, s.endpoint(), pid > 0 ? rssBytes(pid) : -1));
         }
         return out;
     }
@@ -279,6 +280,20 @@ public final class LocalStack {
             throw new StackException("cannot use stack directory " + config.stackDir() + ": " + e.getMessage()
                     + " (change " + StackConfig.STACK_DIR_CONFIG + ", option --dir)", e);
         }
+    }
+
+    /** Resident set size as Linux reports it; -1 elsewhere or when the process is gone. */
+    private static long rssBytes(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException ignored) {
+            // not Linux, or the process just exited
+        }
+        return -1;
     }
 
     private static void deleteQuietly(Path file) {

@@ -9,8 +9,9 @@ import static java.util.Objects.requireNonNull;
  * @param state whether it runs and answers
  * @param pid its process id, or -1 when not running
  * @param endpoint where it listens (or would)
+ * @param rssBytes its resident memory from {@code /proc/<pid>/status}, or -1 when not running or unknown
  */
-public record ServiceStatus(String service, State state, long pid, String endpoint) {
+public record ServiceStatus(String service, State state, long pid, String endpoint, long rssBytes) {
 
     /** Run state of a service. */
     public enum State {

@@ -174,8 +174,9 @@ public final class StackCommand implements Runnable {
             List<ServiceStatus> all = stack.status();
             boolean allUp = true;
             for (ServiceStatus s : all) {
-                out.printf(Locale.ROOT, "%-11s %-14s %-8s %s%n", s.service(), s.state().name().toLowerCase(Locale.ROOT),
-                        s.pid() > 0 ? Long.toString(s.pid()) : "-", s.endpoint());
+                out.printf(Locale.ROOT, "%-11s %-14s %-8s %-9s %s%n", s.service(),
+                        s.state().name().toLowerCase(Locale.ROOT), s.pid() > 0 ? Long.toString(s.pid()) : "-",
+                        s.rssBytes() > 0 ? (s.rssBytes() >> 20) + " MiB" : "-", s.endpoint());
                 allUp &= s.state() == ServiceStatus.State.RUNNING;
             }
             return allUp ? 0 : EXIT_NOT_RUNNING;

@@ -153,15 +153,23 @@ public final class KafkaService extends Service {
     @Override
     public void awaitReady(ProcessHandle process, Instant deadline) {
         String problem = "port " + config.kafkaPort() + " not open";
-        while (true) {
+        while (!Ports.answers(config.kafkaPort())) {
             checkStillStarting(process, deadline, problem);
-            if (Ports.answers(config.kafkaPort())) {
-                try (Admin admin = Admin.create(Map.of(
-                        AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + config.kafkaPort(),
-                        AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
-                        AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000))) {
-                    Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(10000))
-                            .nodes().get(15, TimeUnit.SECONDS);
+            pause();
+        }
+        // The listener accepts connections before the broker serves requests: short timeouts and
+        // one client reused, so a too-early probe costs 2 s, not a full default request timeout.
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + config.kafkaPort(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000,
+                AdminClientConfig.RECONNECT_BACKOFF_MS_CONFIG, 100,
+                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 500))) {
+            while (true) {
+                checkStillStarting(process, deadline, problem);
+                try {
+                    Collection<Node> nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs(3000))
+                            .nodes().get(5, TimeUnit.SECONDS);
                     if (!nodes.isEmpty()) {
                         return;
                     }
@@ -172,8 +180,8 @@ public final class KafkaService extends Service {
                     Thread.currentThread().interrupt();
                     throw new StackException("interrupted while waiting for kafka", e);
                 }
+                pause();
             }
-            pause();
         }
     }
 
