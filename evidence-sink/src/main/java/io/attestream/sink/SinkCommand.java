@@ -1,0 +1,218 @@
+package io.attestream.sink;
+
+import io.attestream.sink.internal.ClickHouseStore;
+import io.attestream.sink.internal.Ddl;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code attestream sink}: run the evidence sink, print its DDL, or check chain status in ClickHouse.
+ *
+ * <p>Exit codes: 0 ok; 1 failed (ClickHouse gone past retry.timeout.ms, a record that cannot be landed); 2 usage or
+ * configuration error; 3 {@code status} found agents whose stored chain has missing seqs.
+ */
+@Command(name = "sink", mixinStandardHelpOptions = true,
+        description = "Land chained events, checkpoints, dead letters, drift alerts and schemas in ClickHouse.",
+        subcommands = {SinkCommand.Run.class, SinkCommand.PrintDdl.class, SinkCommand.Status.class},
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:ok", "1:failed", "2:usage or configuration error", "3:status found missing seqs"})
+public final class SinkCommand implements Runnable {
+    /** Exit code: a check found a problem. */
+    public static final int EXIT_PROBLEM = 3;
+
+    @Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: run, ddl or status");
+    }
+
+    /** Options naming where things are; each maps to a config key. */
+    static final class Connection {
+        @Option(names = "--config", paramLabel = "FILE", description = "Properties file of config keys (README).")
+        Path configFile;
+
+        @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE", description = "Set a config key (repeatable).")
+        Map<String, String> overrides = new LinkedHashMap<>();
+
+        @Option(names = "--bootstrap-servers", description = "= " + SinkConfig.BOOTSTRAP_SERVERS_CONFIG)
+        String bootstrapServers;
+
+        @Option(names = "--registry-url", description = "= " + SinkConfig.REGISTRY_URL_CONFIG)
+        String registryUrl;
+
+        @Option(names = "--clickhouse-url", description = "= " + SinkConfig.CLICKHOUSE_URL_CONFIG)
+        String clickHouseUrl;
+
+        @Option(names = "--clickhouse-user", description = "= " + SinkConfig.CLICKHOUSE_USER_CONFIG)
+        String clickHouseUser;
+
+        @Option(names = "--database", description = "= " + SinkConfig.CLICKHOUSE_DATABASE_CONFIG)
+        String database;
+
+        Map<String, Object> props() {
+            Map<String, Object> props = new HashMap<>();
+            if (configFile != null) {
+                Properties p = new Properties();
+                try (Reader r = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
+                    p.load(r);
+                } catch (IOException e) {
+                    throw new ConfigException("--config", configFile.toString(), "cannot read: " + e.getMessage());
+                }
+                p.stringPropertyNames().forEach(k -> props.put(k, p.getProperty(k)));
+            }
+            put(props, SinkConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            put(props, SinkConfig.REGISTRY_URL_CONFIG, registryUrl);
+            put(props, SinkConfig.CLICKHOUSE_URL_CONFIG, clickHouseUrl);
+            put(props, SinkConfig.CLICKHOUSE_USER_CONFIG, clickHouseUser);
+            put(props, SinkConfig.CLICKHOUSE_DATABASE_CONFIG, database);
+            props.putAll(overrides);
+            String password = System.getenv("ATTESTREAM_CLICKHOUSE_PASSWORD");
+            if (password != null && !props.containsKey(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG)) {
+                props.put(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, password);
+            }
+            return props;
+        }
+
+        private static void put(Map<String, Object> props, String key, String value) {
+            if (value != null) {
+                props.put(key, value);
+            }
+        }
+    }
+
+    /** {@code attestream sink run}. */
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Run the sink until SIGTERM or Ctrl-C.")
+    static final class Run implements Callable<Integer> {
+        @CommandLine.Mixin
+        Connection connection;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            SinkConfig config;
+            try {
+                config = new SinkConfig(connection.props());
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("configuration error: " + e.getMessage());
+                return 2;
+            }
+            CountDownLatch done = new CountDownLatch(1);
+            try (EvidenceSink sink = new EvidenceSink(config)) {
+                Thread hook = new Thread(() -> {
+                    sink.stop();
+                    try {
+                        done.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "evidence-sink-shutdown");
+                Runtime.getRuntime().addShutdownHook(hook);
+                spec.commandLine().getOut().println("evidence sink running; Ctrl-C stops it after the batch in hand");
+                spec.commandLine().getOut().flush();
+                sink.run();
+                return 0;
+            } catch (SinkException e) {
+                spec.commandLine().getErr().println("sink failed: " + e.getMessage());
+                return 1;
+            } finally {
+                done.countDown();
+            }
+        }
+    }
+
+    /** {@code attestream sink ddl}. */
+    @Command(name = "ddl", mixinStandardHelpOptions = true,
+            description = "Print the DDL migrations, for one server or a cluster.")
+    static final class PrintDdl implements Callable<Integer> {
+        @Option(names = "--database", defaultValue = "attestream", description = "Database (default ${DEFAULT-VALUE}).")
+        String database;
+
+        @Option(names = "--cluster", defaultValue = "", description = "Cluster name for ReplicatedReplacingMergeTree"
+                + " + Distributed; empty for one server.")
+        String cluster;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            for (Ddl.Migration m : Ddl.migrations(database, cluster)) {
+                out.println("-- " + m.name() + " (sha256 " + m.checksum() + ")");
+                m.statements().forEach(s -> out.println(s + ";\n"));
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code attestream sink status}. */
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Print chain status per agent from ClickHouse; exit 3 when a stored chain has missing seqs.")
+    static final class Status implements Callable<Integer> {
+        @CommandLine.Mixin
+        Connection connection;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> props = connection.props();
+            props.putIfAbsent(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+            props.putIfAbsent(SinkConfig.REGISTRY_URL_CONFIG, "http://unused");
+            SinkConfig config;
+            try {
+                config = new SinkConfig(props);
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("configuration error: " + e.getMessage());
+                return 2;
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            int[] gaps = {0};
+            String db = config.getString(SinkConfig.CLICKHOUSE_DATABASE_CONFIG);
+            try (ClickHouseStore store = new ClickHouseStore(config.getString(SinkConfig.CLICKHOUSE_URL_CONFIG),
+                    config.getString(SinkConfig.CLICKHOUSE_USER_CONFIG),
+                    config.getPassword(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG).value(), db)) {
+                out.printf("%-12s %-20s %10s %10s %8s %10s %12s%n", "tenant", "agent", "events", "latest_seq",
+                        "missing", "checkpoint", "age_s");
+                store.query("SELECT tenant, agent_id, events, latest_seq, missing_seqs, checkpoint_size,"
+                        + " checkpoint_age_s FROM " + db + ".chain_status ORDER BY tenant, agent_id", rs -> {
+                            out.printf("%-12s %-20s %10d %10d %8d %10d %12s%n", rs.getString(1), rs.getString(2),
+                                    rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getString(7));
+                            if (rs.getLong(5) != 0) {
+                                gaps[0]++;
+                            }
+                        });
+            } catch (SinkException e) {
+                spec.commandLine().getErr().println("status failed: " + e.getMessage());
+                return 1;
+            }
+            out.flush();
+            if (gaps[0] > 0) {
+                spec.commandLine().getErr().println(gaps[0] + " agent(s) with missing seqs");
+                return EXIT_PROBLEM;
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.attestream.sink;
+
+import io.attestream.schemas.Topics;
+import io.attestream.schemas.registry.RegistryClientConfig;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Configuration of the {@link EvidenceSink}. Required keys have no default; rules spanning keys are checked here,
+ * at start-up, with a message naming the key.
+ */
+public final class SinkConfig extends AbstractConfig {
+
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka bootstrap servers of the pipeline's cluster.";
+
+    public static final String GROUP_ID_CONFIG = "group.id";
+    private static final String GROUP_ID_DOC = "Consumer group. Offsets of record are stored in ClickHouse (table"
+            + " sink_offsets) under this name; Kafka's committed offsets are written too, for lag tooling only.";
+
+    public static final String TOPICS_CONFIG = "topics";
+    private static final String TOPICS_DOC = "Topics to land. Names other than the pipeline's four are rejected. A"
+            + " listed topic that does not exist yet (drift alerts) is picked up when it is created.";
+
+    public static final String REGISTRY_URL_CONFIG = RegistryClientConfig.URL_CONFIG;
+    private static final String REGISTRY_URL_DOC = "Confluent-compatible schema registry; its schemas are landed in"
+            + " registry_schemas.";
+
+    public static final String CLICKHOUSE_URL_CONFIG = "clickhouse.url";
+    private static final String CLICKHOUSE_URL_DOC = "JDBC URL of ClickHouse, e.g. jdbc:clickhouse://127.0.0.1:8123."
+            + " The sink adds compress=false and the RowBinary insert path.";
+
+    public static final String CLICKHOUSE_USER_CONFIG = "clickhouse.user";
+    public static final String CLICKHOUSE_PASSWORD_CONFIG = "clickhouse.password";
+
+    public static final String CLICKHOUSE_DATABASE_CONFIG = "clickhouse.database";
+    private static final String CLICKHOUSE_DATABASE_DOC = "Database of the evidence tables; created if missing.";
+
+    public static final String CLICKHOUSE_CLUSTER_CONFIG = "clickhouse.cluster";
+    private static final String CLICKHOUSE_CLUSTER_DOC = "Empty for one server. A cluster name switches the DDL to"
+            + " ReplicatedReplacingMergeTree local tables ON CLUSTER plus Distributed tables (README).";
+
+    public static final String BATCH_MAX_ROWS_CONFIG = "batch.max.rows";
+    private static final String BATCH_MAX_ROWS_DOC = "Records per ClickHouse batch, at most.";
+
+    public static final String BATCH_LINGER_MS_CONFIG = "batch.linger.ms";
+    private static final String BATCH_LINGER_MS_DOC = "How long a batch may wait for more records before it is"
+            + " written.";
+
+    public static final String RETRY_BACKOFF_MS_CONFIG = "retry.backoff.ms";
+    private static final String RETRY_BACKOFF_MS_DOC = "First wait after a failed ClickHouse write; doubles per"
+            + " attempt up to retry.backoff.max.ms.";
+
+    public static final String RETRY_BACKOFF_MAX_MS_CONFIG = "retry.backoff.max.ms";
+    private static final String RETRY_BACKOFF_MAX_MS_DOC = "Longest wait between two attempts.";
+
+    public static final String RETRY_TIMEOUT_MS_CONFIG = "retry.timeout.ms";
+    private static final String RETRY_TIMEOUT_MS_DOC = "Give up (exit 1, nothing dropped) when ClickHouse has"
+            + " been unavailable this long; 0 retries forever.";
+
+    public static final String ERRORS_TOLERANCE_CONFIG = "errors.tolerance";
+    private static final String ERRORS_TOLERANCE_DOC = "none: stop at a chained event whose original bytes do not"
+            + " decode. all: land its evidence row without the typed row, log topic/partition/offset and count it.";
+
+    public static final String METRICS_PORT_CONFIG = "metrics.port";
+    private static final String METRICS_PORT_DOC = "Port of the Prometheus text endpoint /metrics on 127.0.0.1;"
+            + " -1 disables it, 0 picks a free port.";
+
+    /** Prefix of extra Kafka consumer properties passed through unchanged. */
+    public static final String CONSUMER_PREFIX = "consumer.";
+
+    /** The topics the sink knows how to land. */
+    public static final List<String> KNOWN_TOPICS = List.of(Topics.CHAINED, Topics.CHECKPOINTS, Topics.DEAD_LETTER,
+            Topics.DRIFT_ALERTS);
+
+    private static final ConfigDef CONFIG = new ConfigDef()
+            .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+            .define(GROUP_ID_CONFIG, Type.STRING, "attestream-evidence-sink", new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, GROUP_ID_DOC)
+            .define(TOPICS_CONFIG, Type.LIST, KNOWN_TOPICS, ConfigDef.ValidList.in(KNOWN_TOPICS.toArray(String[]::new)),
+                    Importance.MEDIUM, TOPICS_DOC)
+            .define(REGISTRY_URL_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, REGISTRY_URL_DOC)
+            .define(CLICKHOUSE_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, ConfigDef.LambdaValidator.with(
+                    (name, value) -> {
+                        if (value == null || !value.toString().startsWith("jdbc:clickhouse:")) {
+                            throw new ConfigException(name, value, "must start with jdbc:clickhouse:");
+                        }
+                    }, () -> "jdbc:clickhouse://host:port"), Importance.HIGH, CLICKHOUSE_URL_DOC)
+            .define(CLICKHOUSE_USER_CONFIG, Type.STRING, "default", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "ClickHouse user with INSERT and CREATE rights.")
+            .define(CLICKHOUSE_PASSWORD_CONFIG, Type.PASSWORD, "", Importance.HIGH, "Its password.")
+            .define(CLICKHOUSE_DATABASE_CONFIG, Type.STRING, "attestream", ConfigDef.LambdaValidator.with(
+                    (name, value) -> {
+                        if (value == null || !value.toString().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                            throw new ConfigException(name, value, "must be a plain identifier");
+                        }
+                    }, () -> "identifier [A-Za-z_][A-Za-z0-9_]*"), Importance.MEDIUM, CLICKHOUSE_DATABASE_DOC)
+            .define(CLICKHOUSE_CLUSTER_CONFIG, Type.STRING, "", ConfigDef.LambdaValidator.with((name, value) -> {
+                if (value != null && !value.toString().isEmpty() && !value.toString().matches("[A-Za-z_][A-Za-z0-9_]*")) {
+                    throw new ConfigException(name, value, "must be empty or a plain identifier");
+                }
+            }, () -> "empty or identifier"), Importance.LOW, CLICKHOUSE_CLUSTER_DOC)
+            .define(BATCH_MAX_ROWS_CONFIG, Type.INT, 20_000, ConfigDef.Range.between(1, 1_000_000), Importance.MEDIUM,
+                    BATCH_MAX_ROWS_DOC)
+            .define(BATCH_LINGER_MS_CONFIG, Type.INT, 500, ConfigDef.Range.between(0, 60_000), Importance.MEDIUM,
+                    BATCH_LINGER_MS_DOC)
+            .define(RETRY_BACKOFF_MS_CONFIG, Type.INT, 200, ConfigDef.Range.between(1, 60_000), Importance.LOW,
+                    RETRY_BACKOFF_MS_DOC)
+            .define(RETRY_BACKOFF_MAX_MS_CONFIG, Type.INT, 5_000, ConfigDef.Range.between(1, 600_000), Importance.LOW,
+                    RETRY_BACKOFF_MAX_MS_DOC)
+            .define(RETRY_TIMEOUT_MS_CONFIG, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    RETRY_TIMEOUT_MS_DOC)
+            .define(ERRORS_TOLERANCE_CONFIG, Type.STRING, "none", ConfigDef.ValidString.in("none", "all"),
+                    Importance.MEDIUM, ERRORS_TOLERANCE_DOC)
+            .define(METRICS_PORT_CONFIG, Type.INT, -1, ConfigDef.Range.between(-1, 65535), Importance.LOW,
+                    METRICS_PORT_DOC);
+
+    /**
+     * Parses and validates {@code props}.
+     *
+     * @throws ConfigException naming the first bad key
+     */
+    public SinkConfig(Map<?, ?> props) {
+        super(CONFIG, props, false);
+        if (getInt(RETRY_BACKOFF_MAX_MS_CONFIG) < getInt(RETRY_BACKOFF_MS_CONFIG)) {
+            throw new ConfigException(RETRY_BACKOFF_MAX_MS_CONFIG, getInt(RETRY_BACKOFF_MAX_MS_CONFIG),
+                    "must be at least " + RETRY_BACKOFF_MS_CONFIG + " (" + getInt(RETRY_BACKOFF_MS_CONFIG) + ")");
+        }
+        if (getList(TOPICS_CONFIG).isEmpty()) {
+            throw new ConfigException(TOPICS_CONFIG, "", "name at least one topic");
+        }
+        Object isolation = originals().get(CONSUMER_PREFIX + "isolation.level");
+        if (isolation != null && !"read_committed".equals(isolation.toString().toLowerCase(Locale.ROOT))) {
+            throw new ConfigException(CONSUMER_PREFIX + "isolation.level", isolation,
+                    "the sink reads read_committed only: aborted chainer transactions are not evidence");
+        }
+        Object autoCommit = originals().get(CONSUMER_PREFIX + "enable.auto.commit");
+        if (autoCommit != null && Boolean.parseBoolean(autoCommit.toString())) {
+            throw new ConfigException(CONSUMER_PREFIX + "enable.auto.commit", autoCommit,
+                    "offsets are committed by the sink after ClickHouse has the rows");
+        }
+    }
+
+    /** The key definitions, for documentation ({@code ConfigDef#toRst}). */
+    public static ConfigDef configDef() {
+        return new ConfigDef(CONFIG);
+    }
+
+    /** The registry client configuration: every {@code schema.registry.*} and auth key passed through. */
+    public RegistryClientConfig registryConfig() {
+        Map<String, Object> props = new HashMap<>();
+        for (Map.Entry<String, ?> e : originals().entrySet()) {
+            if (e.getKey().startsWith("schema.registry.") || e.getKey().equals("basic.auth.user.info")) {
+                props.put(e.getKey(), e.getValue());
+            }
+        }
+        return new RegistryClientConfig(props);
+    }
+
+    /** Extra consumer properties given with the {@value #CONSUMER_PREFIX} prefix. */
+    public Map<String, Object> consumerOverrides() {
+        return originalsWithPrefix(CONSUMER_PREFIX);
+    }
+}

@@ -1,0 +1,236 @@
+package io.attestream.sink.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.sink.SinkException;
+import io.attestream.sink.SinkException.ClickHouseUnavailableException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sink's one JDBC connection to ClickHouse (clickhouse-jdbc 0.10.0, RowBinary insert path). Every method either
+ * succeeds or throws {@link ClickHouseUnavailableException} (retry later; the connection is reopened) or, for
+ * errors retrying cannot fix (bad SQL, missing rights), a plain {@link SinkException}. Not thread-safe.
+ */
+public final class ClickHouseStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseStore.class);
+
+    /** ClickHouse error codes that retrying cannot fix: syntax, schema, type, rights. */
+    private static final Set<Integer> PERMANENT_CODES = Set.of(
+            16, // NO_SUCH_COLUMN_IN_TABLE
+            36, // BAD_ARGUMENTS
+            47, // UNKNOWN_IDENTIFIER
+            53, // TYPE_MISMATCH
+            60, // UNKNOWN_TABLE
+            62, // SYNTAX_ERROR
+            81, // UNKNOWN_DATABASE
+            164, // READONLY
+            192, // UNKNOWN_USER
+            193, // WRONG_PASSWORD
+            497, // ACCESS_DENIED
+            516); // AUTHENTICATION_FAILED
+
+    private final String jdbcUrl;
+    private final Properties credentials;
+    private final String database;
+    private Connection connection;
+
+    /**
+     * @param jdbcUrl  {@code jdbc:clickhouse://host:port[/db][?options]}
+     * @param database database of the evidence tables
+     */
+    public ClickHouseStore(String jdbcUrl, String user, String password, String database) {
+        requireNonNull(jdbcUrl, "jdbcUrl");
+        // RowBinary for PreparedStatement batches (NOTES.md: about 3x the VALUES path); no HTTP compression: the
+        // sink and ClickHouse are meant to be near each other and LZ4 costs CPU on both ends.
+        this.jdbcUrl = jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?")
+                + "compress=false&beta.row_binary_for_simple_insert=true";
+        this.credentials = new Properties();
+        credentials.setProperty("user", requireNonNull(user, "user"));
+        credentials.setProperty("password", requireNonNull(password, "password"));
+        this.database = requireNonNull(database, "database");
+    }
+
+    /** Database of the evidence tables. */
+    public String database() {
+        return database;
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null) {
+            connection = DriverManager.getConnection(jdbcUrl, credentials);
+        }
+        return connection;
+    }
+
+    /** Runs one statement (DDL, small writes). */
+    public void execute(String sql) {
+        try (Statement st = connection().createStatement()) {
+            st.execute(sql);
+        } catch (SQLException e) {
+            throw failure("statement failed: " + abbreviate(sql), e);
+        }
+    }
+
+    /**
+     * Inserts {@code rows} into {@code table} in one batch (one INSERT ... FORMAT RowBinary request).
+     *
+     * <p>Durability contract: when this returns, ClickHouse has committed every row. When it throws
+     * {@link ClickHouseUnavailableException}, any subset of the rows (none, some parts, all) may have been committed:
+     * the caller MUST find out which ({@link #presentOffsets}) before it inserts them again.
+     */
+    public void insert(Table table, List<Object[]> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement ps = connection().prepareStatement(table.insertSql(database))) {
+            for (Object[] row : rows) {
+                for (int i = 0; i < row.length; i++) {
+                    ps.setObject(i + 1, row[i]);
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        } catch (SQLException | RuntimeException e) {
+            throw failure("insert of " + rows.size() + " rows into " + table.tableName() + " failed", e);
+        }
+    }
+
+    /** Next offsets recorded for {@code group} and {@code topic}: partition to next offset. */
+    public Map<Integer, Long> committedOffsets(String group, String topic) {
+        Map<Integer, Long> out = new HashMap<>();
+        String sql = "SELECT kafka_partition, max(next_offset) FROM " + database + ".sink_offsets WHERE consumer_group = "
+                + quote(group) + " AND topic = " + quote(topic) + " GROUP BY kafka_partition";
+        query(sql, rs -> out.put(rs.getInt(1), rs.getLong(2)));
+        return out;
+    }
+
+    /** Offsets of rows of {@code table} from {@code partition} in {@code [from, to]}. */
+    public Set<Long> presentOffsets(Table table, int partition, long from, long to) {
+        Set<Long> out = new HashSet<>();
+        query("SELECT kafka_offset FROM " + database + "." + table.tableName() + " WHERE kafka_partition = " + partition
+                + " AND kafka_offset >= " + from + " AND kafka_offset <= " + to, rs -> out.add(rs.getLong(1)));
+        return out;
+    }
+
+    /** Schema ids already in registry_schemas. */
+    public Set<Integer> landedSchemaIds() {
+        Set<Integer> out = new HashSet<>();
+        query("SELECT DISTINCT schema_id FROM " + database + ".registry_schemas", rs -> out.add(rs.getInt(1)));
+        return out;
+    }
+
+    /** Applied migration versions with their checksums. */
+    public Map<Integer, String> appliedMigrations() {
+        Map<Integer, String> out = new HashMap<>();
+        query("SELECT version, any(checksum) FROM " + database + ".schema_migrations GROUP BY version",
+                rs -> out.put(rs.getInt(1), rs.getString(2)));
+        return out;
+    }
+
+    /**
+     * Applies the migrations not yet recorded in {@code schema_migrations}, in order, and records them. Each
+     * statement is idempotent, so a crash half-way is repaired by the next start.
+     *
+     * @return versions applied now
+     * @throws SinkException when a recorded migration's checksum differs from the one shipped (someone edited a
+     *                       released migration)
+     */
+    public List<Integer> migrate(String cluster, String appliedBy) {
+        String onCluster = cluster.isEmpty() ? "" : " ON CLUSTER " + cluster;
+        execute("CREATE DATABASE IF NOT EXISTS " + database + onCluster);
+        String migrationsTable = cluster.isEmpty() ? "ReplacingMergeTree"
+                : "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/" + database + "/schema_migrations', '{replica}')";
+        execute("CREATE TABLE IF NOT EXISTS " + database + ".schema_migrations" + onCluster
+                + " (version UInt32, name String, checksum String, applied_at DateTime64(6, 'UTC'), applied_by String)"
+                + " ENGINE = " + migrationsTable + " ORDER BY version");
+        Map<Integer, String> applied = appliedMigrations();
+        List<Integer> now = new ArrayList<>();
+        for (Ddl.Migration m : Ddl.migrations(database, cluster)) {
+            String recorded = applied.get(m.version());
+            if (recorded != null) {
+                if (!recorded.equals(m.checksum())) {
+                    throw new SinkException("migration " + m.name() + " was applied with checksum " + recorded
+                            + " but this build ships " + m.checksum() + ": released migrations must not change;"
+                            + " add a new version", null);
+                }
+                continue;
+            }
+            for (String statement : m.statements()) {
+                execute(statement);
+            }
+            execute("INSERT INTO " + database + ".schema_migrations VALUES (" + m.version() + ", " + quote(m.name())
+                    + ", " + quote(m.checksum()) + ", now64(6), " + quote(appliedBy) + ")");
+            LOG.info("applied migration {} ({} statements)", m.name(), m.statements().size());
+            now.add(m.version());
+        }
+        return now;
+    }
+
+    /** Closes the connection; the next call opens a new one. */
+    public void reset() {
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("closing a failed connection: {}", e.toString());
+            }
+            connection = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        reset();
+    }
+
+    /** Reads rows of a query. */
+    public void query(String sql, RowReader reader) {
+        try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                reader.read(rs);
+            }
+        } catch (SQLException | RuntimeException e) {
+            throw failure("query failed: " + abbreviate(sql), e);
+        }
+    }
+
+    /** Reads one row of a result set. */
+    @FunctionalInterface
+    public interface RowReader {
+        /** Consumes the current row. */
+        void read(ResultSet rs) throws SQLException;
+    }
+
+    private SinkException failure(String what, Exception e) {
+        int code = e instanceof SQLException sql ? sql.getErrorCode() : 0;
+        if (PERMANENT_CODES.contains(code)) {
+            return new SinkException(what + ": ClickHouse error " + code + ": " + e.getMessage()
+                    + " (check clickhouse.url, clickhouse.user, clickhouse.database)", e);
+        }
+        reset();
+        return new ClickHouseUnavailableException(what + ": " + e, e);
+    }
+
+    static String quote(String s) {
+        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+
+    private static String abbreviate(String sql) {
+        String one = sql.replaceAll("\\s+", " ");
+        return one.length() > 200 ? one.substring(0, 200) + "..." : one;
+    }
+}

@@ -1,0 +1,375 @@
+package io.attestream.sink.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.schemas.registry.SchemaRegistryClient;
+import io.attestream.schemas.registry.SchemaRegistryException.RegistryUnavailableException;
+import io.attestream.schemas.wire.SpecificRecordCodec;
+import io.attestream.sink.SinkException;
+import io.attestream.sink.SinkException.ClickHouseUnavailableException;
+import io.attestream.sink.internal.RowMapper.TableRow;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consume-map-land loop. One thread: everything here runs on the thread that called {@link #run()}.
+ *
+ * <p>Exactly-once effect: ClickHouse, not Kafka, holds the offsets of record (table {@code sink_offsets}), written
+ * after the rows of a batch. Every row carries its Kafka partition and offset. On assignment the loop seeks to the
+ * recorded offset and reads back which rows at or beyond it are already present (a batch whose rows landed but whose
+ * offsets did not); those rows are not inserted again. After a failed insert, whose outcome is unknown, it does the
+ * same for the failed table before retrying. So a row is inserted once whatever is killed when.
+ */
+public final class SinkLoop implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SinkLoop.class);
+    private static final Duration POLL = Duration.ofMillis(100);
+    private static final Duration LAG_INTERVAL = Duration.ofSeconds(2);
+
+    /** Everything the loop needs, built by the caller. */
+    public record Settings(String group, List<String> topics, String registryUrl, String cluster, int batchMaxRows,
+                           int lingerMs, long backoffMs, long backoffMaxMs, long retryTimeoutMs) {
+        public Settings {
+            requireNonNull(group, "group");
+            requireNonNull(cluster, "cluster");
+            topics = List.copyOf(topics);
+            requireNonNull(registryUrl, "registryUrl");
+        }
+    }
+
+    private final Consumer<byte[], byte[]> consumer;
+    private final ClickHouseStore store;
+    private final SchemaRegistryClient registry;
+    private final RowMapper mapper;
+    private final SinkMetrics metrics;
+    private final Settings settings;
+    private final List<ConsumerRecord<byte[], byte[]>> buffer = new ArrayList<>();
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
+    /** Rows known to be in ClickHouse beyond the committed offsets: table -> partition -> offsets. */
+    private final Map<Table, Map<TopicPartition, Set<Long>>> present = new EnumMap<>(Table.class);
+    private final Set<Integer> landedSchemas = new HashSet<>();
+    private volatile boolean stopping;
+    private long bufferSince;
+    private Instant nextLagCheck = Instant.EPOCH;
+
+    public SinkLoop(Consumer<byte[], byte[]> consumer, ClickHouseStore store, SchemaRegistryClient registry,
+                    RowMapper mapper, SinkMetrics metrics, Settings settings) {
+        this.consumer = requireNonNull(consumer, "consumer");
+        this.store = requireNonNull(store, "store");
+        this.registry = requireNonNull(registry, "registry");
+        this.mapper = requireNonNull(mapper, "mapper");
+        this.metrics = requireNonNull(metrics, "metrics");
+        this.settings = requireNonNull(settings, "settings");
+    }
+
+    /**
+     * Migrates, then lands records until {@link #stop()}; the batch in hand is landed before it returns.
+     *
+     * @throws SinkException on a record that cannot be landed, or ClickHouse unavailable past retry.timeout.ms
+     */
+    public void run() {
+        withRetry("apply migrations", () -> store.migrate(settings.cluster(), "evidence-sink " + settings.group()));
+        landedSchemas.addAll(withRetry("read landed schemas", store::landedSchemaIds));
+        String regex = settings.topics().stream().map(Pattern::quote).collect(Collectors.joining("|"));
+        consumer.subscribe(Pattern.compile(regex), new Rebalance());
+        try {
+            while (!stopping) {
+                ConsumerRecords<byte[], byte[]> records;
+                try {
+                    records = consumer.poll(POLL);
+                } catch (WakeupException e) {
+                    break;
+                }
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    if (buffer.isEmpty()) {
+                        bufferSince = System.nanoTime();
+                    }
+                    buffer.add(r);
+                }
+                metrics.pending(buffer.size());
+                boolean lingered = !buffer.isEmpty()
+                        && System.nanoTime() - bufferSince >= settings.lingerMs() * 1_000_000L;
+                if (buffer.size() >= settings.batchMaxRows() || lingered) {
+                    flush();
+                }
+                measureLag();
+            }
+            flush();
+        } finally {
+            metrics.pending(buffer.size());
+        }
+    }
+
+    /** Asks {@link #run()} to land what it holds and return. Any thread. */
+    public void stop() {
+        stopping = true;
+        consumer.wakeup();
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+        store.close();
+    }
+
+    private final class Rebalance implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            // Unlanded records of partitions we lose are dropped: the next owner reads them again from the offsets
+            // recorded in ClickHouse.
+            buffer.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
+            partitions.forEach(tp -> {
+                committed.remove(tp);
+                present.values().forEach(m -> m.remove(tp));
+            });
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            Map<String, List<TopicPartition>> byTopic = partitions.stream()
+                    .collect(Collectors.groupingBy(TopicPartition::topic));
+            for (Map.Entry<String, List<TopicPartition>> e : byTopic.entrySet()) {
+                Map<Integer, Long> offsets = withRetry("read offsets of " + e.getKey(),
+                        () -> store.committedOffsets(settings.group(), e.getKey()));
+                List<TopicPartition> fromStart = new ArrayList<>();
+                for (TopicPartition tp : e.getValue()) {
+                    Long next = offsets.get(tp.partition());
+                    if (next == null) {
+                        fromStart.add(tp);
+                        next = 0L;
+                    } else {
+                        consumer.seek(tp, next);
+                    }
+                    committed.put(tp, next);
+                    recover(tp, next, Long.MAX_VALUE);
+                }
+                if (!fromStart.isEmpty()) {
+                    consumer.seekToBeginning(fromStart);
+                }
+                LOG.info("assigned {}: resuming at {}", e.getKey(), e.getValue().stream()
+                        .map(tp -> tp.partition() + "@" + committed.get(tp)).collect(Collectors.joining(", ")));
+            }
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            onPartitionsRevoked(partitions);
+        }
+    }
+
+    /** Reads which rows of {@code tp} in {@code [from, to]} are already in each table it feeds. */
+    private void recover(TopicPartition tp, long from, long to) {
+        for (Table table : Table.values()) {
+            if (tp.topic().equals(table.sourceTopic())) {
+                recoverTable(table, tp, from, to);
+            }
+        }
+    }
+
+    private void recoverTable(Table table, TopicPartition tp, long from, long to) {
+        Set<Long> found = withRetry("read landed offsets of " + table.tableName(),
+                () -> store.presentOffsets(table, tp.partition(), from, to));
+        if (!found.isEmpty()) {
+            present.computeIfAbsent(table, t -> new HashMap<>()).computeIfAbsent(tp, p -> new HashSet<>())
+                    .addAll(found);
+            metrics.recovered(found.size());
+            LOG.info("{} rows of {} from {} offsets {}..{} are already landed: not inserting them again",
+                    found.size(), table.tableName(), tp, new TreeSet<>(found).first(), new TreeSet<>(found).last());
+        }
+    }
+
+    /** Lands the buffer: schemas, rows table by table, then the offsets. Retries until done. */
+    private void flush() {
+        if (buffer.isEmpty()) {
+            return;
+        }
+        long t0 = System.nanoTime();
+        Instant landedAt = Instant.now();
+        Map<Table, List<Row>> rowsByTable = new EnumMap<>(Table.class);
+        Set<Integer> schemaIds = new HashSet<>();
+        Map<TopicPartition, long[]> ranges = new LinkedHashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : buffer) {
+            TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+            for (TableRow row : mapper.map(r, schemaIds::add, landedAt)) {
+                rowsByTable.computeIfAbsent(row.table(), t -> new ArrayList<>()).add(new Row(tp, r.offset(),
+                        row.values()));
+            }
+            ranges.merge(tp, new long[] {r.offset(), r.offset()},
+                    (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+        }
+        metrics.skippedTyped(mapper.skippedTypedRows());
+        long deadline = settings.retryTimeoutMs() == 0 ? Long.MAX_VALUE
+                : System.currentTimeMillis() + settings.retryTimeoutMs();
+        long backoff = settings.backoffMs();
+        Set<Table> ambiguous = new HashSet<>();
+        while (true) {
+            try {
+                for (Table t : ambiguous) {
+                    if (t == Table.REGISTRY_SCHEMAS) {
+                        landedSchemas.addAll(store.landedSchemaIds());
+                    } else {
+                        for (Map.Entry<TopicPartition, long[]> e : ranges.entrySet()) {
+                            if (e.getKey().topic().equals(t.sourceTopic())) {
+                                Set<Long> found = store.presentOffsets(t, e.getKey().partition(), e.getValue()[0],
+                                        e.getValue()[1]);
+                                present.computeIfAbsent(t, x -> new HashMap<>())
+                                        .computeIfAbsent(e.getKey(), p -> new HashSet<>()).addAll(found);
+                                metrics.recovered(found.size());
+                            }
+                        }
+                    }
+                }
+                ambiguous.clear();
+                landSchemas(schemaIds, landedAt, ambiguous);
+                for (Map.Entry<Table, List<Row>> e : rowsByTable.entrySet()) {
+                    Table table = e.getKey();
+                    Map<TopicPartition, Set<Long>> done = present.computeIfAbsent(table, t -> new HashMap<>());
+                    List<Row> todo = e.getValue().stream()
+                            .filter(r -> !done.getOrDefault(r.tp(), Set.of()).contains(r.offset())).toList();
+                    ambiguous.add(table);
+                    store.insert(table, todo.stream().map(Row::values).toList());
+                    ambiguous.remove(table);
+                    for (Row r : todo) {
+                        done.computeIfAbsent(r.tp(), p -> new HashSet<>()).add(r.offset());
+                    }
+                    metrics.landed(table, todo.size());
+                }
+                List<Object[]> offsetRows = new ArrayList<>();
+                Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
+                for (Map.Entry<TopicPartition, long[]> e : ranges.entrySet()) {
+                    long next = e.getValue()[1] + 1;
+                    offsetRows.add(new Object[] {settings.group(), e.getKey().topic(), e.getKey().partition(), next,
+                        (long) (e.getValue()[1] - e.getValue()[0] + 1), landedAt});
+                    kafkaOffsets.put(e.getKey(), new OffsetAndMetadata(next));
+                }
+                // Offsets last: a crash before this line leaves rows beyond the recorded offsets, which recovery
+                // finds. A duplicate offsets row is harmless (max wins).
+                store.insert(Table.SINK_OFFSETS, offsetRows);
+                metrics.clickHouseAvailable(true);
+                for (Map.Entry<TopicPartition, long[]> e : ranges.entrySet()) {
+                    long next = e.getValue()[1] + 1;
+                    committed.put(e.getKey(), next);
+                    present.values().forEach(m -> {
+                        Set<Long> s = m.get(e.getKey());
+                        if (s != null) {
+                            s.removeIf(o -> o < next);
+                        }
+                    });
+                }
+                // For lag tools only; the offsets of record are the ones just written to ClickHouse.
+                consumer.commitAsync(kafkaOffsets, (o, ex) -> {
+                    if (ex != null) {
+                        LOG.debug("informational Kafka offset commit failed: {}", ex.toString());
+                    }
+                });
+                metrics.batch(buffer.size(), (System.nanoTime() - t0) / 1_000_000);
+                buffer.clear();
+                metrics.pending(0);
+                return;
+            } catch (ClickHouseUnavailableException | RegistryUnavailableException e) {
+                metrics.clickHouseAvailable(!(e instanceof ClickHouseUnavailableException));
+                metrics.retry();
+                if (System.currentTimeMillis() + backoff > deadline) {
+                    throw new SinkException("gave up after retry.timeout.ms=" + settings.retryTimeoutMs()
+                            + "; nothing past the last landed batch was acknowledged", e);
+                }
+                LOG.warn("batch of {} records not landed, retrying in {} ms: {}", buffer.size(), backoff,
+                        e.getMessage());
+                sleep(backoff);
+                backoff = Math.min(backoff * 2, settings.backoffMaxMs());
+            }
+        }
+    }
+
+    private void landSchemas(Set<Integer> ids, Instant landedAt, Set<Table> ambiguous) {
+        List<Object[]> rows = new ArrayList<>();
+        for (int id : new TreeSet<>(ids)) {
+            if (landedSchemas.contains(id)) {
+                continue;
+            }
+            Schema schema = registry.schemaById(id);
+            rows.add(new Object[] {(long) id, SpecificRecordCodec.fingerprint(schema), schema.getFullName(),
+                schema.toString(), SchemaNormalization.toParsingForm(schema), settings.registryUrl(), landedAt});
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        ambiguous.add(Table.REGISTRY_SCHEMAS);
+        store.insert(Table.REGISTRY_SCHEMAS, rows);
+        ambiguous.remove(Table.REGISTRY_SCHEMAS);
+        rows.forEach(r -> landedSchemas.add((int) (long) (Long) r[0]));
+        metrics.landed(Table.REGISTRY_SCHEMAS, rows.size());
+    }
+
+    private void measureLag() {
+        Instant now = Instant.now();
+        if (now.isBefore(nextLagCheck) || committed.isEmpty()) {
+            return;
+        }
+        nextLagCheck = now.plus(LAG_INTERVAL);
+        try {
+            Map<TopicPartition, Long> ends = consumer.endOffsets(committed.keySet(), Duration.ofSeconds(2));
+            ends.forEach((tp, end) -> metrics.lag(tp.toString(), Math.max(0, end - committed.getOrDefault(tp, 0L))));
+        } catch (RuntimeException e) {
+            LOG.debug("lag not measured: {}", e.toString());
+        }
+    }
+
+    private <T> T withRetry(String what, Supplier<T> action) {
+        long backoff = settings.backoffMs();
+        long deadline = settings.retryTimeoutMs() == 0 ? Long.MAX_VALUE
+                : System.currentTimeMillis() + settings.retryTimeoutMs();
+        while (true) {
+            try {
+                T result = action.get();
+                metrics.clickHouseAvailable(true);
+                return result;
+            } catch (ClickHouseUnavailableException e) {
+                metrics.clickHouseAvailable(false);
+                metrics.retry();
+                if (System.currentTimeMillis() + backoff > deadline) {
+                    throw new SinkException(what + ": gave up after retry.timeout.ms=" + settings.retryTimeoutMs(),
+                            e);
+                }
+                LOG.warn("{} failed, retrying in {} ms: {}", what, backoff, e.getMessage());
+                sleep(backoff);
+                backoff = Math.min(backoff * 2, settings.backoffMaxMs());
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SinkException("interrupted while backing off", e);
+        }
+    }
+
+    /** A row with the Kafka coordinates it came from. */
+    private record Row(TopicPartition tp, long offset, Object[] values) { }
+}
