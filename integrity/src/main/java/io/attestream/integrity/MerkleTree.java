@@ -11,7 +11,9 @@ import java.util.List;
  * A full RFC 9162 tree over a list of leaf data held in memory, for whoever has every leaf
  * (the verifier, a proof server): roots of any prefix, inclusion proofs (§2.1.3.1) and
  * consistency proofs (§2.1.4.1). Building costs one leaf and about one node hash per leaf and
- * about 64 bytes of memory per leaf; every root or proof afterwards costs O(log n).
+ * about 64 bytes of memory per leaf; every root or proof afterwards costs O(log n). One instance
+ * holds at most 2^26 (67 million) leaves. To check a whole log against a checkpoint, stream the
+ * recomputed entry hashes into a {@link CompactMerkleTree} instead: O(log n) memory, any size.
  */
 public final class MerkleTree {
     private final MerkleLevels levels;
