@@ -1,0 +1,42 @@
+package io.attestream.verifier;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.List;
+
+/**
+ * The verification result of one agent's log.
+ *
+ * @param tenant the tenant
+ * @param agentId the agent
+ * @param rows stored rows read
+ * @param entries chain positions covered (highest stored seq + 1, or the checkpointed size when larger rows
+ *     were deleted)
+ * @param checkpoints stored checkpoints
+ * @param checkpointsVerified checkpoints whose signature verified and whose Merkle root and chain head the
+ *     recomputed tree matched
+ * @param latestVerifiedTreeSize tree size of the largest verified checkpoint, 0 when none
+ * @param timestampsVerified timestamp tokens that verified
+ * @param timestampsUnchecked timestamp tokens present but not checked (no TSA certificate given)
+ * @param findings every failure found, ordered by seq
+ */
+public record AgentResult(String tenant, String agentId, long rows, long entries, int checkpoints,
+        int checkpointsVerified, long latestVerifiedTreeSize, int timestampsVerified, int timestampsUnchecked,
+        List<Finding> findings) {
+
+    /** Validates and copies. */
+    public AgentResult {
+        requireNonNull(tenant, "tenant");
+        requireNonNull(agentId, "agentId");
+        findings = List.copyOf(requireNonNull(findings, "findings"));
+    }
+
+    /**
+     * Whether nothing was found.
+     *
+     * @return true when {@link #findings()} is empty
+     */
+    public boolean ok() {
+        return findings.isEmpty();
+    }
+}

@@ -1,0 +1,103 @@
+package io.attestream.verifier;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.integrity.CheckpointVerifier;
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.LogId;
+import io.attestream.integrity.TimestampVerifier;
+import io.attestream.verifier.internal.AgentStateMachine;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Verifies agents' logs from their stored rows, trusting only the checkpoint verifier keys, the TSA trust
+ * configuration and (optionally) schema fingerprints re-derived from schema text. Immutable and thread-safe;
+ * each {@link AgentRun} is single-threaded.
+ *
+ * <p>Per agent: {@link #begin} with all the agent's stored checkpoints (signatures and timestamps are checked
+ * there), then {@link AgentRun#accept} every stored event row in ascending seq order (rows with equal seq in
+ * any order), then {@link AgentRun#finish}. Memory is constant on intact stretches; around an anomaly the
+ * run buffers rows until the chain links again (at most {@link #MAX_ANOMALY_ROWS}), and it keeps the stored
+ * hash of every anomalous row to recognise distant swaps.
+ *
+ * <p>How findings are classified (docs in the module README):
+ * <ul>
+ *   <li>every row's chain hash is recomputed from tenant, agent, seq, stored previous hash, schema id, the
+ *       schema fingerprint (re-derived when the schema text is known) and the event body; a row whose bytes
+ *       do not give its stored hash, or whose stored hash is not what the next entry links to, is
+ *       {@link FindingKind#MODIFIED};</li>
+ *   <li>a row that recomputes correctly at another seq is {@link FindingKind#REORDERED}; a missing seq is
+ *       {@link FindingKind#DELETED}; an exact second copy is {@link FindingKind#REPLAYED}; a second, different
+ *       row for a seq whose genuine row is present is {@link FindingKind#INSERTED};</li>
+ *   <li>the Merkle tree is rebuilt over the entry hashes the chain attests (a modified or deleted single entry
+ *       is recovered from the next entry's previous hash), so checkpoints still prove the original entries
+ *       and one tampered row gives one finding; a verified checkpoint whose root differs means a stretch was
+ *       re-chained consistently ({@link FindingKind#MODIFIED}); one that covers more entries than stored means
+ *       {@link FindingKind#TRUNCATED}.</li>
+ * </ul>
+ */
+public final class ChainVerifier {
+    /** Most rows buffered around one anomaly before it is analysed on what was seen. */
+    public static final int MAX_ANOMALY_ROWS = 65_536;
+
+    private final CheckpointVerifier keys;
+    private final TimestampVerifier timestamps;
+    private final Map<Integer, Hash> fingerprints;
+
+    private ChainVerifier(CheckpointVerifier keys, TimestampVerifier timestamps, Map<Integer, Hash> fingerprints) {
+        this.keys = keys;
+        this.timestamps = timestamps;
+        this.fingerprints = Map.copyOf(fingerprints);
+    }
+
+    /**
+     * A verifier.
+     *
+     * @param keys the trusted checkpoint keys
+     * @param timestamps the TSA trust configuration; empty: tokens are counted as unchecked, not verified
+     * @param schemaFingerprints fingerprints re-derived from stored schema text by schema id; a row whose
+     *     schema id is here is hashed with this fingerprint, not its stored one
+     * @return the verifier
+     */
+    public static ChainVerifier of(CheckpointVerifier keys, Optional<TimestampVerifier> timestamps,
+            Map<Integer, Hash> schemaFingerprints) {
+        requireNonNull(keys, "keys");
+        requireNonNull(timestamps, "timestamps");
+        requireNonNull(schemaFingerprints, "schemaFingerprints");
+        return new ChainVerifier(keys, timestamps.orElse(null), schemaFingerprints);
+    }
+
+    /**
+     * Starts verifying one agent's log.
+     *
+     * @param log the agent's log
+     * @param checkpoints every stored checkpoint of this log, in any order
+     * @return the run to feed rows into
+     */
+    public AgentRun begin(LogId log, List<CheckpointRow> checkpoints) {
+        requireNonNull(log, "log");
+        requireNonNull(checkpoints, "checkpoints");
+        return new AgentStateMachine(log, checkpoints, keys, timestamps, fingerprints, MAX_ANOMALY_ROWS);
+    }
+
+    /** The verification of one agent in progress. */
+    public interface AgentRun {
+        /**
+         * Feeds the next stored row.
+         *
+         * @param row a row of this run's log, seq not lower than the previous row's
+         * @throws VerifierException when the row belongs to another log or comes out of seq order (a row
+         *     source bug, not a finding)
+         */
+        void accept(EventRow row);
+
+        /**
+         * Ends the run: analyses anything pending, checks for a truncated tail.
+         *
+         * @return the result; the run MUST NOT be used afterwards
+         */
+        AgentResult finish();
+    }
+}

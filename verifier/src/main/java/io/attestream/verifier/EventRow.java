@@ -1,0 +1,90 @@
+package io.attestream.verifier;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.integrity.Hash;
+import java.util.Arrays;
+
+/**
+ * One stored chained event as the verifier reads it back (the evidence sink's {@code chained_events}
+ * columns that the chain hash covers). Nothing here is trusted: the verifier recomputes the hash from
+ * these bytes and compares.
+ *
+ * @param tenant the tenant
+ * @param agentId the agent
+ * @param seq the stored seq
+ * @param prevHash the stored previous hash
+ * @param hash the stored chain hash
+ * @param schemaId the stored schema id
+ * @param schemaFingerprint the stored 32-byte schema fingerprint
+ * @param eventBytes the stored record bytes exactly as received: Confluent header (magic 0, 4-byte
+ *     schema id) then the Avro body that is hashed (copied in and out)
+ */
+public record EventRow(String tenant, String agentId, long seq, Hash prevHash, Hash hash, int schemaId,
+        Hash schemaFingerprint, byte[] eventBytes) {
+
+    /** Size of the Confluent wire-format header in front of the hashed Avro body. */
+    public static final int HEADER_SIZE = 5;
+
+    /** Validates and copies. */
+    public EventRow {
+        requireNonNull(tenant, "tenant");
+        requireNonNull(agentId, "agentId");
+        requireNonNull(prevHash, "prevHash");
+        requireNonNull(hash, "hash");
+        requireNonNull(schemaFingerprint, "schemaFingerprint");
+        eventBytes = requireNonNull(eventBytes, "eventBytes").clone();
+    }
+
+    /**
+     * The stored bytes.
+     *
+     * @return a copy
+     */
+    @Override
+    public byte[] eventBytes() {
+        return eventBytes.clone();
+    }
+
+    /**
+     * Whether the stored bytes start with a Confluent header naming {@link #schemaId()}.
+     *
+     * @return true when magic byte 0 and the header's schema id equal the stored schema id
+     */
+    public boolean headerMatchesSchemaId() {
+        if (eventBytes.length < HEADER_SIZE || eventBytes[0] != 0) {
+            return false;
+        }
+        int id = ((eventBytes[1] & 0xff) << 24) | ((eventBytes[2] & 0xff) << 16) | ((eventBytes[3] & 0xff) << 8)
+                | (eventBytes[4] & 0xff);
+        return id == schemaId;
+    }
+
+    /**
+     * The Avro body after the header: the bytes the chain hash covers.
+     *
+     * @return a copy; empty when the stored bytes are shorter than a header
+     */
+    public byte[] body() {
+        return eventBytes.length < HEADER_SIZE ? new byte[0]
+                : Arrays.copyOfRange(eventBytes, HEADER_SIZE, eventBytes.length);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof EventRow r && r.seq == seq && r.schemaId == schemaId && r.tenant.equals(tenant)
+                && r.agentId.equals(agentId) && r.prevHash.equals(prevHash) && r.hash.equals(hash)
+                && r.schemaFingerprint.equals(schemaFingerprint) && Arrays.equals(r.eventBytes, eventBytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return (int) (seq * 31 + hash.hashCode() * 17 + Arrays.hashCode(eventBytes));
+    }
+
+    @Override
+    public String toString() {
+        return "EventRow[" + tenant + "/" + agentId + " seq " + seq + ", hash " + hash + ", " + eventBytes.length
+                + " bytes]";
+    }
+}

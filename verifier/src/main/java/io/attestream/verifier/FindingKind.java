@@ -1,0 +1,35 @@
+package io.attestream.verifier;
+
+import java.util.Locale;
+
+/** What a {@link Finding} says happened to the stored evidence. */
+public enum FindingKind {
+    /** The row's bytes (payload, schema, seq or hashes) no longer recompute to the chained hash. */
+    MODIFIED,
+    /** One or more seqs are missing inside the chain (a gap). */
+    DELETED,
+    /** A row that is not part of the chain: a second, different row for a seq that has its genuine row. */
+    INSERTED,
+    /** A genuine row stored under another seq than the one it was chained at. */
+    REORDERED,
+    /** An exact duplicate of a row already present. */
+    REPLAYED,
+    /** A verified checkpoint covers more entries than are stored: the tail was deleted. */
+    TRUNCATED,
+    /** A checkpoint whose signature by a trusted key does not verify, that does not parse, or whose columns
+     *  disagree with its signed note. */
+    FORGED_CHECKPOINT,
+    /** A checkpoint signed by no trusted key. */
+    UNKNOWN_KEY_CHECKPOINT,
+    /** A checkpoint's RFC 3161 timestamp token does not verify over its note. */
+    TIMESTAMP_MISMATCH;
+
+    /**
+     * The lower-case, hyphenated name used in human and JSON output.
+     *
+     * @return e.g. {@code unknown-key-checkpoint}
+     */
+    public String label() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+}

@@ -1,0 +1,563 @@
+package io.attestream.verifier.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.integrity.ChainEntry;
+import io.attestream.integrity.ChainHead;
+import io.attestream.integrity.Checkpoint;
+import io.attestream.integrity.CheckpointTimestamp;
+import io.attestream.integrity.CheckpointVerifier;
+import io.attestream.integrity.CompactMerkleTree;
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.IntegrityException;
+import io.attestream.integrity.LogId;
+import io.attestream.integrity.SignatureInvalidException;
+import io.attestream.integrity.SignedCheckpoint;
+import io.attestream.integrity.TimestampVerifier;
+import io.attestream.integrity.UnknownKeyException;
+import io.attestream.verifier.AgentResult;
+import io.attestream.verifier.ChainVerifier;
+import io.attestream.verifier.CheckpointRow;
+import io.attestream.verifier.EventRow;
+import io.attestream.verifier.Finding;
+import io.attestream.verifier.FindingKind;
+import io.attestream.verifier.VerifierException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * The per-agent state machine behind {@link ChainVerifier.AgentRun}.
+ *
+ * <p>Fast path: the last accepted row is <em>held</em> (not yet a Merkle leaf) until the next row links to it,
+ * so a row whose bytes and hash were both rewritten is still caught by its successor. A row that does not
+ * recompute, does not link, or comes at an unexpected seq opens an <em>anomaly region</em>: rows are buffered
+ * until two consecutive self-consistent rows link again, then the region is analysed as a whole (replays,
+ * true positions of displaced rows, the genuine row of each seq, gaps), findings are emitted and the entry
+ * hashes the chain attests are appended to the tree.
+ */
+public final class AgentStateMachine implements ChainVerifier.AgentRun {
+    /** How far around its stored seq a row that does not recompute is tried, to recognise local swaps. */
+    private static final int NEIGHBOURHOOD = 8;
+
+    private final LogId log;
+    private final String tenant;
+    private final String agentId;
+    private final Map<Integer, Hash> fingerprints;
+    private final int maxRegion;
+    private final List<Finding> findings = new ArrayList<>();
+    private final List<TrustedCheckpoint> trusted = new ArrayList<>();
+    private final int storedCheckpoints;
+    private int timestampsVerified;
+    private int timestampsUnchecked;
+    private int checkpointsVerified;
+    private long latestVerified;
+
+    private CompactMerkleTree tree = CompactMerkleTree.empty();
+    /** Entries walked so far: the seq the next leaf gets. Equals tree.size() unless the tree is broken. */
+    private long nextSeq;
+    /** Hash of entry nextSeq - 1 as attested, or genesis. */
+    private Hash base;
+    /** Set when a leaf could not be recovered (a gap of several rows): later roots cannot be checked. */
+    private long brokenAt = -1;
+    private int nextCheckpoint;
+    /** Size of the last checkpoint whose root matched, for locating re-chained stretches. */
+    private long lastMatchedSize;
+
+    private Row held;
+    private List<Row> region;
+    private long rows;
+    private long lastLabel = -1;
+    private boolean finished;
+
+    /** Stored hash to stored seq of every row seen in an anomaly region, and of each region's base. */
+    private final Map<Hash, Long> anomalyIndex = new HashMap<>();
+    /** Rows reported MODIFIED without a position, with their finding's index: re-examined at the end. */
+    private final List<Unexplained> unexplained = new ArrayList<>();
+
+    /**
+     * @param log the log
+     * @param checkpoints its stored checkpoints
+     * @param keys trusted checkpoint keys
+     * @param timestamps TSA trust, or null to leave tokens unchecked
+     * @param fingerprints re-derived schema fingerprints by schema id
+     * @param maxRegion most rows buffered around one anomaly
+     */
+    public AgentStateMachine(LogId log, List<CheckpointRow> checkpoints, CheckpointVerifier keys,
+            TimestampVerifier timestamps, Map<Integer, Hash> fingerprints, int maxRegion) {
+        this.log = requireNonNull(log, "log");
+        this.tenant = log.tenant();
+        this.agentId = log.agentId();
+        this.fingerprints = requireNonNull(fingerprints, "fingerprints");
+        this.maxRegion = maxRegion;
+        this.base = log.genesisHash();
+        this.storedCheckpoints = checkpoints.size();
+        List<CheckpointRow> sorted = new ArrayList<>(checkpoints);
+        sorted.sort(Comparator.comparingLong(CheckpointRow::treeSize));
+        for (CheckpointRow c : sorted) {
+            checkCheckpoint(c, requireNonNull(keys, "keys"), timestamps);
+        }
+        trusted.sort(Comparator.comparingLong(TrustedCheckpoint::size));
+    }
+
+    private record TrustedCheckpoint(long size, Hash root, Hash head, String keyName) {
+    }
+
+    private record Unexplained(Row row, int findingIndex) {
+    }
+
+    private void checkCheckpoint(CheckpointRow c, CheckpointVerifier keys, TimestampVerifier timestamps) {
+        if (!c.tenant().equals(tenant) || !c.agentId().equals(agentId)) {
+            throw new VerifierException("checkpoint of " + c.tenant() + "/" + c.agentId() + " given to the run of "
+                    + log);
+        }
+        long at = Math.max(0, c.treeSize() - 1);
+        String what = "checkpoint of tree size " + c.treeSize() + " (key " + c.keyName() + ")";
+        SignedCheckpoint signed;
+        Checkpoint cp;
+        Hash head;
+        try {
+            signed = keys.verify(c.note(), log.origin());
+            cp = signed.checkpoint();
+            head = cp.chainHead().map(ChainHead::hash).orElse(null);
+        } catch (UnknownKeyException e) {
+            add(at, FindingKind.UNKNOWN_KEY_CHECKPOINT, what + " is signed by no trusted key: " + e.getMessage());
+            return;
+        } catch (SignatureInvalidException e) {
+            add(at, FindingKind.FORGED_CHECKPOINT, what + ": signature does not verify: " + e.getMessage());
+            return;
+        } catch (IntegrityException e) {
+            add(at, FindingKind.FORGED_CHECKPOINT, what + " is not a valid signed checkpoint of this log: "
+                    + e.getMessage());
+            return;
+        }
+        if (cp.treeSize() != c.treeSize() || !cp.rootHash().equals(c.rootHash())) {
+            add(at, FindingKind.FORGED_CHECKPOINT, what + ": stored columns say size " + c.treeSize() + " root "
+                    + c.rootHash().base64() + " but the signed note says size " + cp.treeSize() + " root "
+                    + cp.rootHash().base64());
+        }
+        byte[] ts = c.timestamp();
+        if (ts != null) {
+            if (timestamps == null) {
+                timestampsUnchecked++;
+            } else {
+                try {
+                    CheckpointTimestamp decoded = TimestampCodec.decode(ts);
+                    decoded.verify(c.note(), timestamps);
+                    timestampsVerified++;
+                } catch (IntegrityException e) {
+                    add(Math.max(0, cp.treeSize() - 1), FindingKind.TIMESTAMP_MISMATCH,
+                            what + ": timestamp does not verify: " + e.getMessage());
+                }
+            }
+        }
+        if (cp.treeSize() > 0) {
+            trusted.add(new TrustedCheckpoint(cp.treeSize(), cp.rootHash(), head, c.keyName()));
+        }
+    }
+
+    // ---------------------------------------------------------------- rows
+
+    /** A stored row with what the verifier derived from it. */
+    private final class Row {
+        final EventRow stored;
+        final long label;
+        final byte[] body;
+        final byte[] fingerprint;
+        final boolean headerOk;
+        final boolean selfOk;
+        long trueSeq = -1;
+        boolean reordered;
+
+        Row(EventRow r) {
+            this.stored = r;
+            this.label = r.seq();
+            this.headerOk = r.headerMatchesSchemaId();
+            this.body = r.body();
+            Hash derived = fingerprints.get(r.schemaId());
+            this.fingerprint = (derived != null ? derived : r.schemaFingerprint()).toBytes();
+            this.selfOk = headerOk && recomputeAt(label).equals(r.hash());
+            if (selfOk) {
+                trueSeq = label;
+            }
+        }
+
+        Hash prev() {
+            return stored.prevHash();
+        }
+
+        Hash hash() {
+            return stored.hash();
+        }
+
+        Hash recomputeAt(long seq) {
+            return ChainEntry.recompute(log, seq, stored.prevHash(), stored.schemaId(), fingerprint, body).hash();
+        }
+
+        String whyNot() {
+            if (!headerOk) {
+                return "its stored bytes do not start with a wire-format header naming schema id "
+                        + stored.schemaId();
+            }
+            Hash derived = fingerprints.get(stored.schemaId());
+            if (derived != null && !derived.equals(stored.schemaFingerprint())) {
+                return "its stored schema fingerprint differs from the one derived from schema " + stored.schemaId()
+                        + "'s text";
+            }
+            return "its bytes recompute to " + recomputeAt(label).base64() + ", not the stored hash "
+                    + hash().base64();
+        }
+    }
+
+    @Override
+    public void accept(EventRow row) {
+        requireNonNull(row, "row");
+        if (finished) {
+            throw new IllegalStateException("run of " + log + " already finished");
+        }
+        if (!row.tenant().equals(tenant) || !row.agentId().equals(agentId)) {
+            throw new VerifierException("row of " + row.tenant() + "/" + row.agentId() + " seq " + row.seq()
+                    + " given to the run of " + log);
+        }
+        if (row.seq() < lastLabel) {
+            throw new VerifierException("rows of " + log + " out of seq order: " + row.seq() + " after " + lastLabel
+                    + " (the row source must order by seq)");
+        }
+        lastLabel = row.seq();
+        rows++;
+        Row x = new Row(row);
+        if (region != null) {
+            region.add(x);
+            if (region.size() >= maxRegion) {
+                List<Row> r = region;
+                region = null;
+                analyse(r, null, x.label + 1);
+            } else {
+                tryResync();
+            }
+            return;
+        }
+        long expected = nextSeq + (held != null ? 1 : 0);
+        Hash link = held != null ? held.hash() : base;
+        if (x.label == expected && x.selfOk && x.prev().equals(link)) {
+            if (held != null) {
+                appendLeaf(held.hash());
+            }
+            held = x;
+            return;
+        }
+        region = new ArrayList<>();
+        if (held != null) {
+            region.add(held);
+            held = null;
+        }
+        region.add(x);
+    }
+
+    private void tryResync() {
+        int n = region.size();
+        if (n < 2) {
+            return;
+        }
+        Row x = region.get(n - 2);
+        Row y = region.get(n - 1);
+        if (y.label == x.label + 1 && x.selfOk && y.selfOk && y.prev().equals(x.hash())) {
+            List<Row> r = new ArrayList<>(region.subList(0, n - 1));
+            region = null;
+            analyse(r, y.prev(), y.label);
+            held = y;
+        }
+    }
+
+    @Override
+    public AgentResult finish() {
+        if (finished) {
+            throw new IllegalStateException("run of " + log + " already finished");
+        }
+        finished = true;
+        if (region != null) {
+            List<Row> r = region;
+            region = null;
+            analyse(r, null, lastLabel + 1);
+        }
+        if (held != null) {
+            appendLeaf(held.hash());
+            held = null;
+        }
+        reexamineUnexplained();
+        TrustedCheckpoint largest = trusted.isEmpty() ? null : trusted.get(trusted.size() - 1);
+        if (largest != null && largest.size() > nextSeq) {
+            long beyond = trusted.stream().filter(c -> c.size() > nextSeq).count();
+            add(nextSeq, FindingKind.TRUNCATED, "signed checkpoint of tree size " + largest.size() + " covers seq 0.."
+                    + (largest.size() - 1) + " but only " + nextSeq + " entries are stored (" + (largest.size()
+                    - nextSeq) + " missing at the tail" + (beyond > 1 ? "; " + beyond + " checkpoints affected" : "")
+                    + ")");
+        }
+        findings.sort(Comparator.comparingLong(Finding::seq).thenComparing(Finding::kind));
+        return new AgentResult(tenant, agentId, rows, Math.max(nextSeq, lastLabel + 1), storedCheckpoints,
+                checkpointsVerified, latestVerified, timestampsVerified, timestampsUnchecked, findings);
+    }
+
+    // ---------------------------------------------------------------- Merkle
+
+    private void appendLeaf(Hash leaf) {
+        if (brokenAt < 0) {
+            tree = tree.append(leaf);
+        }
+        nextSeq++;
+        base = leaf;
+        while (nextCheckpoint < trusted.size() && trusted.get(nextCheckpoint).size() <= nextSeq) {
+            TrustedCheckpoint c = trusted.get(nextCheckpoint++);
+            if (c.size() < nextSeq || brokenAt >= 0) {
+                continue;
+            }
+            Hash root = tree.root();
+            boolean headOk = c.head() == null || c.head().equals(leaf);
+            if (root.equals(c.root()) && headOk) {
+                checkpointsVerified++;
+                latestVerified = Math.max(latestVerified, c.size());
+                lastMatchedSize = c.size();
+            } else {
+                add(lastMatchedSize, FindingKind.MODIFIED, "entries seq " + lastMatchedSize + ".." + (c.size() - 1)
+                        + " were re-chained: their Merkle root " + root.base64() + " differs from the signed root "
+                        + c.root().base64() + " of the checkpoint of tree size " + c.size() + " (key " + c.keyName()
+                        + ")" + (headOk ? "" : "; its chain head names another hash for seq " + (c.size() - 1)));
+            }
+        }
+    }
+
+    private void markBroken(long seq) {
+        if (brokenAt < 0) {
+            brokenAt = seq;
+        }
+    }
+
+    // ---------------------------------------------------------------- anomaly analysis
+
+    /**
+     * Decides what happened in a buffered stretch of rows.
+     *
+     * @param in the rows, in stored order; the first is at seq nextSeq or later
+     * @param endAttest the hash of entry endSeq - 1 as the row after the region links to it, or null
+     * @param endSeq the first seq after the region
+     */
+    private void analyse(List<Row> in, Hash endAttest, long endSeq) {
+        long start = nextSeq;
+        if (start > 0) {
+            anomalyIndex.put(base, start - 1);
+        }
+        // 1. Exact copies.
+        List<Row> rowsIn = new ArrayList<>();
+        Map<Long, List<Row>> byLabel = new TreeMap<>();
+        for (Row r : in) {
+            List<Row> same = byLabel.computeIfAbsent(r.label, k -> new ArrayList<>());
+            if (same.stream().anyMatch(q -> q.stored.equals(r.stored))) {
+                add(r.label, FindingKind.REPLAYED, "an exact copy of the row at seq " + r.label + " is stored again");
+                continue;
+            }
+            same.add(r);
+            rowsIn.add(r);
+        }
+        Map<Hash, Row> byHash = new HashMap<>();
+        for (Row r : rowsIn) {
+            byHash.putIfAbsent(r.hash(), r);
+            anomalyIndex.putIfAbsent(r.hash(), r.label);
+        }
+        // 2. True positions of rows that do not recompute where they are stored.
+        for (int pass = 0; pass < 2; pass++) {
+            for (Row r : rowsIn) {
+                if (r.trueSeq < 0 && r.headerOk) {
+                    locate(r, byHash);
+                }
+            }
+        }
+        // 3. What each entry links to: prevOf[s] = previous hashes claimed by rows positioned at s.
+        Map<Long, Set<Hash>> prevOf = new HashMap<>();
+        Map<Long, List<Row>> byTrue = new HashMap<>();
+        for (Row r : rowsIn) {
+            if (r.trueSeq >= 0) {
+                prevOf.computeIfAbsent(r.trueSeq, k -> new LinkedHashSet<>()).add(r.prev());
+                byTrue.computeIfAbsent(r.trueSeq, k -> new ArrayList<>()).add(r);
+            }
+        }
+        if (endAttest != null) {
+            prevOf.computeIfAbsent(endSeq, k -> new LinkedHashSet<>()).add(endAttest);
+        }
+        TreeSet<Long> occupied = new TreeSet<>(byLabel.keySet());
+        occupied.addAll(byTrue.keySet());
+        // 4. Walk the positions.
+        Set<Row> used = new HashSet<>();
+        Map<Long, Boolean> reportedModified = new HashMap<>();
+        List<Hash> leaves = new ArrayList<>();
+        Hash link = base;
+        long s = start;
+        while (s < endSeq) {
+            List<Row> cands = new ArrayList<>(byTrue.getOrDefault(s, List.of()));
+            cands.removeIf(used::contains);
+            Set<Hash> fwd = prevOf.getOrDefault(s + 1, Set.of());
+            Hash attested = fwd.size() == 1 ? fwd.iterator().next() : null;
+            if (!cands.isEmpty()) {
+                Row p = null;
+                int best = -1;
+                for (Row c : cands) {
+                    int score = (link != null && c.prev().equals(link) ? 2 : 0) + (fwd.contains(c.hash()) ? 1 : 0);
+                    if (score > best) {
+                        best = score;
+                        p = c;
+                    }
+                }
+                if (link != null && !p.prev().equals(link)) {
+                    if (s > start && !leaves.isEmpty() && !reportedModified.containsKey(s - 1)) {
+                        add(s - 1, FindingKind.MODIFIED, "the row at seq " + (s - 1) + " was rewritten: entry " + s
+                                + " links to " + p.prev().base64() + " but the stored entry " + (s - 1)
+                                + " hashes to " + link.base64());
+                        leaves.set(leaves.size() - 1, p.prev());
+                    } else if (s == start) {
+                        add(p.label, FindingKind.MODIFIED, "the row at seq " + p.label + " does not link to entry "
+                                + (s - 1) + ": previous hash " + p.prev().base64() + ", expected " + link.base64());
+                    }
+                }
+                used.add(p);
+                if (p.reordered) {
+                    add(p.label, FindingKind.REORDERED, "the row stored at seq " + p.label + " is entry " + s
+                            + " (it recomputes and links only there)");
+                }
+                leaves.add(p.hash());
+                link = p.hash();
+                s++;
+                continue;
+            }
+            List<Row> atLabel = new ArrayList<>(byLabel.getOrDefault(s, List.of()));
+            atLabel.removeIf(r -> used.contains(r) || r.trueSeq >= 0);
+            if (!atLabel.isEmpty()) {
+                Row m = atLabel.get(0);
+                for (Row r : atLabel) {
+                    if (link != null && r.prev().equals(link)) {
+                        m = r;
+                        break;
+                    }
+                }
+                used.add(m);
+                unexplained.add(new Unexplained(m, findings.size()));
+                add(s, FindingKind.MODIFIED, "the row at seq " + s + " does not verify: " + m.whyNot());
+                reportedModified.put(s, true);
+                Hash leaf = attested != null ? attested : m.hash();
+                leaves.add(leaf);
+                link = leaf;
+                s++;
+                continue;
+            }
+            boolean displaced = byLabel.getOrDefault(s, List.of()).stream().anyMatch(r -> r.reordered);
+            if (displaced) {
+                // The row stored here belongs elsewhere (reported where it is placed); entry s itself is elsewhere.
+                leaves.add(attested);
+                if (attested == null) {
+                    markBroken(s);
+                }
+                link = attested;
+                s++;
+                continue;
+            }
+            Long nextOccupied = occupied.higher(s);
+            long gapEnd = nextOccupied == null ? endSeq : Math.min(nextOccupied, endSeq);
+            long missing = gapEnd - s;
+            add(s, FindingKind.DELETED, missing == 1 ? "seq " + s + " is missing"
+                    : "seq " + s + ".." + (gapEnd - 1) + " are missing (" + missing + " rows)");
+            if (missing == 1 && attested != null) {
+                leaves.add(attested);
+                link = attested;
+            } else {
+                // Only the last missing entry's hash is attested (by the next row); the tree cannot be rebuilt.
+                markBroken(s);
+                Set<Hash> after = prevOf.getOrDefault(gapEnd, Set.of());
+                link = after.size() == 1 ? after.iterator().next() : null;
+                for (long i = s; i < gapEnd && leaves.size() < maxRegion; i++) {
+                    leaves.add(null);
+                }
+                nextSeq += gapEnd - s - Math.min(missing, maxRegion);
+            }
+            s = gapEnd;
+        }
+        // 5. Rows the walk did not place.
+        for (Row r : rowsIn) {
+            if (used.contains(r)) {
+                continue;
+            }
+            if (r.reordered) {
+                add(r.label, FindingKind.REORDERED, "the row stored at seq " + r.label + " is entry " + r.trueSeq
+                        + " (it recomputes and links only there)");
+            } else {
+                add(r.label, FindingKind.INSERTED, "a second row for seq " + r.label + " that is not in the chain ("
+                        + (r.selfOk ? "self-consistent but not what entry " + (r.label + 1) + " links to"
+                        : r.whyNot()) + ")");
+            }
+        }
+        // 6. Append what the chain attests.
+        for (Hash leaf : leaves) {
+            if (leaf == null) {
+                markBroken(nextSeq);
+                nextSeq++;
+                if (link != null) {
+                    base = link;
+                }
+                continue;
+            }
+            appendLeaf(leaf);
+        }
+        if (endAttest != null) {
+            base = endAttest;
+        }
+    }
+
+    private void locate(Row r, Map<Hash, Row> byHash) {
+        Set<Long> candidates = new LinkedHashSet<>();
+        Row before = byHash.get(r.prev());
+        if (before != null) {
+            candidates.add(before.label + 1);
+            if (before.trueSeq >= 0) {
+                candidates.add(before.trueSeq + 1);
+            }
+        }
+        Long l = anomalyIndex.get(r.prev());
+        if (l != null) {
+            candidates.add(l + 1);
+        }
+        for (int d = 1; d <= NEIGHBOURHOOD; d++) {
+            candidates.add(r.label + d);
+            candidates.add(r.label - d);
+        }
+        for (long c : candidates) {
+            if (c >= 0 && c != r.label && c < Long.MAX_VALUE && r.recomputeAt(c).equals(r.hash())) {
+                r.trueSeq = c;
+                r.reordered = true;
+                return;
+            }
+        }
+    }
+
+    private void reexamineUnexplained() {
+        for (Unexplained u : unexplained) {
+            Row r = u.row();
+            if (!r.headerOk) {
+                continue;
+            }
+            Long l = anomalyIndex.get(r.prev());
+            if (l != null && l + 1 != r.label && r.recomputeAt(l + 1).equals(r.hash())) {
+                findings.set(u.findingIndex(), new Finding(tenant, agentId, r.label, FindingKind.REORDERED,
+                        "the row stored at seq " + r.label + " is entry " + (l + 1)
+                                + " (it recomputes and links only there)"));
+            }
+        }
+    }
+
+    private void add(long seq, FindingKind kind, String detail) {
+        findings.add(new Finding(tenant, agentId, seq, kind, detail));
+    }
+}

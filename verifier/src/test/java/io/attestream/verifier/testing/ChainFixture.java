@@ -1,0 +1,183 @@
+package io.attestream.verifier.testing;
+
+import io.attestream.events.AuditEvent;
+import io.attestream.integrity.ChainEntry;
+import io.attestream.integrity.Checkpoint;
+import io.attestream.integrity.CheckpointTimestamp;
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.LogId;
+import io.attestream.integrity.LogState;
+import io.attestream.integrity.SignedCheckpoint;
+import io.attestream.integrity.SigningKey;
+import io.attestream.integrity.TimestampAuthority;
+import io.attestream.integrity.TimestampedBatch;
+import io.attestream.schemas.EventType;
+import io.attestream.schemas.testing.SampleEvents;
+import io.attestream.schemas.wire.AuditEventCodec;
+import io.attestream.verifier.CheckpointRow;
+import io.attestream.verifier.EventRow;
+import io.attestream.verifier.internal.TimestampCodec;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Chains realistic events (the schemas module's sample events, Confluent-framed) exactly as the chainer does,
+ * with signed checkpoints every {@code checkpointEvery} entries and at the end, optionally timestamped in one
+ * batch per agent.
+ */
+public final class ChainFixture {
+    /** Registry id the fixture's events claim. */
+    public static final int SCHEMA_ID = 7;
+    /** Fingerprint of the current AuditEvent schema. */
+    public static final Hash FINGERPRINT = Hash.of(AuditEventCodec.fingerprint(AuditEventCodec.currentSchema()));
+
+    private ChainFixture() {
+    }
+
+    /**
+     * A stored event with the descriptive columns the sink also writes.
+     *
+     * @param row the verified columns
+     * @param eventId the event id
+     * @param eventType the payload record name
+     * @param occurredAtMicros producer time
+     */
+    public record StoredEvent(EventRow row, String eventId, String eventType, long occurredAtMicros) {
+    }
+
+    /**
+     * One agent's evidence.
+     *
+     * @param log the log
+     * @param events events by seq
+     * @param checkpoints checkpoints by size
+     */
+    public record Agent(LogId log, List<StoredEvent> events, List<CheckpointRow> checkpoints) {
+        /** @return just the rows */
+        public List<EventRow> rows() {
+            return events.stream().map(StoredEvent::row).toList();
+        }
+    }
+
+    /**
+     * Builds one agent's chain.
+     *
+     * @param tenant tenant
+     * @param agentId agent
+     * @param n events
+     * @param checkpointEvery checkpoint cadence
+     * @param key signer
+     * @param tsa timestamp authority, or null for none
+     * @return the evidence
+     */
+    public static Agent build(String tenant, String agentId, int n, int checkpointEvery, SigningKey key,
+            TimestampAuthority tsa) {
+        LogId log = LogId.of(tenant, agentId);
+        LogState state = LogState.empty(log);
+        List<StoredEvent> events = new ArrayList<>(n);
+        List<SignedCheckpoint> notes = new ArrayList<>();
+        EventType[] types = EventType.values();
+        byte[] fp = FINGERPRINT.toBytes();
+        for (int i = 0; i < n; i++) {
+            AuditEvent e = SampleEvents.of(types[i % types.length], tenant, agentId, i);
+            byte[] framed = AuditEventCodec.encode(SCHEMA_ID, e);
+            byte[] body = AuditEventCodec.encodeBody(e);
+            LogState.Appended a = state.append(SCHEMA_ID, fp, body);
+            state = a.state();
+            EventRow row = new EventRow(tenant, agentId, i, a.entry().previousHash(), a.entry().hash(), SCHEMA_ID,
+                    FINGERPRINT, framed);
+            events.add(new StoredEvent(row, e.getEventId().toString(), e.getPayload().getClass().getSimpleName(),
+                    e.getOccurredAt().toEpochMilli() * 1000));
+            if ((i + 1) % checkpointEvery == 0 || i == n - 1) {
+                notes.add(SignedCheckpoint.sign(Checkpoint.forLog(state.head(), state.tree().root()), key));
+            }
+        }
+        List<CheckpointTimestamp> ts = tsa == null || notes.isEmpty() ? null
+                : TimestampedBatch.timestampCheckpoints(notes, tsa).timestamps();
+        List<CheckpointRow> cps = new ArrayList<>();
+        for (int i = 0; i < notes.size(); i++) {
+            Checkpoint c = notes.get(i).checkpoint();
+            cps.add(new CheckpointRow(tenant, agentId, c.treeSize(), c.rootHash(), notes.get(i).text(), key.name(),
+                    ts == null ? null : TimestampCodec.encode(ts.get(i))));
+        }
+        return new Agent(log, events, cps);
+    }
+
+    /**
+     * A copy of a row with another seq.
+     *
+     * @param r the row
+     * @param seq the new seq
+     * @return the copy
+     */
+    public static EventRow withSeq(EventRow r, long seq) {
+        return new EventRow(r.tenant(), r.agentId(), seq, r.prevHash(), r.hash(), r.schemaId(), r.schemaFingerprint(),
+                r.eventBytes());
+    }
+
+    /**
+     * A copy of a row with one payload byte flipped.
+     *
+     * @param r the row
+     * @param offset offset in the stored bytes (past the 5-byte header to touch the payload)
+     * @return the copy
+     */
+    public static EventRow withFlippedByte(EventRow r, int offset) {
+        byte[] b = r.eventBytes();
+        b[offset] ^= 0x01;
+        return new EventRow(r.tenant(), r.agentId(), r.seq(), r.prevHash(), r.hash(), r.schemaId(),
+                r.schemaFingerprint(), b);
+    }
+
+    /**
+     * A self-consistent forged row at {@code seq} linking to {@code prev}, as an attacker who knows the
+     * format would write it.
+     *
+     * @param log the log
+     * @param seq the seq
+     * @param prev the previous hash to link to
+     * @param text payload text
+     * @return the row
+     */
+    public static EventRow forged(LogId log, long seq, Hash prev, String text) {
+        AuditEvent e = SampleEvents.of(EventType.APPROVAL_DECISION, log.tenant(), log.agentId(), 1_000_000 + text.length());
+        byte[] body = AuditEventCodec.encodeBody(e);
+        byte[] extra = text.getBytes(StandardCharsets.UTF_8);
+        byte[] framed = AuditEventCodec.encode(SCHEMA_ID, e);
+        byte[] fp = FINGERPRINT.toBytes();
+        // An attacker may append bytes the decoder ignores; the hash covers them, so they must be hashed too.
+        byte[] fullBody = new byte[body.length + extra.length];
+        System.arraycopy(body, 0, fullBody, 0, body.length);
+        System.arraycopy(extra, 0, fullBody, body.length, extra.length);
+        byte[] fullFramed = new byte[framed.length + extra.length];
+        System.arraycopy(framed, 0, fullFramed, 0, framed.length);
+        System.arraycopy(extra, 0, fullFramed, framed.length, extra.length);
+        Hash h = ChainEntry.recompute(log, seq, prev, SCHEMA_ID, fp, fullBody).hash();
+        return new EventRow(log.tenant(), log.agentId(), seq, prev, h, SCHEMA_ID, FINGERPRINT, fullFramed);
+    }
+
+    /**
+     * Rewrites a log from {@code k} on as an attacker with write access but no signing key would: row k gets a
+     * flipped payload byte and every hash from k on is recomputed so the chain links again.
+     *
+     * @param log the log
+     * @param rows the rows by seq
+     * @param k the first rewritten seq
+     * @return the rewritten rows
+     */
+    public static List<EventRow> rechainFrom(LogId log, List<EventRow> rows, int k) {
+        List<EventRow> out = new ArrayList<>(rows.subList(0, k));
+        Hash prev = k == 0 ? log.genesisHash() : rows.get(k - 1).hash();
+        for (int i = k; i < rows.size(); i++) {
+            EventRow r = i == k ? withFlippedByte(rows.get(i), 40) : rows.get(i);
+            byte[] b = r.eventBytes();
+            byte[] body = Arrays.copyOfRange(b, EventRow.HEADER_SIZE, b.length);
+            Hash h = ChainEntry.recompute(log, i, prev, r.schemaId(), r.schemaFingerprint().toBytes(), body).hash();
+            out.add(new EventRow(r.tenant(), r.agentId(), i, prev, h, r.schemaId(), r.schemaFingerprint(), b));
+            prev = h;
+        }
+        return out;
+    }
+}
