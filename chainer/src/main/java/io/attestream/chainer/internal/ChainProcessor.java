@@ -1,0 +1,274 @@
+package io.attestream.chainer.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.chain.BatchTimestamp;
+import io.attestream.chain.ChainedEvent;
+import io.attestream.chain.CheckpointRecord;
+import io.attestream.chainer.ChainerException;
+import io.attestream.chainer.DeadLetterReason;
+import io.attestream.events.AuditEvent;
+import io.attestream.events.Sha256;
+import io.attestream.integrity.ChainEntry;
+import io.attestream.integrity.ChainHead;
+import io.attestream.integrity.CheckpointTimestamp;
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.LogId;
+import io.attestream.integrity.LogState;
+import io.attestream.integrity.TsaUnavailableException;
+import io.attestream.schemas.wire.DecodedEvent;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Second stage: gives each accepted event of an agent the next seq, chains and Merkle-appends it, writes the
+ * ChainedEvent, and makes checkpoints on the count and time cadence.
+ *
+ * <p>Durability contract. All state (agent state, eventId window, pending checkpoints) lives in changelogged stores
+ * and is committed in the same Kafka transaction as the output records and the input offsets
+ * (exactly_once_v2), so after any crash the state and the outputs agree: a seq is written at most once and never
+ * skipped. This processor MUST NOT keep chain state in memory across records: the stores are the only truth.
+ *
+ * <p>Checkpoints are signed when due (count cadence: in {@link #process}; time cadence: in the wall-clock
+ * punctuation) and parked in the pending store; every punctuation timestamps all pending checkpoints of the task in
+ * one TSA request and writes them. A TSA outage keeps them pending (retried every punctuation) for up to
+ * {@code chainer.tsa.max.wait.ms}.
+ */
+public final class ChainProcessor implements Processor<String, Accepted, Object, Object> {
+    private static final Logger LOG = LoggerFactory.getLogger(ChainProcessor.class);
+
+    private final Settings settings;
+    private final Notary notary;
+    private final Refusals refusals;
+    private final ChainerMetrics metrics;
+    private ProcessorContext<Object, Object> context;
+    private KeyValueStore<String, byte[]> agents;
+    private WindowStore<String, byte[]> eventIds;
+    private KeyValueStore<String, byte[]> pending;
+
+    /**
+     * Settings of the chaining processor.
+     *
+     * @param agentStore        name of the agent-state store
+     * @param eventIdStore      name of the eventId window store
+     * @param pendingStore      name of the pending-checkpoint store
+     * @param chainedSink       name of the chained-events sink
+     * @param checkpointsSink   name of the checkpoints sink
+     * @param dedupWindowMs     chainer.dedup.window.ms (0: no deduplication)
+     * @param everyEvents       chainer.checkpoint.every.events
+     * @param intervalMs        chainer.checkpoint.interval.ms
+     * @param flushIntervalMs   chainer.checkpoint.flush.interval.ms
+     * @param tsaMaxWaitMs      chainer.tsa.max.wait.ms
+     * @param tsaFailWhenUnavailable chainer.tsa.unavailable.mode = fail
+     */
+    public record Settings(String agentStore, String eventIdStore, String pendingStore, String chainedSink,
+                           String checkpointsSink, long dedupWindowMs, long everyEvents, long intervalMs,
+                           long flushIntervalMs, long tsaMaxWaitMs, boolean tsaFailWhenUnavailable) {
+        /** Validates. */
+        public Settings {
+            requireNonNull(agentStore, "agentStore");
+            requireNonNull(eventIdStore, "eventIdStore");
+            requireNonNull(pendingStore, "pendingStore");
+            requireNonNull(chainedSink, "chainedSink");
+            requireNonNull(checkpointsSink, "checkpointsSink");
+        }
+    }
+
+    /**
+     * @param settings store and node names, cadence
+     * @param notary   signer and TSA
+     * @param refusals the error-reporting path (duplicates)
+     * @param metrics  meters
+     */
+    public ChainProcessor(Settings settings, Notary notary, Refusals refusals, ChainerMetrics metrics) {
+        this.settings = requireNonNull(settings, "settings");
+        this.notary = requireNonNull(notary, "notary");
+        this.refusals = requireNonNull(refusals, "refusals");
+        this.metrics = requireNonNull(metrics, "metrics");
+    }
+
+    @Override
+    public void init(ProcessorContext<Object, Object> context) {
+        this.context = context;
+        this.agents = context.getStateStore(settings.agentStore());
+        this.eventIds = context.getStateStore(settings.eventIdStore());
+        this.pending = context.getStateStore(settings.pendingStore());
+        context.schedule(Duration.ofMillis(settings.flushIntervalMs()), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
+    }
+
+    @Override
+    public void process(Record<String, Accepted> record) {
+        long t0 = System.nanoTime();
+        Accepted accepted = record.value();
+        DecodedEvent decoded = accepted.decoded();
+        AuditEvent event = decoded.event();
+        String agentKey = record.key();
+        long now = context.currentSystemTimeMs();
+        String eventId = event.getEventId().toString();
+        String dedupKey = eventId + "@" + agentKey;
+        if (settings.dedupWindowMs() > 0) {
+            Long earlier = earlierSeq(dedupKey, now);
+            if (earlier != null) {
+                refusals.refuse(context, DeadLetterReason.DUPLICATE_EVENT_ID, "eventId " + eventId + " of " + agentKey
+                        + " was already chained as seq " + earlier, null, accepted.originalKey(), accepted.recordBytes(),
+                        record.headers(), accepted.source(), record.timestamp());
+                return;
+            }
+        }
+        byte[] stored = agents.get(agentKey);
+        AgentState state = stored == null
+                ? AgentState.fresh(LogId.of(event.getTenant(), event.getAgentId()), now)
+                : AgentState.fromBytes(stored);
+        LogState.Appended appended = state.log().append(decoded.schemaId(), decoded.schemaFingerprint(),
+                decoded.avroBody());
+        ChainEntry entry = appended.entry();
+        state = state.withLog(appended.state());
+
+        ChainedEvent chained = ChainedEvent.newBuilder()
+                .setTenant(event.getTenant())
+                .setAgentId(event.getAgentId())
+                .setSeq(entry.seq())
+                .setPrevHash(new Sha256(entry.previousHash().toBytes()))
+                .setHash(new Sha256(entry.hash().toBytes()))
+                .setSchemaId(decoded.schemaId())
+                .setSchemaFingerprint(new Sha256(decoded.schemaFingerprint()))
+                .setEventId(eventId)
+                .setEventType(((SpecificRecord) event.getPayload()).getSchema().getName())
+                .setAgentVersion(event.getAgentVersion())
+                .setOccurredAt(event.getOccurredAt())
+                .setChainedAt(Instant.ofEpochMilli(now))
+                .setEventBytes(ByteBuffer.wrap(accepted.recordBytes()))
+                .setSourceTopic(accepted.source().topic())
+                .setSourcePartition(accepted.source().partition())
+                .setSourceOffset(accepted.source().offset())
+                .build();
+        context.forward(new Record<Object, Object>(agentKey, chained, record.timestamp(), new RecordHeaders()),
+                settings.chainedSink());
+
+        if (state.uncheckpointed() >= settings.everyEvents()) {
+            state = checkpoint(agentKey, state, "count", now);
+        }
+        agents.put(agentKey, state.toBytes());
+        if (settings.dedupWindowMs() > 0) {
+            eventIds.put(dedupKey, ByteBuffer.allocate(8).putLong(entry.seq()).array(), now);
+        }
+        metrics.chainNanos(System.nanoTime() - t0);
+        metrics.chained(now - record.timestamp());
+    }
+
+    private Long earlierSeq(String dedupKey, long now) {
+        try (WindowStoreIterator<byte[]> it = eventIds.fetch(dedupKey, Instant.ofEpochMilli(now - settings.dedupWindowMs()),
+                Instant.ofEpochMilli(now))) {
+            return it.hasNext() ? ByteBuffer.wrap(it.next().value).getLong() : null;
+        }
+    }
+
+    /** Signs the checkpoint of {@code state}'s current tree, parks it as pending, returns the state after it. */
+    private AgentState checkpoint(String agentKey, AgentState state, String trigger, long now) {
+        long t0 = System.nanoTime();
+        ChainHead head = state.log().head();
+        Hash root = state.log().tree().root();
+        String note = notary.sign(head, root);
+        CheckpointRecord cp = CheckpointRecord.newBuilder()
+                .setTenant(head.log().tenant())
+                .setAgentId(head.log().agentId())
+                .setTreeSize(head.nextSeq())
+                .setRootHash(new Sha256(root.toBytes()))
+                .setHeadSeq(head.nextSeq() - 1)
+                .setHeadHash(new Sha256(head.hash().toBytes()))
+                .setNote(note)
+                .setKeyName(notary.keyName())
+                .setCreatedAt(Instant.ofEpochMilli(now))
+                .setTrigger(trigger)
+                .setTimestamp(null)
+                .build();
+        pending.put(PendingCheckpoints.key(agentKey, head.nextSeq()), PendingCheckpoints.encode(cp));
+        metrics.signNanos(System.nanoTime() - t0);
+        return state.checkpointed(now);
+    }
+
+    private void punctuate(long now) {
+        List<KeyValue<String, AgentState>> due = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = agents.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                AgentState s = AgentState.fromBytes(kv.value);
+                if (s.uncheckpointed() > 0 && now - s.lastCheckpointAtMs() >= settings.intervalMs()) {
+                    due.add(KeyValue.pair(kv.key, s));
+                }
+            }
+        }
+        for (KeyValue<String, AgentState> kv : due) {
+            agents.put(kv.key, checkpoint(kv.key, kv.value, "time", now).toBytes());
+        }
+        flushPending(now);
+    }
+
+    private void flushPending(long now) {
+        List<KeyValue<String, CheckpointRecord>> batch = new ArrayList<>();
+        try (KeyValueIterator<String, byte[]> it = pending.all()) {
+            while (it.hasNext()) {
+                KeyValue<String, byte[]> kv = it.next();
+                batch.add(KeyValue.pair(kv.key, PendingCheckpoints.decode(kv.value)));
+            }
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        if (notary.timestamping()) {
+            long t0 = System.nanoTime();
+            List<CheckpointTimestamp> stamps;
+            try {
+                stamps = notary.timestamp(batch.stream().map(kv -> kv.value.getNote()).toList());
+            } catch (TsaUnavailableException e) {
+                metrics.tsaFailure();
+                long oldest = batch.stream().mapToLong(kv -> kv.value.getCreatedAt().toEpochMilli()).min().orElse(now);
+                long waited = now - oldest;
+                if (waited < settings.tsaMaxWaitMs()) {
+                    LOG.warn("TSA unavailable, {} checkpoint(s) stay pending (oldest {} ms): {}", batch.size(), waited,
+                            e.getMessage());
+                    return;
+                }
+                if (settings.tsaFailWhenUnavailable()) {
+                    throw new ChainerException.TimestampingFailedException("TSA unavailable for " + waited + " ms with "
+                            + batch.size() + " checkpoint(s) pending (chainer.tsa.max.wait.ms=" + settings.tsaMaxWaitMs()
+                            + ", chainer.tsa.unavailable.mode=fail): " + e.getMessage(), e);
+                }
+                LOG.warn("TSA unavailable for {} ms: writing {} checkpoint(s) without timestamp "
+                        + "(chainer.tsa.unavailable.mode=emit-unstamped)", waited, batch.size());
+                stamps = null;
+            }
+            metrics.timestampNanos(System.nanoTime() - t0);
+            if (stamps != null) {
+                for (int i = 0; i < batch.size(); i++) {
+                    batch.get(i).value.setTimestamp(new BatchTimestamp(ByteBuffer.wrap(
+                            stamps.get(i).toJson().getBytes(StandardCharsets.UTF_8))));
+                }
+            }
+        }
+        for (KeyValue<String, CheckpointRecord> kv : batch) {
+            CheckpointRecord cp = kv.value;
+            String agentKey = kv.key.substring(0, kv.key.indexOf('\u0000'));
+            context.forward(new Record<Object, Object>(agentKey, cp, now, new RecordHeaders()), settings.checkpointsSink());
+            pending.delete(kv.key);
+            metrics.checkpoint(cp.getTrigger(), cp.getTimestamp() != null);
+        }
+    }
+}

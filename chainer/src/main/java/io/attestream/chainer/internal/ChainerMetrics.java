@@ -1,0 +1,133 @@
+package io.attestream.chainer.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.chainer.DeadLetterReason;
+import io.attestream.chainer.DeadLetterReason.FailureMode;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The chainer's meters. Names (Prometheus form in brackets):
+ * <ul>
+ *   <li>{@code attestream.chainer.events.chained} [attestream_chainer_events_chained_total]</li>
+ *   <li>{@code attestream.chainer.events.refused}{reason, mode} [..._refused_total]: dead-lettered or skipped</li>
+ *   <li>{@code attestream.chainer.events.rekeyed} [..._rekeyed_total]</li>
+ *   <li>{@code attestream.chainer.checkpoints}{trigger, timestamped} [attestream_chainer_checkpoints_total]</li>
+ *   <li>{@code attestream.chainer.registry.retries}, {@code attestream.chainer.tsa.failures}</li>
+ *   <li>{@code attestream.chainer.latency}: record timestamp to chained (end-to-end, includes input lag)</li>
+ *   <li>{@code attestream.chainer.stage}{stage=decode|chain|checkpoint-sign|timestamp}: time spent per stage</li>
+ * </ul>
+ * Consumer lag comes from the Kafka Streams client metrics bound in ChainerMain ({@code kafka.consumer.fetch.manager.records.lag}).
+ */
+public final class ChainerMetrics {
+    private final MeterRegistry registry;
+    private final Counter chained;
+    private final Counter rekeyed;
+    private final Counter registryRetries;
+    private final Counter tsaFailures;
+    private final Map<DeadLetterReason, Map<FailureMode, Counter>> refused = new EnumMap<>(DeadLetterReason.class);
+    private final Timer latency;
+    private final Timer decode;
+    private final Timer chain;
+    private final Timer sign;
+    private final Timer timestamp;
+
+    /** Registers every meter in {@code registry} (refusal counters at zero for every reason). */
+    public ChainerMetrics(MeterRegistry registry) {
+        this.registry = requireNonNull(registry, "registry");
+        chained = Counter.builder("attestream.chainer.events.chained").description("Events given a seq").register(registry);
+        rekeyed = Counter.builder("attestream.chainer.events.rekeyed")
+                .description("Records sent through the re-key topic").register(registry);
+        registryRetries = Counter.builder("attestream.chainer.registry.retries")
+                .description("Decode attempts retried because the registry was unavailable").register(registry);
+        tsaFailures = Counter.builder("attestream.chainer.tsa.failures")
+                .description("Timestamp batches that failed because the TSA was unavailable").register(registry);
+        for (DeadLetterReason r : DeadLetterReason.values()) {
+            Map<FailureMode, Counter> byMode = new EnumMap<>(FailureMode.class);
+            for (FailureMode m : FailureMode.values()) {
+                byMode.put(m, Counter.builder("attestream.chainer.events.refused").tag("reason", r.id())
+                        .tag("mode", m.id()).description("Records refused, by reason and failure mode")
+                        .register(registry));
+            }
+            refused.put(r, byMode);
+        }
+        latency = Timer.builder("attestream.chainer.latency").description("Record timestamp to chained")
+                .publishPercentiles(0.5, 0.99, 0.999).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+        decode = stage("decode");
+        chain = stage("chain");
+        sign = stage("checkpoint-sign");
+        timestamp = stage("timestamp");
+    }
+
+    private Timer stage(String name) {
+        return Timer.builder("attestream.chainer.stage").tag("stage", name).description("Time spent per stage")
+                .register(registry);
+    }
+
+    /** @return the registry */
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    void chained(long latencyMs) {
+        chained.increment();
+        if (latencyMs >= 0) {
+            latency.record(latencyMs, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    void refused(DeadLetterReason reason, FailureMode mode) {
+        refused.get(reason).get(mode).increment();
+    }
+
+    void rekeyed() {
+        rekeyed.increment();
+    }
+
+    void registryRetry() {
+        registryRetries.increment();
+    }
+
+    void tsaFailure() {
+        tsaFailures.increment();
+    }
+
+    void checkpoint(String trigger, boolean timestamped) {
+        registry.counter("attestream.chainer.checkpoints", "trigger", trigger, "timestamped",
+                Boolean.toString(timestamped)).increment();
+    }
+
+    void decodeNanos(long nanos) {
+        decode.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void chainNanos(long nanos) {
+        chain.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void signNanos(long nanos) {
+        sign.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void timestampNanos(long nanos) {
+        timestamp.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Count of refused records of {@code reason} handled with {@code mode} (for tests and the README's alerts). */
+    public double refusedCount(DeadLetterReason reason, FailureMode mode) {
+        return refused.get(reason).get(mode).count();
+    }
+
+    /** @return events chained so far */
+    public double chainedCount() {
+        return chained.count();
+    }
+}
