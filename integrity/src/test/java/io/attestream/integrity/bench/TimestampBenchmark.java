@@ -1,0 +1,75 @@
+package io.attestream.integrity.bench;
+
+import io.attestream.integrity.ChainHead;
+import io.attestream.integrity.Checkpoint;
+import io.attestream.integrity.CheckpointTimestamp;
+import io.attestream.integrity.EmbeddedTimestampAuthority;
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.LogId;
+import io.attestream.integrity.SignedCheckpoint;
+import io.attestream.integrity.SigningKey;
+import io.attestream.integrity.TimestampVerifier;
+import io.attestream.integrity.TimestampedBatch;
+import io.attestream.integrity.VerifiedTimestamp;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+/**
+ * RFC 3161 costs with the embedded TSA: one token over a batch of 64 signed checkpoints (batch tree +
+ * ECDSA P-256 token), and full verification of one checkpoint's timestamp (note hash, batch path, CMS
+ * signature, PKIX path, policy, time).
+ *
+ * <p>Run: {@code mvn -pl integrity test-compile exec:exec@bench -Dbench.args="TimestampBenchmark -wi 2 -i 3 -f 1"}.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+public class TimestampBenchmark {
+    static final int BATCH = 64;
+
+    /** An embedded TSA, 64 signed checkpoint notes and one batch already timestamped. */
+    @State(Scope.Benchmark)
+    public static class Batch {
+        EmbeddedTimestampAuthority tsa;
+        TimestampVerifier verifier;
+        List<String> notes;
+        CheckpointTimestamp timestamp;
+
+        /** Builds the TSA and the notes. */
+        @Setup(Level.Trial)
+        public void setUp() {
+            tsa = EmbeddedTimestampAuthority.generate("bench", Clock.systemUTC());
+            verifier = TimestampVerifier.forEmbedded(tsa);
+            SigningKey key = SigningKey.fromSeed("bench", new byte[32]);
+            notes = new ArrayList<>(BATCH);
+            for (int i = 1; i <= BATCH; i++) {
+                Hash h = Hash.sha256(ByteBuffer.allocate(4).putInt(i).array());
+                notes.add(SignedCheckpoint.sign(Checkpoint.forLog(new ChainHead(LogId.of("acme", "agent-" + i), i, h),
+                        h), key).text());
+            }
+            timestamp = TimestampedBatch.timestamp(notes, tsa).timestamps().get(BATCH / 2);
+        }
+    }
+
+    /** One TSA request covering 64 checkpoints. */
+    @Benchmark
+    public TimestampedBatch batchTimestamp64(Batch b) {
+        return TimestampedBatch.timestamp(b.notes, b.tsa);
+    }
+
+    /** Full verification of one checkpoint's timestamp. */
+    @Benchmark
+    public VerifiedTimestamp checkpointTimestampVerify(Batch b) {
+        return b.timestamp.verify(b.notes.get(BATCH / 2), b.verifier);
+    }
+}
