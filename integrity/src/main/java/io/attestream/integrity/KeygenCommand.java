@@ -1,5 +1,6 @@
 package io.attestream.integrity;
 
+import io.attestream.integrity.internal.KeyFiles;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -7,9 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import io.attestream.integrity.internal.KeyFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -70,10 +71,22 @@ public final class KeygenCommand implements Callable<Integer> {
                 }
             }
             SigningKey key = SigningKey.generate(name, new SecureRandom());
-            key.writePrivatePem(priv);
             VerifierKey vk = key.verifierKey();
-            KeyFiles.createNew(pub, vk.toSpkiPem().getBytes(StandardCharsets.US_ASCII), KeyFiles.PUBLIC);
-            KeyFiles.createNew(vkey, (vk.toVkey() + "\n").getBytes(StandardCharsets.UTF_8), KeyFiles.PUBLIC);
+            List<Path> created = new ArrayList<>();
+            try {
+                key.writePrivatePem(priv);
+                created.add(priv);
+                KeyFiles.createNew(pub, vk.toSpkiPem().getBytes(StandardCharsets.US_ASCII), KeyFiles.PUBLIC);
+                created.add(pub);
+                KeyFiles.createNew(vkey, (vk.toVkey() + "\n").getBytes(StandardCharsets.UTF_8), KeyFiles.PUBLIC);
+            } catch (KeyException | IOException e) {
+                // All or nothing: a half-written pair would be mistaken for a usable one. Only files this run
+                // created (CREATE_NEW succeeded) are removed.
+                for (Path p : created) {
+                    Files.deleteIfExists(p);
+                }
+                throw e;
+            }
             stdout.println(vk.toVkey());
             err.println("keygen: wrote " + priv + " (0600), " + pub + ", " + vkey);
             return EXIT_OK;

@@ -78,6 +78,20 @@ class KeyFilesTest {
     }
 
     @Test
+    void keygenRemovesWhatItWroteWhenALaterFileFails() throws Exception {
+        // A dangling symlink passes the up-front existence check but makes CREATE_NEW fail on the third file.
+        Files.createSymbolicLink(dir.resolve("ck.vkey"), dir.resolve("nowhere"));
+        StringWriter stderr = new StringWriter();
+        int rc = new CommandLine(new KeygenCommand()).setErr(new PrintWriter(stderr))
+                .execute("--out", dir.toString(), "--name", "ck");
+        assertThat(rc).isEqualTo(1);
+        assertThat(dir.resolve("ck.key")).doesNotExist();
+        assertThat(dir.resolve("ck.pub")).doesNotExist();
+        assertThat(Files.isSymbolicLink(dir.resolve("ck.vkey"))).isTrue();
+        assertThat(dir.resolve("nowhere")).doesNotExist();
+    }
+
+    @Test
     void keygenRejectsInvalidNameWithoutWritingAnything() throws Exception {
         StringWriter stderr = new StringWriter();
         int rc = new CommandLine(new KeygenCommand()).setErr(new PrintWriter(stderr))
