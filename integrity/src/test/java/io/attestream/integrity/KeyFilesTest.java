@@ -109,5 +109,9 @@ class KeyFilesTest {
         int rc = new CommandLine(new KeygenCommand()).setOut(new PrintWriter(stdout)).execute("--help");
         assertThat(rc).isEqualTo(0);
         assertThat(stdout.toString()).contains("Exit codes:").contains("--out").contains("--name");
+        StringWriter stderr = new StringWriter();
+        assertThat(new CommandLine(new KeygenCommand()).setErr(new PrintWriter(stderr)).execute("--name", "x"))
+                .isEqualTo(2);
+        assertThat(stderr.toString()).contains("--out");
     }
 }
