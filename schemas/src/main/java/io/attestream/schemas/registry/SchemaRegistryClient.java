@@ -25,15 +25,17 @@ import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaParseException;
+import org.apache.avro.AvroRuntimeException;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -140,9 +142,32 @@ public final class SchemaRegistryClient {
         if (!"AVRO".equalsIgnoreCase(type)) {
             throw new InvalidRequestException("schema id " + id + " is a " + type + " schema, not AVRO", 200, -1);
         }
-        Schema schema = parse(requiredText(answer, "schema"), "schema id " + id);
+        Schema.Parser parser = new Schema.Parser();
+        parseReferences(parser, answer.path("references"), new HashSet<>(), "schema id " + id);
+        Schema schema = parse(parser, requiredText(answer, "schema"), "schema id " + id);
         Schema raced = schemasById.putIfAbsent(id, schema);
         return raced != null ? raced : schema;
+    }
+
+    /**
+     * Confluent schema references: named types registered under other subjects (Apicurio's serdes register nested
+     * records this way). Each is parsed, depth first, into the parser that then parses the referring schema.
+     */
+    private void parseReferences(Schema.Parser parser, JsonNode references, Set<String> seen, String what) {
+        for (JsonNode reference : references) {
+            String subject = reference.path("subject").asText("");
+            String version = reference.path("version").asText("latest");
+            if (subject.isEmpty()) {
+                throw new InvalidRequestException(what + " has a schema reference without subject: " + reference, 200,
+                        -1);
+            }
+            if (!seen.add(subject + "/" + version)) {
+                continue;
+            }
+            JsonNode referenced = send("GET", "/subjects/" + enc(subject) + "/versions/" + enc(version), null);
+            parseReferences(parser, referenced.path("references"), seen, what);
+            parse(parser, requiredText(referenced, "schema"), what + " reference " + subject + "/" + version);
+        }
     }
 
     /** The latest version registered under {@code subject}. */
@@ -239,9 +264,13 @@ public final class SchemaRegistryClient {
     }
 
     private static Schema parse(String text, String what) {
+        return parse(new Schema.Parser(), text, what);
+    }
+
+    private static Schema parse(Schema.Parser parser, String text, String what) {
         try {
-            return new Schema.Parser().parse(text);
-        } catch (SchemaParseException e) {
+            return parser.parse(text);
+        } catch (AvroRuntimeException e) {
             throw new InvalidRequestException("registry returned an Avro schema that does not parse for " + what
                     + ": " + e.getMessage(), 200, -1);
         }
