@@ -76,8 +76,14 @@ public final class ChdbLibrary {
      * @throws ChdbServerException naming the cause; partial files are removed before it is thrown
      */
     public static Path ensureInstalled(Path cacheDir, Consumer<String> progress) {
+        return ensureInstalled(cacheDir, progress, List.of("npm", "pack", NPM_PACKAGE + "@" + VERSION, "--silent"));
+    }
+
+    /** Same, with the command that must leave the package tarball in its working directory. */
+    static Path ensureInstalled(Path cacheDir, Consumer<String> progress, List<String> fetchCommand) {
         Objects.requireNonNull(cacheDir, "cacheDir");
         Objects.requireNonNull(progress, "progress");
+        Objects.requireNonNull(fetchCommand, "fetchCommand");
         Path dir = installDir(cacheDir);
         Path lib = dir.resolve(LIB_NAME);
         if (isComplete(dir)) {
@@ -94,7 +100,7 @@ public final class ChdbLibrary {
             FileLock lock = ch.lock();
             try {
                 if (!isComplete(dir)) {
-                    install(cacheDir, dir, progress);
+                    install(cacheDir, dir, progress, fetchCommand);
                 }
                 return lib;
             } finally {
@@ -109,7 +115,7 @@ public final class ChdbLibrary {
         return Files.isRegularFile(dir.resolve(MARKER)) && Files.isRegularFile(dir.resolve(LIB_NAME));
     }
 
-    private static void install(Path cacheDir, Path dir, Consumer<String> progress) {
+    private static void install(Path cacheDir, Path dir, Consumer<String> progress, List<String> fetchCommand) {
         long t0 = System.nanoTime();
         Path work = cacheDir.resolve("chdb-" + VERSION + ".partial");
         try {
@@ -118,7 +124,7 @@ public final class ChdbLibrary {
             Files.createDirectories(work);
             progress.accept("libchdb " + VERSION + " not in " + cacheDir + ": fetching " + NPM_PACKAGE + "@" + VERSION
                     + " with npm pack (about 167 MB, first use only)...");
-            Path tarball = npmPack(work, progress);
+            Path tarball = npmPack(work, progress, fetchCommand);
             progress.accept(String.format("downloaded %.1f MB in %.1f s; verifying sha512...",
                     Files.size(tarball) / 1e6, (System.nanoTime() - t0) / 1e9));
             verifyIntegrity(tarball);
@@ -144,17 +150,14 @@ public final class ChdbLibrary {
             cleanupQuietly(dir);
             String why = e.getMessage() == null ? e.toString() : e.getMessage();
             progress.accept("libchdb download failed; partial files removed: " + why);
-            if (e instanceof ChdbServerException) {
-                throw (ChdbServerException) e;
-            }
             throw new ChdbServerException("installing libchdb " + VERSION + " into " + dir + " failed: " + why
                     + " (partial files removed; run again to retry, or set " + CACHE_ENV + ")", e);
         }
     }
 
-    private static Path npmPack(Path work, Consumer<String> progress) throws IOException {
+    private static Path npmPack(Path work, Consumer<String> progress, List<String> fetchCommand) throws IOException {
         Path log = work.resolve("npm-pack.log");
-        ProcessBuilder pb = new ProcessBuilder("npm", "pack", NPM_PACKAGE + "@" + VERSION, "--silent")
+        ProcessBuilder pb = new ProcessBuilder(fetchCommand)
                 .directory(work.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile());

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.attestream.deploy.chdb.internal.ChdbEngine;
+import io.attestream.deploy.chdb.internal.CompressedBlocks;
 import io.attestream.deploy.chdb.internal.StreamFormats;
 
 /**
@@ -59,75 +60,93 @@ public final class ChdbBenchmark {
 
     public static void main(String[] args) throws Exception {
         if (args.length > 0 && args[0].equals("direct")) {
-            direct(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]));
+            direct(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]));
             return;
         }
         int rows = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         Path work = Files.createTempDirectory("chdb-bench");
         Path lib = ChdbLibrary.ensureInstalled(ChdbLibrary.defaultCacheDir(), System.out::println);
-        System.out.printf("rows=%d runs=%d (median after 1 warm-up) cores=%d java=%s%n", rows, runs,
-                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"));
-
-        List<Double> frontInsert = new ArrayList<>();
-        List<Double> frontScan = new ArrayList<>();
-        List<Double> rawScan = new ArrayList<>();
+        System.out.printf("rows=%d runs=%d (median after 1 warm-up; front and direct interleaved) cores=%d%n", rows, runs,
+                Runtime.getRuntime().availableProcessors());
+        byte[] rowBinary = encodeRowBinary(rows);
+        Map<String, List<Double>> figures = new java.util.LinkedHashMap<>();
         ChdbServerConfig config = new ChdbServerConfig("127.0.0.1", TestServers.freePort(), work.resolve("front"), null,
                 lib, ChdbServerConfig.DEFAULT_MAX_BODY_BYTES);
-        try (ChdbServerProcess server = ChdbServerProcess.start(config, work.resolve("front.log"), Duration.ofSeconds(120))) {
-            String url = "jdbc:clickhouse://127.0.0.1:" + server.port() + "/default?beta.row_binary_for_simple_insert=true";
-            try (Connection c = java.sql.DriverManager.getConnection(url, "default", "")) {
-                for (int run = 0; run <= runs; run++) {
-                    String table = "bench_" + run;
-                    try (Statement st = c.createStatement()) {
-                        st.execute(String.format(DDL, table));
-                    }
-                    double ins = frontInsert(c, table, rows);
-                    double scan = frontScan(c, table, rows);
-                    double raw = rawHttpScan(server, table, rows);
-                    if (run > 0) {
-                        frontInsert.add(ins);
-                        frontScan.add(scan);
-                        rawScan.add(raw);
-                    }
-                    System.out.printf("front run %d%s: insert %.0f rows/s, scan (JDBC) %.0f rows/s, scan (raw HTTP"
-                            + " compress=1) %.0f rows/s%n", run, run == 0 ? " (warm-up)" : "", ins, scan, raw);
-                }
-            }
-        }
-
         ProcessBuilder pb = ChdbServerProcess.javaProcess(ChdbBenchmark.class.getName(),
-                List.of("direct", lib.toString(), work.resolve("direct").toString(), Integer.toString(rows),
-                        Integer.toString(runs)), "2g");
-        pb.redirectErrorStream(true);
-        Process p = pb.start();
-        List<Double> directInsert = new ArrayList<>();
-        List<Double> directScan = new ArrayList<>();
-        try (InputStream in = p.getInputStream()) {
-            for (String line : new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
-                if (line.startsWith("RESULT ")) {
-                    String[] f = line.split(" ");
-                    directInsert.add(Double.parseDouble(f[1]));
-                    directScan.add(Double.parseDouble(f[2]));
-                } else if (!line.isBlank()) {
+                List.of("direct", lib.toString(), work.resolve("direct").toString(), Integer.toString(rows)), "2g");
+        pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+        Process direct = pb.start();
+        java.io.BufferedReader fromDirect = new java.io.BufferedReader(
+                new java.io.InputStreamReader(direct.getInputStream(), StandardCharsets.UTF_8));
+        java.io.PrintStream toDirect = new java.io.PrintStream(direct.getOutputStream(), true, StandardCharsets.UTF_8);
+        try (ChdbServerProcess server = ChdbServerProcess.start(config, work.resolve("front.log"), Duration.ofSeconds(120));
+             Connection c = java.sql.DriverManager.getConnection("jdbc:clickhouse://127.0.0.1:" + server.port()
+                     + "/default?beta.row_binary_for_simple_insert=true", "default", "")) {
+            for (int run = 0; run <= runs; run++) {
+                Map<String, Double> r = new java.util.LinkedHashMap<>();
+                String jdbcTable = "jdbc_" + run;
+                String rawTable = "raw_" + run;
+                try (Statement st = c.createStatement()) {
+                    st.execute(String.format(DDL, jdbcTable));
+                    st.execute(String.format(DDL, rawTable));
+                }
+                r.put("front insert, JDBC batch", frontInsert(c, jdbcTable, rows));
+                r.put("front insert, raw HTTP", rawHttpInsert(server, rawTable, rowBinary, rows));
+                r.put("front scan, JDBC", frontScan(c, rawTable, rows));
+                r.put("front scan, raw HTTP", rawHttpScan(server, rawTable, rows, false));
+                r.put("front scan, raw HTTP compress=1", rawHttpScan(server, rawTable, rows, true));
+                toDirect.println("run " + run);
+                String line;
+                while ((line = fromDirect.readLine()) != null && !line.startsWith("RESULT ")) {
                     System.out.println(line);
                 }
+                if (line == null) {
+                    throw new IllegalStateException("direct benchmark child died, exit code " + direct.waitFor());
+                }
+                String[] f = line.split(" ");
+                r.put("direct insert", Double.parseDouble(f[1]));
+                r.put("direct scan", Double.parseDouble(f[2]));
+                StringBuilder sb = new StringBuilder("run " + run + (run == 0 ? " (warm-up)" : "") + ":");
+                r.forEach((k, v) -> sb.append(String.format(" %s=%.0f", k.replace(' ', '_').replace(",", ""), v)));
+                System.out.println(sb);
+                if (run > 0) {
+                    r.forEach((k, v) -> figures.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
+                }
+            }
+        } finally {
+            toDirect.println("exit");
+            direct.waitFor();
+        }
+        double di = median(figures.get("direct insert"));
+        double ds = median(figures.get("direct scan"));
+        System.out.println();
+        System.out.printf("%-34s %12s %8s%n", "median rows/s", "rows/s", "vs direct");
+        System.out.printf("%-34s %12.0f %8s%n", "direct insert (file + FROM INFILE)", di, "");
+        System.out.printf("%-34s %12.0f %8s%n", "direct scan (stream to heap)", ds, "");
+        for (Map.Entry<String, List<Double>> e : figures.entrySet()) {
+            if (e.getKey().startsWith("front")) {
+                double v = median(e.getValue());
+                double base = e.getKey().contains("insert") ? di : ds;
+                System.out.printf("%-34s %12.0f %7.0f%%%n", e.getKey(), v, 100 * v / base);
             }
         }
-        if (p.waitFor() != 0 || directInsert.isEmpty()) {
-            throw new IllegalStateException("direct benchmark child failed with exit code " + p.exitValue());
-        }
-        double fi = median(frontInsert);
-        double fs = median(frontScan);
-        double rs = median(rawScan);
-        double di = median(directInsert);
-        double ds = median(directScan);
-        System.out.println();
-        System.out.printf("%-28s %14s %14s %8s%n", "", "front", "direct", "ratio");
-        System.out.printf("%-28s %14.0f %14.0f %7.0f%%%n", "RowBinary insert (rows/s)", fi, di, 100 * fi / di);
-        System.out.printf("%-28s %14.0f %14.0f %7.0f%%%n", "full scan, JDBC (rows/s)", fs, ds, 100 * fs / ds);
-        System.out.printf("%-28s %14.0f %14.0f %7.0f%%%n", "full scan, raw HTTP (rows/s)", rs, ds, 100 * rs / ds);
         deleteTree(work);
+    }
+
+    private static double rawHttpInsert(ChdbServerProcess server, String table, byte[] rowBinary, int rows)
+            throws Exception {
+        String q = URLEncoder.encode("INSERT INTO " + table + " FORMAT RowBinary", StandardCharsets.UTF_8);
+        HttpRequest req = HttpRequest.newBuilder(URI.create(server.endpoint() + "/?query=" + q))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(rowBinary)).build();
+        long t0 = System.nanoTime();
+        HttpResponse<String> r = HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofString());
+        double secs = (System.nanoTime() - t0) / 1e9;
+        if (r.statusCode() != 200 || !r.headers().firstValue("X-ClickHouse-Summary").orElse("")
+                .contains("\"written_rows\":\"" + rows + "\"")) {
+            throw new IllegalStateException("raw insert failed: HTTP " + r.statusCode() + " " + r.body());
+        }
+        return rows / secs;
     }
 
     private static double median(List<Double> xs) {
@@ -209,34 +228,42 @@ public final class ChdbBenchmark {
         return rows / secs;
     }
 
-    private static double rawHttpScan(ChdbServerProcess server, String table, int rows) throws Exception {
+    private static double rawHttpScan(ChdbServerProcess server, String table, int rows, boolean compress)
+            throws Exception {
         String q = URLEncoder.encode("SELECT id, s, ts, fx, n, lc FROM " + table, StandardCharsets.UTF_8);
-        HttpRequest req = HttpRequest.newBuilder(URI.create(server.endpoint() + "/?compress=1&query=" + q))
-                .header("X-ClickHouse-Format", "RowBinaryWithNamesAndTypes").build();
         long t0 = System.nanoTime();
-        HttpResponse<InputStream> r = HttpClient.newHttpClient().send(req, HttpResponse.BodyHandlers.ofInputStream());
+        java.net.HttpURLConnection con = (java.net.HttpURLConnection) URI.create(server.endpoint() + "/?compress="
+                + (compress ? 1 : 0) + "&query=" + q).toURL().openConnection();
+        con.setRequestProperty("X-ClickHouse-Format", "RowBinaryWithNamesAndTypes");
         long bytes = 0;
-        try (InputStream in = new io.attestream.deploy.chdb.internal.CompressedBlocks.BlockInputStream(r.body())) {
+        try (InputStream in = compress ? new CompressedBlocks.BlockInputStream(con.getInputStream())
+                : con.getInputStream()) {
             byte[] buf = new byte[1 << 16];
             for (int k; (k = in.read(buf)) > 0;) {
                 bytes += k;
             }
         }
         double secs = (System.nanoTime() - t0) / 1e9;
-        if (r.statusCode() != 200 || bytes < rows) {
-            throw new IllegalStateException("raw scan failed: HTTP " + r.statusCode());
+        if (con.getResponseCode() != 200 || bytes < rows) {
+            throw new IllegalStateException("raw scan failed: HTTP " + con.getResponseCode());
         }
         return rows / secs;
     }
 
-    /** Child JVM: same rows, same engine, no HTTP. Prints one RESULT line per measured run. */
-    private static void direct(Path lib, Path dataDir, int rows, int runs) throws Exception {
+    /**
+     * Child JVM: same rows, same engine, no HTTP. Reads "run N" lines from stdin and answers each
+     * with "RESULT insertRowsPerSecond scanRowsPerSecond"; "exit" ends it.
+     */
+    private static void direct(Path lib, Path dataDir, int rows) throws Exception {
         byte[] rowBinary = encodeRowBinary(rows);
         Path file = Files.createTempFile("bench-", ".rowbinary");
+        java.io.BufferedReader commands = new java.io.BufferedReader(
+                new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (ChdbEngine engine = ChdbEngine.open(lib, dataDir)) {
             ChdbEngine.Session s = engine.fullSession();
-            for (int run = 0; run <= runs; run++) {
-                String table = "bench_" + run;
+            String line;
+            while ((line = commands.readLine()) != null && line.startsWith("run ")) {
+                String table = "bench_" + line.substring(4).trim();
                 engine.execute(s, null, String.format(DDL, table).getBytes(StandardCharsets.UTF_8), "CSV", Map.of());
                 long t0 = System.nanoTime();
                 Files.write(file, rowBinary);
@@ -247,25 +274,22 @@ public final class ChdbBenchmark {
                     throw new IllegalStateException("direct insert wrote " + r.stats().rowsWritten());
                 }
                 t0 = System.nanoTime();
-                ByteArrayOutputStream sink = new ByteArrayOutputStream(1 << 20) {
-                    @Override
-                    public synchronized void write(byte[] b, int off, int len) {
-                        count += len; // count only: the bytes are already copied into the heap by the engine
-                    }
-                };
+                long bytes = 0;
+                ByteArrayOutputStream sink = new ByteArrayOutputStream(1 << 20);
                 try (ChdbEngine.Stream st = engine.stream(s, null, ("SELECT id, s, ts, fx, n, lc FROM " + table)
                         .getBytes(StandardCharsets.UTF_8), "RowBinaryWithNamesAndTypes", Map.of(),
                         StreamFormats.forFormat("RowBinaryWithNamesAndTypes").orElseThrow())) {
                     while (st.fetch()) {
-                        st.writePending(sink);
+                        bytes += st.writePending(sink);
+                        sink.reset();
                     }
                 }
                 double scan = rows / ((System.nanoTime() - t0) / 1e9);
-                System.out.printf("direct run %d%s: insert %.0f rows/s, scan %.0f rows/s (%d bytes)%n", run,
-                        run == 0 ? " (warm-up)" : "", ins, scan, sink.size());
-                if (run > 0) {
-                    System.out.println("RESULT " + ins + " " + scan);
+                if (bytes < rows) {
+                    throw new IllegalStateException("direct scan returned " + bytes + " bytes");
                 }
+                System.out.println("RESULT " + ins + " " + scan);
+                System.out.flush();
             }
         } finally {
             Files.deleteIfExists(file);

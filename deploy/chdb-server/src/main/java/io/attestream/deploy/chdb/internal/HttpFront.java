@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -53,8 +55,11 @@ public final class HttpFront implements AutoCloseable {
     private final Path tmpDir;
     private final long maxBodyBytes;
     private final Consumer<String> log;
+    private static final Object END = new Object();
+
     private HttpServer server;
     private ExecutorService executor;
+
 
     /**
      * @param tmpDir       where insert bodies are staged (emptied at start)
@@ -378,21 +383,75 @@ public final class HttpFront implements AutoCloseable {
             OutputStream out = req.compress()
                     ? new CompressedBlocks.BlockOutputStream(raw, CompressedBlocks.DEFAULT_BLOCK_SIZE)
                     : new BufferedOutputStream(raw, 1 << 16);
+            // chdb computes the next chunk only when asked: fetch on a helper thread while this
+            // one writes the previous chunk, so the engine and the socket work at the same time.
+            BlockingQueue<Object> chunks = new ArrayBlockingQueue<>(4);
+            Thread producer = new Thread(() -> produce(s, chunks), "chdb-fetch-" + req.queryId());
+            producer.setDaemon(true);
+            producer.start();
             try {
-                while (more) {
-                    s.writePending(out);
-                    more = s.fetch();
+                while (true) {
+                    Object next = chunks.take();
+                    if (next instanceof byte[]) {
+                        out.write((byte[]) next);
+                    } else if (next instanceof ChdbQueryException) {
+                        // Headers are gone: tell the client in the body (as ClickHouse does),
+                        // then make the response fail by dropping the connection.
+                        ChdbQueryException e = (ChdbQueryException) next;
+                        out.flush();
+                        raw.write(("\n" + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
+                        raw.flush();
+                        throw new IOException("query failed after the response started: " + e.getMessage(), e);
+                    } else {
+                        break;
+                    }
                 }
-            } catch (ChdbQueryException e) {
-                // Headers are gone: tell the client in the body (as ClickHouse does), then make
-                // the response fail by dropping the connection.
-                out.flush();
-                raw.write(("\n" + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
-                raw.flush();
-                throw new IOException("query failed after the response started: " + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while streaming a result", e);
+            } finally {
+                // The helper MUST have left chdb before the stream is closed (cancel, destroy,
+                // unlock): a fetch racing a destroy would crash the process.
+                producer.interrupt();
+                chunks.clear();
+                joinUninterruptibly(producer);
             }
             out.close();
             return true;
+        }
+    }
+
+    private static void joinUninterruptibly(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Helper-thread side of {@link #stream}: chunk bytes, then END or the error. */
+    private static void produce(ChdbEngine.Stream s, BlockingQueue<Object> chunks) {
+        try {
+            ByteArrayOutputStream chunk = new ByteArrayOutputStream(1 << 20);
+            do {
+                chunk.reset();
+                s.writePending(chunk);
+                chunks.put(chunk.toByteArray());
+            } while (!Thread.currentThread().isInterrupted() && s.fetch());
+            chunks.put(END);
+        } catch (ChdbQueryException e) {
+            chunks.offer(e);
+        } catch (IOException e) {
+            chunks.offer(ChdbQueryException.of(ChdbQueryException.UNKNOWN_EXCEPTION, e.toString()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
