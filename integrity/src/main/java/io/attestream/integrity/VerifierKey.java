@@ -143,6 +143,24 @@ public final class VerifierKey {
         return k;
     }
 
+    /**
+     * Reads a one-line vkey file (as written by {@code attestream keygen}); the name comes from the file.
+     *
+     * @param file the file
+     * @return the key
+     * @throws KeyException when unreadable or malformed
+     */
+    public static VerifierKey readVkey(Path file) {
+        requireNonNull(file, "file");
+        try {
+            return parse(Files.readString(file, StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new KeyException("cannot read verifier key file " + file + ": " + e, e);
+        } catch (KeyException e) {
+            throw new KeyException("verifier key file " + file + ": " + e.getMessage(), e);
+        }
+    }
+
     static String checkName(String name) {
         if (name.isEmpty() || name.indexOf('+') >= 0
                 || name.codePoints().anyMatch(cp -> Character.isWhitespace(cp) || Character.isSpaceChar(cp)

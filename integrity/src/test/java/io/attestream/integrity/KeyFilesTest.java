@@ -65,6 +65,7 @@ class KeyFilesTest {
         SigningKey sk = SigningKey.readPkcs8Pem("ck-2026", out.resolve("ck-2026.key"));
         assertThat(sk.verifierKey()).isEqualTo(printed);
         assertThat(VerifierKey.read("ck-2026", out.resolve("ck-2026.vkey"))).isEqualTo(printed);
+        assertThat(VerifierKey.readVkey(out.resolve("ck-2026.vkey"))).isEqualTo(printed);
         assertThat(VerifierKey.read("ck-2026", out.resolve("ck-2026.pub"))).isEqualTo(printed);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("ck-2026.key"))))
                 .isEqualTo("rw-------");
