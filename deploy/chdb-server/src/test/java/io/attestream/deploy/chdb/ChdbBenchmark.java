@@ -29,9 +29,9 @@ import io.attestream.deploy.chdb.internal.CompressedBlocks;
 import io.attestream.deploy.chdb.internal.StreamFormats;
 
 /**
- * Throughput of the HTTP front (the real clickhouse-jdbc 0.10.0 driver against a chdb-server
- * process) versus direct chdb calls (the same engine through JNA, in a child JVM launched like
- * the server), in the same run, on the same 1M rows. Not a test: it prints figures.
+ * Throughput of the HTTP front (a chdb-server process) versus direct chdb calls (the same
+ * engine through JNA, in a child JVM launched like the server), on the same 1M rows, runs of
+ * both interleaved so that machine load hits both alike. Not a test: it prints figures.
  *
  * <pre>
  * mvn -o -q -pl deploy/chdb-server test-compile dependency:build-classpath \
@@ -40,13 +40,17 @@ import io.attestream.deploy.chdb.internal.StreamFormats;
  *     -cp target/test-classes:target/classes:$(cat target/bench.cp) io.attestream.deploy.chdb.ChdbBenchmark [rows] [runs]
  * </pre>
  *
- * Insert, front: PreparedStatement batches of 100k rows with
- * {@code beta.row_binary_for_simple_insert=true} (RowBinary, chunked body, compress=1 default).
- * Insert, direct: the same rows already encoded as RowBinary, written to a file and loaded with
- * {@code INSERT ... FROM INFILE} (the only safe way to hand chdb a data body). Scan, front: the
- * driver reads every column of every row. Scan, direct: chdb streams the same
- * RowBinaryWithNamesAndTypes bytes into the JVM heap. Each figure is the median of the runs,
- * after one warm-up run.
+ * <ul>
+ * <li>direct insert: rows pre-encoded as RowBinary, written to a file, {@code INSERT ... FROM INFILE}
+ *     (the only safe way to hand chdb a data body);</li>
+ * <li>front insert, raw HTTP: the same bytes POSTed with {@code ?query=INSERT ... FORMAT RowBinary};</li>
+ * <li>front insert, JDBC batch: clickhouse-jdbc 0.10.0 PreparedStatement batches of 100k rows with
+ *     {@code beta.row_binary_for_simple_insert=true} (includes the driver's own encoding);</li>
+ * <li>direct scan: chdb streams RowBinaryWithNamesAndTypes into the JVM heap;</li>
+ * <li>front scan, raw HTTP: the same query read to the end over HTTP (compress=0 and 1);</li>
+ * <li>front scan, JDBC: the driver decodes every column of every row.</li>
+ * </ul>
+ * Each figure is the median of the runs after one warm-up run.
  */
 public final class ChdbBenchmark {
 

@@ -374,6 +374,10 @@ class ChdbServerIT {
             HttpResponse<String> r = TestServers.http(server, "POST", bad, "garbage that is not compressed");
             assertThat(r.statusCode()).as(bad).isGreaterThanOrEqualTo(400);
         }
+        HttpResponse<String> huge = TestServers.http(server, "POST", "/",
+                "SELECT 1 -- " + "x".repeat(17 << 20));
+        assertThat(huge.headers().firstValue("X-ClickHouse-Exception-Code")).hasValue("62");
+        assertThat(huge.body()).contains("Max query size exceeded");
         assertThat(server.isAlive()).isTrue();
         assertThat(TestServers.http(server, "GET", "/?query=SELECT+1", null).body()).isEqualTo("1\n");
     }

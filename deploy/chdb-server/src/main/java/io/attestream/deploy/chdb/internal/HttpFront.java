@@ -47,7 +47,8 @@ import io.attestream.deploy.chdb.ChdbUsers;
 public final class HttpFront implements AutoCloseable {
 
     private static final int PREFIX_STEP = 64 * 1024;
-    private static final int MAX_SQL_PREFIX = 16 * 1024 * 1024;
+    /** Largest SQL text outside INSERT data (ClickHouse's own max_query_size is 256 KiB). */
+    private static final int MAX_SQL_BYTES = 16 * 1024 * 1024;
     private static final String TIMEZONE = "UTC";
 
     private final ChdbEngine engine;
@@ -230,7 +231,7 @@ public final class HttpFront implements AutoCloseable {
             if (st.hasInsertData()) {
                 return stageInsert(head, head.length, st, body, session, user);
             }
-            byte[] rest = body.readAllBytes();
+            byte[] rest = readSql(body, MAX_SQL_BYTES - head.length);
             if (rest.length == 0) {
                 return new Prepared(head, st, null);
             }
@@ -258,8 +259,8 @@ public final class HttpFront implements AutoCloseable {
                 byte[] sql = Arrays.copyOf(buf, len);
                 return new Prepared(sql, st, null);
             }
-            if (buf.length >= MAX_SQL_PREFIX && !st.hasInsertData()) {
-                byte[] rest = body.readAllBytes();
+            if (buf.length >= MAX_SQL_BYTES && !st.hasInsertData()) {
+                byte[] rest = readSql(body, 0);
                 byte[] all = new byte[len + rest.length];
                 System.arraycopy(buf, 0, all, 0, len);
                 System.arraycopy(rest, 0, all, len, rest.length);
@@ -267,6 +268,16 @@ public final class HttpFront implements AutoCloseable {
             }
             buf = Arrays.copyOf(buf, buf.length * 2);
         }
+    }
+
+    /** Reads the rest of a SQL text, refusing more than {@code allowed} bytes. */
+    private static byte[] readSql(InputStream body, int allowed) throws IOException, ChdbQueryException {
+        byte[] rest = body.readNBytes(Math.max(0, allowed));
+        if (body.read() >= 0) {
+            throw ChdbQueryException.of(ChdbQueryException.SYNTAX_ERROR, "Max query size exceeded: SQL outside of "
+                    + "INSERT data is limited to " + MAX_SQL_BYTES + " bytes. (SYNTAX_ERROR)");
+        }
+        return rest;
     }
 
     private Prepared stageInsert(byte[] text, int len, SqlStatement st, InputStream body, ChdbEngine.Session session,
