@@ -1,0 +1,71 @@
+package io.attestream.integrity;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Signed checkpoints made here open with Go's reference signed-note implementation
+ * (golang.org/x/mod/sumdb/note, Debian packages golang-go and golang-golang-x-mod-dev), and a tampered
+ * one does not. Skipped where Go or that package is not installed.
+ */
+class GoNoteInteropTest {
+    private static final Path GOPATH = Path.of("/usr/share/gocode");
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void goReferenceImplementationOpensOurSignedCheckpoints() throws Exception {
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/go"))
+                && Files.isDirectory(GOPATH.resolve("src/golang.org/x/mod/sumdb/note")),
+                "go and golang-golang-x-mod-dev not installed");
+        Path program = tmp.resolve("verify_notes.go");
+        Files.writeString(program, TestJson.text("/vectors/checkpoint/go/verify_notes.go"));
+        SigningKey key = SigningKey.fromSeed("attestream-checkpointer-2026a", new byte[32]);
+        SigningKey other = SigningKey.fromSeed("other-cosigner", new byte[] {
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29,
+            30, 31, 32});
+        Path vkey = tmp.resolve("key.vkey");
+        Files.writeString(vkey, key.verifierKey().toVkey() + "\n");
+
+        List<String> args = new ArrayList<>(List.of("go", "run", program.toString(), vkey.toString()));
+        String[][] ids = {{"acme", "agent-1"}, {"t\u00e9nant/x", "agent 7+\ud83d\ude00"}, {"a", "\u2014%"}};
+        for (int i = 0; i < ids.length; i++) {
+            ChainHead head = new ChainHead(LogId.of(ids[i][0], ids[i][1]), 1L << (10 * i + 1),
+                    Hash.sha256(new byte[] {(byte) i}));
+            Checkpoint c = Checkpoint.forLog(head, Hash.sha256(new byte[] {(byte) (i + 100)}));
+            Path f = tmp.resolve("good-" + i + ".note");
+            Files.writeString(f, SignedCheckpoint.sign(c, List.of(other, key)).text(), StandardCharsets.UTF_8);
+            args.add(f.toString());
+        }
+        String good = Files.readString(tmp.resolve("good-0.note"), StandardCharsets.UTF_8);
+        Path tampered = tmp.resolve("tampered.note");
+        Files.writeString(tampered, good.replace("\n2\n", "\n3\n"), StandardCharsets.UTF_8);
+        args.add(tampered.toString());
+
+        ProcessBuilder pb = new ProcessBuilder(args).redirectErrorStream(true);
+        pb.environment().put("GO111MODULE", "off");
+        pb.environment().put("GOPATH", GOPATH.toString());
+        pb.environment().put("GOCACHE", tmp.resolve("gocache").toString());
+        pb.environment().put("GOFLAGS", "");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
+
+        for (int i = 0; i < ids.length; i++) {
+            assertThat(out).contains("OK " + tmp.resolve("good-" + i + ".note") + " origin="
+                    + LogId.of(ids[i][0], ids[i][1]).origin() + " verified_by=attestream-checkpointer-2026a");
+        }
+        assertThat(out).contains("FAIL " + tampered);
+        assertThat(p.exitValue()).as(out).isEqualTo(1);
+    }
+}
