@@ -81,13 +81,13 @@ public final class SinkConfig extends AbstractConfig {
             Topics.DRIFT_ALERTS);
 
     private static final ConfigDef CONFIG = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+            .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, nonEmptyList(),
                     Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
             .define(GROUP_ID_CONFIG, Type.STRING, "attestream-evidence-sink", new ConfigDef.NonEmptyString(),
                     Importance.HIGH, GROUP_ID_DOC)
             .define(TOPICS_CONFIG, Type.LIST, KNOWN_TOPICS, ConfigDef.ValidList.in(KNOWN_TOPICS.toArray(String[]::new)),
                     Importance.MEDIUM, TOPICS_DOC)
-            .define(REGISTRY_URL_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+            .define(REGISTRY_URL_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, nonEmptyList(),
                     Importance.HIGH, REGISTRY_URL_DOC)
             .define(CLICKHOUSE_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, ConfigDef.LambdaValidator.with(
                     (name, value) -> {
@@ -123,6 +123,14 @@ public final class SinkConfig extends AbstractConfig {
                     Importance.MEDIUM, ERRORS_TOLERANCE_DOC)
             .define(METRICS_PORT_CONFIG, Type.INT, -1, ConfigDef.Range.between(-1, 65535), Importance.LOW,
                     METRICS_PORT_DOC);
+
+    private static ConfigDef.Validator nonEmptyList() {
+        return ConfigDef.LambdaValidator.with((name, value) -> {
+            if (value == null || ((List<?>) value).isEmpty()) {
+                throw new ConfigException(name, value, "must name at least one");
+            }
+        }, () -> "non-empty list");
+    }
 
     /**
      * Parses and validates {@code props}.

@@ -112,32 +112,57 @@ public final class ClickHouseStore implements AutoCloseable {
     /** Next offsets recorded for {@code group} and {@code topic}: partition to next offset. */
     public Map<Integer, Long> committedOffsets(String group, String topic) {
         Map<Integer, Long> out = new HashMap<>();
-        String sql = "SELECT kafka_partition, max(next_offset) FROM " + database + ".sink_offsets WHERE consumer_group = "
-                + quote(group) + " AND topic = " + quote(topic) + " GROUP BY kafka_partition";
-        query(sql, rs -> out.put(rs.getInt(1), rs.getLong(2)));
+        for (String pair : list("concat(toString(kafka_partition), ':', toString(next_offset))", "(SELECT kafka_partition,"
+                + " max(next_offset) AS next_offset FROM " + database + ".sink_offsets WHERE consumer_group = "
+                + quote(group) + " AND topic = " + quote(topic) + " GROUP BY kafka_partition)")) {
+            int colon = pair.indexOf(':');
+            out.put(Integer.parseInt(pair.substring(0, colon)), Long.parseLong(pair.substring(colon + 1)));
+        }
         return out;
     }
 
     /** Offsets of rows of {@code table} from {@code partition} in {@code [from, to]}. */
     public Set<Long> presentOffsets(Table table, int partition, long from, long to) {
         Set<Long> out = new HashSet<>();
-        query("SELECT kafka_offset FROM " + database + "." + table.tableName() + " WHERE kafka_partition = " + partition
-                + " AND kafka_offset >= " + from + " AND kafka_offset <= " + to, rs -> out.add(rs.getLong(1)));
+        for (String offset : list("toString(kafka_offset)", database + "." + table.tableName() + " WHERE kafka_partition = "
+                + partition + " AND kafka_offset >= " + from + " AND kafka_offset <= " + to)) {
+            out.add(Long.parseLong(offset));
+        }
         return out;
     }
 
     /** Schema ids already in registry_schemas. */
     public Set<Integer> landedSchemaIds() {
         Set<Integer> out = new HashSet<>();
-        query("SELECT DISTINCT schema_id FROM " + database + ".registry_schemas", rs -> out.add(rs.getInt(1)));
+        for (String id : list("toString(schema_id)", database + ".registry_schemas")) {
+            out.add(Integer.parseInt(id));
+        }
         return out;
     }
 
     /** Applied migration versions with their checksums. */
     public Map<Integer, String> appliedMigrations() {
         Map<Integer, String> out = new HashMap<>();
-        query("SELECT version, any(checksum) FROM " + database + ".schema_migrations GROUP BY version",
-                rs -> out.put(rs.getInt(1), rs.getString(2)));
+        for (String pair : list("concat(toString(version), ':', checksum)", database + ".schema_migrations")) {
+            int colon = pair.indexOf(':');
+            out.put(Integer.parseInt(pair.substring(0, colon)), pair.substring(colon + 1));
+        }
+        return out;
+    }
+
+    /**
+     * The values of a String expression over a FROM clause, fetched as ONE row ({@code groupArray}): an aggregate
+     * without GROUP BY always answers one row, and through the chdb-server front clickhouse-jdbc 0.10.0 fails on
+     * results with no rows at all ("Failed to read value for column ...").
+     */
+    private List<String> list(String expression, String from) {
+        List<String> out = new ArrayList<>();
+        query("SELECT arrayStringConcat(groupArray(" + expression + "), ',') FROM " + from, rs -> {
+            String joined = rs.getString(1);
+            if (joined != null && !joined.isEmpty()) {
+                out.addAll(List.of(joined.split(",")));
+            }
+        });
         return out;
     }
 

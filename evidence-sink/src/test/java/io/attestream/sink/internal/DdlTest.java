@@ -1,0 +1,87 @@
+package io.attestream.sink.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+class DdlTest {
+    @Test
+    void migrationsAreNumberedInOrderWithoutGaps() {
+        List<Ddl.Migration> ms = Ddl.migrations("attestream", "");
+        for (int i = 0; i < ms.size(); i++) {
+            assertThat(ms.get(i).version()).isEqualTo(i + 1);
+            assertThat(ms.get(i).checksum()).hasSize(64);
+        }
+    }
+
+    @Test
+    void singleServerDdlUsesReplacingMergeTreeAndNoPlaceholders() {
+        for (Ddl.Migration m : Ddl.migrations("evidence", "")) {
+            for (String st : m.statements()) {
+                assertThat(st).doesNotContain("${").doesNotContain("ON CLUSTER").doesNotContain("Replicated")
+                        .doesNotContain("attestream.");
+                if (st.startsWith("CREATE TABLE")) {
+                    assertThat(st).contains("ENGINE = ReplacingMergeTree").contains("evidence.");
+                }
+            }
+        }
+    }
+
+    @Test
+    void clusterDdlCreatesReplicatedLocalTablesAndDistributedTablesShardedByAgent() {
+        List<String> all = Ddl.migrations("attestream", "audit").stream()
+                .flatMap(m -> m.statements().stream()).toList();
+        String local = all.stream().filter(s -> s.contains("attestream.chained_events_local ON CLUSTER audit"))
+                .findFirst().orElseThrow();
+        assertThat(local).contains("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/attestream/chained_events',"
+                + " '{replica}')").contains("ORDER BY (tenant, agent_id, seq)");
+        assertThat(all).contains("CREATE TABLE IF NOT EXISTS attestream.chained_events ON CLUSTER audit AS"
+                + " attestream.chained_events_local ENGINE = Distributed(audit, attestream, chained_events_local,"
+                + " cityHash64(tenant, agent_id))");
+        assertThat(all.stream().filter(s -> s.contains("sink_offsets_local")).findFirst().orElseThrow())
+                .contains("'{replica}', next_offset)");
+        assertThat(all.stream().filter(s -> s.startsWith("CREATE OR REPLACE VIEW"))).allMatch(
+                s -> s.contains("ON CLUSTER audit"));
+    }
+
+    @Test
+    void everyInsertedTableHasItsColumnsInTheDdl() {
+        List<String> statements = Ddl.migrations("attestream", "").stream()
+                .flatMap(m -> m.statements().stream()).toList();
+        for (Table t : Table.values()) {
+            String create = statements.stream().filter(s -> s.startsWith("CREATE TABLE IF NOT EXISTS attestream."
+                    + t.tableName() + " ")).findFirst().orElseThrow(() -> new AssertionError("no DDL for " + t));
+            assertThat(columnsOf(create)).as(t.tableName()).containsExactlyInAnyOrderElementsOf(t.columns());
+            if (t.sourceTopic() != null) {
+                assertThat(t.columns()).contains("kafka_partition", "kafka_offset");
+            }
+        }
+    }
+
+    @Test
+    void splitDropsCommentsAndRequiresTerminatedStatements() {
+        assertThat(Ddl.split("-- c\nSELECT 1;\nSELECT\n 2;\n")).containsExactly("SELECT 1", "SELECT\n 2");
+        assertThatThrownBy(() -> Ddl.split("SELECT 1"))
+                .hasMessageContaining("without ';'");
+    }
+
+    /** Column names of a CREATE TABLE, excluding indexes and the landed_at default-less bookkeeping. */
+    private static List<String> columnsOf(String create) {
+        String body = create.substring(create.indexOf('(') + 1, create.indexOf("\n)"));
+        List<String> names = new ArrayList<>();
+        Pattern column = Pattern.compile("^\\s*([a-z_]+)\\s+\\S");
+        for (String line : body.split("\n")) {
+            Matcher m = column.matcher(line);
+            if (m.find() && !m.group(1).equals("INDEX")) {
+                names.add(m.group(1));
+            }
+        }
+        return Arrays.asList(names.toArray(String[]::new));
+    }
+}

@@ -1,0 +1,160 @@
+package io.attestream.sink.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.attestream.chain.ChainedEvent;
+import io.attestream.events.AuditEvent;
+import io.attestream.events.Sha256;
+import io.attestream.schemas.EventType;
+import io.attestream.schemas.Topics;
+import io.attestream.schemas.registry.SchemaRegistryClient;
+import io.attestream.schemas.testing.InProcessRegistry;
+import io.attestream.schemas.testing.SampleEvents;
+import io.attestream.schemas.wire.AuditEventCodec;
+import io.attestream.schemas.wire.ConfluentWireFormat;
+import io.attestream.schemas.wire.SpecificRecordCodec;
+import io.attestream.sink.SinkException;
+import io.attestream.sink.internal.RowMapper.TableRow;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.TimestampType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RowMapperTest {
+    private static final Instant LANDED = Instant.parse("2026-11-26T00:00:00Z");
+    private InProcessRegistry server;
+    private SchemaRegistryClient registry;
+    private int eventSchemaId;
+    private int chainedSchemaId;
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new InProcessRegistry();
+        registry = SchemaRegistryClient.forUrl(server.url());
+        eventSchemaId = registry.register(Topics.valueSubject(Topics.EVENTS), AuditEventCodec.currentSchema());
+        chainedSchemaId = registry.register(Topics.valueSubject(Topics.CHAINED), ChainedEvent.getClassSchema());
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    private ConsumerRecord<byte[], byte[]> chained(AuditEvent event, long seq, byte[] eventBytes) {
+        ChainedEvent ce = ChainedEvent.newBuilder().setTenant(event.getTenant()).setAgentId(event.getAgentId())
+                .setSeq(seq).setPrevHash(new Sha256(new byte[32])).setHash(SampleEvents.sha256("h" + seq))
+                .setSchemaId(eventSchemaId)
+                .setSchemaFingerprint(new Sha256(AuditEventCodec.fingerprint(AuditEventCodec.currentSchema())))
+                .setEventId(event.getEventId().toString()).setEventType(EventType.of(event).avroName())
+                .setAgentVersion(event.getAgentVersion()).setOccurredAt(event.getOccurredAt())
+                .setChainedAt(event.getOccurredAt().plusMillis(5)).setEventBytes(ByteBuffer.wrap(eventBytes))
+                .setSourceTopic(Topics.EVENTS).setSourcePartition(2).setSourceOffset(77).build();
+        byte[] value = new SpecificRecordCodec<>(registry, ChainedEvent.class, ChainedEvent.getClassSchema())
+                .encode(chainedSchemaId, ce);
+        return new ConsumerRecord<>(Topics.CHAINED, 1, 500 + seq, 0L, TimestampType.CREATE_TIME, 0, value.length,
+                "acme/bot".getBytes(StandardCharsets.UTF_8), value, new RecordHeaders(), Optional.empty());
+    }
+
+    @Test
+    void everyPayloadTypeGivesTheEvidenceRowAndItsTypedRow() {
+        RowMapper mapper = new RowMapper(registry, false);
+        Map<EventType, Table> typed = Map.of(EventType.EVAL_RESULT, Table.EVALS, EventType.HUMAN_OVERRIDE,
+                Table.OVERRIDES, EventType.APPROVAL_DECISION, Table.APPROVALS, EventType.POLICY_CHANGE,
+                Table.POLICY_CHANGES, EventType.INCIDENT_RECORD, Table.INCIDENTS, EventType.RISK_DECISION,
+                Table.RISK_DECISIONS);
+        for (EventType type : EventType.values()) {
+            AuditEvent event = SampleEvents.of(type, "acme", "bot", type.ordinal());
+            byte[] wire = AuditEventCodec.encode(eventSchemaId, event);
+            List<Integer> ids = new ArrayList<>();
+            List<TableRow> rows = mapper.map(chained(event, type.ordinal(), wire), ids::add, LANDED);
+            assertThat(ids).containsExactly(chainedSchemaId, eventSchemaId);
+            Object[] evidence = rows.get(0).values();
+            assertThat(rows.get(0).table()).isEqualTo(Table.CHAINED_EVENTS);
+            assertThat(value(Table.CHAINED_EVENTS, evidence, "event_bytes")).isEqualTo(wire);
+            assertThat(value(Table.CHAINED_EVENTS, evidence, "controls")).isEqualTo(type.defaultControls());
+            assertThat(value(Table.CHAINED_EVENTS, evidence, "kafka_offset")).isEqualTo(500L + type.ordinal());
+            assertThat(value(Table.CHAINED_EVENTS, evidence, "hash"))
+                    .isEqualTo(SampleEvents.sha256("h" + type.ordinal()).bytes());
+            if (typed.containsKey(type)) {
+                assertThat(rows).hasSize(2);
+                assertThat(rows.get(1).table()).isEqualTo(typed.get(type));
+                assertThat(value(typed.get(type), rows.get(1).values(), "seq")).isEqualTo((long) type.ordinal());
+                assertThat(value(typed.get(type), rows.get(1).values(), "kafka_partition")).isEqualTo(1);
+            } else {
+                assertThat(rows).hasSize(1);
+            }
+        }
+    }
+
+    @Test
+    void policyChangeWithoutApproverKeepsTheNull() {
+        AuditEvent event = SampleEvents.of(EventType.POLICY_CHANGE, "acme", "bot", 1);
+        List<TableRow> rows = new RowMapper(registry, false).map(chained(event, 1,
+                AuditEventCodec.encode(eventSchemaId, event)), id -> { }, LANDED);
+        assertThat(value(Table.POLICY_CHANGES, rows.get(1).values(), "approver")).isNull();
+        assertThat(value(Table.POLICY_CHANGES, rows.get(1).values(), "change_ticket")).isNull();
+        assertThat(value(Table.POLICY_CHANGES, rows.get(1).values(), "kind")).isEqualTo("PROMPT");
+    }
+
+    @Test
+    void undecodableEventBytesFailWithTheRecordsCoordinatesByDefault() {
+        AuditEvent event = SampleEvents.of(EventType.EVAL_RESULT, "acme", "bot", 3);
+        byte[] corrupt = ConfluentWireFormat.frame(eventSchemaId, new byte[] {(byte) 0xff, 1, 2});
+        ConsumerRecord<byte[], byte[]> record = chained(event, 3, corrupt);
+        assertThatThrownBy(() -> new RowMapper(registry, false).map(record, id -> { }, LANDED))
+                .isInstanceOf(SinkException.class).hasMessageContaining("errors.tolerance=none")
+                .hasMessageContaining("partition 1").hasMessageContaining("offset 503");
+    }
+
+    @Test
+    void undecodableEventBytesLandWithoutTypedRowWhenTolerated() {
+        AuditEvent event = SampleEvents.of(EventType.EVAL_RESULT, "acme", "bot", 3);
+        byte[] corrupt = ConfluentWireFormat.frame(eventSchemaId, new byte[] {(byte) 0xff, 1, 2});
+        RowMapper mapper = new RowMapper(registry, true);
+        List<TableRow> rows = mapper.map(chained(event, 3, corrupt), id -> { }, LANDED);
+        assertThat(rows).hasSize(1);
+        assertThat(value(Table.CHAINED_EVENTS, rows.get(0).values(), "event_bytes")).isEqualTo(corrupt);
+        assertThat(mapper.skippedTypedRows()).isEqualTo(1);
+    }
+
+    @Test
+    void deadLetterKeepsBytesHeadersAndReason() {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("attestream.error.reason", "unknown schema id 9".getBytes(StandardCharsets.UTF_8));
+        ConsumerRecord<byte[], byte[]> r = new ConsumerRecord<>(Topics.DEAD_LETTER, 0, 7, 1_000L,
+                TimestampType.CREATE_TIME, 0, 3, "globex/triage".getBytes(StandardCharsets.UTF_8), new byte[] {1, 2, 3},
+                headers, Optional.empty());
+        TableRow row = new RowMapper(registry, false).map(r, id -> { }, LANDED).get(0);
+        assertThat(Arrays.asList(row.values()).subList(0, 2)).containsExactly("globex", "triage");
+        assertThat(value(Table.DEAD_LETTERS, row.values(), "reason")).isEqualTo("unknown schema id 9");
+        assertThat(value(Table.DEAD_LETTERS, row.values(), "record_value")).isEqualTo(new byte[] {1, 2, 3});
+    }
+
+    @Test
+    void tombstoneIsRejectedWithItsOffset() {
+        ConsumerRecord<byte[], byte[]> r = new ConsumerRecord<>(Topics.CHECKPOINTS, 2, 9, null, null);
+        assertThatThrownBy(() -> new RowMapper(registry, false).map(r, id -> { }, LANDED))
+                .hasMessageContaining("tombstone").hasMessageContaining("offset 9");
+    }
+
+    @Test
+    void agentKeySplitsAtTheFirstSlash() {
+        assertThat(RowMapper.agentOf("t/a/b".getBytes(StandardCharsets.UTF_8))).containsExactly("t", "a/b");
+        assertThat(RowMapper.agentOf(null)).containsExactly("", "");
+    }
+
+    private static Object value(Table table, Object[] values, String column) {
+        return values[table.columns().indexOf(column)];
+    }
+}
