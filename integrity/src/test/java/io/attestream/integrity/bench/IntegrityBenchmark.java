@@ -20,6 +20,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -212,52 +213,81 @@ public class IntegrityBenchmark {
     }
 
     /**
-     * Thread CPU time per operation, SHA-256 and chain + Merkle append alternating in rounds of 200,000.
-     * Wall-clock JMH scores swing with the load other processes put on the machine; CPU time of
-     * this thread does not (much), so this ratio is the stable one on a shared machine.
+     * Thread CPU time per operation for every benchmark, all operations interleaved round by round
+     * (median of 9 rounds of about 50 ms each). Wall-clock JMH scores swing with the load other
+     * processes put on a shared machine; this thread's CPU time does not (much), so these figures
+     * and the ratio below are the stable ones there.
      */
     static void cpuTimeRatio() throws NoSuchAlgorithmException {
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        IntegrityBenchmark b = new IntegrityBenchmark();
         Appending s = new Appending();
         s.setUp();
-        int n = 200_000;
-        int rounds = 12;
-        double[] sha = new double[rounds];
-        double[] append = new double[rounds];
-        long sink = 0;
-        for (int r = -3; r < rounds; r++) {
-            long t0 = mx.getCurrentThreadCpuTime();
-            for (int i = 0; i < n; i++) {
-                sink += s.sha.digest(s.event)[0];
-            }
-            long t1 = mx.getCurrentThreadCpuTime();
-            for (int i = 0; i < n; i++) {
-                ChainEntry e = ChainEntry.next(s.head, 42, s.fingerprint, s.event);
-                s.head = e.head();
-                s.tree = s.tree.append(e.hash());
-            }
-            long t2 = mx.getCurrentThreadCpuTime();
-            if (r >= 0) {
-                sha[r] = (t1 - t0) / (double) n;
-                append[r] = (t2 - t1) / (double) n;
+        Proving p = new Proving();
+        p.setUp();
+        Cursor c = new Cursor();
+        Map<String, Runnable> ops = new LinkedHashMap<>();
+        long[] sink = new long[1];
+        ops.put("sha256Event", () -> sink[0] += b.sha256Event(s)[0]);
+        ops.put("chainAppend", () -> b.chainAppend(s));
+        ops.put("merkleAppend", () -> b.merkleAppend(s));
+        ops.put("chainAndMerkleAppend", () -> b.chainAndMerkleAppend(s));
+        ops.put("merkleRoot", () -> b.merkleRoot(p));
+        ops.put("inclusionProofGenerate", () -> b.inclusionProofGenerate(p, c));
+        ops.put("inclusionProofVerify", () -> b.inclusionProofVerify(p, c));
+        ops.put("consistencyProofGenerate", () -> b.consistencyProofGenerate(p, c));
+        ops.put("consistencyProofVerify", () -> b.consistencyProofVerify(p, c));
+        ops.put("checkpointSign", () -> b.checkpointSign(p));
+        ops.put("checkpointVerify", () -> b.checkpointVerify(p));
+        Map<String, Integer> batch = new TreeMap<>();
+        for (Map.Entry<String, Runnable> op : ops.entrySet()) {
+            // Calibrate (and warm up) to about 50 ms of CPU per round.
+            int n = 100;
+            while (true) {
+                long t0 = mx.getCurrentThreadCpuTime();
+                for (int i = 0; i < n; i++) {
+                    op.getValue().run();
+                }
+                long t = mx.getCurrentThreadCpuTime() - t0;
+                if (t >= 50_000_000L || n >= 1 << 24) {
+                    batch.put(op.getKey(), n);
+                    break;
+                }
+                n = t < 1_000_000L ? n * 10 : (int) Math.min(1 << 24, n * 60_000_000L / t);
             }
         }
-        Arrays.sort(sha);
-        Arrays.sort(append);
-        double shaNs = sha[rounds / 2];
-        double appendNs = append[rounds / 2];
-        System.out.printf(Locale.ROOT, "%nThread CPU time, median of %d alternating rounds of %,d ops (sink %d):%n",
-                rounds, n, sink & 1);
-        System.out.printf(Locale.ROOT, "  sha256Event            %8.1f ns/op  (%,.0f ops/s of CPU)%n", shaNs, 1e9 / shaNs);
-        System.out.printf(Locale.ROOT, "  chainAndMerkleAppend   %8.1f ns/op  (%,.0f ops/s of CPU)%n", appendNs,
-                1e9 / appendNs);
-        System.out.printf(Locale.ROOT, "  cost of chain + Merkle append = %.2f x one SHA-256 of the event (goal <= 3.00),"
-                + " tree size reached %,d%n", appendNs / shaNs, s.tree.size());
+        int rounds = 9;
+        Map<String, double[]> ns = new TreeMap<>();
+        for (int r = 0; r < rounds; r++) {
+            for (Map.Entry<String, Runnable> op : ops.entrySet()) {
+                int n = batch.get(op.getKey());
+                long t0 = mx.getCurrentThreadCpuTime();
+                for (int i = 0; i < n; i++) {
+                    op.getValue().run();
+                }
+                ns.computeIfAbsent(op.getKey(), k -> new double[rounds])[r] =
+                        (mx.getCurrentThreadCpuTime() - t0) / (double) n;
+            }
+        }
+        System.out.printf(Locale.ROOT, "%nThread CPU time per op, median of %d interleaved rounds (sink %d):%n", rounds,
+                sink[0] & 1);
+        Map<String, Double> med = new TreeMap<>();
+        for (String k : ops.keySet()) {
+            double[] v = ns.get(k);
+            Arrays.sort(v);
+            med.put(k, v[rounds / 2]);
+            System.out.printf(Locale.ROOT, "  %-26s %10.1f ns/op  %,14.0f ops/s per core%n", k, v[rounds / 2],
+                    1e9 / v[rounds / 2]);
+        }
+        for (String k : List.of("chainAppend", "merkleAppend", "chainAndMerkleAppend")) {
+            System.out.printf(Locale.ROOT, "  cost of %-21s = %.2f x one SHA-256 of the event%s%n", k,
+                    med.get(k) / med.get("sha256Event"), k.equals("chainAndMerkleAppend") ? " (goal <= 3.00)" : "");
+        }
     }
 
     /**
      * Runs the benchmarks (JMH command-line options accepted) and prints the append-cost ratio;
-     * {@code --cpu-only} skips JMH and runs only the CPU-time ratio.
+     * {@code --cpu-only} skips JMH and runs only the CPU-time figures.
      *
      * @param args JMH options
      * @throws Exception when JMH fails
