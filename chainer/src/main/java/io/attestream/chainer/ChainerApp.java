@@ -1,0 +1,250 @@
+package io.attestream.chainer;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.chainer.internal.MetricsServer;
+import io.attestream.integrity.EmbeddedTimestampAuthority;
+import io.attestream.integrity.HttpTimestampAuthority;
+import io.attestream.integrity.SigningKey;
+import io.attestream.integrity.TimestampAuthority;
+import io.attestream.schemas.registry.SchemaRegistryClient;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires and runs one chainer instance: reads the key and TSA, checks and creates topics, starts Kafka Streams with
+ * the topology, serves metrics, and blocks until the instance stops. Used by {@link ChainerCommand}.
+ */
+public final class ChainerApp {
+    private static final Logger LOG = LoggerFactory.getLogger(ChainerApp.class);
+
+    /** How a run ended. */
+    public enum Outcome {
+        /** Stopped on request (SIGTERM, {@link #stop()}). */
+        STOPPED,
+        /** Stopped by an error (the log says which). */
+        FAILED,
+        /** A start-up check found the topics inconsistent (re-key partitions differ from the input's). */
+        CHECK_FAILED
+    }
+
+    private final ChainerConfig config;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private volatile KafkaStreams streams;
+    private volatile boolean stopRequested;
+
+    /** @param config the validated configuration */
+    public ChainerApp(ChainerConfig config) {
+        this.config = requireNonNull(config, "config");
+    }
+
+    /** The signing key named by the configuration. */
+    public static SigningKey signingKey(ChainerConfig config) {
+        return SigningKey.readPkcs8Pem(config.signingKeyName(), config.signingKeyFile());
+    }
+
+    /** The TSA named by the configuration, or empty for {@code chainer.tsa.mode=none}. */
+    public static Optional<TimestampAuthority> timestampAuthority(ChainerConfig config) {
+        switch (config.tsaMode()) {
+            case ChainerConfig.TSA_MODE_EMBEDDED:
+                return Optional.of(EmbeddedTimestampAuthority.load(
+                        Path.of(config.getString(ChainerConfig.TSA_EMBEDDED_DIR_CONFIG)), Clock.systemUTC()));
+            case ChainerConfig.TSA_MODE_URL:
+                String policy = config.getString(ChainerConfig.TSA_POLICY_CONFIG);
+                return Optional.of(new HttpTimestampAuthority(URI.create(config.getString(ChainerConfig.TSA_URL_CONFIG)),
+                        Duration.ofMillis(config.getLong(ChainerConfig.TSA_TIMEOUT_MS_CONFIG)),
+                        policy.isBlank() ? null : policy));
+            default:
+                return Optional.empty();
+        }
+    }
+
+    /**
+     * Runs until stopped or failed.
+     *
+     * @return how the run ended
+     */
+    public Outcome run() throws InterruptedException {
+        SigningKey key = signingKey(config);
+        Optional<TimestampAuthority> tsa = timestampAuthority(config);
+        SchemaRegistryClient registry = new SchemaRegistryClient(config.registryConfig());
+        Properties props = config.streamsProperties();
+        int partitions;
+        try {
+            partitions = prepareTopics(props);
+        } catch (IllegalStateException e) {
+            LOG.error("start-up check failed: {}", e.getMessage());
+            return Outcome.CHECK_FAILED;
+        }
+        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        int port = config.getInt(ChainerConfig.METRICS_PORT_CONFIG);
+        MetricsServer server = port < 0 ? null
+                : MetricsServer.start(meters, config.getString(ChainerConfig.METRICS_HOST_CONFIG), port);
+        Topology topology = ChainerTopology.buildTopology(config, registry, key, tsa, meters, partitions);
+        LOG.info("chainer topology:\n{}", topology.describe());
+        KafkaStreams ks = new KafkaStreams(topology, props);
+        streams = ks;
+        KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(ks);
+        streamsMetrics.bindTo(meters);
+        long[] backoff = {1000};
+        ks.setUncaughtExceptionHandler(e -> {
+            if (causeOf(e, ChainerException.RegistryUnavailableException.class)) {
+                LOG.warn("schema registry unavailable; replacing the stream thread in {} ms: {}", backoff[0],
+                        e.getMessage());
+                sleep(backoff[0]);
+                backoff[0] = Math.min(backoff[0] * 2, 30_000);
+                return StreamThreadExceptionResponse.REPLACE_THREAD;
+            }
+            LOG.error("chainer failed, shutting down: {}", e.toString(), e);
+            failure.compareAndSet(null, e);
+            return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        ks.setStateListener((now, before) -> {
+            LOG.info("chainer state {} -> {}", before, now);
+            if (now == KafkaStreams.State.RUNNING) {
+                backoff[0] = 1000;
+            }
+            if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
+                stopped.countDown();
+            }
+        });
+        try {
+            ks.start();
+            if (server != null) {
+                LOG.info("metrics at http://{}:{}/metrics", config.getString(ChainerConfig.METRICS_HOST_CONFIG),
+                        server.port());
+            }
+            stopped.await();
+        } finally {
+            ks.close(Duration.ofSeconds(30));
+            streamsMetrics.close();
+            if (server != null) {
+                server.close();
+            }
+        }
+        return failure.get() != null || !stopRequested ? Outcome.FAILED : Outcome.STOPPED;
+    }
+
+    /** Asks a running instance to stop (what the shutdown hook calls); {@link #run()} then returns STOPPED. */
+    public void stop() {
+        stopRequested = true;
+        KafkaStreams ks = streams;
+        if (ks != null) {
+            ks.close(Duration.ofSeconds(30));
+        }
+        stopped.countDown();
+    }
+
+    private static boolean causeOf(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            if (type.isInstance(c)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Checks the input topic, creates missing re-key and output topics with the input's partition count, and
+     * checks that the re-key topic has that count.
+     *
+     * @return the input partition count
+     * @throws IllegalStateException when the re-key topic's partition count differs from the input's
+     */
+    private int prepareTopics(Properties streamsProps) throws InterruptedException {
+        Properties adminProps = new Properties();
+        for (String k : streamsProps.stringPropertyNames()) {
+            if (AdminClientConfig.configNames().contains(k)) {
+                adminProps.put(k, streamsProps.get(k));
+            }
+        }
+        int replication = Integer.parseInt(String.valueOf(streamsProps.getOrDefault(
+                StreamsConfig.REPLICATION_FACTOR_CONFIG, "-1")));
+        try (Admin admin = Admin.create(adminProps)) {
+            Map<String, TopicDescription> input;
+            try {
+                input = admin.describeTopics(List.of(config.inputTopic())).allTopicNames().get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                    throw new ChainerException("input topic '" + config.inputTopic() + "' does not exist ("
+                            + ChainerConfig.INPUT_TOPIC_CONFIG + ")", e.getCause());
+                }
+                throw new ChainerException("cannot describe the input topic '" + config.inputTopic() + "' at "
+                        + config.getString(ChainerConfig.BOOTSTRAP_SERVERS_CONFIG) + ": " + e.getCause(), e.getCause());
+            }
+            int partitions = input.get(config.inputTopic()).partitions().size();
+            Set<String> existing;
+            try {
+                existing = admin.listTopics().names().get();
+            } catch (ExecutionException e) {
+                throw new ChainerException("cannot list topics: " + e.getCause(), e.getCause());
+            }
+            List<NewTopic> missing = new ArrayList<>();
+            for (String t : List.of(config.rekeyTopic(), config.chainedTopic(), config.checkpointsTopic(),
+                    config.deadLetterTopic())) {
+                if (!existing.contains(t)) {
+                    missing.add(new NewTopic(t, Optional.of(partitions), Optional.of((short) replication)));
+                }
+            }
+            if (!missing.isEmpty()) {
+                try {
+                    admin.createTopics(missing).all().get();
+                    LOG.info("created topics {}", missing.stream().map(NewTopic::name).toList());
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new ChainerException("cannot create topics " + missing + ": " + e.getCause(), e.getCause());
+                    }
+                }
+            }
+            int rekey;
+            try {
+                rekey = admin.describeTopics(List.of(config.rekeyTopic())).allTopicNames().get()
+                        .get(config.rekeyTopic()).partitions().size();
+            } catch (ExecutionException e) {
+                throw new ChainerException("cannot describe the re-key topic: " + e.getCause(), e.getCause());
+            }
+            if (rekey != partitions) {
+                throw new IllegalStateException("re-key topic '" + config.rekeyTopic() + "' (" + ChainerConfig.REKEY_TOPIC_CONFIG
+                        + ") has " + rekey + " partitions but the input topic '" + config.inputTopic() + "' has "
+                        + partitions + ": they MUST be equal, and the input's partition count MUST NOT change while "
+                        + "chains exist");
+            }
+            return partitions;
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package io.attestream.chainer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.attestream.chainer.DeadLetterReason.FailureMode;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
+import org.junit.jupiter.api.Test;
+
+class ChainerConfigTest {
+    private static Map<String, Object> minimal() {
+        Map<String, Object> p = new HashMap<>();
+        p.put("bootstrap.servers", "localhost:9092");
+        p.put("schema.registry.url", "http://localhost:8081");
+        p.put(ChainerConfig.SIGNING_KEY_FILE_CONFIG, "/keys/chainer-2026a.key");
+        return p;
+    }
+
+    private static Map<String, Object> with(String key, Object value) {
+        Map<String, Object> p = minimal();
+        p.put(key, value);
+        return p;
+    }
+
+    @Test
+    void defaultsToDeadLetterForEveryReasonAndExactlyOnce() {
+        ChainerConfig c = new ChainerConfig(minimal());
+        for (DeadLetterReason r : DeadLetterReason.values()) {
+            assertThat(c.failureMode(r)).isEqualTo(FailureMode.DEAD_LETTER);
+        }
+        Properties streams = c.streamsProperties();
+        assertThat(streams.getProperty("processing.guarantee")).isEqualTo("exactly_once_v2");
+        assertThat(streams.getProperty("application.id")).isEqualTo("attestream-chainer");
+        assertThat(streams).doesNotContainKeys(ChainerConfig.SIGNING_KEY_FILE_CONFIG, "schema.registry.url");
+        assertThat(c.signingKeyName()).isEqualTo("chainer-2026a");
+        assertThat(c.tsaMode()).isEqualTo("none");
+    }
+
+    @Test
+    void passesUnknownKeysToKafkaStreams() {
+        assertThat(new ChainerConfig(with("state.dir", "/var/lib/x")).streamsProperties().getProperty("state.dir"))
+                .isEqualTo("/var/lib/x");
+    }
+
+    @Test
+    void rejectsAnyGuaranteeButExactlyOnceV2() {
+        assertThatThrownBy(() -> new ChainerConfig(with("processing.guarantee", "at_least_once")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("processing.guarantee");
+    }
+
+    @Test
+    void rejectsExceptionHandlersThatWouldSkipRecords() {
+        assertThatThrownBy(() -> new ChainerConfig(with("processing.exception.handler",
+                "org.apache.kafka.streams.errors.LogAndContinueProcessingExceptionHandler")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("processing.exception.handler");
+    }
+
+    @Test
+    void requiresTheSigningKeyFile() {
+        Map<String, Object> p = minimal();
+        p.remove(ChainerConfig.SIGNING_KEY_FILE_CONFIG);
+        assertThatThrownBy(() -> new ChainerConfig(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(ChainerConfig.SIGNING_KEY_FILE_CONFIG);
+    }
+
+    @Test
+    void requiresTheRegistryUrl() {
+        Map<String, Object> p = minimal();
+        p.remove("schema.registry.url");
+        assertThatThrownBy(() -> new ChainerConfig(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("schema.registry.url");
+    }
+
+    @Test
+    void embeddedTsaNeedsItsDirectoryAndUrlModeItsUrl() {
+        assertThatThrownBy(() -> new ChainerConfig(with(ChainerConfig.TSA_MODE_CONFIG, "embedded")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(ChainerConfig.TSA_EMBEDDED_DIR_CONFIG);
+        assertThatThrownBy(() -> new ChainerConfig(with(ChainerConfig.TSA_MODE_CONFIG, "url")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(ChainerConfig.TSA_URL_CONFIG);
+    }
+
+    @Test
+    void rejectsOneTopicUsedTwice() {
+        assertThatThrownBy(() -> new ChainerConfig(with(ChainerConfig.DEAD_LETTER_TOPIC_CONFIG, "attestream.events")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(ChainerConfig.DEAD_LETTER_TOPIC_CONFIG);
+    }
+
+    @Test
+    void rejectsFlushIntervalLongerThanCheckpointInterval() {
+        Map<String, Object> p = with(ChainerConfig.CHECKPOINT_INTERVAL_MS_CONFIG, 500);
+        assertThatThrownBy(() -> new ChainerConfig(p)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(ChainerConfig.CHECKPOINT_FLUSH_INTERVAL_MS_CONFIG);
+    }
+
+    @Test
+    void readsPerReasonFailureModesAndRejectsUnknownOnes() {
+        ChainerConfig c = new ChainerConfig(with("chainer.on.corrupt-avro", "fail"));
+        assertThat(c.failureMode(DeadLetterReason.CORRUPT_AVRO)).isEqualTo(FailureMode.FAIL);
+        assertThatThrownBy(() -> new ChainerConfig(with("chainer.on.corrupt-avro", "ignore")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("chainer.on.corrupt-avro");
+    }
+}
