@@ -179,7 +179,6 @@ public final class LocalStack {
             }
             live.values().forEach(ProcessHandle::destroy);
             List<String> stopped = new ArrayList<>();
-            List<String> killed = new ArrayList<>();
             for (Map.Entry<Service, ProcessHandle> e : live.entrySet()) {
                 boolean clean = DaemonProcess.stop(e.getValue(), STOP_GRACE);
                 if (e.getValue().isAlive()) {
@@ -188,9 +187,6 @@ public final class LocalStack {
                 }
                 deleteQuietly(e.getKey().pidFile());
                 stopped.add(e.getKey().name());
-                if (!clean) {
-                    killed.add(e.getKey().name());
-                }
                 progress.accept("stopped " + e.getKey().name() + " (pid " + e.getValue().pid() + ")"
                         + (clean ? "" : " after SIGKILL: it ignored SIGTERM for " + STOP_GRACE.toSeconds() + " s"));
             }

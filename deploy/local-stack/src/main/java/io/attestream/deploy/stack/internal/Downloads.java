@@ -6,10 +6,8 @@ import io.attestream.deploy.stack.StackException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +37,8 @@ public final class Downloads {
     public static final String MAVEN_REPO_ENV = "ATTESTREAM_MAVEN_REPO";
     private static final String CENTRAL = "https://repo.maven.apache.org/maven2";
     private static final String COMPLETE_MARKER = ".attestream-complete";
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(20);
+    private static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
 
     private Downloads() {
     }
@@ -83,6 +83,22 @@ public final class Downloads {
      * @return {@code target}
      */
     public static Path ensureUnpacked(Artifact artifact, Path target, Path cacheDir, Consumer<String> progress) {
+        return ensureUnpacked(artifact, target, cacheDir, remoteRepository(), localRepository(), progress);
+    }
+
+    /**
+     * {@link #ensureUnpacked(Artifact, Path, Path, Consumer)} with explicit repositories.
+     *
+     * @param artifact a {@code tar.gz} artifact
+     * @param target the directory to unpack into
+     * @param cacheDir the cache directory
+     * @param remote base URL of the Maven repository to download from
+     * @param local a local Maven repository to look in first
+     * @param progress receives progress lines
+     * @return {@code target}
+     */
+    public static Path ensureUnpacked(Artifact artifact, Path target, Path cacheDir, URI remote, Path local,
+            Consumer<String> progress) {
         if (Files.exists(target.resolve(COMPLETE_MARKER))) {
             return target;
         }
@@ -95,7 +111,7 @@ public final class Downloads {
                     if (Files.exists(target.resolve(COMPLETE_MARKER))) {
                         return target;
                     }
-                    return unpack(artifact, target, cacheDir, progress);
+                    return unpack(artifact, target, cacheDir, remote, local, progress);
                 } finally {
                     lock.release();
                 }
@@ -106,9 +122,9 @@ public final class Downloads {
         }
     }
 
-    private static Path unpack(Artifact artifact, Path target, Path cacheDir, Consumer<String> progress)
-            throws IOException {
-        Path tarball = fetch(artifact, cacheDir.resolve("downloads"), progress);
+    private static Path unpack(Artifact artifact, Path target, Path cacheDir, URI remote, Path local,
+            Consumer<String> progress) throws IOException {
+        Path tarball = fetch(artifact, remote, local, cacheDir.resolve("downloads"), progress);
         Path tmp = Files.createTempDirectory(cacheDir, target.getFileName() + ".unpacking-");
         try {
             progress.accept("unpacking " + artifact.fileName() + " into " + target);
@@ -122,16 +138,30 @@ public final class Downloads {
         return target;
     }
 
+    /** @return {@code $ATTESTREAM_MAVEN_REPO}, else Maven Central */
+    public static URI remoteRepository() {
+        String env = System.getenv(MAVEN_REPO_ENV);
+        return URI.create(env == null || env.isBlank() ? CENTRAL : env);
+    }
+
+    /** @return {@code ~/.m2/repository} */
+    public static Path localRepository() {
+        return Path.of(System.getProperty("user.home"), ".m2", "repository");
+    }
+
     /**
-     * Finds an artifact in the local Maven repository, or downloads it into {@code dir}.
+     * Finds an artifact in the local Maven repository, or downloads it into {@code dir}, checked
+     * against the repository's SHA-1.
      *
      * @param artifact the artifact
+     * @param remote base URL of the Maven repository
+     * @param local local Maven repository looked in first
      * @param dir download directory
      * @param progress receives progress lines
      * @return the verified file
      */
-    public static Path fetch(Artifact artifact, Path dir, Consumer<String> progress) {
-        Path m2 = Path.of(System.getProperty("user.home"), ".m2", "repository").resolve(artifact.repositoryPath());
+    public static Path fetch(Artifact artifact, URI remote, Path local, Path dir, Consumer<String> progress) {
+        Path m2 = local.resolve(artifact.repositoryPath());
         Path m2sha = m2.resolveSibling(m2.getFileName() + ".sha1");
         try {
             if (Files.isRegularFile(m2) && (!Files.exists(m2sha) || sha1(m2).equals(expectedSha1(Files.readString(m2sha))))) {
@@ -144,14 +174,15 @@ public final class Downloads {
                 return file;
             }
             Files.createDirectories(dir);
-            String base = System.getenv().getOrDefault(MAVEN_REPO_ENV, CENTRAL);
-            URI uri = URI.create(base + "/" + artifact.repositoryPath());
-            HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                    .connectTimeout(Duration.ofSeconds(20)).build();
-            String expected = expectedSha1(get(http, URI.create(uri + ".sha1")));
+            String base = remote.toString();
+            URI uri = URI.create((base.endsWith("/") ? base : base + "/") + artifact.repositoryPath());
+            String expected;
+            try (InputStream in = open(URI.create(uri + ".sha1")).getInputStream()) {
+                expected = expectedSha1(new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+            }
             Path part = dir.resolve(artifact.fileName() + ".part");
             try {
-                download(http, uri, part, artifact.fileName(), progress);
+                download(uri, part, artifact.fileName(), progress);
                 String actual = sha1(part);
                 if (!actual.equals(expected)) {
                     throw new StackException("download of " + uri + " is corrupt: SHA-1 " + actual + ", expected "
@@ -166,35 +197,34 @@ public final class Downloads {
         } catch (IOException e) {
             throw new StackException("cannot download " + artifact.fileName() + ": " + e.getMessage()
                     + " (partial files removed; retry, or set " + MAVEN_REPO_ENV + " to a reachable Maven repository)", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StackException("interrupted while downloading " + artifact.fileName(), e);
         }
     }
 
-    private static String get(HttpClient http, URI uri) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).build(),
-                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        if (r.statusCode() != 200) {
-            throw new IOException("GET " + uri + " answered HTTP " + r.statusCode());
+    /**
+     * Opens a GET. URLConnection rather than HttpClient for its read timeout: a server that stalls
+     * mid-body fails the download after {@link #IDLE_TIMEOUT} instead of hanging {@code up} forever.
+     */
+    private static HttpURLConnection open(URI uri) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) uri.toURL().openConnection();
+        c.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+        c.setReadTimeout((int) IDLE_TIMEOUT.toMillis());
+        c.setInstanceFollowRedirects(true);
+        int status = c.getResponseCode();
+        if (status != 200) {
+            c.disconnect();
+            throw new IOException("GET " + uri + " answered HTTP " + status);
         }
-        return r.body();
+        return c;
     }
 
-    private static void download(HttpClient http, URI uri, Path part, String name, Consumer<String> progress)
-            throws IOException, InterruptedException {
-        HttpResponse<InputStream> r = http.send(HttpRequest.newBuilder(uri).build(),
-                HttpResponse.BodyHandlers.ofInputStream());
-        if (r.statusCode() != 200) {
-            r.body().close();
-            throw new IOException("GET " + uri + " answered HTTP " + r.statusCode());
-        }
-        long total = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+    private static void download(URI uri, Path part, String name, Consumer<String> progress) throws IOException {
+        HttpURLConnection c = open(uri);
+        long total = c.getContentLengthLong();
         progress.accept("downloading " + uri + (total > 0 ? " (" + total / (1 << 20) + " MiB)" : ""));
         long done = 0;
         int lastDecile = 0;
         byte[] buf = new byte[1 << 16];
-        try (InputStream in = r.body(); OutputStream out = Files.newOutputStream(part)) {
+        try (InputStream in = c.getInputStream(); OutputStream out = Files.newOutputStream(part)) {
             int n;
             while ((n = in.read(buf)) >= 0) {
                 out.write(buf, 0, n);

@@ -7,7 +7,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -188,11 +187,6 @@ public final class KafkaService extends Service {
     @Override
     public String endpoint() {
         return "127.0.0.1:" + config.kafkaPort() + " (controller 127.0.0.1:" + config.kafkaControllerPort() + ")";
-    }
-
-    /** @return the grace period after SIGTERM: a clean broker shutdown takes ≈ 2 s */
-    public static Duration stopGrace() {
-        return Duration.ofSeconds(30);
     }
 
     private static final String LOG4J2 = String.join("\n",
