@@ -172,6 +172,10 @@ public final class LocalStack {
      * @return the names of the services that were running
      */
     public List<String> down() {
+        if (!Files.isDirectory(config.stackDir())) {
+            progress.accept("nothing running: no stack directory " + config.stackDir());
+            return List.of();
+        }
         return withLock(() -> {
             Map<Service, ProcessHandle> live = new LinkedHashMap<>();
             for (Service s : services(config)) {

@@ -1,6 +1,7 @@
 package io.attestream.deploy.stack;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.attestream.deploy.stack.junit.LocalStackExtension;
 import java.net.URI;
@@ -9,6 +10,11 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.Base64;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -47,6 +53,25 @@ class ClickHouseIT {
                 .isBetween(400, 599);
         assertThat(query(stack, stack.auditorUser(), stack.auditorPassword(), "SELECT count() FROM " + table)
                 .body().strip()).isEqualTo("2");
+    }
+
+    @Test
+    void theJdbcUrlWorksWithTheUnmodifiedDriverAndTheAuditorIsReadOnlyThere(StackEndpoints stack) throws Exception {
+        String table = "it_jdbc_" + UUID.randomUUID().toString().replace("-", "");
+        try (Connection c = DriverManager.getConnection(stack.clickHouseJdbcUrl(), stack.clickHouseUser(),
+                stack.clickHousePassword()); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE " + table + " (s String) ENGINE = MergeTree ORDER BY s");
+            st.execute("INSERT INTO " + table + " VALUES ('written')");
+        }
+        try (Connection c = DriverManager.getConnection(stack.clickHouseJdbcUrl(), stack.auditorUser(),
+                stack.auditorPassword()); Statement st = c.createStatement()) {
+            try (ResultSet rs = st.executeQuery("SELECT s FROM " + table)) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getString(1)).isEqualTo("written");
+            }
+            assertThatThrownBy(() -> st.execute("INSERT INTO " + table + " VALUES ('by auditor')"))
+                    .isInstanceOf(SQLException.class);
+        }
     }
 
     @Test
