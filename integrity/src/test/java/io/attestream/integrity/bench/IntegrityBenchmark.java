@@ -12,6 +12,7 @@ import io.attestream.integrity.LogId;
 import io.attestream.integrity.MerkleTree;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.SigningKey;
+import io.attestream.integrity.VerifierKey;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
@@ -239,6 +240,12 @@ public class IntegrityBenchmark {
         ops.put("consistencyProofVerify", () -> b.consistencyProofVerify(p, c));
         ops.put("checkpointSign", () -> b.checkpointSign(p));
         ops.put("checkpointVerify", () -> b.checkpointVerify(p));
+        // Bare Ed25519 over the same body, to separate signature cost from note formatting and parsing.
+        byte[] body = p.checkpoint.bodyBytes();
+        byte[] sig = p.key.sign(body);
+        VerifierKey vk = p.key.verifierKey();
+        ops.put("ed25519SignBody", () -> sink[0] += p.key.sign(body)[0]);
+        ops.put("ed25519VerifyBody", () -> sink[0] += vk.verify(body, sig) ? 1 : 0);
         Map<String, Integer> batch = new TreeMap<>();
         for (Map.Entry<String, Runnable> op : ops.entrySet()) {
             // Calibrate (and warm up) to about 50 ms of CPU per round.
