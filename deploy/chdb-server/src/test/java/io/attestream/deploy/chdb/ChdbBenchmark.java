@@ -87,6 +87,7 @@ public final class ChdbBenchmark {
         try (ChdbServerProcess server = ChdbServerProcess.start(config, work.resolve("front.log"), Duration.ofSeconds(120));
              Connection c = java.sql.DriverManager.getConnection("jdbc:clickhouse://127.0.0.1:" + server.port()
                      + "/default?beta.row_binary_for_simple_insert=true", "default", "")) {
+            System.out.println("server RSS at start: " + rss(server.pid()));
             for (int run = 0; run <= runs; run++) {
                 Map<String, Double> r = new java.util.LinkedHashMap<>();
                 String jdbcTable = "jdbc_" + run;
@@ -118,6 +119,8 @@ public final class ChdbBenchmark {
                     r.forEach((k, v) -> figures.computeIfAbsent(k, x -> new ArrayList<>()).add(v));
                 }
             }
+            System.out.println("server RSS after the runs: " + rss(server.pid()) + ", direct child RSS: "
+                    + rss(direct.pid()));
         } finally {
             toDirect.println("exit");
             direct.waitFor();
@@ -151,6 +154,15 @@ public final class ChdbBenchmark {
             throw new IllegalStateException("raw insert failed: HTTP " + r.statusCode() + " " + r.body());
         }
         return rows / secs;
+    }
+
+    private static String rss(long pid) {
+        try {
+            return Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+                    .filter(l -> l.startsWith("VmRSS:")).map(l -> l.substring(6).trim()).findFirst().orElse("?");
+        } catch (IOException e) {
+            return "?";
+        }
     }
 
     private static double median(List<Double> xs) {

@@ -256,6 +256,23 @@ public final class ChdbEngine implements AutoCloseable {
             return n - skip;
         }
 
+        /** The pending chunk (without a repeated header) copied once into a new array. */
+        public byte[] takePending() {
+            if (pending == null) {
+                return new byte[0];
+            }
+            long n = lib.chdb_result_length(pending);
+            Pointer buf = lib.chdb_result_buffer(pending);
+            long skip = chunks++ == 0 ? 0 : repeatedHeader.headerLength(buf, n);
+            if (n - skip > Integer.MAX_VALUE - 16) {
+                throw new IllegalStateException("chunk of " + n + " bytes is too large");
+            }
+            byte[] data = new byte[(int) (n - skip)];
+            buf.read(skip, data, 0, data.length);
+            releasePending();
+            return data;
+        }
+
         private void releasePending() {
             if (pending != null) {
                 lib.chdb_destroy_query_result(pending);

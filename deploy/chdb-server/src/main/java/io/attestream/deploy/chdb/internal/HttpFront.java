@@ -450,16 +450,13 @@ public final class HttpFront implements AutoCloseable {
     /** Helper-thread side of {@link #stream}: chunk bytes, then END or the error. */
     private static void produce(ChdbEngine.Stream s, BlockingQueue<Object> chunks) {
         try {
-            ByteArrayOutputStream chunk = new ByteArrayOutputStream(1 << 20);
             do {
-                chunk.reset();
-                s.writePending(chunk);
-                chunks.put(chunk.toByteArray());
+                chunks.put(s.takePending());
             } while (!Thread.currentThread().isInterrupted() && s.fetch());
             chunks.put(END);
         } catch (ChdbQueryException e) {
             chunks.offer(e);
-        } catch (IOException e) {
+        } catch (RuntimeException e) {
             chunks.offer(ChdbQueryException.of(ChdbQueryException.UNKNOWN_EXCEPTION, e.toString()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
