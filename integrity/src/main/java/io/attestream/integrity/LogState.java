@@ -67,6 +67,62 @@ public record LogState(ChainHead head, CompactMerkleTree tree) {
     }
 
     /**
+     * Verifier side: links one more stored entry, already rebuilt with
+     * {@link ChainEntry#recompute} (and checked with {@link ChainEntry#verifyStoredHash}), and
+     * appends its recomputed hash to the tree. Replaying a whole log from {@link #empty} this way
+     * uses O(log n) memory and trusts no stored hash.
+     *
+     * @param entry the next entry
+     * @return the state after it
+     * @throws ChainBrokenException when entry is not the next link (wrong log, seq or previous hash)
+     */
+    public LogState replay(ChainEntry entry) {
+        ChainHead next = head.advance(entry);
+        return new LogState(next, tree.append(entry.hash()));
+    }
+
+    /**
+     * The checkpoint this state commits to: {@link Checkpoint#forLog} of the head and the tree root.
+     *
+     * @return the checkpoint body (unsigned)
+     * @throws IllegalArgumentException when the log is empty
+     */
+    public Checkpoint checkpoint() {
+        return Checkpoint.forLog(head, tree.root());
+    }
+
+    /**
+     * Checks a checkpoint (whose signature the caller verified) against this state, recomputed
+     * from stored entries up to exactly the checkpoint's size: same origin, same Merkle root,
+     * same chain head. A mismatch means the entries were changed after the checkpoint was signed.
+     *
+     * @param signed the checkpoint
+     * @throws IllegalArgumentException when the checkpoint is of another log or size (caller error)
+     * @throws ProofInvalidException when the recomputed root differs from the signed root
+     * @throws ChainBrokenException when the recomputed chain head differs from the signed one, or
+     *     the checkpoint names no chain head
+     */
+    public void verifyCheckpoint(Checkpoint signed) {
+        requireNonNull(signed, "signed");
+        if (!signed.origin().equals(head.log().origin()) || signed.treeSize() != size()) {
+            throw new IllegalArgumentException("checkpoint of " + signed.origin() + " at size " + signed.treeSize()
+                    + " compared with the replayed state of " + head.log().origin() + " at size " + size());
+        }
+        Hash root = tree.root();
+        if (!signed.rootHash().equals(root)) {
+            throw new ProofInvalidException("log " + head.log() + " at size " + size() + ": Merkle root recomputed "
+                    + "from the stored entries " + root + " differs from the signed checkpoint root "
+                    + signed.rootHash());
+        }
+        ChainHead claimed = signed.chainHead().orElseThrow(() -> new ChainBrokenException("checkpoint of "
+                + signed.origin() + " at size " + signed.treeSize() + " has no chain-head line"));
+        if (!claimed.equals(head)) {
+            throw new ChainBrokenException("log " + head.log() + " at size " + size() + ": chain head recomputed from "
+                    + "the stored entries " + head.hash() + " differs from the signed chain head " + claimed.hash());
+        }
+    }
+
+    /**
      * The number of entries (= tree size = next seq).
      *
      * @return the size

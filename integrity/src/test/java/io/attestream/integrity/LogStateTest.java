@@ -37,4 +37,42 @@ class LogStateTest {
         byte[] bad = Arrays.copyOf(enc, enc.length - 1);
         assertThatThrownBy(() -> LogState.fromBytes(bad)).isInstanceOf(MalformedDataException.class);
     }
+
+    @Test
+    void replayOfStoredEntriesReproducesTheSignedCheckpoint() {
+        LogState writer = LogState.empty(LOG);
+        List<ChainEntry> stored = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            LogState.Appended a = writer.append(3, FP, new byte[] {(byte) i, 7});
+            stored.add(a.entry());
+            writer = a.state();
+        }
+        SigningKey key = SigningKey.fromSeed("test", new byte[32]);
+        String note = SignedCheckpoint.sign(writer.checkpoint(), key).text();
+        Checkpoint signed = CheckpointVerifier.of(key.verifierKey()).verify(note, LOG.origin()).checkpoint();
+
+        LogState replayed = LogState.empty(LOG);
+        for (ChainEntry e : stored) {
+            ChainEntry r = ChainEntry.recompute(LOG, e.seq(), e.previousHash(), e.schemaId(),
+                    e.schemaFingerprint().toBytes(), e.eventBytes());
+            r.verifyStoredHash(e.hash());
+            replayed = replayed.replay(r);
+        }
+        replayed.verifyCheckpoint(signed);
+        assertThat(replayed).isEqualTo(writer);
+    }
+
+    @Test
+    void rejectsCheckpointWhoseRootOrChainHeadDiffersFromReplay() {
+        LogState a = LogState.empty(LOG).append(3, FP, new byte[] {1}).state();
+        LogState b = LogState.empty(LOG).append(3, FP, new byte[] {2}).state();
+        assertThatThrownBy(() -> a.verifyCheckpoint(b.checkpoint())).isInstanceOf(ProofInvalidException.class)
+                .hasMessageContaining("differs from the signed checkpoint root");
+        Checkpoint sameRootOtherHead = new Checkpoint(LOG.origin(), 1, a.tree().root(),
+                b.checkpoint().extensions());
+        assertThatThrownBy(() -> a.verifyCheckpoint(sameRootOtherHead)).isInstanceOf(ChainBrokenException.class)
+                .hasMessageContaining("differs from the signed chain head");
+        Checkpoint noHead = new Checkpoint(LOG.origin(), 1, a.tree().root(), List.of());
+        assertThatThrownBy(() -> a.verifyCheckpoint(noHead)).isInstanceOf(ChainBrokenException.class);
+    }
 }
