@@ -145,7 +145,7 @@ public final class KafkaService extends Service {
                 "share.coordinator.state.topic.replication.factor=1",
                 "share.coordinator.state.topic.min.isr=1",
                 "group.initial.rebalance.delay.ms=0",
-                "log.retention.hours=-1",
+                "log.retention.ms=-1",
                 "") + "\n";
     }
 
