@@ -3,6 +3,7 @@ package io.attestream.deploy.stack.junit;
 import static java.util.Objects.requireNonNull;
 
 import io.attestream.deploy.stack.LocalStack;
+import io.attestream.deploy.stack.ServiceStatus;
 import io.attestream.deploy.stack.StackConfig;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.internal.Downloads;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -20,8 +22,8 @@ import java.util.Set;
 /**
  * The stack a test JVM uses: started here on free ports in a temporary directory, or external.
  * Closing it stops what it started; a shutdown hook does the same if the test engine never closes
- * it (a JVM killed with SIGKILL still leaves its children running: their PID files are in the
- * directory printed at start).
+ * it; and if the test JVM is killed outright (SIGKILL), an {@link OrphanWatchdog} stops the
+ * services within a second or two of its death.
  */
 final class EmbeddedStack implements AutoCloseable {
     /** System property: seconds to wait for the embedded stack. */
@@ -32,6 +34,7 @@ final class EmbeddedStack implements AutoCloseable {
     private final StackEndpoints endpoints;
     private final Optional<LocalStack> stack;
     private final Thread shutdownHook;
+    private final Optional<Process> watchdog;
     private boolean stopped;
 
     private EmbeddedStack(StackEndpoints endpoints, Optional<LocalStack> stack) {
@@ -40,6 +43,10 @@ final class EmbeddedStack implements AutoCloseable {
         this.shutdownHook = new Thread(this::stop, "attestream-local-stack-shutdown");
         if (stack.isPresent()) {
             Runtime.getRuntime().addShutdownHook(shutdownHook);
+            List<Long> pids = stack.get().status().stream().map(ServiceStatus::pid).filter(p -> p > 0).toList();
+            this.watchdog = Optional.of(OrphanWatchdog.watch(ProcessHandle.current().pid(), pids));
+        } else {
+            this.watchdog = Optional.empty();
         }
     }
 
@@ -98,6 +105,7 @@ final class EmbeddedStack implements AutoCloseable {
             return;
         }
         stopped = true;
+        watchdog.ifPresent(Process::destroy);
         LocalStack s = stack.get();
         s.down();
         if (!Boolean.getBoolean(KEEP_PROPERTY)) {
