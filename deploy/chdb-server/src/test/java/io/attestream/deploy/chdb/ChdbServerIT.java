@@ -148,6 +148,16 @@ class ChdbServerIT {
     }
 
     @Test
+    void errorWhileAStreamedResultIsProducedStillGetsAnErrorStatus() throws Exception {
+        HttpResponse<String> r = TestServers.http(server, "GET", "/?query=" + URLEncoder.encode(
+                "SELECT number, throwIf(number = 700000) FROM numbers(1000000)", StandardCharsets.UTF_8), null);
+        assertThat(r.statusCode()).isGreaterThanOrEqualTo(400);
+        assertThat(r.headers().firstValue("X-ClickHouse-Exception-Code")).hasValue("395");
+        assertThat(r.body()).startsWith("Code: 395.");
+        assertThat(TestServers.http(server, "GET", "/?query=SELECT+7", null).body()).isEqualTo("7\n");
+    }
+
+    @Test
     void unknownTableIsCode60WithHttp404() throws Exception {
         HttpResponse<String> r = TestServers.http(server, "GET", "/?query=SELECT+*+FROM+no_such_table", null);
         assertThat(r.statusCode()).isEqualTo(404);

@@ -143,6 +143,11 @@ public final class CompressedBlocks {
             count = 0;
         }
 
+        /** Emits the buffered bytes as a block without flushing the stream below. */
+        public void flushBlock() throws IOException {
+            emit();
+        }
+
         @Override
         public void flush() throws IOException {
             emit();

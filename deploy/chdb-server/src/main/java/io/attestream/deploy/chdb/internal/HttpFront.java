@@ -1,6 +1,5 @@
 package io.attestream.deploy.chdb.internal;
 
-import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -50,6 +49,8 @@ public final class HttpFront implements AutoCloseable {
     /** Largest SQL text outside INSERT data (ClickHouse's own max_query_size is 256 KiB). */
     private static final int MAX_SQL_BYTES = 16 * 1024 * 1024;
     private static final String TIMEZONE = "UTC";
+    /** Streamed results up to this size are sent with a Content-Length (see {@link HeldResponse}). */
+    private static final long HELD_RESPONSE_BYTES = 64L << 20;
 
     private final ChdbEngine engine;
     private final ChdbUsers users;
@@ -389,11 +390,9 @@ public final class HttpFront implements AutoCloseable {
                 return false;
             }
             setSuccessHeaders(ex, req, s.stats());
-            ex.sendResponseHeaders(200, 0);
-            OutputStream raw = ex.getResponseBody();
-            OutputStream out = req.compress()
-                    ? new CompressedBlocks.BlockOutputStream(raw, CompressedBlocks.DEFAULT_BLOCK_SIZE)
-                    : new BufferedOutputStream(raw, 1 << 16);
+            HeldResponse held = new HeldResponse(ex, HELD_RESPONSE_BYTES);
+            CompressedBlocks.BlockOutputStream compressor = req.compress()
+                    ? new CompressedBlocks.BlockOutputStream(held, CompressedBlocks.DEFAULT_BLOCK_SIZE) : null;
             // chdb computes the next chunk only when asked: fetch on a helper thread while this
             // one writes the previous chunk, so the engine and the socket work at the same time.
             BlockingQueue<Object> chunks = new ArrayBlockingQueue<>(4);
@@ -404,18 +403,34 @@ public final class HttpFront implements AutoCloseable {
                 while (true) {
                     Object next = chunks.take();
                     if (next instanceof byte[]) {
-                        out.write((byte[]) next);
+                        if (compressor != null) {
+                            compressor.write((byte[]) next);
+                        } else {
+                            held.writeOwned((byte[]) next);
+                        }
                     } else if (next instanceof ChdbQueryException) {
+                        ChdbQueryException e = (ChdbQueryException) next;
+                        if (!held.committed()) {
+                            // Nothing sent yet: the caller answers with a proper error status.
+                            held.discard();
+                            ex.getResponseHeaders().remove("X-ClickHouse-Summary");
+                            throw e;
+                        }
                         // Headers are gone: tell the client in the body (as ClickHouse does),
                         // then make the response fail by dropping the connection.
-                        ChdbQueryException e = (ChdbQueryException) next;
-                        out.flush();
+                        if (compressor != null) {
+                            compressor.flushBlock();
+                        }
+                        OutputStream raw = held.chunkedStream();
                         raw.write(("\n" + e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8));
                         raw.flush();
                         throw new IOException("query failed after the response started: " + e.getMessage(), e);
                     } else {
                         break;
                     }
+                }
+                if (compressor != null) {
+                    compressor.flushBlock();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -427,7 +442,7 @@ public final class HttpFront implements AutoCloseable {
                 chunks.clear();
                 joinUninterruptibly(producer);
             }
-            out.close();
+            held.close();
             return true;
         }
     }
