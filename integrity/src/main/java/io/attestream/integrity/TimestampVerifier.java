@@ -22,7 +22,9 @@ import java.util.Date;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cms.CMSException;
@@ -38,9 +40,12 @@ import org.bouncycastle.tsp.TimeStampTokenInfo;
  * the CMS signature and ESSCertID binding, the TSA certificate's critical {@code id-kp-timeStamping}
  * EKU and validity at genTime, a PKIX path from the TSA certificate to one of the given trust anchors
  * (at genTime; revocation is not checked: no CRL/OCSP in this deployment), the policy OID, and genTime
- * within [notBefore, notAfter]. Any failure is a {@link TimestampInvalidException}. Immutable.
+ * within [notBefore, notAfter]. Any failure is a {@link TimestampInvalidException}. Configuration is
+ * immutable; the instance memoizes successful checks by token hash (see {@code verified}) and is thread-safe.
  */
 public final class TimestampVerifier {
+    private static final int CACHE_SIZE = 4096;
+
     private final Set<TrustAnchor> anchors;
     private final List<X509Certificate> anchorCerts;
     private final List<X509Certificate> extraCerts;
@@ -49,6 +54,12 @@ public final class TimestampVerifier {
     private final Instant notAfter;
     private final Clock clock;
     private final Duration maxFuture;
+    /**
+     * Successful checks by SHA-256 of the token bytes. Everything checked except the time bounds depends
+     * only on the token bytes and this verifier's immutable configuration, so a hit re-checks only the
+     * imprint and the time; a batch token shared by many checkpoints is verified cryptographically once.
+     */
+    private final Map<Hash, VerifiedTimestamp> verified = new ConcurrentHashMap<>();
 
     private TimestampVerifier(Builder b) {
         this.anchorCerts = List.copyOf(b.anchors);
@@ -97,7 +108,18 @@ public final class TimestampVerifier {
         requireNonNull(tokenDer, "tokenDer");
         requireNonNull(expectedImprint, "expectedImprint");
         try {
-            return check(tokenDer, expectedImprint);
+            Hash key = Hash.sha256(tokenDer);
+            VerifiedTimestamp hit = verified.get(key);
+            if (hit != null && hit.imprint().equals(expectedImprint)) {
+                checkTime(hit.genTime());
+                return hit;
+            }
+            VerifiedTimestamp v = check(tokenDer, expectedImprint);
+            if (verified.size() >= CACHE_SIZE) {
+                verified.clear();
+            }
+            verified.put(key, v);
+            return v;
         } catch (IntegrityException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -128,11 +150,7 @@ public final class TimestampVerifier {
         if (policies != null && !policies.contains(policy)) {
             throw new TimestampInvalidException("token policy " + policy + " is not among the accepted " + policies);
         }
-        Instant upper = notAfter != null ? notAfter : clock.instant().plus(maxFuture);
-        if (notBefore != null && genTime.isBefore(notBefore) || genTime.isAfter(upper)) {
-            throw new TimestampInvalidException("token genTime " + genTime + " is outside [" + notBefore + ", "
-                    + upper + "]");
-        }
+        checkTime(genTime);
 
         List<X509Certificate> certs = new ArrayList<>(extraCerts);
         X509Certificate signer = null;
@@ -167,6 +185,14 @@ public final class TimestampVerifier {
         checkPath(signer, certs, genTime);
         return new VerifiedTimestamp(expectedImprint, genTime, policy, info.getSerialNumber(),
                 signer.getSubjectX500Principal().getName());
+    }
+
+    private void checkTime(Instant genTime) {
+        Instant upper = notAfter != null ? notAfter : clock.instant().plus(maxFuture);
+        if (notBefore != null && genTime.isBefore(notBefore) || genTime.isAfter(upper)) {
+            throw new TimestampInvalidException("token genTime " + genTime + " is outside [" + notBefore + ", "
+                    + upper + "]");
+        }
     }
 
     private void checkPath(X509Certificate signer, List<X509Certificate> certs, Instant at) {

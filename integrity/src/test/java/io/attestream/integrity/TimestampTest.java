@@ -160,6 +160,41 @@ class TimestampTest {
     }
 
     @Test
+    void repeatedVerificationOfACachedTokenStillChecksImprintAndTime() {
+        Hash h = Hash.sha256(new byte[] {11});
+        byte[] token = TSA.timestamp(h);
+        Instant[] now = {NOW.minus(Duration.ofMinutes(10))};
+        Clock moving = new Clock() {
+            @Override
+            public ZoneOffset getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        TimestampVerifier v = TimestampVerifier.builder().trustAnchor(TSA.caCertificate()).acceptAnyPolicy()
+                .clock(moving).build();
+        // genTime NOW is more than 5 minutes after the verifier's "now": too far in the future.
+        assertThatThrownBy(() -> v.verify(token, h)).isInstanceOf(TimestampInvalidException.class);
+        now[0] = NOW;
+        assertThat(v.verify(token, h).genTime()).isEqualTo(NOW);
+        assertThat(v.verify(token, h).genTime()).isEqualTo(NOW);
+        assertThatThrownBy(() -> v.verify(token, Hash.sha256(new byte[] {12})))
+                .isInstanceOf(TimestampInvalidException.class).hasMessageContaining("imprint");
+        now[0] = NOW.minus(Duration.ofMinutes(10));
+        assertThatThrownBy(() -> v.verify(token, h)).isInstanceOf(TimestampInvalidException.class)
+                .hasMessageContaining("outside");
+    }
+
+    @Test
     void refusesVerifierWithoutAnchorOrPolicyChoice() {
         assertThatThrownBy(() -> TimestampVerifier.builder().acceptAnyPolicy().build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trust anchor");
