@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.attestream.integrity.CheckpointVerifier;
 import io.attestream.integrity.Hash;
 import io.attestream.integrity.LogId;
+import io.attestream.integrity.LogState;
 import io.attestream.integrity.TimestampVerifier;
 import io.attestream.verifier.internal.AgentStateMachine;
 import java.util.List;
@@ -79,7 +80,29 @@ public final class ChainVerifier {
     public AgentRun begin(LogId log, List<CheckpointRow> checkpoints) {
         requireNonNull(log, "log");
         requireNonNull(checkpoints, "checkpoints");
-        return new AgentStateMachine(log, checkpoints, keys, timestamps, fingerprints, MAX_ANOMALY_ROWS);
+        return new AgentStateMachine(log, checkpoints, keys, timestamps, fingerprints, MAX_ANOMALY_ROWS,
+                LogState.empty(log), true);
+    }
+
+    /**
+     * Starts verifying one agent's log from the middle (a time range): the rows fed start at
+     * {@code start.size()}, linking to {@code start.head().hash()}, and the Merkle tree continues from
+     * {@code start.tree()}. Checkpoints of sizes up to {@code start.size()} are not checked; the caller
+     * vouches for the prefix (the verify command builds it from the stored hashes of the earlier rows, so a
+     * prefix altered consistently still fails the first checkpoint inside the range).
+     *
+     * @param start the log state before the first row
+     * @param checkpoints every stored checkpoint of this log
+     * @param untilEnd whether rows up to the end of the log will be fed (then a larger checkpoint means a
+     *     truncated tail)
+     * @return the run
+     */
+    public AgentRun beginAt(LogState start, List<CheckpointRow> checkpoints, boolean untilEnd) {
+        requireNonNull(start, "start");
+        requireNonNull(checkpoints, "checkpoints");
+        LogId log = start.head().log();
+        return new AgentStateMachine(log, checkpoints, keys, timestamps, fingerprints, MAX_ANOMALY_ROWS, start,
+                untilEnd);
     }
 
     /** The verification of one agent in progress. */

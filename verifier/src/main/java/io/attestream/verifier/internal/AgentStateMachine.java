@@ -11,6 +11,7 @@ import io.attestream.integrity.CompactMerkleTree;
 import io.attestream.integrity.Hash;
 import io.attestream.integrity.IntegrityException;
 import io.attestream.integrity.LogId;
+import io.attestream.integrity.LogState;
 import io.attestream.integrity.SignatureInvalidException;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.TimestampVerifier;
@@ -76,6 +77,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
     private long rows;
     private long lastLabel = -1;
     private boolean finished;
+    private final boolean checkTail;
 
     /** Stored hash to stored seq of every row seen in an anomaly region, and of each region's base. */
     private final Map<Hash, Long> anomalyIndex = new HashMap<>();
@@ -89,21 +91,37 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
      * @param timestamps TSA trust, or null to leave tokens unchecked
      * @param fingerprints re-derived schema fingerprints by schema id
      * @param maxRegion most rows buffered around one anomaly
+     * @param start the log state before the first row to be fed (empty for a whole log); checkpoints up to
+     *     its size are not checked
+     * @param checkTail whether rows up to the end of the log will be fed, so that a checkpoint larger than
+     *     what was fed means a truncated tail
      */
     public AgentStateMachine(LogId log, List<CheckpointRow> checkpoints, CheckpointVerifier keys,
-            TimestampVerifier timestamps, Map<Integer, Hash> fingerprints, int maxRegion) {
+            TimestampVerifier timestamps, Map<Integer, Hash> fingerprints, int maxRegion, LogState start,
+            boolean checkTail) {
         this.log = requireNonNull(log, "log");
         this.tenant = log.tenant();
         this.agentId = log.agentId();
         this.fingerprints = requireNonNull(fingerprints, "fingerprints");
         this.maxRegion = maxRegion;
-        this.base = log.genesisHash();
-        this.storedCheckpoints = checkpoints.size();
+        if (!start.head().log().equals(log)) {
+            throw new IllegalArgumentException("start state of " + start.head().log() + " given for " + log);
+        }
+        this.tree = start.tree();
+        this.nextSeq = start.size();
+        this.base = start.head().hash();
+        this.lastMatchedSize = nextSeq;
+        this.checkTail = checkTail;
         List<CheckpointRow> sorted = new ArrayList<>(checkpoints);
         sorted.sort(Comparator.comparingLong(CheckpointRow::treeSize));
+        int count = 0;
         for (CheckpointRow c : sorted) {
-            checkCheckpoint(c, requireNonNull(keys, "keys"), timestamps);
+            if (c.treeSize() > nextSeq) {
+                checkCheckpoint(c, requireNonNull(keys, "keys"), timestamps);
+                count++;
+            }
         }
+        this.storedCheckpoints = count;
         trusted.sort(Comparator.comparingLong(TrustedCheckpoint::size));
     }
 
@@ -293,7 +311,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         }
         reexamineUnexplained();
         TrustedCheckpoint largest = trusted.isEmpty() ? null : trusted.get(trusted.size() - 1);
-        if (largest != null && largest.size() > nextSeq) {
+        if (checkTail && largest != null && largest.size() > nextSeq) {
             long beyond = trusted.stream().filter(c -> c.size() > nextSeq).count();
             add(nextSeq, FindingKind.TRUNCATED, "signed checkpoint of tree size " + largest.size() + " covers seq 0.."
                     + (largest.size() - 1) + " but only " + nextSeq + " entries are stored (" + (largest.size()

@@ -1,0 +1,49 @@
+package io.attestream.verifier;
+
+import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The result of verifying a selection of agents.
+ *
+ * @param agents one result per agent, ordered by tenant then agent
+ * @param rows event rows read
+ * @param elapsed wall time of the verification
+ */
+public record VerificationReport(List<AgentResult> agents, long rows, Duration elapsed) {
+    /** Validates and copies. */
+    public VerificationReport {
+        agents = List.copyOf(requireNonNull(agents, "agents"));
+        requireNonNull(elapsed, "elapsed");
+    }
+
+    /**
+     * Whether every agent verified.
+     *
+     * @return true when no agent has a finding
+     */
+    public boolean ok() {
+        return agents.stream().allMatch(AgentResult::ok);
+    }
+
+    /**
+     * Every finding of every agent.
+     *
+     * @return findings ordered by tenant, agent, seq
+     */
+    public List<Finding> findings() {
+        return agents.stream().flatMap(a -> a.findings().stream()).toList();
+    }
+
+    /**
+     * Rows verified per second.
+     *
+     * @return the rate, 0 for an empty run
+     */
+    public double rowsPerSecond() {
+        long nanos = elapsed.toNanos();
+        return nanos == 0 ? 0 : rows * 1e9 / nanos;
+    }
+}

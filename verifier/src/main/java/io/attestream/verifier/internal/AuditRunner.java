@@ -1,0 +1,167 @@
+package io.attestream.verifier.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.integrity.ChainHead;
+import io.attestream.integrity.CompactMerkleTree;
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.LogId;
+import io.attestream.integrity.LogState;
+import io.attestream.verifier.AgentResult;
+import io.attestream.verifier.ChainVerifier;
+import io.attestream.verifier.CheckpointRow;
+import io.attestream.verifier.EventRow;
+import io.attestream.verifier.VerificationReport;
+import io.attestream.verifier.VerifierException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Puts the JDBC row source in front of the {@link ChainVerifier}: one ordered scan of the selected events,
+ * switching agent runs as (tenant, agent) changes, then the agents that have checkpoints but no rows.
+ */
+public final class AuditRunner {
+    private AuditRunner() {
+    }
+
+    /** Progress callbacks, from the verifying thread. */
+    public interface Progress {
+        /**
+         * Called once before rows are read.
+         *
+         * @param totalRows rows selected, or -1 when not counted
+         */
+        void start(long totalRows);
+
+        /**
+         * Called after each row.
+         *
+         * @param rowsDone rows read so far
+         * @param log the agent being verified
+         */
+        void row(long rowsDone, LogId log);
+
+        /** Called once at the end. */
+        void done();
+    }
+
+    /** No progress output. */
+    public static final Progress SILENT = new Progress() {
+        @Override
+        public void start(long totalRows) {
+        }
+
+        @Override
+        public void row(long rowsDone, LogId log) {
+        }
+
+        @Override
+        public void done() {
+        }
+    };
+
+    /**
+     * Verifies the selected agents.
+     *
+     * @param reader the evidence
+     * @param verifier the trust configuration
+     * @param sel what to verify
+     * @param progress progress callbacks
+     * @param countFirst whether to count rows first (for a progress bar)
+     * @return the report
+     */
+    public static VerificationReport run(EvidenceReader reader, ChainVerifier verifier,
+            EvidenceReader.Selection sel, Progress progress, boolean countFirst) {
+        requireNonNull(reader, "reader");
+        requireNonNull(verifier, "verifier");
+        requireNonNull(sel, "sel");
+        requireNonNull(progress, "progress");
+        long t0 = System.nanoTime();
+        Map<LogId, List<CheckpointRow>> checkpoints = reader.checkpoints(sel);
+        Map<LogId, Long> firstSeqs = sel.timeRange() ? reader.firstSeqs(sel) : Map.of();
+        progress.start(countFirst ? reader.countEvents(sel) : -1);
+        List<AgentResult> results = new ArrayList<>();
+        Scan scan = new Scan(reader, verifier, sel, checkpoints, firstSeqs, results, progress);
+        reader.streamEvents(sel, scan::accept);
+        scan.finishCurrent();
+        if (!sel.timeRange()) {
+            // Agents whose every row is gone: their checkpoints still say how many there were.
+            for (Map.Entry<LogId, List<CheckpointRow>> e : checkpoints.entrySet()) {
+                results.add(verifier.begin(e.getKey(), e.getValue()).finish());
+            }
+        }
+        progress.done();
+        results.sort(Comparator.comparing(AgentResult::tenant).thenComparing(AgentResult::agentId));
+        return new VerificationReport(results, scan.rows, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private static final class Scan {
+        private final EvidenceReader reader;
+        private final ChainVerifier verifier;
+        private final EvidenceReader.Selection sel;
+        private final Map<LogId, List<CheckpointRow>> checkpoints;
+        private final Map<LogId, Long> firstSeqs;
+        private final List<AgentResult> results;
+        private final Progress progress;
+        private ChainVerifier.AgentRun run;
+        private String tenant;
+        private String agent;
+        private LogId log;
+        private long rows;
+
+        Scan(EvidenceReader reader, ChainVerifier verifier, EvidenceReader.Selection sel,
+                Map<LogId, List<CheckpointRow>> checkpoints, Map<LogId, Long> firstSeqs, List<AgentResult> results,
+                Progress progress) {
+            this.reader = reader;
+            this.verifier = verifier;
+            this.sel = sel;
+            this.checkpoints = checkpoints;
+            this.firstSeqs = firstSeqs;
+            this.results = results;
+            this.progress = progress;
+        }
+
+        void accept(EventRow row) {
+            // Strings of one agent's rows are shared by the reader, so identity usually decides.
+            if (run == null || !row.tenant().equals(tenant) || !row.agentId().equals(agent)) {
+                finishCurrent();
+                tenant = row.tenant();
+                agent = row.agentId();
+                log = LogId.of(tenant, agent);
+                run = start(log);
+            }
+            run.accept(row);
+            progress.row(++rows, log);
+        }
+
+        private ChainVerifier.AgentRun start(LogId id) {
+            List<CheckpointRow> cps = checkpoints.remove(id);
+            cps = cps == null ? List.of() : cps;
+            Long first = firstSeqs.get(id);
+            if (!sel.timeRange() || first == null || first == 0) {
+                return sel.until() == null ? verifier.begin(id, cps) : verifier.beginAt(LogState.empty(id), cps, false);
+            }
+            List<Hash> prefix = reader.storedHashes(id, first);
+            if (prefix.size() != first) {
+                throw new VerifierException("log " + id + " has " + prefix.size() + " rows before seq " + first
+                        + " (gaps or duplicates before the time range): verify it without --since");
+            }
+            CompactMerkleTree tree = CompactMerkleTree.empty();
+            for (Hash h : prefix) {
+                tree = tree.append(h);
+            }
+            LogState start = new LogState(new ChainHead(id, first, prefix.get(prefix.size() - 1)), tree);
+            return verifier.beginAt(start, cps, sel.until() == null);
+        }
+
+        void finishCurrent() {
+            if (run != null) {
+                results.add(run.finish());
+                run = null;
+            }
+        }
+    }
+}

@@ -1,0 +1,401 @@
+package io.attestream.verifier.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.LogId;
+import io.attestream.verifier.CheckpointRow;
+import io.attestream.verifier.EventRow;
+import io.attestream.verifier.VerifierException;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Consumer;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaNormalization;
+
+/**
+ * Reads the evidence sink's tables over clickhouse-jdbc (normally as the read-only auditor user). Column
+ * names are the sink's (evidence-sink DDL V001); table names are configurable. Hashes and event bytes are read
+ * as raw bytes ({@code binary_string_support}), never through a text round trip.
+ */
+public final class EvidenceReader implements AutoCloseable {
+    /** Columns of the events table the verifier reads, in the order {@link #toEventRow} expects. */
+    public static final String EVENT_COLUMNS =
+            "tenant, agent_id, seq, prev_hash, hash, schema_id, schema_fingerprint, event_bytes";
+
+    private final Connection connection;
+    private final Tables tables;
+
+    /**
+     * Table names.
+     *
+     * @param events chained events table
+     * @param checkpoints checkpoints table
+     * @param schemas registry schemas table, or null to use the stored fingerprints
+     */
+    public record Tables(String events, String checkpoints, String schemas) {
+        /** The evidence sink's default names. */
+        public static final Tables DEFAULT = new Tables("chained_events", "checkpoints", "registry_schemas");
+
+        /** Validates the names: plain or database-qualified identifiers only, since they go into SQL text. */
+        public Tables {
+            checkIdentifier(requireNonNull(events, "events"), "--events-table");
+            checkIdentifier(requireNonNull(checkpoints, "checkpoints"), "--checkpoints-table");
+            if (schemas != null) {
+                checkIdentifier(schemas, "--schemas-table");
+            }
+        }
+
+        private static void checkIdentifier(String name, String option) {
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?")) {
+                throw new IllegalArgumentException(option + " must be a table name like 'db.table', got '" + name
+                        + "'");
+            }
+        }
+    }
+
+    /**
+     * Which rows to verify.
+     *
+     * @param tenant only this tenant, or null
+     * @param agentId only this agent id, or null
+     * @param since only events chained at or after this instant, or null
+     * @param until only events chained before this instant, or null
+     */
+    public record Selection(String tenant, String agentId, Instant since, Instant until) {
+        /** Everything. */
+        public static final Selection ALL = new Selection(null, null, null, null);
+
+        /** @return whether a time range restricts the rows */
+        public boolean timeRange() {
+            return since != null || until != null;
+        }
+
+        String agentWhere() {
+            StringBuilder sb = new StringBuilder(" WHERE 1 = 1");
+            if (tenant != null) {
+                sb.append(" AND tenant = ?");
+            }
+            if (agentId != null) {
+                sb.append(" AND agent_id = ?");
+            }
+            return sb.toString();
+        }
+
+        String eventWhere() {
+            StringBuilder sb = new StringBuilder(agentWhere());
+            if (since != null) {
+                sb.append(" AND chained_at >= ?");
+            }
+            if (until != null) {
+                sb.append(" AND chained_at < ?");
+            }
+            return sb.toString();
+        }
+
+        int bindAgent(PreparedStatement ps, int i) throws SQLException {
+            if (tenant != null) {
+                ps.setString(i++, tenant);
+            }
+            if (agentId != null) {
+                ps.setString(i++, agentId);
+            }
+            return i;
+        }
+
+        int bindEvents(PreparedStatement ps, int i) throws SQLException {
+            i = bindAgent(ps, i);
+            if (since != null) {
+                ps.setTimestamp(i++, Timestamp.from(since));
+            }
+            if (until != null) {
+                ps.setTimestamp(i++, Timestamp.from(until));
+            }
+            return i;
+        }
+    }
+
+    private EvidenceReader(Connection connection, Tables tables) {
+        this.connection = connection;
+        this.tables = tables;
+    }
+
+    /**
+     * Connects.
+     *
+     * @param jdbcUrl e.g. {@code jdbc:clickhouse:http://127.0.0.1:8123/default}
+     * @param user the ClickHouse user (the read-only auditor user is enough)
+     * @param password its password
+     * @param tables table names
+     * @return the reader
+     * @throws VerifierException when the connection fails
+     */
+    public static EvidenceReader connect(String jdbcUrl, String user, String password, Tables tables) {
+        requireNonNull(jdbcUrl, "jdbcUrl");
+        Properties p = new Properties();
+        p.setProperty("user", requireNonNull(user, "user"));
+        p.setProperty("password", requireNonNull(password, "password"));
+        // Without it the driver decodes String columns as UTF-8 text and hashes/bytes come back mangled.
+        p.setProperty("binary_string_support", "true");
+        try {
+            return new EvidenceReader(DriverManager.getConnection(jdbcUrl, p), requireNonNull(tables, "tables"));
+        } catch (SQLException e) {
+            throw new VerifierException("cannot connect to ClickHouse at " + jdbcUrl + " as " + user + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The connection, for callers that run their own queries (the benchmark's plain scan).
+     *
+     * @return the connection
+     */
+    public Connection connection() {
+        return connection;
+    }
+
+    /**
+     * The table names.
+     *
+     * @return tables
+     */
+    public Tables tables() {
+        return tables;
+    }
+
+    /**
+     * Every stored checkpoint of the selected agents, by log.
+     *
+     * @param sel the selection (time range ignored: checkpoints are matched by tree size)
+     * @return checkpoints by log, logs ordered by tenant then agent
+     */
+    public Map<LogId, List<CheckpointRow>> checkpoints(Selection sel) {
+        String sql = "SELECT tenant, agent_id, tree_size, root_hash, note, key_name, timestamp_token FROM "
+                + tables.checkpoints() + sel.agentWhere() + " ORDER BY tenant, agent_id, tree_size";
+        Map<LogId, List<CheckpointRow>> out = new LinkedHashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            sel.bindAgent(ps, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String tenant = rs.getString(1);
+                    String agent = rs.getString(2);
+                    CheckpointRow c = new CheckpointRow(tenant, agent, rs.getLong(3), Hash.of(rs.getBytes(4)),
+                            rs.getString(5), rs.getString(6), rs.getBytes(7));
+                    out.computeIfAbsent(LogId.of(tenant, agent), k -> new ArrayList<>()).add(c);
+                }
+            }
+        } catch (SQLException e) {
+            throw new VerifierException("cannot read checkpoints from " + tables.checkpoints() + ": " + e.getMessage(),
+                    e);
+        }
+        return out;
+    }
+
+    /**
+     * Number of selected event rows (for progress).
+     *
+     * @param sel the selection
+     * @return the count
+     */
+    public long countEvents(Selection sel) {
+        String sql = "SELECT count() FROM " + tables.events() + sel.eventWhere();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            sel.bindEvents(ps, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (SQLException e) {
+            throw new VerifierException("cannot count rows of " + tables.events() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The first selected seq of each agent (for time ranges, where verification starts mid-log).
+     *
+     * @param sel the selection
+     * @return first seq by log
+     */
+    public Map<LogId, Long> firstSeqs(Selection sel) {
+        String sql = "SELECT tenant, agent_id, min(seq) FROM " + tables.events() + sel.eventWhere()
+                + " GROUP BY tenant, agent_id";
+        Map<LogId, Long> out = new HashMap<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            sel.bindEvents(ps, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.put(LogId.of(rs.getString(1), rs.getString(2)), rs.getLong(3));
+                }
+            }
+        } catch (SQLException e) {
+            throw new VerifierException("cannot read first seqs from " + tables.events() + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * Streams the selected event rows ordered by tenant, agent, seq.
+     *
+     * @param sel the selection
+     * @param sink receives each row
+     */
+    public void streamEvents(Selection sel, Consumer<EventRow> sink) {
+        String sql = "SELECT " + EVENT_COLUMNS + " FROM " + tables.events() + sel.eventWhere()
+                + " ORDER BY tenant, agent_id, seq";
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            sel.bindEvents(ps, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                String tenant = null;
+                String agent = null;
+                while (rs.next()) {
+                    String t = rs.getString(1);
+                    String a = rs.getString(2);
+                    // Reuse the previous row's strings: one agent's rows come together.
+                    tenant = t.equals(tenant) ? tenant : t;
+                    agent = a.equals(agent) ? agent : a;
+                    sink.accept(toEventRow(rs, tenant, agent));
+                }
+            }
+        } catch (SQLException e) {
+            throw new VerifierException("cannot read events from " + tables.events() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static EventRow toEventRow(ResultSet rs, String tenant, String agent) throws SQLException {
+        long schemaId = rs.getLong(6);
+        return new EventRow(tenant, agent, rs.getLong(3), Hash.of(rs.getBytes(4)), Hash.of(rs.getBytes(5)),
+                (int) schemaId, Hash.of(rs.getBytes(7)), rs.getBytes(8));
+    }
+
+    /**
+     * The stored hashes of seq 0..upTo-1 of one log (for time ranges: the Merkle prefix before the range).
+     *
+     * @param log the log
+     * @param upTo exclusive bound
+     * @return hashes by seq; a list shorter or longer than upTo means the prefix has gaps or duplicates
+     */
+    public List<Hash> storedHashes(LogId log, long upTo) {
+        String sql = "SELECT hash FROM " + tables.events() + " WHERE tenant = ? AND agent_id = ? AND seq < ?"
+                + " ORDER BY seq";
+        List<Hash> out = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, log.tenant());
+            ps.setString(2, log.agentId());
+            ps.setLong(3, upTo);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(Hash.of(rs.getBytes(1)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new VerifierException("cannot read the hashes of " + log + " from " + tables.events() + ": "
+                    + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * Fingerprints re-derived from the stored schema text (Avro Parsing Canonical Form, SHA-256).
+     *
+     * @return by schema id; empty when no schemas table is configured
+     * @throws VerifierException when the table cannot be read or a schema text does not parse
+     */
+    public Map<Integer, Hash> schemaFingerprints() {
+        if (tables.schemas() == null) {
+            return Map.of();
+        }
+        Map<Integer, Hash> out = new HashMap<>();
+        try (Statement s = connection.createStatement();
+                ResultSet rs = s.executeQuery("SELECT schema_id, schema_text FROM " + tables.schemas())) {
+            while (rs.next()) {
+                int id = (int) rs.getLong(1);
+                String text = rs.getString(2);
+                try {
+                    Schema schema = new Schema.Parser().parse(text);
+                    out.put(id, Hash.of(SchemaNormalization.parsingFingerprint("SHA-256", schema)));
+                } catch (RuntimeException | NoSuchAlgorithmException e) {
+                    throw new VerifierException("schema " + id + " in " + tables.schemas() + " does not parse: "
+                            + e.getMessage(), e);
+                }
+            }
+        } catch (SQLException e) {
+            throw new VerifierException("cannot read schemas from " + tables.schemas() + " (pass --schemas-table none "
+                    + "to use the stored fingerprints): " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * Where an event is stored.
+     *
+     * @param log its log
+     * @param seq its seq
+     * @param row its verified columns
+     */
+    public record Located(LogId log, long seq, EventRow row) {
+    }
+
+    /**
+     * Finds an event by id.
+     *
+     * @param eventId the event id
+     * @return the rows with that id (more than one means replays or forgeries)
+     */
+    public List<Located> findEvent(String eventId) {
+        String sql = "SELECT " + EVENT_COLUMNS + " FROM " + tables.events() + " WHERE event_id = ? ORDER BY tenant, "
+                + "agent_id, seq";
+        List<Located> out = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(sql)) {
+            ps.setString(1, requireNonNull(eventId, "eventId"));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    EventRow r = toEventRow(rs, rs.getString(1), rs.getString(2));
+                    out.add(new Located(LogId.of(r.tenant(), r.agentId()), r.seq(), r));
+                }
+            }
+        } catch (SQLException e) {
+            throw new VerifierException("cannot look up event " + eventId + " in " + tables.events() + ": "
+                    + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /**
+     * The largest stored checkpoint of a log.
+     *
+     * @param log the log
+     * @return the checkpoint rows of the largest tree size (several when several keys signed it)
+     */
+    public Optional<List<CheckpointRow>> latestCheckpoints(LogId log) {
+        List<CheckpointRow> all = checkpoints(new Selection(log.tenant(), log.agentId(), null, null))
+                .getOrDefault(log, List.of());
+        if (all.isEmpty()) {
+            return Optional.empty();
+        }
+        long max = all.get(all.size() - 1).treeSize();
+        return Optional.of(all.stream().filter(c -> c.treeSize() == max).toList());
+    }
+
+    @Override
+    public void close() {
+        try {
+            connection.close();
+        } catch (SQLException e) {
+            throw new VerifierException("cannot close the ClickHouse connection: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.attestream.verifier.internal;
+
+import io.attestream.integrity.CheckpointVerifier;
+import io.attestream.integrity.EmbeddedTimestampAuthority;
+import io.attestream.integrity.IntegrityException;
+import io.attestream.integrity.TimestampVerifier;
+import io.attestream.integrity.VerifierKey;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import picocli.CommandLine.Option;
+
+/** What the verifier trusts: checkpoint verifier keys and TSA certificates (a picocli mixin). */
+public final class TrustOptions {
+    @Option(names = "--key", required = true, paramLabel = "KEY",
+            description = "Trusted checkpoint verifier key: a vkey file (name+id+key, as written by 'attestream "
+                    + "keygen'), or NAME=FILE for a PEM public key. Repeat for key rotation.")
+    private List<String> keys = new ArrayList<>();
+
+    @Option(names = "--tsa-cert", paramLabel = "FILE",
+            description = "Trusted TSA CA certificate (PEM). Without it timestamp tokens are reported as unchecked.")
+    private List<Path> tsaCerts = new ArrayList<>();
+
+    @Option(names = "--tsa-policy", paramLabel = "OID",
+            description = "Accepted TSA policy OID (repeatable); default: any policy of a trusted TSA.")
+    private List<String> tsaPolicies = new ArrayList<>();
+
+    /**
+     * The trusted keys.
+     *
+     * @return the checkpoint verifier
+     * @throws IllegalArgumentException naming --key when a key cannot be read
+     */
+    public CheckpointVerifier checkpointVerifier() {
+        List<VerifierKey> out = new ArrayList<>();
+        for (String k : keys) {
+            out.add(readKey(k));
+        }
+        try {
+            return CheckpointVerifier.of(out);
+        } catch (IllegalArgumentException | IntegrityException e) {
+            throw new IllegalArgumentException("--key: " + e.getMessage(), e);
+        }
+    }
+
+    static VerifierKey readKey(String spec) {
+        int eq = spec.indexOf('=');
+        try {
+            if (eq > 0 && !Files.exists(Path.of(spec))) {
+                return VerifierKey.read(spec.substring(0, eq), Path.of(spec.substring(eq + 1)));
+            }
+            Path file = Path.of(spec);
+            String text = Files.readString(file, StandardCharsets.UTF_8);
+            if (text.startsWith("-----BEGIN")) {
+                throw new IllegalArgumentException("--key " + spec + " is a PEM key: pass it as NAME=" + spec
+                        + " (the signer name is not in a PEM file)");
+            }
+            return VerifierKey.parse(text);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--key " + spec + ": cannot read the file: " + e, e);
+        } catch (IntegrityException e) {
+            throw new IllegalArgumentException("--key " + spec + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The TSA trust configuration.
+     *
+     * @return the timestamp verifier, or empty when no --tsa-cert was given
+     * @throws IllegalArgumentException naming the option when a certificate cannot be read
+     */
+    public Optional<TimestampVerifier> timestampVerifier() {
+        if (tsaCerts.isEmpty()) {
+            if (!tsaPolicies.isEmpty()) {
+                throw new IllegalArgumentException("--tsa-policy needs --tsa-cert");
+            }
+            return Optional.empty();
+        }
+        TimestampVerifier.Builder b = TimestampVerifier.builder();
+        for (Path p : tsaCerts) {
+            try {
+                b.trustAnchor(EmbeddedTimestampAuthority.readCertificate(p));
+            } catch (IntegrityException e) {
+                throw new IllegalArgumentException("--tsa-cert " + p + ": " + e.getMessage(), e);
+            }
+        }
+        if (tsaPolicies.isEmpty()) {
+            b.acceptAnyPolicy();
+        } else {
+            tsaPolicies.forEach(b::acceptPolicy);
+        }
+        return Optional.of(b.build());
+    }
+}

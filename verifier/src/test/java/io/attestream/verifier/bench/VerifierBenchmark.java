@@ -1,0 +1,152 @@
+package io.attestream.verifier.bench;
+
+import io.attestream.integrity.CheckpointVerifier;
+import io.attestream.integrity.EmbeddedTimestampAuthority;
+import io.attestream.integrity.SigningKey;
+import io.attestream.integrity.TimestampVerifier;
+import io.attestream.verifier.ChainVerifier;
+import io.attestream.verifier.VerificationReport;
+import io.attestream.verifier.internal.AuditRunner;
+import io.attestream.verifier.internal.EvidenceReader;
+import io.attestream.verifier.testing.ChainFixture;
+import io.attestream.verifier.testing.EvidenceLoader;
+import java.security.SecureRandom;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Verifier throughput against a plain JDBC scan of the same columns, same query, same connection settings, in
+ * the same run: {@code mvn -pl verifier test-compile exec:exec@bench -Dbench.args="--jdbc-url URL ..."}.
+ *
+ * <p>Lands {@code --events} realistic chained events over {@code --agents} agents (signed checkpoints every
+ * {@code --checkpoint-every}, RFC 3161 timestamps from an embedded TSA) into database {@code --database} with the
+ * sink's DDL and insert path, then alternates {@code --runs} plain scans and full verifications (as the
+ * read-only user) after one warm-up of each, and prints the medians and the ratio. Needs a running ClickHouse
+ * front (e.g. {@code attestream stack up}); never part of {@code mvn verify}.
+ */
+public final class VerifierBenchmark {
+    private VerifierBenchmark() {
+    }
+
+    /**
+     * Runs the benchmark.
+     *
+     * @param args see the class comment
+     * @throws Exception on any failure
+     */
+    public static void main(String[] args) throws Exception {
+        int events = 200_000;
+        int agents = 20;
+        int every = 1_000;
+        int runs = 3;
+        String url = "jdbc:clickhouse:http://127.0.0.1:8123/default";
+        String user = "default";
+        String password = "";
+        String auditor = "auditor";
+        String auditorPassword = "auditor";
+        String db = "verifier_bench";
+        for (int i = 0; i < args.length; i += 2) {
+            String v = args[i + 1];
+            switch (args[i]) {
+                case "--events" -> events = Integer.parseInt(v);
+                case "--agents" -> agents = Integer.parseInt(v);
+                case "--checkpoint-every" -> every = Integer.parseInt(v);
+                case "--runs" -> runs = Integer.parseInt(v);
+                case "--jdbc-url" -> url = v;
+                case "--user" -> user = v;
+                case "--password" -> password = v;
+                case "--auditor" -> auditor = v;
+                case "--auditor-password" -> auditorPassword = v;
+                case "--database" -> db = v;
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        SigningKey key = SigningKey.generate("bench", new SecureRandom());
+        EmbeddedTimestampAuthority tsa = EmbeddedTimestampAuthority.generate("bench", Clock.systemUTC());
+        long t0 = System.nanoTime();
+        List<ChainFixture.Agent> fixture = new ArrayList<>();
+        for (int a = 0; a < agents; a++) {
+            fixture.add(ChainFixture.build("tenant-" + (a % 3), "agent-" + a, events / agents, every, key, tsa));
+        }
+        long t1 = System.nanoTime();
+        try (EvidenceLoader loader = new EvidenceLoader(url, user, password, db)) {
+            loader.store().execute("TRUNCATE TABLE IF EXISTS " + db + ".chained_events");
+            loader.store().execute("TRUNCATE TABLE IF EXISTS " + db + ".checkpoints");
+            loader.store().execute("TRUNCATE TABLE IF EXISTS " + db + ".registry_schemas");
+            loader.landSchema();
+            loader.land(fixture);
+        }
+        long t2 = System.nanoTime();
+        long total = (long) agents * (events / agents);
+        System.out.printf(Locale.ROOT, "chained %,d events in %.1f s; landed with the sink's insert path in %.1f s "
+                + "(%,.0f rows/s)%n", total, (t1 - t0) / 1e9, (t2 - t1) / 1e9, total * 1e9 / (t2 - t1));
+
+        EvidenceReader.Tables tables = new EvidenceReader.Tables(db + ".chained_events", db + ".checkpoints",
+                db + ".registry_schemas");
+        double[] scan = new double[runs];
+        double[] verify = new double[runs];
+        try (EvidenceReader reader = EvidenceReader.connect(url, auditor, auditorPassword, tables)) {
+            ChainVerifier v = ChainVerifier.of(CheckpointVerifier.of(key.verifierKey()),
+                    Optional.of(TimestampVerifier.forEmbedded(tsa)), reader.schemaFingerprints());
+            plainScan(reader);
+            check(AuditRunner.run(reader, v, EvidenceReader.Selection.ALL, AuditRunner.SILENT, false), total);
+            for (int r = 0; r < runs; r++) {
+                long s0 = System.nanoTime();
+                long n = plainScan(reader);
+                long s1 = System.nanoTime();
+                VerificationReport rep = AuditRunner.run(reader, v, EvidenceReader.Selection.ALL, AuditRunner.SILENT,
+                        false);
+                long s2 = System.nanoTime();
+                check(rep, total);
+                scan[r] = n * 1e9 / (s1 - s0);
+                verify[r] = rep.rows() * 1e9 / (s2 - s1);
+                System.out.printf(Locale.ROOT, "run %d: plain scan %,.0f rows/s, verify %,.0f events/s (%.0f%%)%n",
+                        r + 1, scan[r], verify[r], 100 * verify[r] / scan[r]);
+            }
+        }
+        double ms = median(scan);
+        double mv = median(verify);
+        System.out.printf(Locale.ROOT, "RESULT events=%d agents=%d checkpoints_every=%d: plain JDBC scan %,.0f rows/s,"
+                + " verifier %,.0f events/s, ratio %.0f%% (goal >= 50%%)%n", total, agents, every, ms, mv,
+                100 * mv / ms);
+    }
+
+    private static void check(VerificationReport r, long total) {
+        if (!r.ok() || r.rows() != total) {
+            throw new IllegalStateException("benchmark data does not verify: " + r.rows() + " rows, findings "
+                    + r.findings().stream().limit(5).toList());
+        }
+    }
+
+    /** The verifier's query and columns, read into locals and nothing else. */
+    private static long plainScan(EvidenceReader reader) throws SQLException {
+        String sql = "SELECT " + EvidenceReader.EVENT_COLUMNS + " FROM " + reader.tables().events()
+                + " WHERE 1 = 1 ORDER BY tenant, agent_id, seq";
+        long n = 0;
+        long sink = 0;
+        try (PreparedStatement ps = reader.connection().prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                sink += rs.getString(1).length() + rs.getString(2).length() + rs.getLong(3) + rs.getBytes(4)[0]
+                        + rs.getBytes(5)[0] + rs.getLong(6) + rs.getBytes(7)[0] + rs.getBytes(8).length;
+                n++;
+            }
+        }
+        if (sink == 42) {
+            System.out.print("");
+        }
+        return n;
+    }
+
+    private static double median(double[] xs) {
+        double[] s = xs.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}
