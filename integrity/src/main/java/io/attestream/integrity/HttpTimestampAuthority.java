@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import io.attestream.integrity.internal.Rfc3161;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,6 +31,9 @@ import org.bouncycastle.tsp.TimeStampResponse;
  * should batch many checkpoints per request ({@link TimestampedBatch}). Thread-safe.
  */
 public final class HttpTimestampAuthority implements TimestampAuthority {
+    /** Largest response accepted (tokens with a certificate chain are a few KiB). */
+    public static final int MAX_RESPONSE_BYTES = 1 << 20;
+
     private final URI url;
     private final Duration timeout;
     private final String policy;
@@ -59,10 +64,12 @@ public final class HttpTimestampAuthority implements TimestampAuthority {
             HttpRequest httpReq = HttpRequest.newBuilder(url).timeout(timeout)
                     .header("Content-Type", Rfc3161.QUERY_TYPE)
                     .POST(HttpRequest.BodyPublishers.ofByteArray(req.getEncoded())).build();
-            resp = http.send(httpReq, HttpResponse.BodyHandlers.ofByteArray());
+            // A token is a few KiB; never buffer an unbounded answer from a misbehaving endpoint.
+            resp = http.send(httpReq, info -> HttpResponse.BodySubscribers.mapping(
+                    HttpResponse.BodySubscribers.ofInputStream(), HttpTimestampAuthority::readCapped));
         } catch (HttpTimeoutException e) {
             throw new TsaUnavailableException("TSA " + url + " did not answer within " + timeout, null, e);
-        } catch (IOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new TsaUnavailableException("TSA " + url + " is unreachable: " + e, null, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -75,6 +82,10 @@ public final class HttpTimestampAuthority implements TimestampAuthority {
         }
         if (status != 200) {
             throw new IntegrityException("TSA " + url + " answered HTTP " + status + "; check the TSA URL");
+        }
+        if (resp.body() == null) {
+            throw new IntegrityException("TSA " + url + " answered more than " + MAX_RESPONSE_BYTES
+                    + " bytes; not an RFC 3161 response");
         }
         TimeStampResponse tsr;
         try {
@@ -99,6 +110,15 @@ public final class HttpTimestampAuthority implements TimestampAuthority {
         } catch (TSPException | IOException e) {
             throw new IntegrityException("TSA " + url + " refused or answered a different request: "
                     + e.getMessage() + (tsr.getStatusString() == null ? "" : " (" + tsr.getStatusString() + ")"), e);
+        }
+    }
+
+    private static byte[] readCapped(InputStream in) {
+        try (in) {
+            byte[] b = in.readNBytes(MAX_RESPONSE_BYTES + 1);
+            return b.length > MAX_RESPONSE_BYTES ? null : b;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

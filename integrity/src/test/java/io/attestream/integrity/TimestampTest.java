@@ -258,6 +258,33 @@ class TimestampTest {
     }
 
     @Test
+    void httpClientRefusesOversizedAnswers() throws IOException {
+        HttpServer huge = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        huge.createContext("/", ex -> {
+            ex.getRequestBody().readAllBytes();
+            byte[] chunk = new byte[64 * 1024];
+            ex.sendResponseHeaders(200, 0);
+            try (var out = ex.getResponseBody()) {
+                for (int i = 0; i < 40; i++) {
+                    out.write(chunk);
+                }
+            } catch (IOException ignored) {
+                // The client stops reading after the cap.
+            }
+            ex.close();
+        });
+        huge.start();
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + huge.getAddress().getPort() + "/");
+            HttpTimestampAuthority client = new HttpTimestampAuthority(uri, Duration.ofSeconds(5), null);
+            assertThatThrownBy(() -> client.timestamp(Hash.empty())).isInstanceOf(IntegrityException.class)
+                    .hasMessageContaining("more than " + HttpTimestampAuthority.MAX_RESPONSE_BYTES);
+        } finally {
+            huge.stop(0);
+        }
+    }
+
+    @Test
     void httpClientReportsUnreachableTsaAsUnavailable() throws IOException {
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
