@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * after the rows of a batch. Every row carries its Kafka partition and offset. On assignment the loop seeks to the
  * recorded offset and reads back which rows at or beyond it are already present (a batch whose rows landed but whose
  * offsets did not); those rows are not inserted again. After a failed insert, whose outcome is unknown, it does the
- * same for the failed table before retrying. So a row is inserted once whatever is killed when.
+ * same for every table of the batch before retrying. So a row is inserted once whatever is killed when.
  */
 public final class SinkLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SinkLoop.class);
@@ -224,36 +224,40 @@ public final class SinkLoop implements AutoCloseable {
         long deadline = settings.retryTimeoutMs() == 0 ? Long.MAX_VALUE
                 : System.currentTimeMillis() + settings.retryTimeoutMs();
         long backoff = settings.backoffMs();
-        Set<Table> ambiguous = new HashSet<>();
+        boolean verify = false;
         while (true) {
             try {
-                for (Table t : ambiguous) {
-                    if (t == Table.REGISTRY_SCHEMAS) {
-                        landedSchemas.addAll(store.landedSchemaIds());
-                    } else {
+                if (verify) {
+                    // After any failure, trust nothing this batch believed landed: a write acknowledged just before
+                    // ClickHouse went down is re-read like the one that failed. Replace, not add.
+                    Set<Integer> schemas = store.landedSchemaIds();
+                    landedSchemas.clear();
+                    landedSchemas.addAll(schemas);
+                    for (Table t : rowsByTable.keySet()) {
                         for (Map.Entry<TopicPartition, long[]> e : ranges.entrySet()) {
                             if (e.getKey().topic().equals(t.sourceTopic())) {
-                                Set<Long> found = store.presentOffsets(t, e.getKey().partition(), e.getValue()[0],
-                                        e.getValue()[1]);
-                                present.computeIfAbsent(t, x -> new HashMap<>())
-                                        .computeIfAbsent(e.getKey(), p -> new HashSet<>()).addAll(found);
+                                long from = e.getValue()[0];
+                                long to = e.getValue()[1];
+                                Set<Long> found = store.presentOffsets(t, e.getKey().partition(), from, to);
+                                Set<Long> done = present.computeIfAbsent(t, x -> new HashMap<>())
+                                        .computeIfAbsent(e.getKey(), x -> new HashSet<>());
+                                done.removeIf(o -> o >= from && o <= to);
+                                done.addAll(found);
                                 metrics.recovered(found.size());
                             }
                         }
                     }
+                    verify = false;
                 }
-                ambiguous.clear();
-                landSchemas(schemaIds, landedAt, ambiguous);
+                landSchemas(schemaIds, landedAt);
                 for (Map.Entry<Table, List<Row>> e : rowsByTable.entrySet()) {
                     Table table = e.getKey();
                     Map<TopicPartition, Set<Long>> done = present.computeIfAbsent(table, t -> new HashMap<>());
                     List<Row> todo = e.getValue().stream()
                             .filter(r -> !done.getOrDefault(r.tp(), Set.of()).contains(r.offset())).toList();
-                    ambiguous.add(table);
                     store.insert(table, todo.stream().map(Row::values).toList());
-                    ambiguous.remove(table);
                     for (Row r : todo) {
-                        done.computeIfAbsent(r.tp(), p -> new HashSet<>()).add(r.offset());
+                        done.computeIfAbsent(r.tp(), x -> new HashSet<>()).add(r.offset());
                     }
                     metrics.landed(table, todo.size());
                 }
@@ -300,11 +304,12 @@ public final class SinkLoop implements AutoCloseable {
                         e.getMessage());
                 sleep(backoff);
                 backoff = Math.min(backoff * 2, settings.backoffMaxMs());
+                verify = true;
             }
         }
     }
 
-    private void landSchemas(Set<Integer> ids, Instant landedAt, Set<Table> ambiguous) {
+    private void landSchemas(Set<Integer> ids, Instant landedAt) {
         List<Object[]> rows = new ArrayList<>();
         for (int id : new TreeSet<>(ids)) {
             if (landedSchemas.contains(id)) {
@@ -317,9 +322,7 @@ public final class SinkLoop implements AutoCloseable {
         if (rows.isEmpty()) {
             return;
         }
-        ambiguous.add(Table.REGISTRY_SCHEMAS);
         store.insert(Table.REGISTRY_SCHEMAS, rows);
-        ambiguous.remove(Table.REGISTRY_SCHEMAS);
         rows.forEach(r -> landedSchemas.add((int) (long) (Long) r[0]));
         metrics.landed(Table.REGISTRY_SCHEMAS, rows.size());
     }
