@@ -1,14 +1,22 @@
 package io.attestream.cli;
 
+import io.attestream.chainer.ChainerCommand;
+import io.attestream.cli.demo.DemoCommand;
 import io.attestream.deploy.stack.StackCommand;
 import io.attestream.integrity.KeygenCommand;
+import io.attestream.integrity.TsaCommand;
+import io.attestream.sink.SinkCommand;
+import io.attestream.verifier.CheckProofCommand;
+import io.attestream.verifier.ProveCommand;
+import io.attestream.verifier.VerifyCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code attestream} command: one entry point, a subcommand per pipeline stage and tool. */
 @Command(name = "attestream", mixinStandardHelpOptions = true, versionProvider = AttestreamMain.Version.class,
         description = "Tamper-evident audit pipeline for AI agents: Kafka, hash chains, signed checkpoints, ClickHouse.",
-        subcommands = {StackCommand.class, SchemasCommand.class, KeygenCommand.class},
+        subcommands = {DemoCommand.class, StackCommand.class, SchemasCommand.class, ChainerCommand.class, SinkCommand.class,
+            VerifyCommand.class, ProveCommand.class, CheckProofCommand.class, KeygenCommand.class, TsaCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

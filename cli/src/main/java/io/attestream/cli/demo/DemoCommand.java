@@ -1,0 +1,464 @@
+package io.attestream.cli.demo;
+
+import io.attestream.chainer.ChainerApp;
+import io.attestream.chainer.ChainerConfig;
+import io.attestream.deploy.stack.LocalStack;
+import io.attestream.deploy.stack.StackConfig;
+import io.attestream.deploy.stack.StackEndpoints;
+import io.attestream.events.AuditEvent;
+import io.attestream.integrity.EmbeddedTimestampAuthority;
+import io.attestream.integrity.KeygenCommand;
+import io.attestream.schemas.Topics;
+import io.attestream.schemas.registry.SchemaRegistryClient;
+import io.attestream.schemas.wire.AuditEventSerializer;
+import io.attestream.sink.EvidenceSink;
+import io.attestream.sink.SinkConfig;
+import io.attestream.verifier.VerifyCommand;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.serialization.StringSerializer;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code attestream demo}: the whole pipeline on the embedded stack with a simulated fleet, verified, with a tamper
+ * demonstration on a dedicated tenant. Every run adds a new batch of events (new ids, the chains continue), so it
+ * can be run again and again.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run the whole pipeline on the embedded stack: start (or reuse) the stack, run the chainer and"
+                + " the evidence sink, publish a seeded simulated fleet, wait until everything landed in ClickHouse,"
+                + " verify it, show tamper detection on a dedicated demo tenant, and print a summary.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:pipeline ran, verification OK and tampering detected", "1:a step failed",
+            "2:invalid command line", "3:verification failed on untouched data or tampering went undetected"})
+public final class DemoCommand implements Callable<Integer> {
+    static final String TAMPER_TENANT_PREFIX = "demo-tamper-";
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Stack directory (default ${DEFAULT-VALUE}).")
+    Path dir = StackConfig.DEFAULT_STACK_DIR;
+
+    @Option(names = "--agents-per-tenant", defaultValue = "7",
+            description = "Agents in each of the 3 tenants, 1..7 (default ${DEFAULT-VALUE}).")
+    int agentsPerTenant;
+
+    @Option(names = "--events-per-agent", defaultValue = "400",
+            description = "Events each agent publishes (default ${DEFAULT-VALUE}).")
+    int eventsPerAgent;
+
+    @Option(names = "--seed", description = "Seed of the simulated fleet (default: the run number, so every run adds"
+            + " new events).")
+    Long seed;
+
+    @Option(names = "--timeout", defaultValue = "PT5M",
+            description = "How long to wait for everything to land (ISO-8601 duration, default ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter out;
+
+    @Override
+    public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        Instant began = Instant.now();
+        Path demoDir = dir.resolve("demo");
+        Files.createDirectories(demoDir);
+        long run = nextRun(demoDir);
+        long fleetSeed = seed != null ? seed : run;
+
+        step("1/7 embedded stack");
+        StackEndpoints stack = new LocalStack(StackConfig.builder(dir).build(), this::note).up();
+        note("kafka " + stack.bootstrapServers() + ", registry " + stack.registryUrl() + ", clickhouse "
+                + stack.clickHouseUrl());
+
+        step("2/7 keys, topics, schema");
+        Path keys = demoDir.resolve("keys");
+        if (!Files.exists(keys.resolve("attestream-demo.key"))) {
+            int code = new CommandLine(new KeygenCommand()).execute("--out", keys.toString(), "--name",
+                    "attestream-demo");
+            if (code != 0) {
+                throw new IllegalStateException("keygen failed with exit code " + code);
+            }
+        }
+        Path tsaDir = demoDir.resolve("tsa");
+        if (!Files.exists(tsaDir.resolve("tsa.crt"))) {
+            EmbeddedTimestampAuthority.generate("Attestream demo TSA", Clock.systemUTC()).save(tsaDir);
+        }
+        createTopics(stack);
+        SchemaRegistryClient registry = SchemaRegistryClient.forUrl(stack.registryUrl());
+        int schemaId = registry.register(Topics.valueSubject(Topics.EVENTS), AuditEvent.getClassSchema());
+        note("keys in " + keys + ", TSA in " + tsaDir + ", AuditEvent schema id " + schemaId);
+
+        step("3/7 chainer and evidence sink");
+        List<Runnable> stops = new ArrayList<>();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread hook = new Thread(() -> stops.forEach(Runnable::run), "demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            startChainer(stack, demoDir, keys, tsaDir, stops, failure);
+            startSink(stack, stops, failure);
+
+            step("4/7 simulated fleet (seed " + fleetSeed + ")");
+            FleetSimulator fleet = new FleetSimulator(fleetSeed, agentsPerTenant, eventsPerAgent,
+                    Instant.now().minus(6, ChronoUnit.HOURS).truncatedTo(ChronoUnit.HOURS), Duration.ofHours(5));
+            String tamperTenant = TAMPER_TENANT_PREFIX + run;
+            List<AuditEvent> events = new ArrayList<>(fleet.events());
+            events.addAll(tamperTenantEvents(tamperTenant, fleetSeed));
+            long producedAt = System.nanoTime();
+            Map<String, Long> before;
+            try (Connection jdbc = connect(stack)) {
+                before = landedPerTenant(jdbc);
+            }
+            produce(stack, registry, events);
+            double produceSeconds = (System.nanoTime() - producedAt) / 1e9;
+            note(String.format("published %,d events in %.1f s (%,.0f events/s)", events.size(), produceSeconds,
+                    events.size() / produceSeconds));
+
+            step("5/7 waiting until everything is chained and landed in ClickHouse");
+            Map<String, Long> expected = new HashMap<>(before);
+            for (AuditEvent e : events) {
+                expected.merge(e.getTenant(), 1L, Long::sum);
+            }
+            double landSeconds = waitUntilLanded(stack, expected, failure, producedAt);
+            note(String.format("all %,d events landed %.1f s after publishing began (%,.0f events/s end to end)",
+                    events.size(), landSeconds, events.size() / landSeconds));
+
+            step("6/7 verification");
+            String[] trust = {"--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
+                "--password-file", writePassword(demoDir, stack.auditorPassword()).toString(),
+                "--key", keys.resolve("attestream-demo.vkey").toString(),
+                "--tsa-cert", tsaDir.resolve("tsa-ca.crt").toString()};
+            int verified = verify(trust, List.of(), "all tenants");
+            if (verified != 0) {
+                out.println("verification FAILED on data nobody touched: see the findings above");
+                return 3;
+            }
+
+            step("7/7 tamper detection on tenant " + tamperTenant + " (your other tenants are untouched)");
+            String tampered = tamper(stack, tamperTenant);
+            note("changed in ClickHouse: " + tampered);
+            int detected = verify(trust, List.of("--tenant", tamperTenant), "tenant " + tamperTenant);
+            if (detected != 3) {
+                out.println("tampering was NOT detected (exit " + detected + ")");
+                return 3;
+            }
+            summary(stack, began);
+            return 0;
+        } finally {
+            stops.forEach(Runnable::run);
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // JVM already exiting (Ctrl-C): the hook stops the apps.
+            }
+            out.println();
+            out.println("The stack keeps running: query it (docs/auditor-guide.md), run `bin/attestream demo` again,"
+                    + " or stop it with `bin/attestream stack down`.");
+            out.flush();
+        }
+    }
+
+    private void step(String text) {
+        out.println();
+        out.println("== " + text);
+        out.flush();
+    }
+
+    private void note(String text) {
+        out.println("   " + text);
+        out.flush();
+    }
+
+    private static long nextRun(Path demoDir) throws java.io.IOException {
+        Path file = demoDir.resolve("runs");
+        long run = Files.exists(file) ? Long.parseLong(Files.readString(file).strip()) + 1 : 1;
+        Files.writeString(file, Long.toString(run));
+        return run;
+    }
+
+    private static Path writePassword(Path demoDir, String password) throws java.io.IOException {
+        Path file = demoDir.resolve("auditor.password");
+        Files.writeString(file, password);
+        return file;
+    }
+
+    private void createTopics(StackEndpoints stack) throws InterruptedException, ExecutionException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
+            Set<String> existing = admin.listTopics().names().get();
+            List<NewTopic> wanted = new ArrayList<>();
+            for (String topic : List.of(Topics.EVENTS, Topics.CHAINED, Topics.CHECKPOINTS, Topics.DEAD_LETTER,
+                    Topics.DRIFT_ALERTS)) {
+                if (!existing.contains(topic)) {
+                    // 6 partitions: room for several chainer instances; one broker, so replication 1.
+                    wanted.add(new NewTopic(topic, 6, (short) 1));
+                }
+            }
+            try {
+                admin.createTopics(wanted).all().get();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void startChainer(StackEndpoints stack, Path demoDir, Path keys, Path tsaDir, List<Runnable> stops,
+                              AtomicReference<Throwable> failure) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(ChainerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put("schema.registry.url", stack.registryUrl());
+        props.put(ChainerConfig.APPLICATION_ID_CONFIG, "attestream-demo-chainer");
+        props.put("state.dir", demoDir.resolve("chainer-state").toString());
+        props.put(ChainerConfig.SIGNING_KEY_FILE_CONFIG, keys.resolve("attestream-demo.key").toString());
+        props.put(ChainerConfig.TSA_MODE_CONFIG, "embedded");
+        props.put(ChainerConfig.TSA_EMBEDDED_DIR_CONFIG, tsaDir.toString());
+        props.put(ChainerConfig.CHECKPOINT_EVERY_EVENTS_CONFIG, 200);
+        props.put(ChainerConfig.CHECKPOINT_INTERVAL_MS_CONFIG, 5_000);
+        props.put(ChainerConfig.CHECKPOINT_FLUSH_INTERVAL_MS_CONFIG, 1_000);
+        props.put("chainer.metrics.port", -1);
+        props.put("commit.interval.ms", 200);
+        ChainerApp chainer = new ChainerApp(new ChainerConfig(props));
+        Thread thread = new Thread(() -> {
+            try {
+                ChainerApp.Outcome outcome = chainer.run();
+                if (outcome != ChainerApp.Outcome.STOPPED) {
+                    failure.compareAndSet(null, new IllegalStateException("chainer ended: " + outcome));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+            }
+        }, "demo-chainer");
+        thread.start();
+        stops.add(() -> {
+            chainer.stop();
+            join(thread);
+        });
+        note("chainer running (exactly_once_v2, checkpoints every 200 events or 5 s, embedded RFC 3161 TSA)");
+    }
+
+    private void startSink(StackEndpoints stack, List<Runnable> stops, AtomicReference<Throwable> failure) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(SinkConfig.REGISTRY_URL_CONFIG, stack.registryUrl());
+        props.put(SinkConfig.CLICKHOUSE_URL_CONFIG, stack.clickHouseJdbcUrl());
+        props.put(SinkConfig.CLICKHOUSE_USER_CONFIG, stack.clickHouseUser());
+        props.put(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, stack.clickHousePassword());
+        props.put(SinkConfig.GROUP_ID_CONFIG, "attestream-demo-sink");
+        props.put(SinkConfig.METRICS_PORT_CONFIG, -1);
+        EvidenceSink sink = new EvidenceSink(new SinkConfig(props));
+        Thread thread = new Thread(() -> {
+            try {
+                sink.run();
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+            }
+        }, "demo-sink");
+        thread.start();
+        stops.add(() -> {
+            sink.stop();
+            join(thread);
+            sink.close();
+        });
+        note("evidence sink running (ClickHouse database attestream, migrations applied)");
+    }
+
+    private static void join(Thread thread) {
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(60));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void produce(StackEndpoints stack, SchemaRegistryClient registry, List<AuditEvent> events)
+            throws InterruptedException, ExecutionException {
+        Properties props = new Properties();
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(ProducerConfig.ACKS_CONFIG, "all");
+        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        props.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        try (KafkaProducer<String, AuditEvent> producer = new KafkaProducer<>(props, new StringSerializer(),
+                new AuditEventSerializer(registry, false))) {
+            int step = Math.max(1, events.size() / 10);
+            for (int i = 0; i < events.size(); i++) {
+                AuditEvent e = events.get(i);
+                producer.send(new ProducerRecord<>(Topics.EVENTS, Topics.agentKey(e.getTenant(), e.getAgentId()), e));
+                if ((i + 1) % step == 0) {
+                    note(String.format("published %,d / %,d", i + 1, events.size()));
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    /** A small agent whose chain the demo damages on purpose. */
+    private static List<AuditEvent> tamperTenantEvents(String tenant, long seed) {
+        List<AuditEvent> out = new ArrayList<>();
+        for (AuditEvent e : new FleetSimulator(seed, 1, 60, Instant.now().minus(1, ChronoUnit.HOURS),
+                Duration.ofMinutes(30)).events()) {
+            if (e.getTenant().equals(FleetSimulator.TENANTS.get(0))) {
+                out.add(AuditEvent.newBuilder(e).setTenant(tenant)
+                        .setEventId(java.util.UUID.nameUUIDFromBytes((tenant + e.getEventId())
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8))).build());
+            }
+        }
+        return out;
+    }
+
+    private static Connection connect(StackEndpoints stack) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", stack.clickHouseUser());
+        props.setProperty("password", stack.clickHousePassword());
+        return DriverManager.getConnection(stack.clickHouseJdbcUrl(), props);
+    }
+
+    private static Map<String, Long> landedPerTenant(Connection jdbc) {
+        Map<String, Long> out = new HashMap<>();
+        try (Statement s = jdbc.createStatement();
+             ResultSet rs = s.executeQuery("SELECT tenant, count() FROM attestream.chained_events GROUP BY tenant")) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getLong(2));
+            }
+        } catch (SQLException e) {
+            // First run: the sink has not created its tables yet.
+            return out;
+        }
+        return out;
+    }
+
+    private double waitUntilLanded(StackEndpoints stack, Map<String, Long> expected, AtomicReference<Throwable> failure,
+                                   long producedAt) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long want = expected.values().stream().mapToLong(Long::longValue).sum();
+        long lastShown = -1;
+        try (Connection jdbc = connect(stack)) {
+            while (true) {
+                if (failure.get() != null) {
+                    throw new IllegalStateException("a pipeline component failed: " + failure.get(), failure.get());
+                }
+                Map<String, Long> landed = landedPerTenant(jdbc);
+                long have = landed.values().stream().mapToLong(Long::longValue).sum();
+                if (landed.equals(expected)) {
+                    return (System.nanoTime() - producedAt) / 1e9;
+                }
+                if (have != lastShown) {
+                    note(String.format("landed %,d / %,d", have, want));
+                    lastShown = have;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("timed out after " + timeout + ": landed " + landed + ", expected "
+                            + expected + " (see dead letters: SELECT reason, count() FROM attestream.dead_letters"
+                            + " GROUP BY reason)");
+                }
+                Thread.sleep(1000);
+            }
+        }
+    }
+
+    private int verify(String[] trust, List<String> scope, String what) {
+        List<String> args = new ArrayList<>(List.of(trust));
+        args.addAll(scope);
+        args.add("--no-progress");
+        CommandLine verify = new CommandLine(new VerifyCommand());
+        StringWriter text = new StringWriter();
+        verify.setOut(new PrintWriter(text));
+        verify.setErr(new PrintWriter(text));
+        int code = verify.execute(args.toArray(String[]::new));
+        note("attestream verify (" + what + ") exit " + code + ":");
+        text.toString().lines().limit(25).forEach(line -> note("  " + line));
+        return code;
+    }
+
+    /** Flips one byte of one stored event of the tamper tenant, in place, as an attacker with write access would. */
+    private static String tamper(StackEndpoints stack, String tenant) throws SQLException {
+        try (Connection jdbc = connect(stack); Statement s = jdbc.createStatement()) {
+            s.execute("ALTER TABLE attestream.chained_events UPDATE event_bytes = concat(substring(event_bytes, 1, 20),"
+                    + " char(bitXor(reinterpretAsUInt8(substring(event_bytes, 21, 1)), 1)),"
+                    + " substring(event_bytes, 22)) WHERE tenant = '" + tenant + "' AND seq = 17"
+                    + " SETTINGS mutations_sync = 2");
+            return "byte 21 of the stored event at seq 17 of every agent of tenant " + tenant
+                    + " flipped (ALTER TABLE attestream.chained_events UPDATE event_bytes ...)";
+        }
+    }
+
+    private void summary(StackEndpoints stack, Instant began) throws SQLException {
+        step("summary");
+        try (Connection jdbc = connect(stack); Statement s = jdbc.createStatement()) {
+            table(s, "events per type (all runs)",
+                    "SELECT event_type, count() AS events FROM attestream.chained_events"
+                            + " WHERE NOT startsWith(tenant, '" + TAMPER_TENANT_PREFIX + "')"
+                            + " GROUP BY event_type ORDER BY events DESC");
+            table(s, "checkpoints (signed, RFC 3161 timestamped)",
+                    "SELECT count() AS checkpoints, countIf(timestamp_token IS NOT NULL) AS timestamped,"
+                            + " uniqExact(tenant, agent_id) AS agents FROM attestream.checkpoints");
+            table(s, "policy and prompt changes without approver or ticket (auditor view changes_without_approval)",
+                    "SELECT tenant, count() AS changes FROM attestream.changes_without_approval GROUP BY tenant"
+                            + " ORDER BY tenant");
+            table(s, "human overrides per tenant (auditor view overrides_per_agent_week)",
+                    "SELECT tenant, sum(overrides) AS overrides FROM attestream.overrides_per_agent_week"
+                            + " GROUP BY tenant ORDER BY tenant");
+            table(s, "dead letters by reason", "SELECT reason, count() AS records FROM attestream.dead_letters"
+                    + " GROUP BY reason ORDER BY records DESC");
+            table(s, "drift alerts", "SELECT count() AS alerts FROM attestream.drift_alerts");
+        }
+        note(String.format("demo took %d s", Duration.between(began, Instant.now()).toSeconds()));
+    }
+
+    private void table(Statement s, String title, String sql) {
+        note(title + ":");
+        try (ResultSet rs = s.executeQuery(sql)) {
+            int columns = rs.getMetaData().getColumnCount();
+            StringBuilder header = new StringBuilder("    ");
+            for (int c = 1; c <= columns; c++) {
+                header.append(String.format("%-24s", rs.getMetaData().getColumnLabel(c)));
+            }
+            note(header.toString());
+            int rows = 0;
+            while (rs.next() && rows++ < 20) {
+                StringBuilder row = new StringBuilder("    ");
+                for (int c = 1; c <= columns; c++) {
+                    row.append(String.format("%-24s", rs.getString(c)));
+                }
+                note(row.toString());
+            }
+        } catch (SQLException e) {
+            note("    (query failed: " + e.getMessage() + ")");
+        }
+    }
+}
