@@ -121,10 +121,6 @@ public final class StackCommand implements Runnable {
         public final Integer call() {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            // The Kafka Admin client used for probes logs its whole config at INFO; keep a CLI quiet.
-            if (System.getProperty("org.slf4j.simpleLogger.log.org.apache.kafka") == null) {
-                System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "warn");
-            }
             try {
                 LocalStack stack = new LocalStack(common.config(), line -> {
                     out.println(line);
