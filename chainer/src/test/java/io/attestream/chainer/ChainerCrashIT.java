@@ -9,15 +9,18 @@ import io.attestream.deploy.stack.internal.ChildClasspath;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
 import io.attestream.events.AuditEvent;
 import io.attestream.integrity.ChainEntry;
+import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointTimestamp;
 import io.attestream.integrity.CheckpointVerifier;
 import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.Hash;
 import io.attestream.integrity.LogId;
+import io.attestream.integrity.LogState;
 import io.attestream.integrity.MerkleTree;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.SigningKey;
 import io.attestream.integrity.TimestampVerifier;
+import io.attestream.integrity.TimestampedBatch;
 import io.attestream.schemas.EventType;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
@@ -46,6 +49,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -91,9 +95,10 @@ class ChainerCrashIT {
         String input = "it.chainer." + run + ".events";
         Path dir = Files.createTempDirectory("chainer-crash-it-");
         SigningKey key = SigningKey.generate("it-chainer", new SecureRandom());
+        EmbeddedTimestampAuthority tsa = EmbeddedTimestampAuthority.generate("it", Clock.systemUTC());
+        preloadVerificationClasses(key, tsa);
         Path keyFile = dir.resolve("it-chainer.key");
         key.writePrivatePem(keyFile);
-        EmbeddedTimestampAuthority tsa = EmbeddedTimestampAuthority.generate("it", Clock.systemUTC());
         Path tsaDir = Files.createDirectories(dir.resolve("tsa"));
         tsa.save(tsaDir);
 
@@ -132,8 +137,9 @@ class ChainerCrashIT {
             }
         }
 
+        String classpath = frozenClasspath(dir);
         AtomicReferenceArray<Process> chainers = new AtomicReferenceArray<>(new Process[] {
-            start(configs[0], dir, 0, 0), start(configs[1], dir, 1, 0)});
+            start(classpath, configs[0], dir, 0, 0), start(classpath, configs[1], dir, 1, 0)});
         long produced;
         int corrupt = 0;
         int replays = 0;
@@ -142,18 +148,21 @@ class ChainerCrashIT {
         try {
             awaitRunning(dir.resolve("chainer-0-0.log"));
             awaitRunning(dir.resolve("chainer-1-0.log"));
-            // kill -9 alternately every 15 s while events flow and chaining is under way, restart 1.5 s later.
+            // kill -9 alternately; each victim has been RUNNING (processing) for 10 s; restart 1.5 s later.
             killer = new Thread(() -> {
+                int[] generation = {0, 0};
                 try {
                     for (int k = 1; k <= KILLS; k++) {
-                        Thread.sleep(15_000);
                         int victim = k % 2;
+                        awaitRunning(dir.resolve("chainer-" + victim + "-" + generation[victim] + ".log"));
+                        Thread.sleep(10_000);
                         chainers.get(victim).destroyForcibly().waitFor();
                         killLog.add("kill -9 instance " + victim + " at " + Instant.now());
                         Thread.sleep(1_500);
-                        chainers.set(victim, start(configs[victim], dir, victim, k));
+                        generation[victim] = k;
+                        chainers.set(victim, start(classpath, configs[victim], dir, victim, k));
                     }
-                } catch (InterruptedException | IOException e) {
+                } catch (InterruptedException | IOException | AssertionError e) {
                     killLog.add("killer stopped: " + e);
                 }
             }, "killer");
@@ -294,14 +303,72 @@ class ChainerCrashIT {
         }
     }
 
-    private static Process start(Path config, Path dir, int instance, int generation) throws IOException {
+    /**
+     * This JVM's classpath with the project's own jars and class directories copied into {@code dir/lib}, so that
+     * other engineers re-installing a module while the test runs cannot change what a restarted chainer loads.
+     */
+    private static String frozenClasspath(Path dir) throws IOException {
+        Path lib = Files.createDirectories(dir.resolve("lib"));
+        List<String> out = new ArrayList<>();
+        int n = 0;
+        for (String entry : ChildClasspath.current().split(File.pathSeparator)) {
+            Path p = Path.of(entry);
+            boolean ours = entry.contains("/io/attestream/") || p.toAbsolutePath().startsWith(
+                    Path.of(System.getProperty("attestream.repo.root", "/nonexistent")));
+            if (!ours || !Files.exists(p)) {
+                out.add(entry);
+                continue;
+            }
+            Path copy = lib.resolve((n++) + "-" + p.getFileName());
+            if (Files.isDirectory(p)) {
+                try (Stream<Path> files = Files.walk(p)) {
+                    for (Path f : (Iterable<Path>) files::iterator) {
+                        Path target = copy.resolve(p.relativize(f).toString());
+                        if (Files.isDirectory(f)) {
+                            Files.createDirectories(target);
+                        } else {
+                            Files.copy(f, target);
+                        }
+                    }
+                }
+            } else {
+                Files.copy(p, copy);
+            }
+            out.add(copy.toString());
+        }
+        return String.join(File.pathSeparator, out);
+    }
+
+    private static Process start(String classpath, Path config, Path dir, int instance, int generation)
+            throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+
         File log = dir.resolve("chainer-" + instance + "-" + generation + ".log").toFile();
         return new ProcessBuilder(java, "-Xmx384m", "-Duser.timezone=UTC",
                 "-Dorg.slf4j.simpleLogger.log.io.attestream.chainer.ChainerApp=info",
-                "-Djava.io.tmpdir=" + dir, "-cp", ChildClasspath.current(), ChainerMain.class.getName(),
+                "-Djava.io.tmpdir=" + dir, "-cp", classpath, ChainerMain.class.getName(),
                 "--config", config.toString())
                 .redirectErrorStream(true).redirectOutput(log).start();
+    }
+
+    /**
+     * Runs every verification step once on a tiny log, so that their classes are loaded now: other engineers
+     * re-install the project's jars in the shared Maven repository while this long test runs.
+     */
+    private static void preloadVerificationClasses(SigningKey key, EmbeddedTimestampAuthority tsa) {
+        LogState log = LogState.empty(LogId.of("t", "a"));
+        LogState.Appended a = log.append(1, new byte[32], new byte[] {1});
+        ChainEntry.recompute(a.entry().log(), 0, a.entry().previousHash(), 1, new byte[32], new byte[] {1})
+                .verifyStoredHash(a.entry().hash());
+        Hash root = MerkleTree.of(List.of(a.entry().hash())).root();
+        String note = SignedCheckpoint.sign(Checkpoint.forLog(a.state().head(), root), key).text();
+        CheckpointVerifier.of(key.verifierKey()).verify(note);
+        CheckpointTimestamp ts = CheckpointTimestamp.fromJson(
+                TimestampedBatch.timestamp(List.of(note), tsa).timestamps().get(0).toJson());
+        ts.verify(note, TimestampVerifier.forEmbedded(tsa));
+        ChainedEvent.getClassSchema();
+        CheckpointRecord.getClassSchema();
+        new Verification().verifyChains(1);
     }
 
     /** Waits until an instance's log says it reached RUNNING (JVM start-up is slow on a loaded machine). */

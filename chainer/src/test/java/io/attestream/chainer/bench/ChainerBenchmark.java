@@ -78,9 +78,9 @@ public final class ChainerBenchmark {
         for (int i = 0; i + 1 < args.length; i += 2) {
             a.put(args[i], args[i + 1]);
         }
-        int events = Integer.parseInt(a.getOrDefault("--events", "200000"));
+        int events = Integer.parseInt(a.getOrDefault("--events", "50000"));
         int rate = Integer.parseInt(a.getOrDefault("--rate", "10000"));
-        int seconds = Integer.parseInt(a.getOrDefault("--seconds", "30"));
+        int seconds = Integer.parseInt(a.getOrDefault("--seconds", "20"));
         int threads = Integer.parseInt(a.getOrDefault("--threads", "2"));
         Path dir = Files.createTempDirectory("chainer-bench-");
         LocalStack local = null;
