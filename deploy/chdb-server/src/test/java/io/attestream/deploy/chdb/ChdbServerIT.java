@@ -315,6 +315,10 @@ class ChdbServerIT {
         HttpResponse<String> multi = TestServers.http(server, "POST", "/", "SELECT 1; SELECT 2");
         assertThat(multi.headers().firstValue("X-ClickHouse-Exception-Code")).hasValue("62");
         assertThat(TestServers.http(server, "GET", "/nowhere", null).statusCode()).isEqualTo(404);
+        HttpResponse<String> head = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(server.endpoint() + "/?query=DROP+TABLE+rb")).method("HEAD",
+                HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(200);
     }
 
     @Test

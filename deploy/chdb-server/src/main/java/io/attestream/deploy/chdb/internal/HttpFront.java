@@ -113,13 +113,15 @@ public final class HttpFront implements AutoCloseable {
         boolean answered = false;
         try {
             String path = ex.getRequestURI().getRawPath();
-            if ("/ping".equals(path) || "/replicas_status".equals(path)) {
+            if ("HEAD".equals(ex.getRequestMethod())) {
+                // Liveness probes only: a HEAD never runs a query (it could not carry the result).
+                ex.sendResponseHeaders(200, -1);
+            } else if ("/ping".equals(path) || "/replicas_status".equals(path)) {
                 sendText(ex, 200, "Ok.\n");
             } else if (!"/".equals(path) && !path.isEmpty()) {
                 sendError(ex, Request.empty(), 404, ChdbQueryException.of(ChdbQueryException.BAD_ARGUMENTS,
                         "There is no handle " + path + ". Use / for queries and /ping for health checks."));
-            } else if (!"GET".equals(ex.getRequestMethod()) && !"POST".equals(ex.getRequestMethod())
-                    && !"HEAD".equals(ex.getRequestMethod())) {
+            } else if (!"GET".equals(ex.getRequestMethod()) && !"POST".equals(ex.getRequestMethod())) {
                 sendError(ex, Request.empty(), 405, ChdbQueryException.of(ChdbQueryException.BAD_ARGUMENTS,
                         "HTTP method " + ex.getRequestMethod() + " is not supported; use GET or POST"));
             } else {
@@ -194,8 +196,7 @@ public final class HttpFront implements AutoCloseable {
                 return;
             }
         }
-        boolean readonly = user.get().readonly() || "GET".equals(ex.getRequestMethod())
-                || "HEAD".equals(ex.getRequestMethod());
+        boolean readonly = user.get().readonly() || "GET".equals(ex.getRequestMethod());
         ChdbEngine.Session session = readonly ? engine.readOnlySession() : engine.fullSession();
         InputStream body = new BodyLimitInputStream(ex.getRequestBody(), maxBodyBytes);
         if (req.decompress()) {
@@ -564,9 +565,8 @@ public final class HttpFront implements AutoCloseable {
             }
             payload = bos.toByteArray();
         }
-        boolean head = "HEAD".equals(ex.getRequestMethod());
-        ex.sendResponseHeaders(200, payload.length == 0 || head ? -1 : payload.length);
-        if (payload.length > 0 && !head) {
+        ex.sendResponseHeaders(200, payload.length == 0 ? -1 : payload.length);
+        if (payload.length > 0) {
             try (OutputStream out = ex.getResponseBody()) {
                 out.write(payload);
             }
