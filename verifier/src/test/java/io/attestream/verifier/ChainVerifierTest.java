@@ -6,10 +6,12 @@ import static io.attestream.verifier.testing.ChainFixture.withSeq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.attestream.integrity.ChainHead;
 import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointVerifier;
 import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.Hash;
+import io.attestream.integrity.LogState;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.SigningKey;
 import io.attestream.integrity.TimestampVerifier;
@@ -257,10 +259,8 @@ class ChainVerifierTest {
     void reportsAlteredTimestampTokenAsTimestampMismatch() {
         assertOnly(checkpointFindingsAfter(cps -> {
             CheckpointRow c = cps.get(3);
-            String json = new String(c.timestamp(), StandardCharsets.UTF_8);
-            int i = json.indexOf("\"token\":\"") + 40;
-            char flipped = json.charAt(i) == 'A' ? 'B' : 'A';
-            byte[] altered = (json.substring(0, i) + flipped + json.substring(i + 1)).getBytes(StandardCharsets.UTF_8);
+            byte[] altered = ChainFixture.withFlippedSignatureByte(new String(c.timestamp(), StandardCharsets.UTF_8))
+                    .getBytes(StandardCharsets.UTF_8);
             cps.set(3, new CheckpointRow(c.tenant(), c.agentId(), c.treeSize(), c.rootHash(), c.note(), c.keyName(),
                     altered));
             return cps;
@@ -330,5 +330,25 @@ class ChainVerifierTest {
         ChainVerifier.AgentRun run = verifier().begin(agents.get(0).log(), List.of());
         assertThatThrownBy(() -> run.accept(agents.get(1).rows().get(0))).isInstanceOf(VerifierException.class)
                 .hasMessageContaining("agent-b");
+    }
+
+    @Test
+    void resumesMidLogFromAPrefixStateForTimeRanges() {
+        ChainFixture.Agent a = agents.get(0);
+        LogState prefix = LogState.empty(a.log());
+        for (EventRow r : a.rows().subList(0, 40)) {
+            prefix = new LogState(new ChainHead(a.log(), r.seq() + 1, r.hash()), prefix.tree().append(r.hash()));
+        }
+        ChainVerifier.AgentRun run = verifier().beginAt(prefix, a.checkpoints(), true);
+        a.rows().subList(40, N).forEach(run::accept);
+        AgentResult ok = run.finish();
+        assertThat(ok.findings()).isEmpty();
+        assertThat(ok.checkpointsVerified()).isEqualTo(5);
+
+        ChainVerifier.AgentRun bad = verifier().beginAt(prefix, a.checkpoints(), false);
+        List<EventRow> rows = new ArrayList<>(a.rows().subList(40, 70));
+        rows.set(10, withFlippedByte(rows.get(10), 44));
+        rows.forEach(bad::accept);
+        assertOnly(bad.finish().findings(), 50, FindingKind.MODIFIED);
     }
 }

@@ -18,6 +18,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 
 /**
  * Puts the JDBC row source in front of the {@link ChainVerifier}: one ordered scan of the selected events,
@@ -85,7 +90,7 @@ public final class AuditRunner {
         progress.start(countFirst ? reader.countEvents(sel) : -1);
         List<AgentResult> results = new ArrayList<>();
         Scan scan = new Scan(reader, verifier, sel, checkpoints, firstSeqs, results, progress);
-        reader.streamEvents(sel, scan::accept);
+        pipeline(reader, sel, scan);
         scan.finishCurrent();
         if (!sel.timeRange()) {
             // Agents whose every row is gone: their checkpoints still say how many there were.
@@ -96,6 +101,92 @@ public final class AuditRunner {
         progress.done();
         results.sort(Comparator.comparing(AgentResult::tenant).thenComparing(AgentResult::agentId));
         return new VerificationReport(results, scan.rows, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private static final int BATCH = 1024;
+    private static final List<EventRow> END = List.of();
+
+    /**
+     * Reads rows on a second thread while this one verifies, so decoding the JDBC stream and hashing overlap
+     * (batches of {@value #BATCH} rows through a small bounded queue: back-pressure, constant memory).
+     */
+    private static void pipeline(EvidenceReader reader, EvidenceReader.Selection sel, Scan scan) {
+        BlockingQueue<List<EventRow>> queue = new ArrayBlockingQueue<>(8);
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        AtomicBoolean stop = new AtomicBoolean();
+        Thread t = new Thread(() -> {
+            Batcher batcher = new Batcher(queue, stop);
+            try {
+                reader.streamEvents(sel, batcher);
+                batcher.flush();
+            } catch (RuntimeException e) {
+                failure.set(e);
+            } finally {
+                put(queue, END);
+            }
+        }, "verifier-reader");
+        t.setDaemon(true);
+        t.start();
+        try {
+            while (true) {
+                List<EventRow> b = queue.take();
+                if (b == END) {
+                    break;
+                }
+                for (EventRow r : b) {
+                    scan.accept(r);
+                }
+            }
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VerifierException("interrupted while verifying", e);
+        } catch (RuntimeException e) {
+            stop.set(true);
+            queue.clear();
+            throw e;
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
+    }
+
+    private static final class Batcher implements Consumer<EventRow> {
+        private final BlockingQueue<List<EventRow>> queue;
+        private final AtomicBoolean stop;
+        private List<EventRow> batch = new ArrayList<>(BATCH);
+
+        Batcher(BlockingQueue<List<EventRow>> queue, AtomicBoolean stop) {
+            this.queue = queue;
+            this.stop = stop;
+        }
+
+        @Override
+        public void accept(EventRow row) {
+            if (stop.get()) {
+                throw new VerifierException("verification stopped");
+            }
+            batch.add(row);
+            if (batch.size() == BATCH) {
+                flush();
+            }
+        }
+
+        void flush() {
+            if (!batch.isEmpty()) {
+                put(queue, batch);
+                batch = new ArrayList<>(BATCH);
+            }
+        }
+    }
+
+    private static void put(BlockingQueue<List<EventRow>> queue, List<EventRow> batch) {
+        try {
+            queue.put(batch);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new VerifierException("interrupted while reading rows", e);
+        }
     }
 
     private static final class Scan {

@@ -20,6 +20,7 @@ import io.attestream.verifier.internal.TimestampCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 
 /**
@@ -179,5 +180,22 @@ public final class ChainFixture {
             prev = h;
         }
         return out;
+    }
+
+    /**
+     * A checkpoint timestamp JSON whose DER token has one byte of the TSA's signature (near the end of the
+     * token: SignerInfo comes last) flipped. Bytes outside what the TSA signed (e.g. the unsigned SignedData
+     * digest algorithm list) could change without changing the evidence, so the test alters the signature.
+     *
+     * @param timestampJson the stored JSON
+     * @return the altered JSON
+     */
+    public static String withFlippedSignatureByte(String timestampJson) {
+        int start = timestampJson.indexOf("\"token\":\"") + 9;
+        int end = timestampJson.indexOf('"', start);
+        byte[] der = Base64.getDecoder().decode(timestampJson.substring(start, end));
+        der[der.length - 10] ^= 0x01;
+        return timestampJson.substring(0, start) + Base64.getEncoder().encodeToString(der)
+                + timestampJson.substring(end);
     }
 }

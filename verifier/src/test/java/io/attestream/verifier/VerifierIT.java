@@ -1,0 +1,259 @@
+package io.attestream.verifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import io.attestream.deploy.stack.StackEndpoints;
+import io.attestream.deploy.stack.junit.LocalStackExtension;
+import io.attestream.integrity.CheckpointVerifier;
+import io.attestream.integrity.EmbeddedTimestampAuthority;
+import io.attestream.integrity.SignedCheckpoint;
+import io.attestream.integrity.SigningKey;
+import io.attestream.integrity.TimestampVerifier;
+import io.attestream.sink.internal.Table;
+import io.attestream.verifier.internal.AuditRunner;
+import io.attestream.verifier.internal.EvidenceReader;
+import io.attestream.verifier.testing.ChainFixture;
+import io.attestream.verifier.testing.EvidenceLoader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * The verifier against the real stack: evidence chained with the integrity library and landed with the sink's
+ * DDL and insert path, verified as the read-only auditor; then tampered with directly in ClickHouse.
+ */
+@ExtendWith(LocalStackExtension.class)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class VerifierIT {
+    /** A database of its own per run: an external stack may keep earlier runs' tables. */
+    private static final String DB = "verifier_it_" + Long.toHexString(System.nanoTime());
+    private static final int AGENTS = 10;
+    private static final int EVENTS = 2_000;
+    private static final int EVERY = 250;
+
+    @TempDir
+    static Path dir;
+
+    private static final SigningKey KEY = SigningKey.generate("attestream-it", new SecureRandom());
+    private static final SigningKey OTHER_KEY = SigningKey.generate("attestream-it", new SecureRandom());
+    private static EmbeddedTimestampAuthority tsa;
+    private static List<ChainFixture.Agent> agents;
+    private static EvidenceLoader loader;
+    private static StackEndpoints stack;
+
+    @BeforeAll
+    static void land(StackEndpoints endpoints) throws Exception {
+        stack = endpoints;
+        tsa = EmbeddedTimestampAuthority.generate("verifier-it", Clock.systemUTC());
+        agents = new ArrayList<>();
+        for (int i = 0; i < AGENTS; i++) {
+            agents.add(ChainFixture.build(i % 2 == 0 ? "acme" : "globex", String.format("agent-%02d", i), EVENTS, EVERY,
+                    KEY, tsa));
+        }
+        loader = new EvidenceLoader(stack.clickHouseJdbcUrl(), stack.clickHouseUser(), stack.clickHousePassword(), DB);
+        loader.landSchema();
+        loader.land(agents);
+        Files.writeString(dir.resolve("checkpoint.vkey"), KEY.verifierKey().toVkey() + "\n");
+        Files.writeString(dir.resolve("other.vkey"), OTHER_KEY.verifierKey().toVkey() + "\n");
+        Files.writeString(dir.resolve("auditor.password"), stack.auditorPassword());
+        tsa.save(dir);
+    }
+
+    @AfterAll
+    static void close() {
+        if (loader != null) {
+            loader.close();
+        }
+    }
+
+    private static String[] connection() {
+        return new String[] {"--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
+            "--password-file", dir.resolve("auditor.password").toString(),
+            "--events-table", DB + ".chained_events", "--checkpoints-table", DB + ".checkpoints",
+            "--schemas-table", DB + ".registry_schemas"};
+    }
+
+    private static String[] trust(String key) {
+        return new String[] {"--key", dir.resolve(key).toString(), "--tsa-cert", dir.resolve("tsa-ca.crt").toString()};
+    }
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run cli(Object command, String[]... parts) {
+        List<String> args = new ArrayList<>();
+        for (String[] p : parts) {
+            args.addAll(List.of(p));
+        }
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(command);
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args.toArray(String[]::new));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static VerificationReport verifyAsAuditor() {
+        try (EvidenceReader reader = EvidenceReader.connect(stack.clickHouseJdbcUrl(), stack.auditorUser(),
+                stack.auditorPassword(), new EvidenceReader.Tables(DB + ".chained_events", DB + ".checkpoints",
+                        DB + ".registry_schemas"))) {
+            ChainVerifier v = ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()),
+                    Optional.of(TimestampVerifier.forEmbedded(tsa)), reader.schemaFingerprints());
+            return AuditRunner.run(reader, v, EvidenceReader.Selection.ALL, AuditRunner.SILENT, false);
+        }
+    }
+
+    @Test
+    @Order(1)
+    void verifiesLandedEvidenceAsTheReadOnlyAuditor() {
+        VerificationReport r = verifyAsAuditor();
+        assertThat(r.findings()).isEmpty();
+        assertThat(r.rows()).isEqualTo((long) AGENTS * EVENTS);
+        assertThat(r.agents()).hasSize(AGENTS).allSatisfy(a -> {
+            assertThat(a.checkpointsVerified()).isEqualTo(EVENTS / EVERY);
+            assertThat(a.timestampsVerified()).isEqualTo(EVENTS / EVERY);
+            assertThat(a.latestVerifiedTreeSize()).isEqualTo(EVENTS);
+        });
+
+        Run cli = cli(new VerifyCommand(), connection(), trust("checkpoint.vkey"), new String[] {"--json"});
+        assertThat(cli.code()).as(cli.err()).isZero();
+        assertThat(cli.out()).contains("\"ok\":true", "\"rows\":" + AGENTS * EVENTS, "\"findings\":[]");
+    }
+
+    @Test
+    @Order(2)
+    void provesAnEventAndChecksTheProofOfflineWithNothingButTheKey() throws Exception {
+        ChainFixture.StoredEvent e = agents.get(9).events().get(1234);
+        Path proof = dir.resolve("proof.json");
+        Run prove = cli(new ProveCommand(), connection(), new String[] {"--event-id", e.eventId(), "--out",
+            proof.toString()});
+        assertThat(prove.code()).as(prove.err()).isZero();
+
+        Run ok = cli(new CheckProofCommand(), new String[] {proof.toString()}, trust("checkpoint.vkey"));
+        assertThat(ok.code()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("OK event seq 1234 of globex/agent-09", "tree size 2000", "timestamped");
+
+        Run otherKey = cli(new CheckProofCommand(), new String[] {proof.toString(), "--key",
+            dir.resolve("other.vkey").toString()});
+        assertThat(otherKey.code()).isEqualTo(3);
+
+        String json = Files.readString(proof);
+        String b64 = Base64.getEncoder().encodeToString(e.row().eventBytes());
+        byte[] altered = e.row().eventBytes();
+        altered[80] ^= 1;
+        Path tampered = dir.resolve("tampered.json");
+        Files.writeString(tampered, json.replace(b64, Base64.getEncoder().encodeToString(altered)));
+        Run bad = cli(new CheckProofCommand(), new String[] {tampered.toString()}, trust("checkpoint.vkey"));
+        assertThat(bad.code()).isEqualTo(3);
+        assertThat(bad.err()).contains("INVALID");
+    }
+
+    private static void sql(String statement) {
+        loader.store().execute(statement);
+    }
+
+    private static String where(ChainFixture.Agent a) {
+        return " WHERE tenant = '" + a.log().tenant() + "' AND agent_id = '" + a.log().agentId() + "'";
+    }
+
+    @Test
+    @Order(3)
+    void detectsEveryMutationAppliedDirectlyInClickHouseAtItsAgentSeqAndKind() {
+        String events = DB + ".chained_events";
+        String cps = DB + ".checkpoints";
+        String sync = " SETTINGS mutations_sync = 2";
+
+        ChainFixture.Agent payload = agents.get(0);
+        byte[] flipped = payload.events().get(777).row().eventBytes();
+        flipped[60] ^= 0x01;
+        sql("ALTER TABLE " + events + " UPDATE event_bytes = unhex('" + HexFormat.of().formatHex(flipped) + "')"
+                + where(payload) + " AND seq = 777" + sync);
+
+        ChainFixture.Agent deleted = agents.get(1);
+        sql("ALTER TABLE " + events + " DELETE" + where(deleted) + " AND seq = 500" + sync);
+
+        ChainFixture.Agent swapped = agents.get(2);
+        sql("ALTER TABLE " + events + " DELETE" + where(swapped) + " AND seq IN (300, 301)" + sync);
+        ChainFixture.StoredEvent e300 = swapped.events().get(300);
+        ChainFixture.StoredEvent e301 = swapped.events().get(301);
+        loader.store().insert(Table.CHAINED_EVENTS, List.of(
+                loader.eventRow(new ChainFixture.StoredEvent(ChainFixture.withSeq(e301.row(), 300), e301.eventId(),
+                        e301.eventType(), e301.occurredAtMicros()), EvidenceLoader.CHAINED_T0.plusMillis(300)),
+                loader.eventRow(new ChainFixture.StoredEvent(ChainFixture.withSeq(e300.row(), 301), e300.eventId(),
+                        e300.eventType(), e300.occurredAtMicros()), EvidenceLoader.CHAINED_T0.plusMillis(301))));
+
+        ChainFixture.Agent truncated = agents.get(3);
+        sql("ALTER TABLE " + events + " DELETE" + where(truncated) + " AND seq >= 1900" + sync);
+
+        ChainFixture.Agent rekeyed = agents.get(4);
+        CheckpointRow c1000 = rekeyed.checkpoints().get(3);
+        assertThat(c1000.treeSize()).isEqualTo(1000);
+        String otherNote = SignedCheckpoint.sign(SignedCheckpoint.parse(c1000.note()).checkpoint(), OTHER_KEY).text();
+        sql("ALTER TABLE " + cps + " DELETE" + where(rekeyed) + " AND tree_size = 1000" + sync);
+        loader.store().insert(Table.CHECKPOINTS, List.<Object[]>of(loader.checkpointRow(new CheckpointRow(
+                c1000.tenant(), c1000.agentId(), 1000, c1000.rootHash(), otherNote, c1000.keyName(), null),
+                rekeyed.events().get(999).row().hash())));
+
+        ChainFixture.Agent timestamp = agents.get(5);
+        CheckpointRow c1500 = timestamp.checkpoints().get(5);
+        assertThat(c1500.treeSize()).isEqualTo(1500);
+        String alteredJson = ChainFixture.withFlippedSignatureByte(new String(c1500.timestamp(), StandardCharsets.UTF_8));
+        sql("ALTER TABLE " + cps + " UPDATE timestamp_token = unhex('"
+                + HexFormat.of().formatHex(alteredJson.getBytes(StandardCharsets.UTF_8)) + "')" + where(timestamp)
+                + " AND tree_size = 1500" + sync);
+
+        // Last, since nothing must merge it away before the check: a forged approval under an existing seq,
+        // chained "now" (another month than the genuine rows, so ReplacingMergeTree never collapses the two).
+        ChainFixture.Agent inserted = agents.get(6);
+        ChainFixture.StoredEvent genuine = inserted.events().get(1200);
+        EventRow forged = ChainFixture.forged(inserted.log(), 1200, genuine.row().prevHash(), "approved by nobody");
+        loader.store().insert(Table.CHAINED_EVENTS, List.<Object[]>of(loader.eventRow(new ChainFixture.StoredEvent(
+                forged, "forged-" + genuine.eventId(), "ApprovalDecision", genuine.occurredAtMicros()), Instant.now())));
+
+        VerificationReport r = verifyAsAuditor();
+        assertThat(r.findings()).extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)
+                .containsExactlyInAnyOrder(
+                        tuple("acme", "agent-00", 777L, FindingKind.MODIFIED),
+                        tuple("globex", "agent-01", 500L, FindingKind.DELETED),
+                        tuple("acme", "agent-02", 300L, FindingKind.REORDERED),
+                        tuple("acme", "agent-02", 301L, FindingKind.REORDERED),
+                        tuple("globex", "agent-03", 1900L, FindingKind.TRUNCATED),
+                        tuple("acme", "agent-04", 999L, FindingKind.UNKNOWN_KEY_CHECKPOINT),
+                        tuple("globex", "agent-05", 1499L, FindingKind.TIMESTAMP_MISMATCH),
+                        tuple("acme", "agent-06", 1200L, FindingKind.INSERTED));
+        assertThat(r.agents()).hasSize(AGENTS).filteredOn(AgentResult::ok).extracting(AgentResult::agentId)
+                .containsExactlyInAnyOrder("agent-07", "agent-08", "agent-09");
+
+        Run cli = cli(new VerifyCommand(), connection(), trust("checkpoint.vkey"), new String[] {"--json"});
+        assertThat(cli.code()).isEqualTo(3);
+        assertThat(cli.out()).contains("\"ok\":false", "\"kind\":\"reordered\"", "\"kind\":\"truncated\"");
+        Run human = cli(new VerifyCommand(), connection(), trust("checkpoint.vkey"),
+                new String[] {"--tenant", "acme", "--agent", "agent-02"});
+        assertThat(human.code()).isEqualTo(3);
+        assertThat(human.out()).contains("reordered", "acme/agent-02 seq 300", "FAILED: 1 agent(s), 1 failing");
+        Run untouched = cli(new VerifyCommand(), connection(), trust("checkpoint.vkey"),
+                new String[] {"--tenant", "globex", "--agent", "agent-07"});
+        assertThat(untouched.code()).as(untouched.out()).isZero();
+    }
+}
