@@ -443,6 +443,11 @@ public final class HttpFront implements AutoCloseable {
                 chunks.clear();
                 joinUninterruptibly(producer);
             }
+            if (!held.committed()) {
+                // The whole result is in memory: free the engine for the next statement before
+                // a slow client reads it.
+                s.close();
+            }
             held.close();
             return true;
         }
