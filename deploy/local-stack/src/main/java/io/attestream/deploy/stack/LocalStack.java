@@ -190,6 +190,9 @@ public final class LocalStack {
                             + "): still alive after SIGKILL");
                 }
                 deleteQuietly(e.getKey().pidFile());
+                if (!clean) {
+                    e.getKey().afterKill();
+                }
                 stopped.add(e.getKey().name());
                 progress.accept("stopped " + e.getKey().name() + " (pid " + e.getValue().pid() + ")"
                         + (clean ? "" : " after SIGKILL: it ignored SIGTERM for " + STOP_GRACE.toSeconds() + " s"));

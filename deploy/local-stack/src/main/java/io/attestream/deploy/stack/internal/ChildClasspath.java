@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Enumeration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
@@ -28,6 +29,18 @@ public final class ChildClasspath {
 
     /** @return this JVM's classpath, flattened, as one {@code java -cp} value */
     public static String current() {
+        StringBuilder sb = new StringBuilder();
+        for (Path p : entries()) {
+            if (sb.length() > 0) {
+                sb.append(File.pathSeparatorChar);
+            }
+            sb.append(p);
+        }
+        return sb.toString();
+    }
+
+    /** @return this JVM's classpath entries, flattened, absolute */
+    public static List<Path> entries() {
         Set<Path> out = new LinkedHashSet<>();
         Deque<Path> todo = new ArrayDeque<>();
         for (String entry : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
@@ -61,14 +74,7 @@ public final class ChildClasspath {
                 out.add(p);
             }
         }
-        StringBuilder sb = new StringBuilder();
-        for (Path p : out) {
-            if (sb.length() > 0) {
-                sb.append(File.pathSeparatorChar);
-            }
-            sb.append(p);
-        }
-        return sb.toString();
+        return List.copyOf(out);
     }
 
     /**

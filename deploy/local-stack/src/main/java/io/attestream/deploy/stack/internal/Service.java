@@ -102,6 +102,10 @@ public abstract class Service {
      */
     public abstract void awaitReady(ProcessHandle process, Instant deadline);
 
+    /** Runs after the service had to be killed (it ignored SIGTERM): drop what a kill may have torn. */
+    public void afterKill() {
+    }
+
     /** Runs once the service answers, on every {@code up} (must be idempotent). */
     public void afterReady() {
     }
