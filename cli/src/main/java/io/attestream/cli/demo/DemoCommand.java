@@ -103,7 +103,18 @@ public final class DemoCommand implements Callable<Integer> {
         StackEndpoints stack = new LocalStack(StackConfig.builder(dir).build(), this::note).up();
         note("kafka " + stack.bootstrapServers() + ", registry " + stack.registryUrl() + ", clickhouse "
                 + stack.clickHouseUrl());
+        return run(stack, demoDir, run, fleetSeed, began);
+    }
 
+    /**
+     * Everything after the stack is up; integration tests call this with the stack they were given.
+     *
+     * @return the exit code (see the command's exit code list)
+     */
+    int run(StackEndpoints stack, Path demoDir, long run, long fleetSeed, Instant began) throws Exception {
+        if (out == null) {
+            out = spec.commandLine().getOut();
+        }
         step("2/7 keys, topics, schema");
         Path keys = demoDir.resolve("keys");
         if (!Files.exists(keys.resolve("attestream-demo.key"))) {
@@ -115,6 +126,7 @@ public final class DemoCommand implements Callable<Integer> {
         }
         Path tsaDir = demoDir.resolve("tsa");
         if (!Files.exists(tsaDir.resolve("tsa.crt"))) {
+            Files.createDirectories(tsaDir);
             EmbeddedTimestampAuthority.generate("Attestream demo TSA", Clock.systemUTC()).save(tsaDir);
         }
         createTopics(stack);
@@ -160,7 +172,9 @@ public final class DemoCommand implements Callable<Integer> {
             String[] trust = {"--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
                 "--password-file", writePassword(demoDir, stack.auditorPassword()).toString(),
                 "--key", keys.resolve("attestream-demo.vkey").toString(),
-                "--tsa-cert", tsaDir.resolve("tsa-ca.crt").toString()};
+                "--tsa-cert", tsaDir.resolve("tsa-ca.crt").toString(),
+                "--events-table", "attestream.chained_events", "--checkpoints-table", "attestream.checkpoints",
+                "--schemas-table", "attestream.registry_schemas"};
             int verified = verify(trust, List.of(), "all tenants");
             if (verified != 0) {
                 out.println("verification FAILED on data nobody touched: see the findings above");
