@@ -32,7 +32,7 @@ class DemoIT {
 
         String text = out.toString();
         assertThat(code).as(text).isZero();
-        assertThat(text).contains("all 396 events landed")
+        assertThat(text).contains("all 420 events landed")
                 .contains("attestream verify (all tenants) exit 0")
                 .contains("attestream verify (tenant demo-tamper-1) exit 3")
                 .contains("modified")
