@@ -1,0 +1,116 @@
+package io.attestream.ingest;
+
+import io.attestream.schemas.registry.RegistryClientConfig;
+import io.attestream.schemas.wire.AuditEventSerdeConfig;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * Configuration of {@link AuditClient}. Registry keys are those of {@link RegistryClientConfig}
+ * ({@code schema.registry.url}, ...); producer settings other than the safety ones can be passed with the prefix
+ * {@value #PRODUCER_PREFIX} (e.g. {@code producer.linger.ms}).
+ */
+public final class AuditClientConfig extends AbstractConfig {
+    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
+    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka brokers to write AuditEvents to.";
+    public static final String AUTO_REGISTER_SCHEMAS_CONFIG = AuditEventSerdeConfig.AUTO_REGISTER_SCHEMAS_CONFIG;
+    private static final String AUTO_REGISTER_SCHEMAS_DOC = "Register this build's AuditEvent schema under "
+            + "attestream.events-value when missing. Off by default: outside development the schema is registered "
+            + "once by 'attestream schemas register', so a producer cannot change the contract.";
+    public static final String BUFFER_MAX_EVENTS_CONFIG = "client.buffer.max.events";
+    private static final String BUFFER_MAX_EVENTS_DOC = "Most events sent but not yet acknowledged by Kafka; one more "
+            + "makes send() throw BufferFullException (the caller decides: wait and retry, or fail).";
+    public static final String BUFFER_RETRY_AFTER_MS_CONFIG = "client.buffer.retry.after.ms";
+    private static final String BUFFER_RETRY_AFTER_MS_DOC = "Wait suggested by BufferFullException.";
+    public static final String SPOOL_DIR_CONFIG = "client.spool.dir";
+    private static final String SPOOL_DIR_DOC = "Directory of the on-disk spool; empty disables it. With a spool "
+            + "every event is written (and fsynced) to disk before it is sent, survives a Kafka outage and a process "
+            + "restart, and is replayed in order until Kafka acknowledges it. One client per directory.";
+    public static final String SPOOL_REPLAY_BACKOFF_MS_CONFIG = "client.spool.replay.backoff.ms";
+    private static final String SPOOL_REPLAY_BACKOFF_MS_DOC = "Wait before replaying spooled events after a failed send.";
+    public static final String RECORDED_BY_HOST_CONFIG = "client.recorded.by.host";
+    private static final String RECORDED_BY_HOST_DOC = "recordedBy.host of events built by this client; empty: the "
+            + "local host name.";
+    public static final String DELIVERY_TIMEOUT_MS_CONFIG = ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG;
+    private static final String DELIVERY_TIMEOUT_MS_DOC = "Upper bound for Kafka to acknowledge an event before its "
+            + "send fails (without a spool: the future fails; with one: it is replayed).";
+    /** Prefix of extra Kafka producer settings. */
+    public static final String PRODUCER_PREFIX = "producer.";
+
+    private static final ConfigDef CONFIG = new ConfigDef()
+            .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, ConfigDef.LambdaValidator.with((name, value) -> {
+                if (value == null || ((List<?>) value).isEmpty()) {
+                    throw new ConfigException(name, value, "at least one broker address is required");
+                }
+            }, () -> "non-empty list of host:port"), Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
+            .define(AUTO_REGISTER_SCHEMAS_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, AUTO_REGISTER_SCHEMAS_DOC)
+            .define(BUFFER_MAX_EVENTS_CONFIG, Type.INT, 10_000, ConfigDef.Range.between(1, 10_000_000),
+                    Importance.MEDIUM, BUFFER_MAX_EVENTS_DOC)
+            .define(BUFFER_RETRY_AFTER_MS_CONFIG, Type.LONG, 1_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    BUFFER_RETRY_AFTER_MS_DOC)
+            .define(SPOOL_DIR_CONFIG, Type.STRING, "", Importance.MEDIUM, SPOOL_DIR_DOC)
+            .define(SPOOL_REPLAY_BACKOFF_MS_CONFIG, Type.LONG, 2_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
+                    SPOOL_REPLAY_BACKOFF_MS_DOC)
+            .define(RECORDED_BY_HOST_CONFIG, Type.STRING, "", Importance.LOW, RECORDED_BY_HOST_DOC)
+            .define(DELIVERY_TIMEOUT_MS_CONFIG, Type.INT, 30_000, ConfigDef.Range.atLeast(1_000), Importance.MEDIUM,
+                    DELIVERY_TIMEOUT_MS_DOC);
+
+    private final Map<String, Object> raw;
+
+    public AuditClientConfig(Map<String, ?> props) {
+        super(CONFIG, props, false);
+        this.raw = Map.copyOf(props);
+        for (String key : props.keySet()) {
+            if (key.equals(PRODUCER_PREFIX + ProducerConfig.ACKS_CONFIG)
+                    || key.equals(PRODUCER_PREFIX + ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)) {
+                throw new ConfigException(key, props.get(key), "cannot be overridden: the client always uses acks=all"
+                        + " and enable.idempotence=true");
+            }
+        }
+    }
+
+    /** The definition of every key, for documentation. */
+    public static ConfigDef configDef() {
+        return new ConfigDef(CONFIG);
+    }
+
+    /** The registry client settings (keys of {@link RegistryClientConfig}). */
+    public RegistryClientConfig registryConfig() {
+        Map<String, Object> out = new HashMap<>();
+        for (String key : RegistryClientConfig.configDef().names()) {
+            if (raw.containsKey(key)) {
+                out.put(key, raw.get(key));
+            }
+        }
+        if (!out.containsKey(RegistryClientConfig.URL_CONFIG)) {
+            throw new ConfigException(RegistryClientConfig.URL_CONFIG, null, "is required");
+        }
+        return new RegistryClientConfig(out);
+    }
+
+    /** Kafka producer settings: the prefixed extras, then the fixed safety settings. */
+    public Map<String, Object> producerConfig() {
+        Map<String, Object> out = new HashMap<>();
+        raw.forEach((k, v) -> {
+            if (k.startsWith(PRODUCER_PREFIX)) {
+                out.put(k.substring(PRODUCER_PREFIX.length()), v);
+            }
+        });
+        out.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, getList(BOOTSTRAP_SERVERS_CONFIG));
+        out.put(ProducerConfig.ACKS_CONFIG, "all");
+        out.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        out.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, getInt(DELIVERY_TIMEOUT_MS_CONFIG));
+        out.putIfAbsent(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                Math.min(30_000, getInt(DELIVERY_TIMEOUT_MS_CONFIG) / 2));
+        out.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        out.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+        return out;
+    }
+}

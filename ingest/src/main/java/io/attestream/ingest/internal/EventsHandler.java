@@ -1,0 +1,404 @@
+package io.attestream.ingest.internal;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.attestream.events.AuditEvent;
+import io.attestream.schemas.EventRules.Violation;
+import io.attestream.schemas.Topics;
+import io.attestream.schemas.wire.AuditEventCodec;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /v1/events}: authenticates, parses one JSON event or an NDJSON batch, maps each onto the Avro schema,
+ * checks the key's scope, sends the batch to Kafka and answers 202 only once Kafka acknowledged every event.
+ * Status precedence: 401, 413, 429, then per item 403 and 400 (a batch with any refused item sends nothing), 503.
+ */
+public final class EventsHandler implements HttpHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(EventsHandler.class);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    /** Limits and timings of the handler. */
+    public record Limits(int maxBodyBytes, int maxEventBytes, int maxBatchEvents, int maxNestingDepth,
+                         int maxInFlightEvents, int retryAfterSeconds, int ackTimeoutMillis) {
+    }
+
+    private final ApiKeys keys;
+    private final Producer<String, byte[]> producer;
+    private final int schemaId;
+    private final Limits limits;
+    private final ObjectNode recordedBy;
+    private final ObjectMapper json;
+    private final ObjectMapper out = new ObjectMapper();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicLong lastKafkaFailure = new AtomicLong();
+    private final AtomicLong lastKafkaSuccess = new AtomicLong();
+    private final MeterRegistry meters;
+    private final Timer latency;
+
+    public EventsHandler(ApiKeys keys, Producer<String, byte[]> producer, int schemaId, Limits limits,
+                         String host, MeterRegistry meters) {
+        this.keys = requireNonNull(keys, "keys");
+        this.producer = requireNonNull(producer, "producer");
+        this.schemaId = schemaId;
+        this.limits = requireNonNull(limits, "limits");
+        this.meters = requireNonNull(meters, "meters");
+        this.recordedBy = NODES.objectNode().put("host", host).put("sdk", "attestream-gateway")
+                .put("sdkVersion", "0.1.0");
+        this.json = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+        json.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+                .maxNestingDepth(limits.maxNestingDepth()).maxStringLength(limits.maxEventBytes())
+                .maxNumberLength(64).maxNameLength(1024).build());
+        this.latency = Timer.builder("attestream.gateway.request").description("POST /v1/events latency")
+                .publishPercentileHistogram(false).register(meters);
+        meters.gauge("attestream.gateway.in.flight.events", inFlight);
+    }
+
+    /** Whether the last Kafka interaction failed (for /health). */
+    public boolean kafkaFailing() {
+        return lastKafkaFailure.get() > lastKafkaSuccess.get();
+    }
+
+    @Override
+    public void handle(HttpExchange exchange) throws IOException {
+        long start = System.nanoTime();
+        int status;
+        try {
+            status = serve(exchange);
+        } catch (RuntimeException e) {
+            LOG.error("unexpected failure serving {}", exchange.getRequestURI(), e);
+            status = send(exchange, 500, error("internal error: " + e.getClass().getSimpleName()));
+        } finally {
+            exchange.close();
+        }
+        latency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+        meters.counter("attestream.gateway.requests", "status", Integer.toString(status)).increment();
+    }
+
+    private int serve(HttpExchange exchange) throws IOException {
+        if (!"POST".equals(exchange.getRequestMethod())) {
+            exchange.getResponseHeaders().set("Allow", "POST");
+            return send(exchange, 405, error("use POST"));
+        }
+        Optional<ApiKeys.Scope> scope = keys.lookup(apiKey(exchange));
+        if (scope.isEmpty()) {
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"attestream\"");
+            return send(exchange, 401, error("a valid API key is required (Authorization: Bearer KEY or X-Api-Key)"));
+        }
+        byte[] body = readBody(exchange);
+        if (body == null) {
+            return send(exchange, 413, error("request body larger than " + limits.maxBodyBytes() + " bytes"));
+        }
+        List<byte[]> lines = split(body, isNdjson(exchange));
+        if (lines.isEmpty()) {
+            return send(exchange, 400, error("empty body: send one JSON event or NDJSON lines"));
+        }
+        if (lines.size() > limits.maxBatchEvents()) {
+            return send(exchange, 413, error("batch of " + lines.size() + " events, at most "
+                    + limits.maxBatchEvents()));
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).length > limits.maxEventBytes()) {
+                return send(exchange, 413, error("event " + i + " is " + lines.get(i).length
+                        + " bytes, at most " + limits.maxEventBytes()));
+            }
+        }
+        Item[] items = new Item[lines.size()];
+        boolean forbidden = false;
+        boolean invalid = false;
+        for (int i = 0; i < items.length; i++) {
+            items[i] = parse(lines.get(i), scope.get());
+            forbidden |= items[i].status == 403;
+            invalid |= items[i].status == 400;
+        }
+        if (forbidden || invalid) {
+            for (Item item : items) {
+                if (item.status == 0) {
+                    item.status = 424;
+                    item.message = "not sent: other events of this request were refused";
+                }
+            }
+            meters.counter("attestream.gateway.events", "result", "refused").increment(items.length);
+            return send(exchange, forbidden ? 403 : 400, itemsBody(items, forbidden
+                    ? "API key '" + scope.get().name() + "' does not cover every event's tenant/agent"
+                    : "invalid events: nothing was sent"));
+        }
+        if (inFlight.addAndGet(items.length) > limits.maxInFlightEvents()) {
+            inFlight.addAndGet(-items.length);
+            exchange.getResponseHeaders().set("Retry-After", Integer.toString(limits.retryAfterSeconds()));
+            meters.counter("attestream.gateway.events", "result", "throttled").increment(items.length);
+            return send(exchange, 429, error("too many events waiting for Kafka (" + limits.maxInFlightEvents()
+                    + "); retry the same events (same eventIds) after " + limits.retryAfterSeconds() + " s"));
+        }
+        try {
+            return produce(exchange, items);
+        } finally {
+            inFlight.addAndGet(-items.length);
+        }
+    }
+
+    private int produce(HttpExchange exchange, Item[] items) throws IOException {
+        List<Future<RecordMetadata>> futures = new ArrayList<>(items.length);
+        try {
+            for (Item item : items) {
+                AuditEvent e = item.event;
+                futures.add(producer.send(new ProducerRecord<>(Topics.EVENTS, Topics.agentKey(e.getTenant(),
+                        e.getAgentId()), AuditEventCodec.encode(schemaId, e))));
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Kafka refused a send: {}", e.toString());
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(limits.ackTimeoutMillis());
+        boolean failed = false;
+        for (int i = 0; i < items.length; i++) {
+            if (i >= futures.size()) {
+                failed |= fail(items[i], "Kafka unavailable: not sent");
+                continue;
+            }
+            try {
+                RecordMetadata meta = futures.get(i).get(Math.max(0, deadline - System.nanoTime()),
+                        TimeUnit.NANOSECONDS);
+                items[i].status = 202;
+                items[i].meta = meta;
+            } catch (ExecutionException e) {
+                failed |= fail(items[i], "Kafka did not acknowledge: " + e.getCause());
+            } catch (TimeoutException e) {
+                failed |= fail(items[i], "Kafka did not acknowledge within " + limits.ackTimeoutMillis() + " ms");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failed |= fail(items[i], "interrupted while waiting for Kafka");
+            }
+        }
+        int accepted = (int) Arrays.stream(items).filter(it -> it.status == 202).count();
+        meters.counter("attestream.gateway.events", "result", "accepted").increment(accepted);
+        if (failed) {
+            lastKafkaFailure.set(System.nanoTime());
+            meters.counter("attestream.gateway.events", "result", "unavailable").increment(items.length - accepted);
+            exchange.getResponseHeaders().set("Retry-After", Integer.toString(limits.retryAfterSeconds()));
+            return send(exchange, 503, itemsBody(items, "Kafka did not acknowledge every event; retry the events "
+                    + "with status 503 with the same eventIds"));
+        }
+        lastKafkaSuccess.set(System.nanoTime());
+        return send(exchange, 202, itemsBody(items, null));
+    }
+
+    private static boolean fail(Item item, String message) {
+        item.status = 503;
+        item.message = message;
+        return true;
+    }
+
+    private Item parse(byte[] line, ApiKeys.Scope scope) {
+        Item item = new Item();
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(line));
+        } catch (CharacterCodingException e) {
+            return item.invalid(List.of(new Violation("$", "not valid UTF-8")));
+        }
+        JsonNode node;
+        try {
+            node = json.readTree(line);
+        } catch (JsonProcessingException e) {
+            return item.invalid(List.of(new Violation("$", "malformed JSON: " + e.getOriginalMessage())));
+        } catch (IOException e) {
+            return item.invalid(List.of(new Violation("$", "unreadable JSON: " + e.getMessage())));
+        }
+        if (node == null || !node.isObject()) {
+            return item.invalid(List.of(new Violation("$", "must be a JSON object")));
+        }
+        ObjectNode event = (ObjectNode) node;
+        JsonNode tenant = event.get("tenant");
+        JsonNode agent = event.get("agentId");
+        if (tenant != null && tenant.isTextual() && agent != null && agent.isTextual()
+                && !scope.covers(tenant.textValue(), agent.textValue())) {
+            item.status = 403;
+            item.message = "API key '" + scope.name() + "' may not write events of " + tenant.textValue() + "/"
+                    + agent.textValue();
+            return item;
+        }
+        if (!event.has("eventId")) {
+            event.put("eventId", UUID.randomUUID().toString());
+        }
+        if (!event.has("recordedBy")) {
+            event.set("recordedBy", recordedBy.deepCopy());
+        }
+        JsonEventMapper.Result result = JsonEventMapper.map(event);
+        if (!result.ok()) {
+            JsonNode id = event.get("eventId");
+            item.eventId = id.isTextual() ? id.textValue() : null;
+            return item.invalid(result.violations());
+        }
+        item.event = result.event();
+        item.eventId = result.event().getEventId().toString();
+        return item;
+    }
+
+    private static final class Item {
+        int status;
+        String eventId;
+        String message;
+        List<Violation> errors = List.of();
+        AuditEvent event;
+        RecordMetadata meta;
+
+        Item invalid(List<Violation> violations) {
+            status = 400;
+            errors = violations;
+            return this;
+        }
+    }
+
+    private ObjectNode itemsBody(Item[] items, String message) {
+        ObjectNode root = NODES.objectNode();
+        if (message != null) {
+            root.put("error", message);
+        }
+        root.put("accepted", Arrays.stream(items).filter(i -> i.status == 202).count());
+        ArrayNode list = root.putArray("events");
+        for (int i = 0; i < items.length; i++) {
+            Item item = items[i];
+            ObjectNode n = list.addObject().put("index", i).put("status", item.status);
+            if (item.eventId != null) {
+                n.put("eventId", item.eventId);
+            }
+            if (item.meta != null) {
+                n.put("topic", item.meta.topic()).put("partition", item.meta.partition())
+                        .put("offset", item.meta.offset());
+            }
+            if (item.message != null) {
+                n.put("message", item.message);
+            }
+            if (!item.errors.isEmpty()) {
+                ArrayNode errs = n.putArray("errors");
+                item.errors.forEach(v -> errs.addObject().put("path", v.path()).put("message", v.message()));
+            }
+        }
+        return root;
+    }
+
+    private static ObjectNode error(String message) {
+        return NODES.objectNode().put("error", message);
+    }
+
+    private int send(HttpExchange exchange, int status, ObjectNode body) throws IOException {
+        byte[] bytes = out.writeValueAsBytes(body);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream os = exchange.getResponseBody()) {
+            os.write(bytes);
+        }
+        return status;
+    }
+
+    private static String apiKey(HttpExchange exchange) {
+        String auth = exchange.getRequestHeaders().getFirst("Authorization");
+        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return auth.substring(7).strip();
+        }
+        return exchange.getRequestHeaders().getFirst("X-Api-Key");
+    }
+
+    private static boolean isNdjson(HttpExchange exchange) {
+        String type = exchange.getRequestHeaders().getFirst("Content-Type");
+        return type != null && (type.startsWith("application/x-ndjson") || type.startsWith("application/ndjson")
+                || type.startsWith("application/jsonl"));
+    }
+
+    /** The body, or null when it exceeds the limit. */
+    private byte[] readBody(HttpExchange exchange) throws IOException {
+        String length = exchange.getRequestHeaders().getFirst("Content-Length");
+        int max = limits.maxBodyBytes();
+        try (InputStream in = exchange.getRequestBody()) {
+            if (length != null) {
+                try {
+                    if (Long.parseLong(length.strip()) > max) {
+                        return null;
+                    }
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+            ByteArrayOutputStream buf = new ByteArrayOutputStream(length == null ? 8192 : Integer.parseInt(
+                    length.strip()));
+            byte[] chunk = new byte[16384];
+            int n;
+            while ((n = in.read(chunk)) > 0) {
+                if (buf.size() + n > max) {
+                    return null;
+                }
+                buf.write(chunk, 0, n);
+            }
+            return buf.toByteArray();
+        }
+    }
+
+    /** One event (the whole body) or NDJSON lines; blank lines between NDJSON events are not events. */
+    static List<byte[]> split(byte[] body, boolean ndjson) {
+        List<byte[]> out = new ArrayList<>();
+        if (!ndjson) {
+            if (!isBlank(body, 0, body.length)) {
+                out.add(body);
+            }
+            return out;
+        }
+        int from = 0;
+        for (int i = 0; i <= body.length; i++) {
+            if (i == body.length || body[i] == '\n') {
+                if (!isBlank(body, from, i)) {
+                    byte[] line = new byte[i - from];
+                    System.arraycopy(body, from, line, 0, line.length);
+                    out.add(line);
+                }
+                from = i + 1;
+            }
+        }
+        return out;
+    }
+
+    private static boolean isBlank(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != ' ' && b[i] != '\t' && b[i] != '\r' && b[i] != '\n') {
+                return false;
+            }
+        }
+        return true;
+    }
+}
