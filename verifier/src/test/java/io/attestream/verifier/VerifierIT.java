@@ -48,7 +48,8 @@ class VerifierIT {
     /** A database of its own per run: an external stack may keep earlier runs' tables. */
     private static final String DB = "verifier_it_" + Long.toHexString(System.nanoTime());
     private static final int AGENTS = 10;
-    private static final int EVENTS = 2_000;
+    /** Events per agent: 2,000 by default; {@code -Dverifier.it.events=20000} lands the 200,000. */
+    private static final int EVENTS = Integer.getInteger("verifier.it.events", 2_000);
     private static final int EVERY = 250;
 
     @TempDir
@@ -152,7 +153,7 @@ class VerifierIT {
 
         Run ok = cli(new CheckProofCommand(), new String[] {proof.toString()}, trust("checkpoint.vkey"));
         assertThat(ok.code()).as(ok.err()).isZero();
-        assertThat(ok.out()).contains("OK event seq 1234 of globex/agent-09", "tree size 2000", "timestamped");
+        assertThat(ok.out()).contains("OK event seq 1234 of globex/agent-09", "tree size " + EVENTS, "timestamped");
 
         Run otherKey = cli(new CheckProofCommand(), new String[] {proof.toString(), "--key",
             dir.resolve("other.vkey").toString()});
@@ -204,7 +205,7 @@ class VerifierIT {
                         e300.eventType(), e300.occurredAtMicros()), EvidenceLoader.CHAINED_T0.plusMillis(301))));
 
         ChainFixture.Agent truncated = agents.get(3);
-        sql("ALTER TABLE " + events + " DELETE" + where(truncated) + " AND seq >= 1900" + sync);
+        sql("ALTER TABLE " + events + " DELETE" + where(truncated) + " AND seq >= " + (EVENTS - 100) + sync);
 
         ChainFixture.Agent rekeyed = agents.get(4);
         CheckpointRow c1000 = rekeyed.checkpoints().get(3);
@@ -238,7 +239,7 @@ class VerifierIT {
                         tuple("globex", "agent-01", 500L, FindingKind.DELETED),
                         tuple("acme", "agent-02", 300L, FindingKind.REORDERED),
                         tuple("acme", "agent-02", 301L, FindingKind.REORDERED),
-                        tuple("globex", "agent-03", 1900L, FindingKind.TRUNCATED),
+                        tuple("globex", "agent-03", EVENTS - 100L, FindingKind.TRUNCATED),
                         tuple("acme", "agent-04", 999L, FindingKind.UNKNOWN_KEY_CHECKPOINT),
                         tuple("globex", "agent-05", 1499L, FindingKind.TIMESTAMP_MISMATCH),
                         tuple("acme", "agent-06", 1200L, FindingKind.INSERTED));
