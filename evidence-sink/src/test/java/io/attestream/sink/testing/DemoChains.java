@@ -222,8 +222,9 @@ public final class DemoChains {
                 .setEventBytes(ByteBuffer.wrap(ConfluentWireFormat.frame(eventSchemaId, body)))
                 .setSourceTopic(Topics.EVENTS).setSourcePartition(0).setSourceOffset(seq)
                 .build();
-        return producer.send(new ProducerRecord<>(Topics.CHAINED, null,
-                ce.getChainedAt().toEpochMilli(), utf8(agent), chainedCodec.encode(chainedSchemaId, ce)));
+        // Record time left to the producer: simulated event times run ahead of the clock, and brokers reject
+        // timestamps more than log.message.timestamp.after.max.ms in the future.
+        return producer.send(new ProducerRecord<>(Topics.CHAINED, utf8(agent), chainedCodec.encode(chainedSchemaId, ce)));
     }
 
     private Future<RecordMetadata> sendCheckpoint(KafkaProducer<byte[], byte[]> producer, String agent) {
@@ -238,7 +239,7 @@ public final class DemoChains {
                 .setKeyName(key.name()).setCreatedAt(created).setTrigger("count").setTimestamp(null)
                 .build();
         checkpoints++;
-        return producer.send(new ProducerRecord<>(Topics.CHECKPOINTS, null, created.toEpochMilli(), utf8(agent),
+        return producer.send(new ProducerRecord<>(Topics.CHECKPOINTS, utf8(agent),
                 checkpointCodec.encode(checkpointSchemaId, cp)));
     }
 
