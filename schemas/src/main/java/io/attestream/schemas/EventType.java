@@ -5,6 +5,9 @@ import static java.util.Objects.requireNonNull;
 import io.attestream.events.AgentAction;
 import io.attestream.events.ApprovalDecision;
 import io.attestream.events.AuditEvent;
+import io.attestream.events.BaselinePinned;
+import io.attestream.events.DriftAlert;
+import io.attestream.events.DriftRecovered;
 import io.attestream.events.EvalResult;
 import io.attestream.events.HumanOverride;
 import io.attestream.events.IncidentRecord;
@@ -24,7 +27,10 @@ public enum EventType {
     APPROVAL_DECISION(ApprovalDecision.class, List.of("A.5.3", "A.8.15", "A.8.32")),
     POLICY_CHANGE(PolicyChange.class, List.of("A.8.32", "A.8.9", "A.5.37")),
     INCIDENT_RECORD(IncidentRecord.class, List.of("A.5.24", "A.5.25", "A.5.26", "A.5.27", "A.5.28")),
-    RISK_DECISION(RiskDecision.class, List.of("6.1.3", "8.3"));
+    RISK_DECISION(RiskDecision.class, List.of("6.1.3", "8.3")),
+    DRIFT_ALERT(DriftAlert.class, List.of("A.8.16", "A.8.29")),
+    DRIFT_RECOVERED(DriftRecovered.class, List.of("A.8.16", "A.8.29")),
+    BASELINE_PINNED(BaselinePinned.class, List.of("A.8.29", "A.8.32"));
 
     private final Class<?> payloadClass;
     private final List<String> defaultControls;

@@ -4,6 +4,13 @@ import io.attestream.events.ActionStatus;
 import io.attestream.events.AgentAction;
 import io.attestream.events.ApprovalDecision;
 import io.attestream.events.AuditEvent;
+import io.attestream.events.BaselinePinned;
+import io.attestream.events.DriftAlert;
+import io.attestream.events.DriftRecovered;
+import io.attestream.events.DriftReferenceKind;
+import io.attestream.events.DriftSeverity;
+import io.attestream.events.DriftTestResult;
+import io.attestream.events.DriftWindow;
 import io.attestream.events.ChangeKind;
 import io.attestream.events.Decision;
 import io.attestream.events.EvalResult;
@@ -67,6 +74,15 @@ public final class SampleEvents {
         }
     }
 
+    private static String uuid(String seed) {
+        return UUID.nameUUIDFromBytes(seed.getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    private static DriftWindow driftWindow(String version, long startSeconds, int n) {
+        return new DriftWindow(version, T0.plusSeconds(startSeconds), T0.plusSeconds(startSeconds + 3600), 200L,
+                10L * n, 10L * n + 399);
+    }
+
     private static Object payload(EventType type, int n) {
         switch (type) {
             case AGENT_ACTION:
@@ -100,6 +116,24 @@ public final class SampleEvents {
                 return RiskDecision.newBuilder().setRiskId("RISK-" + n).setTreatment(RiskTreatment.MITIGATE)
                         .setRationale("add approval step above 100 EUR").setOwner("ciso").setLinkedChangeId("CHG-7")
                         .build();
+            case DRIFT_ALERT:
+                return DriftAlert.newBuilder().setEpisodeId(uuid("episode" + n)).setTenant("acme").setAgentId("bot")
+                        .setSuite("safety-regression").setMetric("accuracy")
+                        .setReferenceKind(DriftReferenceKind.PREVIOUS_VERSION).setTest("welch-t").setStatistic(-6.1)
+                        .setPValue(2.4e-9).setEffectSize(0.61).setEffectFloor(0.2).setAlpha(0.005 / 3)
+                        .setFamilySize(1).setSeverity(DriftSeverity.WARNING).setEarly(false)
+                        .setCurrent(driftWindow("1.4.2", 3600, n)).setReference(driftWindow("1.4.1", 0, 0))
+                        .setTests(List.of(new DriftTestResult("welch-t", -6.1, 2.4e-9, 0.61, 0.2, true),
+                            new DriftTestResult("psi", 0.31, null, 0.31, 0.25, false)))
+                        .build();
+            case DRIFT_RECOVERED:
+                return DriftRecovered.newBuilder().setEpisodeId(uuid("episode" + n)).setTenant("acme").setAgentId("bot")
+                        .setSuite("safety-regression").setMetric("accuracy")
+                        .setReferenceKind(DriftReferenceKind.PREVIOUS_VERSION).setCurrent(driftWindow("1.4.2", 7200, n))
+                        .setReference(driftWindow("1.4.1", 0, 0)).setWindowsInEpisode(1).build();
+            case BASELINE_PINNED:
+                return BaselinePinned.newBuilder().setSuite("safety-regression").setMetric(n % 2 == 0 ? null : "accuracy")
+                        .setBaselineAgentVersion("1.4.1").setPinnedBy("erin@example.com").setReason("CHG-" + n).build();
             default:
                 throw new IllegalArgumentException("unknown type " + type);
         }
