@@ -11,7 +11,7 @@ import java.util.List;
  *
  * <p>A window is drifted when at least one test is significant, and a test is significant only if (1) both windows
  * hold at least {@code minCount} values, (2) its p-value is below {@code alpha / (TESTS × family)} (Bonferroni over
- * the tests of a metric and the {@code family} metrics of the same agent and suite compared at once), and (3) its
+ * the three p-value tests of a metric and the {@code family} metrics of the same agent and suite compared at once), and (3) its
  * effect size reaches its floor, so that huge windows do not alarm on trivial but significant shifts. PSI,
  * Jensen-Shannon and Wasserstein-1 are reported as effect sizes and set the severity; they have no p-value and
  * never alarm on their own.
@@ -29,8 +29,14 @@ import java.util.List;
 public record DriftRule(long minCount, double alpha, double meanEffectFloor, double ksEffectFloor,
         double varianceEffectFloor, int psiBins, double pageHinkleyDelta, double criticalMeanEffect,
         double criticalPsi) {
-    /** Tests that carry a p-value, and so share alpha: welch-t, ks, log-variance, page-hinkley. */
-    public static final int TESTS = 4;
+    /**
+     * Tests that carry a p-value, and so share alpha: welch-t, ks, log-variance. Page-Hinkley is not counted apart:
+     * its early alarm must be confirmed by Welch's t at {@link #EARLY_ALPHA_DIVISOR} times less than the per-test
+     * alpha, which pays for the repeated looks inside a window.
+     */
+    public static final int TESTS = 3;
+    /** The early Welch confirmation runs at perTestAlpha / this. */
+    public static final int EARLY_ALPHA_DIVISOR = 20;
     /** Test names as they appear in alerts. */
     public static final String WELCH = "welch-t";
     public static final String KS = "ks";
@@ -41,7 +47,7 @@ public record DriftRule(long minCount, double alpha, double meanEffectFloor, dou
     public static final String WASSERSTEIN = "wasserstein-1";
 
     /** The defaults docs/drift.md justifies and the calibration benchmark measures. */
-    public static final DriftRule DEFAULTS = new DriftRule(50, 0.01, 0.2, 0.1, Math.log(1.25), 10, 0.25, 0.8, 0.25);
+    public static final DriftRule DEFAULTS = new DriftRule(50, 0.005, 0.2, 0.1, Math.log(1.25), 10, 0.25, 0.8, 0.25);
 
     public DriftRule {
         if (minCount < 3) {
@@ -124,7 +130,7 @@ public record DriftRule(long minCount, double alpha, double meanEffectFloor, dou
             return new Verdict(curSoFar.count() >= minCount && ref.count() >= minCount, false, null, List.of(),
                     Severity.NONE);
         }
-        double a = perTestAlpha(family);
+        double a = perTestAlpha(family) / EARLY_ALPHA_DIVISOR;
         TestResult w = welch(ref.moments(), curSoFar, a);
         TestResult p = new TestResult(PAGE_HINKLEY, ph.statistic(), Double.NaN, w.effect(), meanEffectFloor, a,
                 w.significant());

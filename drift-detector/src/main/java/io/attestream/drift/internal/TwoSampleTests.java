@@ -83,8 +83,9 @@ public final class TwoSampleTests {
 
     /**
      * Log-variance-ratio z statistic ln(s²_cur / s²_ref) / se, with the kurtosis-corrected standard error of ln s²
-     * (Bonett 2006): se² = Σ (κ - (n - 3)/n) / (n - 1), κ the pooled kurtosis. Unlike the F test it stays calibrated for
-     * non-normal metrics.
+     * (after Bonett 2006): se² = Σ (κ - (nᵢ - 3)/nᵢ) / (nᵢ - 1), κ the count-weighted mean of the two windows' own
+     * kurtosis (each standardized by its own variance, so the variance change itself does not count as kurtosis;
+     * pooled, so its sampling noise is halved). Unlike the F test it stays calibrated for non-normal metrics.
      */
     public static double logVarianceZ(Moments ref, Moments cur) {
         double vr = ref.variance();
@@ -92,8 +93,7 @@ public final class TwoSampleTests {
         if (vr == 0 || vc == 0) {
             return vr == vc ? 0 : Double.POSITIVE_INFINITY;
         }
-        double kappa = (double) (ref.count() + cur.count()) * (ref.m4() + cur.m4())
-                / ((ref.m2() + cur.m2()) * (ref.m2() + cur.m2()));
+        double kappa = (ref.count() * ref.kurtosis() + cur.count() * cur.kurtosis()) / (ref.count() + cur.count());
         double se2 = seTerm(kappa, ref.count()) + seTerm(kappa, cur.count());
         return Math.log(vc / vr) / Math.sqrt(se2);
     }

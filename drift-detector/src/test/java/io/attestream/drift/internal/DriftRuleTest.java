@@ -41,8 +41,8 @@ class DriftRuleTest {
 
     @Test
     void moreMetricsInTheFamilyLowerThePerTestAlpha() {
-        assertThat(RULE.perTestAlpha(1)).isEqualTo(0.01 / 4);
-        assertThat(RULE.perTestAlpha(5)).isEqualTo(0.01 / 20);
+        assertThat(RULE.perTestAlpha(1)).isEqualTo(0.005 / 3);
+        assertThat(RULE.perTestAlpha(5)).isEqualTo(0.005 / 15);
         // A p-value between the two levels alarms alone but not in a family of 50.
         SyntheticGenerator g = new SyntheticGenerator(9);
         WindowSample ref = WindowSample.of(1024, g.sample(200, 0, 1));
