@@ -1,0 +1,70 @@
+package io.attestream.verifier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.attestream.integrity.SigningKey;
+import io.attestream.verifier.internal.ReportOutput;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class VerifyCommandTest {
+    @TempDir
+    Path dir;
+
+    private static int run(StringWriter err, String... args) {
+        CommandLine cl = new CommandLine(new VerifyCommand());
+        cl.setOut(new PrintWriter(new StringWriter()));
+        cl.setErr(new PrintWriter(err));
+        return cl.execute(args);
+    }
+
+    @Test
+    void exitsTwoNamingTheOptionForUnusableOptionsBeforeConnecting() {
+        StringWriter err = new StringWriter();
+        assertThat(run(err, "--jdbc-url", "jdbc:clickhouse:http://127.0.0.1:1/x", "--key",
+                dir.resolve("missing.vkey").toString())).isEqualTo(2);
+        assertThat(err.toString()).contains("--key");
+
+        StringWriter err2 = new StringWriter();
+        assertThat(run(err2, "--jdbc-url", "jdbc:clickhouse:http://127.0.0.1:1/x", "--key", "k.vkey",
+                "--since", "2026-11-02T00:00:00Z", "--until", "2026-11-01T00:00:00Z")).isEqualTo(2);
+        assertThat(err2.toString()).contains("--until");
+
+        assertThat(run(new StringWriter(), "--key", "k.vkey")).isEqualTo(2);
+    }
+
+    @Test
+    void exitsOneWhenClickHouseCannotBeReached() throws Exception {
+        Path key = dir.resolve("k.vkey");
+        Files.writeString(key, SigningKey.generate("k", new SecureRandom()).verifierKey().toVkey());
+        StringWriter err = new StringWriter();
+        assertThat(run(err, "--jdbc-url", "jdbc:clickhouse:http://127.0.0.1:1/default", "--key", key.toString(),
+                "--schemas-table", "none")).isEqualTo(1);
+        assertThat(err.toString()).contains("attestream verify:");
+    }
+
+    @Test
+    void rendersEveryFindingWithAgentSeqAndKindInJsonAndText() {
+        Finding f = new Finding("acme", "agent \"7\"", 41, FindingKind.UNKNOWN_KEY_CHECKPOINT, "signed by no trusted key");
+        VerificationReport r = new VerificationReport(List.of(
+                new AgentResult("acme", "agent \"7\"", 50, 50, 2, 1, 32, 1, 0, List.of(f)),
+                new AgentResult("acme", "agent-8", 50, 50, 2, 2, 50, 2, 0, List.of())), 100, Duration.ofMillis(250));
+        StringWriter json = new StringWriter();
+        ReportOutput.json(r, json);
+        assertThat(json.toString()).contains("\"ok\":false", "\"rows\":100",
+                "{\"tenant\":\"acme\",\"agent_id\":\"agent \\\"7\\\"\",\"seq\":41,\"kind\":\"unknown-key-checkpoint\","
+                        + "\"detail\":\"signed by no trusted key\"}");
+        StringWriter text = new StringWriter();
+        ReportOutput.human(r, new PrintWriter(text));
+        assertThat(text.toString()).contains("unknown-key-checkpoint", "acme/agent \"7\" seq 41",
+                "FAILED: 2 agent(s), 1 failing", "3/4 checkpoints verified").doesNotContain("agent-8:");
+    }
+}
