@@ -2,6 +2,7 @@ package io.attestream.cli;
 
 import io.attestream.chainer.ChainerCommand;
 import io.attestream.cli.demo.DemoCommand;
+import io.attestream.cli.report.ReportCommand;
 import io.attestream.deploy.stack.StackCommand;
 import io.attestream.integrity.KeygenCommand;
 import io.attestream.integrity.TsaCommand;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
 /** The {@code attestream} command: one entry point, a subcommand per pipeline stage and tool. */
 @Command(name = "attestream", mixinStandardHelpOptions = true, versionProvider = AttestreamMain.Version.class,
         description = "Tamper-evident audit pipeline for AI agents: Kafka, hash chains, signed checkpoints, ClickHouse.",
-        subcommands = {DemoCommand.class, StackCommand.class, SchemasCommand.class, ChainerCommand.class, SinkCommand.class,
+        subcommands = {DemoCommand.class, ReportCommand.class, StackCommand.class, SchemasCommand.class, ChainerCommand.class, SinkCommand.class,
             VerifyCommand.class, ProveCommand.class, CheckProofCommand.class, KeygenCommand.class, TsaCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
