@@ -1,0 +1,232 @@
+package io.attestream.drift;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.attestream.chain.ChainedEvent;
+import io.attestream.chainer.ChainerApp;
+import io.attestream.chainer.ChainerConfig;
+import io.attestream.deploy.stack.StackEndpoints;
+import io.attestream.deploy.stack.junit.LocalStackExtension;
+import io.attestream.drift.internal.SyntheticGenerator;
+import io.attestream.events.AuditEvent;
+import io.attestream.events.DriftAlert;
+import io.attestream.events.DriftReferenceKind;
+import io.attestream.events.EvalResult;
+import io.attestream.events.EvaluatorKind;
+import io.attestream.events.RecordedBy;
+import io.attestream.integrity.ChainEntry;
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.LogId;
+import io.attestream.integrity.SigningKey;
+import io.attestream.schemas.EventType;
+import io.attestream.schemas.Topics;
+import io.attestream.schemas.registry.SchemaRegistryClient;
+import io.attestream.schemas.wire.AuditEventCodec;
+import io.attestream.schemas.wire.AuditEventSerializer;
+import io.attestream.schemas.wire.WireSerde;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * On the real stack: producer → chainer (in-process) → drift detector (in-process) → chain input → chainer. An agent
+ * whose version 2 has degraded evals raises exactly one alert episode naming version 1 as reference, and the alert,
+ * chained as an audit event, recomputes to the stored chain hashes.
+ */
+@ExtendWith(LocalStackExtension.class)
+class DriftChainIT {
+    private static final long WINDOW_SECONDS = 60;
+
+    @Test
+    void degradedVersionTwoRaisesOneEpisodeAndTheAlertIsChainedAndVerifies(StackEndpoints stack) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String input = "it.drift." + run + ".events";
+        String chained = input + ".chained";
+        String alertsTopic = "it.drift." + run + ".alerts";
+        Path dir = Files.createTempDirectory("drift-it-");
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            admin.createTopics(List.of(new NewTopic(input, 1, (short) 1), new NewTopic(chained, 1, (short) 1),
+                    new NewTopic(alertsTopic, 1, (short) 1))).all().get();
+        }
+        SchemaRegistryClient registry = SchemaRegistryClient.forUrl(stack.registryUrl());
+        registry.register(Topics.valueSubject(input), AuditEventCodec.currentSchema());
+
+        Path keyFile = dir.resolve("chainer.key");
+        SigningKey.generate("it-drift", new SecureRandom()).writePrivatePem(keyFile);
+        Map<String, Object> cc = new HashMap<>();
+        cc.put("bootstrap.servers", stack.bootstrapServers());
+        cc.put("schema.registry.url", stack.registryUrl());
+        cc.put("application.id", "it-drift-chainer-" + run);
+        cc.put("state.dir", Files.createDirectories(dir.resolve("chainer-state")).toString());
+        cc.put("replication.factor", "1");
+        cc.put("commit.interval.ms", "200");
+        cc.put(ChainerConfig.INPUT_TOPIC_CONFIG, input);
+        cc.put(ChainerConfig.CHAINED_TOPIC_CONFIG, chained);
+        cc.put(ChainerConfig.CHECKPOINTS_TOPIC_CONFIG, input + ".checkpoints");
+        cc.put(ChainerConfig.DEAD_LETTER_TOPIC_CONFIG, input + ".dlq");
+        cc.put(ChainerConfig.REKEY_TOPIC_CONFIG, input + ".rekey");
+        cc.put(ChainerConfig.SIGNING_KEY_FILE_CONFIG, keyFile.toString());
+        cc.put(ChainerConfig.TSA_MODE_CONFIG, ChainerConfig.TSA_MODE_NONE);
+        cc.put(ChainerConfig.METRICS_PORT_CONFIG, "-1");
+        ChainerApp chainer = new ChainerApp(new ChainerConfig(cc));
+
+        Map<String, Object> dc = new HashMap<>();
+        dc.put(DriftConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        dc.put(DriftConfig.REGISTRY_URL_CONFIG, stack.registryUrl());
+        dc.put(DriftConfig.APPLICATION_ID_CONFIG, "it-drift-" + run);
+        dc.put("state.dir", Files.createDirectories(dir.resolve("drift-state")).toString());
+        dc.put("replication.factor", "1");
+        dc.put("commit.interval.ms", "200");
+        dc.put(DriftConfig.INPUT_TOPIC_CONFIG, chained);
+        dc.put(DriftConfig.EVENTS_TOPIC_CONFIG, input);
+        dc.put(DriftConfig.ALERTS_TOPIC_CONFIG, alertsTopic);
+        dc.put(DriftConfig.WINDOW_SIZE_MS_CONFIG, String.valueOf(WINDOW_SECONDS * 1000));
+        dc.put(DriftConfig.WINDOW_GRACE_MS_CONFIG, "0");
+        DriftApp drift = new DriftApp(new DriftConfig(dc));
+
+        Thread chainerThread = new Thread(() -> run(chainer::run), "it-chainer");
+        Thread driftThread = new Thread(() -> run(drift::run), "it-drift");
+        chainerThread.start();
+        driftThread.start();
+        try {
+            // Version 1 for 3 windows at accuracy 0.80, version 2 for 3 windows at 0.74 (1.2σ worse), then a
+            // heartbeat that closes every window. Event time: a recent past hour, 0.25 s apart.
+            Instant t0 = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.HOURS);
+            SyntheticGenerator gen = new SyntheticGenerator(7);
+            List<AuditEvent> events = new ArrayList<>();
+            for (int w = 0; w < 6; w++) {
+                String version = w < 3 ? "1" : "2";
+                double mean = w < 3 ? 0.80 : 0.74;
+                for (int i = 0; i < 200; i++) {
+                    events.add(eval(version, t0.plusMillis(w * WINDOW_SECONDS * 1000 + i * 250L), gen.next(mean, 0.05)));
+                }
+            }
+            events.add(eval("2", t0.plusSeconds(8 * WINDOW_SECONDS), 0.8));
+            Map<String, Object> pp = new HashMap<>();
+            pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+            pp.put(ProducerConfig.ACKS_CONFIG, "all");
+            try (KafkaProducer<String, AuditEvent> producer = new KafkaProducer<>(pp, new StringSerializer(),
+                    new AuditEventSerializer(registry, false))) {
+                for (AuditEvent e : events) {
+                    producer.send(new ProducerRecord<>(input, Topics.agentKey("acme", "bot"), e));
+                }
+                producer.flush();
+            }
+
+            List<DriftAlert> alerts = new ArrayList<>();
+            List<ChainedEvent> chain = new ArrayList<>();
+            WireSerde<DriftAlert> alertSerde = WireSerde.of(registry, DriftAlert.class, DriftAlert.getClassSchema(),
+                    false);
+            WireSerde<ChainedEvent> chainedSerde = WireSerde.of(registry, ChainedEvent.class,
+                    ChainedEvent.getClassSchema(), false);
+            Map<String, Object> cp = new HashMap<>();
+            cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+            cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+            cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            cp.put(ConsumerConfig.GROUP_ID_CONFIG, "it-drift-reader-" + run);
+            try (KafkaConsumer<String, DriftAlert> ac = new KafkaConsumer<>(cp, new StringDeserializer(),
+                    alertSerde.deserializer());
+                    KafkaConsumer<String, ChainedEvent> cc2 = new KafkaConsumer<>(cp, new StringDeserializer(),
+                            chainedSerde.deserializer())) {
+                ac.subscribe(List.of(alertsTopic));
+                cc2.subscribe(List.of(chained));
+                long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos();
+                long quietUntil = Long.MAX_VALUE;
+                while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+                    for (ConsumerRecord<String, DriftAlert> r : ac.poll(Duration.ofMillis(200))) {
+                        alerts.add(r.value());
+                    }
+                    for (ConsumerRecord<String, ChainedEvent> r : cc2.poll(Duration.ofMillis(200))) {
+                        chain.add(r.value());
+                    }
+                    boolean alertChained = chain.stream()
+                            .anyMatch(c -> c.getEventType().equals(EventType.DRIFT_ALERT.avroName()));
+                    if (alertChained && quietUntil == Long.MAX_VALUE) {
+                        // Keep reading a little: a second alert for the same episode would show up now.
+                        quietUntil = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+                    }
+                }
+            }
+
+            assertThat(alerts).as("alerts on " + alertsTopic).singleElement().satisfies(a -> {
+                assertThat(a.getReferenceKind()).isEqualTo(DriftReferenceKind.PREVIOUS_VERSION);
+                assertThat(a.getReference().getAgentVersion()).isEqualTo("1");
+                assertThat(a.getCurrent().getAgentVersion()).isEqualTo("2");
+            });
+            AuditEventCodec codec = new AuditEventCodec(registry);
+            List<ChainedEvent> alertEntries = chain.stream()
+                    .filter(c -> c.getEventType().equals(EventType.DRIFT_ALERT.avroName())).toList();
+            assertThat(alertEntries).singleElement().satisfies(c -> {
+                DriftAlert chainedAlert = (DriftAlert) codec.decode(bytes(c.getEventBytes())).event().getPayload();
+                assertThat(chainedAlert).isEqualTo(alerts.get(0));
+            });
+            // The whole chain, alert included, recomputes to the stored hashes from genesis, gapless.
+            chain.sort((a, b) -> Long.compare(a.getSeq(), b.getSeq()));
+            assertThat(chain).hasSize(events.size() + 1);
+            Hash prev = null;
+            for (ChainedEvent c : chain) {
+                LogId log = LogId.of(c.getTenant(), c.getAgentId());
+                byte[] b = bytes(c.getEventBytes());
+                ChainEntry entry = ChainEntry.recompute(log, c.getSeq(), Hash.of(c.getPrevHash().bytes()),
+                        c.getSchemaId(), c.getSchemaFingerprint().bytes(), Arrays.copyOfRange(b, 5, b.length));
+                entry.verifyStoredHash(Hash.of(c.getHash().bytes()));
+                assertThat(entry.previousHash()).isEqualTo(prev == null ? log.genesisHash() : prev);
+                prev = entry.hash();
+            }
+        } finally {
+            drift.stop();
+            chainer.stop();
+            driftThread.join(60_000);
+            chainerThread.join(60_000);
+        }
+    }
+
+    private interface Run {
+        Object run() throws Exception;
+    }
+
+    private static void run(Run r) {
+        try {
+            r.run();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static AuditEvent eval(String version, Instant at, double value) {
+        EvalResult er = EvalResult.newBuilder().setSuite("safety-regression").setEvalName("case")
+                .setMetric("accuracy").setValue(value).setEvaluatorKind(EvaluatorKind.RULE).build();
+        return AuditEvent.newBuilder().setEventId(UUID.randomUUID()).setTenant("acme").setAgentId("bot")
+                .setAgentVersion(version).setOccurredAt(at).setRecordedBy(new RecordedBy("it", "test", "1"))
+                .setControls(List.of()).setPayload(er).build();
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+}
