@@ -120,6 +120,23 @@ class DriftTopologyTest {
     }
 
     @Test
+    void hoppingWindowsRaiseOneEpisodeForARegressionSeenByOverlappingWindows() {
+        driver.close();
+        startDriver(Map.of(DriftConfig.WINDOW_SIZE_MS_CONFIG, String.valueOf(2 * HOUR * 1000),
+                DriftConfig.WINDOW_ADVANCE_MS_CONFIG, String.valueOf(HOUR * 1000)));
+        feed("bot", "1", 0, 3, 0.80, 0.05);
+        feed("bot", "2", 3, 3, 0.74, 0.05);
+        closeAllWindows("bot", 9);
+        assertThat(alerts.readValuesToList()).singleElement().satisfies(a -> {
+            assertThat(a.getReferenceKind()).isEqualTo(DriftReferenceKind.PREVIOUS_VERSION);
+            assertThat(a.getReference().getAgentVersion()).isEqualTo("1");
+            assertThat(java.time.Duration.between(a.getCurrent().getStart(), a.getCurrent().getEnd()))
+                    .isEqualTo(java.time.Duration.ofHours(2));
+        });
+        assertThat(decodeEvents()).extracting(EventType::of).containsExactly(EventType.DRIFT_ALERT);
+    }
+
+    @Test
     void stableMetricAcrossVersionsRaisesNothing() {
         feed("bot", "1", 0, 3, 0.80, 0.05);
         feed("bot", "2", 3, 3, 0.80, 0.05);
