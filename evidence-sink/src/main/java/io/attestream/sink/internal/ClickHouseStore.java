@@ -11,6 +11,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -47,6 +48,11 @@ public final class ClickHouseStore implements AutoCloseable {
     private final Properties credentials;
     private final String database;
     private Connection connection;
+    /**
+     * One prepared INSERT per table, kept across batches: preparing one costs clickhouse-jdbc a DESCRIBE TABLE
+     * round trip on the RowBinary path.
+     */
+    private final Map<Table, PreparedStatement> inserts = new EnumMap<>(Table.class);
 
     /**
      * @param jdbcUrl  {@code jdbc:clickhouse://host:port[/db][?options]}
@@ -96,7 +102,12 @@ public final class ClickHouseStore implements AutoCloseable {
         if (rows.isEmpty()) {
             return;
         }
-        try (PreparedStatement ps = connection().prepareStatement(table.insertSql(database))) {
+        try {
+            PreparedStatement ps = inserts.get(table);
+            if (ps == null) {
+                ps = connection().prepareStatement(table.insertSql(database));
+                inserts.put(table, ps);
+            }
             for (Object[] row : rows) {
                 for (int i = 0; i < row.length; i++) {
                     ps.setObject(i + 1, row[i]);
@@ -105,6 +116,15 @@ public final class ClickHouseStore implements AutoCloseable {
             }
             ps.executeBatch();
         } catch (SQLException | RuntimeException e) {
+            // Never reuse a statement that may hold part of a failed batch.
+            PreparedStatement stale = inserts.remove(table);
+            if (stale != null) {
+                try {
+                    stale.close();
+                } catch (SQLException | RuntimeException closing) {
+                    e.addSuppressed(closing);
+                }
+            }
             throw failure("insert of " + rows.size() + " rows into " + table.tableName() + " failed", e);
         }
     }
@@ -207,6 +227,14 @@ public final class ClickHouseStore implements AutoCloseable {
 
     /** Closes the connection; the next call opens a new one. */
     public void reset() {
+        for (PreparedStatement ps : inserts.values()) {
+            try {
+                ps.close();
+            } catch (SQLException | RuntimeException e) {
+                LOG.debug("closing a statement of a failed connection: {}", e.toString());
+            }
+        }
+        inserts.clear();
         if (connection != null) {
             try {
                 connection.close();
