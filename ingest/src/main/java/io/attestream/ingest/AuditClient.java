@@ -69,6 +69,7 @@ public final class AuditClient implements AutoCloseable {
 
     private final Producer<String, byte[]> producer;
     private final int schemaId;
+    private final String topic;
     private final int capacity;
     private final long retryAfterMillis;
     private final long replayBackoffMillis;
@@ -84,6 +85,7 @@ public final class AuditClient implements AutoCloseable {
     AuditClient(AuditClientConfig config, Producer<String, byte[]> producer, int schemaId) {
         this.producer = requireNonNull(producer, "producer");
         this.schemaId = schemaId;
+        this.topic = config.getString(AuditClientConfig.TOPIC_CONFIG);
         this.capacity = config.getInt(AuditClientConfig.BUFFER_MAX_EVENTS_CONFIG);
         this.retryAfterMillis = config.getLong(AuditClientConfig.BUFFER_RETRY_AFTER_MS_CONFIG);
         this.replayBackoffMillis = config.getLong(AuditClientConfig.SPOOL_REPLAY_BACKOFF_MS_CONFIG);
@@ -112,7 +114,8 @@ public final class AuditClient implements AutoCloseable {
         AuditClientConfig parsed = new AuditClientConfig(requireNonNull(config, "config"));
         SchemaRegistryClient registry = new SchemaRegistryClient(parsed.registryConfig());
         int schemaId = new AuditEventSerializer(registry,
-                parsed.getBoolean(AuditClientConfig.AUTO_REGISTER_SCHEMAS_CONFIG)).schemaId(Topics.EVENTS);
+                parsed.getBoolean(AuditClientConfig.AUTO_REGISTER_SCHEMAS_CONFIG))
+                .schemaId(parsed.getString(AuditClientConfig.TOPIC_CONFIG));
         Producer<String, byte[]> producer = new KafkaProducer<>(parsed.producerConfig(), new StringSerializer(),
                 new ByteArraySerializer());
         return new AuditClient(parsed, producer, schemaId);
@@ -174,7 +177,7 @@ public final class AuditClient implements AutoCloseable {
     private void dispatch(EventSpool.Entry entry) {
         inFlight.put(entry.eventId(), Boolean.TRUE);
         try {
-            producer.send(new ProducerRecord<>(Topics.EVENTS, entry.key(), entry.value()), (meta, error) -> {
+            producer.send(new ProducerRecord<>(topic, entry.key(), entry.value()), (meta, error) -> {
                 inFlight.remove(entry.eventId());
                 if (error == null) {
                     if (spool != null) {
@@ -206,7 +209,7 @@ public final class AuditClient implements AutoCloseable {
         CompletableFuture<Ack> f = waiting.remove(entry.eventId());
         if (f != null) {
             f.completeExceptionally(new IngestException("Kafka did not acknowledge event " + entry.eventId() + " of "
-                    + entry.key() + " on " + Topics.EVENTS + (spool != null ? " (it stays in the spool)" : ""),
+                    + entry.key() + " on " + topic + (spool != null ? " (it stays in the spool)" : ""),
                     error));
         }
     }

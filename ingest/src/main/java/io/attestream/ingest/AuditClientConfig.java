@@ -1,5 +1,6 @@
 package io.attestream.ingest;
 
+import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.RegistryClientConfig;
 import io.attestream.schemas.wire.AuditEventSerdeConfig;
 import java.util.HashMap;
@@ -41,6 +42,8 @@ public final class AuditClientConfig extends AbstractConfig {
     public static final String DELIVERY_TIMEOUT_MS_CONFIG = ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG;
     private static final String DELIVERY_TIMEOUT_MS_DOC = "Upper bound for Kafka to acknowledge an event before its "
             + "send fails (without a spool: the future fails; with one: it is replayed).";
+    public static final String TOPIC_CONFIG = "client.topic";
+    private static final String TOPIC_DOC = "Topic to write to; only tests and benchmarks change it.";
     /** Prefix of extra Kafka producer settings. */
     public static final String PRODUCER_PREFIX = "producer.";
 
@@ -59,6 +62,8 @@ public final class AuditClientConfig extends AbstractConfig {
             .define(SPOOL_REPLAY_BACKOFF_MS_CONFIG, Type.LONG, 2_000L, ConfigDef.Range.atLeast(1), Importance.LOW,
                     SPOOL_REPLAY_BACKOFF_MS_DOC)
             .define(RECORDED_BY_HOST_CONFIG, Type.STRING, "", Importance.LOW, RECORDED_BY_HOST_DOC)
+            .define(TOPIC_CONFIG, Type.STRING, Topics.EVENTS, new ConfigDef.NonEmptyString(), Importance.LOW,
+                    TOPIC_DOC)
             .define(DELIVERY_TIMEOUT_MS_CONFIG, Type.INT, 30_000, ConfigDef.Range.atLeast(1_000), Importance.MEDIUM,
                     DELIVERY_TIMEOUT_MS_DOC);
 

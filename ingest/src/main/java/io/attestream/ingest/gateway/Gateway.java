@@ -9,7 +9,6 @@ import com.sun.net.httpserver.HttpsServer;
 import io.attestream.ingest.AuditClientConfig;
 import io.attestream.ingest.internal.ApiKeys;
 import io.attestream.ingest.internal.EventsHandler;
-import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventSerializer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -54,7 +53,8 @@ public final class Gateway implements AutoCloseable {
     Gateway(GatewayConfig config, ApiKeys keys, Producer<String, byte[]> producer, int schemaId) {
         this.producer = requireNonNull(producer, "producer");
         this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        EventsHandler events = new EventsHandler(keys, producer, schemaId, new EventsHandler.Limits(
+        EventsHandler events = new EventsHandler(keys, producer,
+                config.clientConfig().getString(AuditClientConfig.TOPIC_CONFIG), schemaId, new EventsHandler.Limits(
                 config.getInt(GatewayConfig.MAX_BODY_BYTES_CONFIG), config.getInt(GatewayConfig.MAX_EVENT_BYTES_CONFIG),
                 config.getInt(GatewayConfig.MAX_BATCH_EVENTS_CONFIG),
                 config.getInt(GatewayConfig.MAX_NESTING_DEPTH_CONFIG),
@@ -112,7 +112,8 @@ public final class Gateway implements AutoCloseable {
                 GatewayConfig.API_KEYS_FILE_CONFIG);
         AuditClientConfig client = config.clientConfig();
         int schemaId = new AuditEventSerializer(new SchemaRegistryClient(client.registryConfig()),
-                client.getBoolean(AuditClientConfig.AUTO_REGISTER_SCHEMAS_CONFIG)).schemaId(Topics.EVENTS);
+                client.getBoolean(AuditClientConfig.AUTO_REGISTER_SCHEMAS_CONFIG))
+                .schemaId(client.getString(AuditClientConfig.TOPIC_CONFIG));
         Producer<String, byte[]> producer = new KafkaProducer<>(client.producerConfig(), new StringSerializer(),
                 new ByteArraySerializer());
         return new Gateway(config, keys, producer, schemaId);

@@ -62,6 +62,7 @@ public final class EventsHandler implements HttpHandler {
     private final ApiKeys keys;
     private final Producer<String, byte[]> producer;
     private final int schemaId;
+    private final String topic;
     private final Limits limits;
     private final ObjectNode recordedBy;
     private final ObjectMapper json;
@@ -72,11 +73,12 @@ public final class EventsHandler implements HttpHandler {
     private final MeterRegistry meters;
     private final Timer latency;
 
-    public EventsHandler(ApiKeys keys, Producer<String, byte[]> producer, int schemaId, Limits limits,
+    public EventsHandler(ApiKeys keys, Producer<String, byte[]> producer, String topic, int schemaId, Limits limits,
                          String host, MeterRegistry meters) {
         this.keys = requireNonNull(keys, "keys");
         this.producer = requireNonNull(producer, "producer");
         this.schemaId = schemaId;
+        this.topic = requireNonNull(topic, "topic");
         this.limits = requireNonNull(limits, "limits");
         this.meters = requireNonNull(meters, "meters");
         this.recordedBy = NODES.objectNode().put("host", host).put("sdk", "attestream-gateway")
@@ -179,7 +181,7 @@ public final class EventsHandler implements HttpHandler {
         try {
             for (Item item : items) {
                 AuditEvent e = item.event;
-                futures.add(producer.send(new ProducerRecord<>(Topics.EVENTS, Topics.agentKey(e.getTenant(),
+                futures.add(producer.send(new ProducerRecord<>(topic, Topics.agentKey(e.getTenant(),
                         e.getAgentId()), AuditEventCodec.encode(schemaId, e))));
             }
         } catch (RuntimeException e) {

@@ -1,0 +1,234 @@
+package io.attestream.ingest.bench;
+
+import io.attestream.deploy.stack.LocalStack;
+import io.attestream.deploy.stack.StackConfig;
+import io.attestream.deploy.stack.StackEndpoints;
+import io.attestream.events.AuditEvent;
+import io.attestream.ingest.AuditClient;
+import io.attestream.ingest.AuditClientConfig;
+import io.attestream.ingest.BufferFullException;
+import io.attestream.ingest.gateway.Gateway;
+import io.attestream.ingest.gateway.GatewayConfig;
+import io.attestream.ingest.internal.ApiKeys;
+import io.attestream.ingest.internal.JsonEventMapper;
+import io.attestream.schemas.EventType;
+import io.attestream.schemas.Topics;
+import io.attestream.schemas.registry.SchemaRegistryClient;
+import io.attestream.schemas.testing.SampleEvents;
+import io.attestream.schemas.wire.AuditEventCodec;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * One run, same events, same broker: the raw idempotent producer (acks=all, linger 5 ms, pre-encoded values), the
+ * SDK ({@code AuditClient}: rules check, encoding, bounded buffer) and the HTTP gateway (NDJSON batches over
+ * keep-alive connections, 202 after the ack). Prints events/s and the ratios to the raw rate.
+ *
+ * <p>{@code ./mvnw -pl ingest test-compile exec:exec@bench -Dbench.args="--events 100000 --batch 500 --clients 4"};
+ * {@code --endpoints FILE} uses a running stack instead of starting one.
+ */
+public final class IngestBenchmark {
+    private IngestBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i], args[i + 1]);
+        }
+        int events = Integer.parseInt(a.getOrDefault("--events", "100000"));
+        int batch = Integer.parseInt(a.getOrDefault("--batch", "500"));
+        int clients = Integer.parseInt(a.getOrDefault("--clients", "4"));
+        Path dir = Files.createTempDirectory("ingest-bench-");
+        LocalStack local = null;
+        StackEndpoints stack;
+        if (a.containsKey("--endpoints")) {
+            stack = StackEndpoints.load(Path.of(a.get("--endpoints")));
+        } else {
+            Set<Integer> ports = new HashSet<>();
+            while (ports.size() < 5) {
+                ports.add(freePort());
+            }
+            Integer[] p = ports.toArray(Integer[]::new);
+            local = new LocalStack(StackConfig.builder(dir.resolve("stack")).kafkaPort(p[0]).kafkaControllerPort(p[1])
+                    .registryPort(p[2]).registryManagementPort(p[3]).clickHousePort(p[4]).detach(false).build(),
+                    System.out::println);
+            stack = local.up();
+        }
+        try {
+            run(stack, dir, events, batch, clients);
+        } finally {
+            if (local != null) {
+                local.down();
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static void run(StackEndpoints stack, Path dir, int n, int batch, int clients) throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String raw = "bench." + run + ".raw";
+        String sdk = "bench." + run + ".sdk";
+        String gw = "bench." + run + ".gateway";
+        String warm = "bench." + run + ".warmup";
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
+            List<NewTopic> topics = new ArrayList<>();
+            for (String t : List.of(raw, sdk, gw, warm)) {
+                topics.add(new NewTopic(t, 3, (short) 1));
+            }
+            admin.createTopics(topics).all().get();
+        }
+        SchemaRegistryClient registry = SchemaRegistryClient.forUrl(stack.registryUrl());
+        int schemaId = 0;
+        for (String t : List.of(raw, sdk, gw, warm)) {
+            schemaId = registry.register(Topics.valueSubject(t), AuditEventCodec.currentSchema());
+        }
+        List<AuditEvent> events = new ArrayList<>(n);
+        List<byte[]> values = new ArrayList<>(n);
+        List<String> json = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            AuditEvent e = AuditEvent.newBuilder(SampleEvents.of(EventType.values()[i % 7], "bench",
+                    "agent-" + (i % 50), i)).setEventId(UUID.randomUUID()).setOccurredAt(Instant.now()).build();
+            events.add(e);
+            values.add(AuditEventCodec.encode(schemaId, e));
+            json.add(JsonEventMapper.toJson(e).toString());
+        }
+        System.out.printf(Locale.ROOT, "%d events, %.0f bytes on average (Avro), %.0f bytes (JSON)%n", n,
+                values.stream().mapToInt(v -> v.length).average().orElse(0),
+                json.stream().mapToInt(String::length).average().orElse(0));
+
+        rawRate(stack, warm, events, values);
+        double rawRate = rawRate(stack, raw, events, values);
+        System.out.printf(Locale.ROOT, "raw producer (acks=all, idempotent, linger 5 ms): %,.0f events/s%n", rawRate);
+
+        double sdkRate = sdkRate(stack, sdk, events);
+        System.out.printf(Locale.ROOT, "SDK AuditClient (rules, encode, bounded buffer): %,.0f events/s = %.0f %% of"
+                + " raw (goal >= 80 %%)%n", sdkRate, 100 * sdkRate / rawRate);
+
+        double gwRate = gatewayRate(stack, dir, gw, json, batch, clients);
+        System.out.printf(Locale.ROOT, "gateway (NDJSON batches of %d, %d keep-alive clients, 202 after ack): "
+                + "%,.0f events/s = %.0f %% of raw (goal >= 30 %%)%n", batch, clients, gwRate, 100 * gwRate / rawRate);
+    }
+
+    private static double rawRate(StackEndpoints stack, String topic, List<AuditEvent> events, List<byte[]> values) {
+        Map<String, Object> pp = new HashMap<>();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        pp.put(ProducerConfig.ACKS_CONFIG, "all");
+        pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        pp.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pp, new StringSerializer(),
+                new ByteArraySerializer())) {
+            long start = System.nanoTime();
+            for (int i = 0; i < values.size(); i++) {
+                AuditEvent e = events.get(i);
+                producer.send(new ProducerRecord<>(topic, Topics.agentKey(e.getTenant(), e.getAgentId()),
+                        values.get(i)));
+            }
+            producer.flush();
+            return values.size() / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static double sdkRate(StackEndpoints stack, String topic, List<AuditEvent> events) throws Exception {
+        try (AuditClient client = AuditClient.create(Map.of("bootstrap.servers", stack.bootstrapServers(),
+                "schema.registry.url", stack.registryUrl(), AuditClientConfig.TOPIC_CONFIG, topic,
+                AuditClientConfig.BUFFER_MAX_EVENTS_CONFIG, 50_000))) {
+            List<CompletableFuture<?>> acks = new ArrayList<>(events.size());
+            long start = System.nanoTime();
+            for (AuditEvent e : events) {
+                while (true) {
+                    try {
+                        acks.add(client.send(e));
+                        break;
+                    } catch (BufferFullException full) {
+                        Thread.sleep(1);
+                    }
+                }
+            }
+            CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).join();
+            return events.size() / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private static double gatewayRate(StackEndpoints stack, Path dir, String topic, List<String> json, int batch,
+                                      int clients) throws Exception {
+        Path keys = dir.resolve("bench-keys.txt");
+        Files.writeString(keys, "bench " + ApiKeys.hash("bench-key") + " bench *\n");
+        Map<String, Object> gc = new HashMap<>();
+        gc.put("bootstrap.servers", stack.bootstrapServers());
+        gc.put("schema.registry.url", stack.registryUrl());
+        gc.put(AuditClientConfig.TOPIC_CONFIG, topic);
+        gc.put(GatewayConfig.API_KEYS_FILE_CONFIG, keys.toString());
+        gc.put(GatewayConfig.LISTEN_HOST_CONFIG, "127.0.0.1");
+        gc.put(GatewayConfig.LISTEN_PORT_CONFIG, 0);
+        gc.put(GatewayConfig.MAX_BATCH_EVENTS_CONFIG, Math.max(1000, batch));
+        List<String> bodies = new ArrayList<>();
+        for (int i = 0; i < json.size(); i += batch) {
+            bodies.add(String.join("\n", json.subList(i, Math.min(json.size(), i + batch))) + "\n");
+        }
+        try (Gateway gateway = Gateway.start(new GatewayConfig(gc))) {
+            URI uri = URI.create("http://127.0.0.1:" + gateway.port() + "/v1/events");
+            ExecutorService pool = Executors.newFixedThreadPool(clients);
+            AtomicInteger next = new AtomicInteger();
+            AtomicInteger accepted = new AtomicInteger();
+            long start = System.nanoTime();
+            List<Future<?>> done = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                done.add(pool.submit(() -> {
+                    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                    for (int b = next.getAndIncrement(); b < bodies.size(); b = next.getAndIncrement()) {
+                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri)
+                                .header("Authorization", "Bearer bench-key")
+                                .header("Content-Type", "application/x-ndjson")
+                                .POST(HttpRequest.BodyPublishers.ofString(bodies.get(b))).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        if (r.statusCode() != 202) {
+                            throw new IllegalStateException("batch " + b + ": " + r.statusCode() + " "
+                                    + r.body().substring(0, Math.min(300, r.body().length())));
+                        }
+                        accepted.addAndGet(bodies.get(b).split("\n").length);
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get();
+            }
+            double rate = accepted.get() / ((System.nanoTime() - start) / 1e9);
+            pool.shutdown();
+            return rate;
+        }
+    }
+}
