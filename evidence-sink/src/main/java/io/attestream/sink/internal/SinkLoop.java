@@ -266,7 +266,7 @@ public final class SinkLoop implements AutoCloseable {
                 for (Map.Entry<TopicPartition, long[]> e : ranges.entrySet()) {
                     long next = e.getValue()[1] + 1;
                     offsetRows.add(new Object[] {settings.group(), e.getKey().topic(), e.getKey().partition(), next,
-                        (long) (e.getValue()[1] - e.getValue()[0] + 1), landedAt});
+                        e.getValue()[1] - e.getValue()[0] + 1, landedAt});
                     kafkaOffsets.put(e.getKey(), new OffsetAndMetadata(next));
                 }
                 // Offsets last: a crash before this line leaves rows beyond the recorded offsets, which recovery
