@@ -158,6 +158,23 @@ class ChdbServerIT {
     }
 
     @Test
+    void emptyResultOfAFilteredMergeTreeReadIsAnEmptyResultNotAnError() throws SQLException {
+        // chdb's stream API answers this with "No active streaming query" instead of an empty chunk.
+        try (Connection c = writer(""); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE IF NOT EXISTS empty_filtered (k String, v UInt64) ENGINE = MergeTree ORDER BY k");
+            st.execute("INSERT INTO empty_filtered VALUES ('a', 1)");
+            try (ResultSet rs = st.executeQuery("SELECT k, v FROM empty_filtered WHERE k = 'nope'")) {
+                assertThat(rs.getMetaData().getColumnCount()).isEqualTo(2);
+                assertThat(rs.next()).isFalse();
+            }
+            try (ResultSet rs = st.executeQuery("SELECT k, v FROM empty_filtered WHERE k = 'a'")) {
+                assertThat(rs.next()).isTrue();
+                assertThat(rs.getLong(2)).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void unknownTableIsCode60WithHttp404() throws Exception {
         HttpResponse<String> r = TestServers.http(server, "GET", "/?query=SELECT+*+FROM+no_such_table", null);
         assertThat(r.statusCode()).isEqualTo(404);

@@ -370,7 +370,11 @@ public final class HttpFront implements AutoCloseable {
                     return;
                 }
             } catch (ChdbQueryException e) {
-                if (!e.getMessage().contains("Streaming query is not supported")) {
+                // chdb answers some empty results (e.g. a filtered MergeTree read) with "No active
+                // streaming query" instead of an empty chunk; nothing was sent yet, and re-running a
+                // read buffered is safe.
+                if (!e.getMessage().contains("Streaming query is not supported")
+                        && !e.getMessage().contains("No active streaming query")) {
                     throw e;
                 }
             }
