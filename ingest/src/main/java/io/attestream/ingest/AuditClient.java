@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -99,8 +100,9 @@ public final class AuditClient implements AutoCloseable {
             return t;
         });
         if (spool != null) {
-            unacked.addAndGet(spool.pendingCount());
-            replay();
+            List<EventSpool.Entry> recovered = spool.pending();
+            unacked.addAndGet(recovered.size());
+            replayer.execute(() -> recovered.forEach(this::dispatch));
         }
     }
 
@@ -170,7 +172,18 @@ public final class AuditClient implements AutoCloseable {
                 throw new IngestException("cannot spool event " + entry.eventId() + " of " + entry.key(), e);
             }
         }
-        dispatch(entry);
+        if (spool != null) {
+            // Off the caller's thread: with Kafka down, producer.send blocks up to max.block.ms for metadata, and
+            // the event is already durable. One thread keeps the spool order.
+            replayer.execute(() -> {
+                // A replay on this same thread may have sent it already.
+                if (!inFlight.containsKey(entry.eventId()) && spool.isPending(entry.eventId())) {
+                    dispatch(entry);
+                }
+            });
+        } else {
+            dispatch(entry);
+        }
         return future;
     }
 
@@ -235,6 +248,20 @@ public final class AuditClient implements AutoCloseable {
         }
     }
 
+    /** With a spool, waits until the dispatch thread has handed every event sent so far to the producer. */
+    private void drainDispatches() {
+        if (replayer == null || replayer.isShutdown()) {
+            return;
+        }
+        try {
+            replayer.submit(() -> { }).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IngestException("spool dispatch failed", e.getCause());
+        }
+    }
+
     /** Events sent (or recovered from the spool) and not yet acknowledged. */
     public int unacknowledged() {
         return unacked.get();
@@ -242,6 +269,7 @@ public final class AuditClient implements AutoCloseable {
 
     /** Blocks until every event sent before this call was acknowledged or failed. */
     public void flush() {
+        drainDispatches();
         producer.flush();
     }
 
@@ -256,6 +284,7 @@ public final class AuditClient implements AutoCloseable {
         if (closed) {
             return;
         }
+        drainDispatches();
         producer.flush();
         closed = true;
         if (replayer != null) {

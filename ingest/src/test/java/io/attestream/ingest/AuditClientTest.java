@@ -127,6 +127,7 @@ class AuditClientTest {
         Map<String, Object> spool = Map.of(AuditClientConfig.SPOOL_DIR_CONFIG, dir.toString());
         try (AuditClient client = new AuditClient(config(spool), mock, SCHEMA_ID)) {
             CompletableFuture<Ack> f = client.event("acme", "bot", "1").evalResult(eval(1)).send();
+            await().until(() -> mock.history().size() == 1);
             mock.errorNext(new TimeoutException("broker down"));
             await().until(() -> mock.history().size() == 2);
             assertThat(f).isNotDone();
@@ -145,13 +146,15 @@ class AuditClientTest {
         for (int i = 0; i < 3; i++) {
             dead.send(SampleEvents.of(EventType.AGENT_ACTION, "acme", "bot", i));
         }
+        await().until(() -> first.history().size() == 3);
         first.completeNext();
         // The process dies without closing: no flush, the two unacknowledged events are only on disk.
         MockProducer<String, byte[]> second = producer(true);
         try (AuditClient next = new AuditClient(config(spool), second, SCHEMA_ID)) {
+            await().until(() -> second.history().size() == 2);
             assertThat(second.history()).extracting(ProducerRecord::value).containsExactly(
                     first.history().get(1).value(), first.history().get(2).value());
-            assertThat(next.unacknowledged()).isZero();
+            await().until(() -> next.unacknowledged() == 0);
         }
         try (AuditClient again = new AuditClient(config(spool), producer(true), SCHEMA_ID)) {
             assertThat(again.unacknowledged()).as("nothing replayed twice").isZero();

@@ -117,6 +117,10 @@ public final class EventSpool implements AutoCloseable {
         return new ArrayList<>(pending.values());
     }
 
+    public synchronized boolean isPending(UUID eventId) {
+        return pending.containsKey(eventId);
+    }
+
     public synchronized int pendingCount() {
         return pending.size();
     }

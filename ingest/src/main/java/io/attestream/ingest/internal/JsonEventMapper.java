@@ -50,6 +50,11 @@ public final class JsonEventMapper {
     private static final Pattern UUID_TEXT =
             Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Schema SCHEMA = AuditEvent.getClassSchema();
+    // Datum readers and writers cache schema resolution; one per thread rather than one per event.
+    private static final ThreadLocal<GenericDatumWriter<GenericRecord>> WRITER =
+            ThreadLocal.withInitial(() -> new GenericDatumWriter<>(SCHEMA, GenericData.get()));
+    private static final ThreadLocal<SpecificDatumReader<AuditEvent>> READER =
+            ThreadLocal.withInitial(() -> new SpecificDatumReader<>(AuditEvent.class));
 
     /** The outcome of mapping one JSON event: an event, or the violations that prevented it. */
     public record Result(AuditEvent event, List<Violation> violations) {
@@ -85,10 +90,9 @@ public final class JsonEventMapper {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(512);
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-            new GenericDatumWriter<GenericRecord>(SCHEMA, GenericData.get()).write(record, encoder);
+            WRITER.get().write(record, encoder);
             encoder.flush();
-            return new SpecificDatumReader<AuditEvent>(AuditEvent.class)
-                    .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+            return READER.get().read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
