@@ -3,7 +3,10 @@ package io.attestream.cli;
 import io.attestream.chainer.ChainerCommand;
 import io.attestream.cli.demo.DemoCommand;
 import io.attestream.cli.report.ReportCommand;
+import io.attestream.deploy.chdb.ChdbServerMain;
 import io.attestream.deploy.stack.StackCommand;
+import io.attestream.drift.DriftCommand;
+import io.attestream.ingest.gateway.GatewayCommand;
 import io.attestream.integrity.KeygenCommand;
 import io.attestream.integrity.TsaCommand;
 import io.attestream.sink.SinkCommand;
@@ -16,8 +19,8 @@ import picocli.CommandLine.Command;
 /** The {@code attestream} command: one entry point, a subcommand per pipeline stage and tool. */
 @Command(name = "attestream", mixinStandardHelpOptions = true, versionProvider = AttestreamMain.Version.class,
         description = "Tamper-evident audit pipeline for AI agents: Kafka, hash chains, signed checkpoints, ClickHouse.",
-        subcommands = {DemoCommand.class, ReportCommand.class, StackCommand.class, SchemasCommand.class, ChainerCommand.class, SinkCommand.class,
-            VerifyCommand.class, ProveCommand.class, CheckProofCommand.class, KeygenCommand.class, TsaCommand.class},
+        subcommands = {DemoCommand.class, ReportCommand.class, StackCommand.class, SchemasCommand.class, ChainerCommand.class, DriftCommand.class, SinkCommand.class,
+            GatewayCommand.class, VerifyCommand.class, ProveCommand.class, CheckProofCommand.class, KeygenCommand.class, TsaCommand.class, ChdbServerMain.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

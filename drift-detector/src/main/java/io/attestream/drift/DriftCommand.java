@@ -164,7 +164,7 @@ public final class DriftCommand implements Callable<Integer> {
         @Option(names = "--agent", required = true, description = "Agent id.")
         private String agentId;
 
-        @Option(names = "--version", required = true, description = "The approved agent version to pin.")
+        @Option(names = "--agent-version", required = true, description = "The approved agent version to pin.")
         private String version;
 
         @Option(names = "--suite", required = true, description = "Eval suite.")
