@@ -17,7 +17,7 @@ import com.sun.net.httpserver.HttpHandler;
 import io.attestream.events.AuditEvent;
 import io.attestream.schemas.EventRules.Violation;
 import io.attestream.schemas.Topics;
-import io.attestream.schemas.wire.AuditEventCodec;
+import io.attestream.schemas.wire.ConfluentWireFormat;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.ByteArrayOutputStream;
@@ -182,7 +182,7 @@ public final class EventsHandler implements HttpHandler {
             for (Item item : items) {
                 AuditEvent e = item.event;
                 futures.add(producer.send(new ProducerRecord<>(topic, Topics.agentKey(e.getTenant(),
-                        e.getAgentId()), AuditEventCodec.encode(schemaId, e))));
+                        e.getAgentId()), ConfluentWireFormat.frame(schemaId, item.avroBody))));
             }
         } catch (RuntimeException e) {
             LOG.warn("Kafka refused a send: {}", e.toString());
@@ -269,6 +269,7 @@ public final class EventsHandler implements HttpHandler {
             return item.invalid(result.violations());
         }
         item.event = result.event();
+        item.avroBody = result.avroBody();
         item.eventId = result.event().getEventId().toString();
         return item;
     }
@@ -279,6 +280,7 @@ public final class EventsHandler implements HttpHandler {
         String message;
         List<Violation> errors = List.of();
         AuditEvent event;
+        byte[] avroBody;
         RecordMetadata meta;
 
         Item invalid(List<Violation> violations) {

@@ -56,8 +56,11 @@ public final class JsonEventMapper {
     private static final ThreadLocal<SpecificDatumReader<AuditEvent>> READER =
             ThreadLocal.withInitial(() -> new SpecificDatumReader<>(AuditEvent.class));
 
-    /** The outcome of mapping one JSON event: an event, or the violations that prevented it. */
-    public record Result(AuditEvent event, List<Violation> violations) {
+    /**
+     * The outcome of mapping one JSON event: an event with its Avro binary body (the event was decoded from that
+     * body, so framing it needs no second encoding), or the violations that prevented it.
+     */
+    public record Result(AuditEvent event, byte[] avroBody, List<Violation> violations) {
         public Result {
             violations = List.copyOf(violations);
             if ((event == null) == violations.isEmpty()) {
@@ -79,20 +82,26 @@ public final class JsonEventMapper {
         List<Violation> errors = new ArrayList<>();
         Object generic = convert(node, SCHEMA, "", errors);
         if (!errors.isEmpty()) {
-            return new Result(null, errors);
+            return new Result(null, null, errors);
         }
-        AuditEvent event = toSpecific((GenericRecord) generic);
+        byte[] body = encode((GenericRecord) generic);
+        AuditEvent event;
+        try {
+            event = READER.get().read(null, DecoderFactory.get().binaryDecoder(body, null));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         List<Violation> rules = EventRules.violations(event);
-        return rules.isEmpty() ? new Result(event, List.of()) : new Result(null, rules);
+        return rules.isEmpty() ? new Result(event, body, List.of()) : new Result(null, null, rules);
     }
 
-    private static AuditEvent toSpecific(GenericRecord record) {
+    private static byte[] encode(GenericRecord record) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(512);
             BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
             WRITER.get().write(record, encoder);
             encoder.flush();
-            return READER.get().read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+            return out.toByteArray();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
