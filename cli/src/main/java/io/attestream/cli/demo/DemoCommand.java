@@ -5,6 +5,8 @@ import io.attestream.chainer.ChainerConfig;
 import io.attestream.deploy.stack.LocalStack;
 import io.attestream.deploy.stack.StackConfig;
 import io.attestream.deploy.stack.StackEndpoints;
+import io.attestream.drift.DriftApp;
+import io.attestream.drift.DriftConfig;
 import io.attestream.events.AuditEvent;
 import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.KeygenCommand;
@@ -134,7 +136,7 @@ public final class DemoCommand implements Callable<Integer> {
         int schemaId = registry.register(Topics.valueSubject(Topics.EVENTS), AuditEvent.getClassSchema());
         note("keys in " + keys + ", TSA in " + tsaDir + ", AuditEvent schema id " + schemaId);
 
-        step("3/7 chainer and evidence sink");
+        step("3/7 chainer, drift detector and evidence sink");
         List<Runnable> stops = new ArrayList<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread hook = new Thread(() -> stops.forEach(Runnable::run), "demo-shutdown");
@@ -142,6 +144,7 @@ public final class DemoCommand implements Callable<Integer> {
         try {
             startChainer(stack, demoDir, keys, tsaDir, stops, failure);
             startSink(stack, stops, failure);
+            startDrift(stack, demoDir, stops, failure);
 
             step("4/7 simulated fleet (seed " + fleetSeed + ")");
             FleetSimulator fleet = new FleetSimulator(fleetSeed, agentsPerTenant, eventsPerAgent,
@@ -167,6 +170,8 @@ public final class DemoCommand implements Callable<Integer> {
             double landSeconds = waitUntilLanded(stack, expected, failure, producedAt);
             note(String.format("all %,d events landed %.1f s after publishing began (%,.0f events/s end to end)",
                     events.size(), landSeconds, events.size() / landSeconds));
+
+            waitForCheckpointsAndAlerts(stack, failure);
 
             step("6/7 verification");
             String[] trust = {"--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
@@ -286,6 +291,33 @@ public final class DemoCommand implements Callable<Integer> {
         note("chainer running (exactly_once_v2, checkpoints every 200 events or 5 s, embedded RFC 3161 TSA)");
     }
 
+    private void startDrift(StackEndpoints stack, Path demoDir, List<Runnable> stops,
+                            AtomicReference<Throwable> failure) {
+        Map<String, Object> props = new HashMap<>();
+        props.put(DriftConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        props.put(DriftConfig.REGISTRY_URL_CONFIG, stack.registryUrl());
+        props.put(DriftConfig.APPLICATION_ID_CONFIG, "attestream-demo-drift");
+        props.put("state.dir", demoDir.resolve("drift-state").toString());
+        props.put("commit.interval.ms", 500);
+        DriftApp drift = new DriftApp(new DriftConfig(props));
+        Thread thread = new Thread(() -> {
+            try {
+                if (!drift.run()) {
+                    failure.compareAndSet(null, drift.failure().orElse(new IllegalStateException("drift detector"
+                            + " stopped")));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "demo-drift");
+        thread.start();
+        stops.add(() -> {
+            drift.stop();
+            join(thread);
+        });
+        note("drift detector running (1-hour event-time windows on eval metrics; alerts are chained evidence)");
+    }
+
     private void startSink(StackEndpoints stack, List<Runnable> stops, AtomicReference<Throwable> failure) {
         Map<String, Object> props = new HashMap<>();
         props.put(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
@@ -388,7 +420,8 @@ public final class DemoCommand implements Callable<Integer> {
                 }
                 Map<String, Long> landed = landedPerTenant(jdbc);
                 long have = landed.values().stream().mapToLong(Long::longValue).sum();
-                if (landed.equals(expected)) {
+                // At least: the drift detector adds its alerts to the chain as events too.
+                if (expected.entrySet().stream().allMatch(e -> landed.getOrDefault(e.getKey(), 0L) >= e.getValue())) {
                     return (System.nanoTime() - producedAt) / 1e9;
                 }
                 if (have != lastShown) {
@@ -402,6 +435,31 @@ public final class DemoCommand implements Callable<Integer> {
                 }
                 Thread.sleep(1000);
             }
+        }
+    }
+
+    /** Time-based checkpoints follow within seconds; the drift alert follows the first full window of v2. */
+    private void waitForCheckpointsAndAlerts(StackEndpoints stack, AtomicReference<Throwable> failure)
+            throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        try (Connection jdbc = connect(stack); Statement s = jdbc.createStatement()) {
+            long pending = -1;
+            long alerts = -1;
+            while (System.nanoTime() < deadline && failure.get() == null) {
+                try (ResultSet rs = s.executeQuery("SELECT countIf(events_after_checkpoint != 0),"
+                        + " (SELECT count() FROM attestream.drift_alerts) FROM attestream.chain_status")) {
+                    rs.next();
+                    pending = rs.getLong(1);
+                    alerts = rs.getLong(2);
+                }
+                if (pending == 0 && alerts > 0) {
+                    break;
+                }
+                Thread.sleep(1000);
+            }
+            note(pending == 0 ? "every agent's latest event is covered by a signed, timestamped checkpoint"
+                    : pending + " agent(s) still have events after their latest checkpoint");
+            note(alerts > 0 ? alerts + " drift alert(s) landed" : "no drift alert landed yet");
         }
     }
 

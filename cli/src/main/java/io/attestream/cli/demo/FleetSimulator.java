@@ -130,6 +130,9 @@ public final class FleetSimulator {
                 payload = RiskDecision.newBuilder().setRiskId("RISK-" + tenant + "-1").setTreatment(RiskTreatment.MITIGATE)
                         .setRationale("refunds above 100 EUR now need a human approval").setOwner("ciso@" + tenant)
                         .setLinkedChangeId("CHG-" + tenant + "-approval-step").build();
+            } else if (degraded && random.nextInt(100) < 70) {
+                // The degraded agent runs its eval suite often: enough values per hour for the drift tests.
+                payload = eval(random, v2);
             } else {
                 payload = routine(random, degraded && v2, i);
             }
@@ -166,11 +169,7 @@ public final class FleetSimulator {
                     .setAttributes(Map.of("region", random.nextBoolean() ? "eu-west-1" : "eu-central-1"))
                     .build();
         } else if (roll < 87) {
-            double mean = degradedEvals ? 0.80 : 0.90;
-            double value = Math.max(0, Math.min(1, mean + random.nextGaussian() * 0.03));
-            return EvalResult.newBuilder().setSuite("quality-regression").setEvalName("case-" + random.nextInt(500))
-                    .setMetric("accuracy").setValue(value).setLabel(value >= 0.85 ? "pass" : "fail")
-                    .setDatasetVersion("2026.11").setEvaluatorKind(EvaluatorKind.MODEL).setEvaluator("judge-v3").build();
+            return eval(random, degradedEvals);
         } else if (roll < 94) {
             boolean rejected = random.nextInt(5) == 0;
             return ApprovalDecision.newBuilder().setRequestId("req-" + seed + "-" + i)
@@ -192,6 +191,14 @@ public final class FleetSimulator {
                     .setApprover(unapproved ? null : "lead@example.com")
                     .setChangeTicket(unapproved ? null : "CHG-" + i).setEffectiveAt(null).build();
         }
+    }
+
+    private static EvalResult eval(Random random, boolean degraded) {
+        double mean = degraded ? 0.80 : 0.90;
+        double value = Math.max(0, Math.min(1, mean + random.nextGaussian() * 0.03));
+        return EvalResult.newBuilder().setSuite("quality-regression").setEvalName("case-" + random.nextInt(500))
+                .setMetric("accuracy").setValue(value).setLabel(value >= 0.85 ? "pass" : "fail")
+                .setDatasetVersion("2026.11").setEvaluatorKind(EvaluatorKind.MODEL).setEvaluator("judge-v3").build();
     }
 
     private static PolicyChange deployChange(Random random, String agentId, int i) {

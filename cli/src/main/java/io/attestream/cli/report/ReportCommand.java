@@ -90,7 +90,6 @@ public final class ReportCommand implements Callable<Integer> {
         String password = resolveConnection();
         Instant start = first.atStartOfDay(ZoneOffset.UTC).toInstant();
         Instant end = last.plusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant();
-        boolean hourly = last.toEpochDay() - first.toEpochDay() < 2;
 
         int verifyCode = -1;
         String verifyText = "Not re-verified: run with --key (and --tsa-cert) to recompute every chain hash, Merkle"
@@ -117,6 +116,12 @@ public final class ReportCommand implements Callable<Integer> {
 
         String html;
         try (Connection jdbc = connect(password)) {
+            // Hours when the tenant's data in the period spans less than two days, else days.
+            List<List<String>> span = rows(jdbc, "SELECT toString(dateDiff('hour', min(occurred_at),"
+                    + " max(occurred_at))) FROM " + database + ".chained_events WHERE tenant = ? AND occurred_at"
+                    + " >= fromUnixTimestamp64Micro(?) AND occurred_at < fromUnixTimestamp64Micro(?)",
+                    tenant, micros(start), micros(end));
+            boolean hourly = !span.isEmpty() && Long.parseLong(span.get(0).get(0)) < 48;
             html = render(jdbc, first, last, start, end, hourly, verifyCode, verifyText);
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
