@@ -148,7 +148,9 @@ public final class DemoCommand implements Callable<Integer> {
 
             step("4/7 simulated fleet (seed " + fleetSeed + ")");
             FleetSimulator fleet = new FleetSimulator(fleetSeed, agentsPerTenant, eventsPerAgent,
-                    Instant.now().minus(6, ChronoUnit.HOURS).truncatedTo(ChronoUnit.HOURS), Duration.ofHours(5));
+                    // Six whole hours: version 2 starts on an hour boundary, so the drift detector's hourly
+                    // windows each hold one version.
+                    Instant.now().minus(7, ChronoUnit.HOURS).truncatedTo(ChronoUnit.HOURS), Duration.ofHours(6));
             String tamperTenant = TAMPER_TENANT_PREFIX + run;
             List<AuditEvent> events = new ArrayList<>(fleet.events());
             events.addAll(tamperTenantEvents(tamperTenant, fleetSeed));
@@ -192,6 +194,13 @@ public final class DemoCommand implements Callable<Integer> {
             int detected = verify(trust, List.of("--tenant", tamperTenant), "tenant " + tamperTenant);
             if (detected != 3) {
                 out.println("tampering was NOT detected (exit " + detected + ")");
+                return 3;
+            }
+            // Flipping the same bit again restores the evidence, so later runs verify clean.
+            tamper(stack, tamperTenant);
+            int restored = verify(trust, List.of("--tenant", tamperTenant), "tenant " + tamperTenant + ", restored");
+            if (restored != 0) {
+                out.println("the restored demo tenant does not verify (exit " + restored + ")");
                 return 3;
             }
             summary(stack, began);
@@ -477,7 +486,10 @@ public final class DemoCommand implements Callable<Integer> {
         return code;
     }
 
-    /** Flips one byte of one stored event of the tamper tenant, in place, as an attacker with write access would. */
+    /**
+     * Flips one bit of one stored event of the tamper tenant, in place, as an attacker with write access would;
+     * calling it again restores the byte.
+     */
     private static String tamper(StackEndpoints stack, String tenant) throws SQLException {
         try (Connection jdbc = connect(stack); Statement s = jdbc.createStatement()) {
             s.execute("ALTER TABLE attestream.chained_events UPDATE event_bytes = concat(substring(event_bytes, 1, 20),"

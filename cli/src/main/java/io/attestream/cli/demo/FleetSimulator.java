@@ -130,7 +130,7 @@ public final class FleetSimulator {
                 payload = RiskDecision.newBuilder().setRiskId("RISK-" + tenant + "-1").setTreatment(RiskTreatment.MITIGATE)
                         .setRationale("refunds above 100 EUR now need a human approval").setOwner("ciso@" + tenant)
                         .setLinkedChangeId("CHG-" + tenant + "-approval-step").build();
-            } else if (degraded && random.nextInt(100) < 70) {
+            } else if (degraded && random.nextInt(100) < 90) {
                 // The degraded agent runs its eval suite often: enough values per hour for the drift tests.
                 payload = eval(random, v2);
             } else {

@@ -42,7 +42,8 @@ class DemoIT {
                 .contains("attestream verify (all tenants) exit 0")
                 .contains("attestream verify (tenant demo-tamper-1) exit 3")
                 .contains("modified")
-                .contains("demo-tamper-1/refund-bot seq 17");
+                .contains("demo-tamper-1/refund-bot seq 17")
+                .contains("attestream verify (tenant demo-tamper-1, restored) exit 0");
 
         // The evidence pack of one tenant, re-verified, rendered by a real browser.
         Path password = Files.writeString(dir.resolve("pw"), stack.auditorPassword());
