@@ -141,7 +141,7 @@ public final class ReportCommand implements Callable<Integer> {
                             + " local stack endpoints file exists at " + file);
                 }
             } else {
-                StackEndpoints stack = StackEndpoints.load(stackDir);
+                StackEndpoints stack = StackEndpoints.load(file);
                 jdbcUrl = jdbcUrl != null ? jdbcUrl : stack.clickHouseJdbcUrl();
                 if (user == null) {
                     user = stack.auditorUser();
