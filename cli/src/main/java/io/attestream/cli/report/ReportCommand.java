@@ -123,6 +123,10 @@ public final class ReportCommand implements Callable<Integer> {
                     tenant, micros(start), micros(end));
             boolean hourly = !span.isEmpty() && Long.parseLong(span.get(0).get(0)) < 48;
             html = render(jdbc, first, last, start, end, hourly, verifyCode, verifyText);
+        } catch (SQLException e) {
+            // The driver's messages do not say which server: name it, so a wrong endpoint is obvious.
+            throw new IllegalStateException("cannot read the evidence from ClickHouse at " + jdbcUrl + " as " + user
+                    + ": " + e.getMessage(), e);
         }
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, html, StandardCharsets.UTF_8);

@@ -1,0 +1,46 @@
+package io.attestream.cli.report;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.attestream.cli.AttestreamMain;
+import io.attestream.deploy.stack.StackEndpoints;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+class ReportCommandTest {
+
+    @Test
+    void takesTheConnectionFromTheLocalStackEndpointsFile(@TempDir Path dir) throws Exception {
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        StackEndpoints.local(1, 2, closedPort, "", "auditor").store(dir.resolve(StackEndpoints.FILE_NAME));
+        CommandLine cli = AttestreamMain.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err, true));
+
+        int code = cli.execute("report", "--tenant", "acme", "--out", dir.resolve("r.html").toString(),
+                "--stack-dir", dir.toString());
+
+        // It got as far as connecting to the ClickHouse named in the file.
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains(String.valueOf(closedPort)).doesNotContain("Is a directory");
+    }
+
+    @Test
+    void refusesAPeriodThatEndsBeforeItStarts(@TempDir Path dir) {
+        CommandLine cli = AttestreamMain.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute("report", "--tenant", "acme", "--out", dir.resolve("r.html").toString(),
+                "--from", "2026-11-10", "--to", "2026-11-01", "--jdbc-url", "jdbc:clickhouse:http://127.0.0.1:1");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--from 2026-11-10 is after --to 2026-11-01");
+    }
+}
