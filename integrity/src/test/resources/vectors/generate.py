@@ -69,8 +69,27 @@ def genesis(tenant, agent):
     return sha(lp(b"attestream.chain.genesis.v1") + lp(tenant.encode("utf-8")) + lp(agent.encode("utf-8")))
 
 def entry_hash(tenant, agent, seq, prev, schema_id, fp, event):
+    """Entry version 1 (docs/integrity.md 2.2)."""
     return sha(lp(b"attestream.chain.entry.v1") + lp(tenant.encode("utf-8")) + lp(agent.encode("utf-8"))
                + struct.pack(">Q", seq) + prev + struct.pack(">i", schema_id) + fp + lp(event))
+
+def entry_hash_v2(tenant, agent, seq, prev, chained_at_micros, schema_id, fp, event):
+    """Entry version 2: the chained time (microseconds since the epoch, >= 0) after the previous hash."""
+    assert 0 <= chained_at_micros < 2 ** 63
+    return sha(lp(b"attestream.chain.entry.v2") + lp(tenant.encode("utf-8")) + lp(agent.encode("utf-8"))
+               + struct.pack(">Q", seq) + prev + struct.pack(">q", chained_at_micros) + struct.pack(">i", schema_id)
+               + fp + lp(event))
+
+def entry_hash_any(version, tenant, agent, seq, prev, chained_at_micros, schema_id, fp, event):
+    if version == 1:
+        return entry_hash(tenant, agent, seq, prev, schema_id, fp, event)
+    if version == 2:
+        return entry_hash_v2(tenant, agent, seq, prev, chained_at_micros, schema_id, fp, event)
+    raise ValueError("unknown entry version %d" % version)
+
+def stored_event_bytes(schema_id, body):
+    """What ChainedEvent.eventBytes and chained_events.event_bytes hold: the Confluent header, then the body."""
+    return b"\x00" + struct.pack(">I", schema_id) + body
 
 def leaf_data(i):
     return sha(("leaf-%d" % i).encode("ascii"))
@@ -119,8 +138,42 @@ def main(out):
         for tenant, agent in logs:
             f.write("\t".join([tenant.encode().hex(), agent.encode().hex(), origin(tenant, agent),
                                genesis(tenant, agent).hex()]) + "\n")
+    chain_v2(out)
     encodings(out, leaves)
     proof_json(out, leaves)
+
+# 2026-11-26T00:00:00Z in microseconds since the epoch.
+T0 = 1795651200 * 1000000
+
+def chain_v2(out):
+    """Entry version 2 vectors, and one log that goes from version 1 to version 2 (docs/integrity.md 2.3)."""
+    logs = [
+        # (tenant, agent, [(version, chained_at_micros)] per seq)
+        ("acme", "agent-1", [(2, T0), (2, T0 + 1000), (2, T0 + 1000), (2, T0 + 61000250)]),
+        ("t\u00e9nant/x", "agent 7+\U0001F600", [(1, T0 - 5000000), (1, T0 - 4000000), (2, T0),
+                                                   (2, 2 ** 53 + 1)]),
+        ("t", "epoch", [(2, 0), (2, 2 ** 63 - 1)]),
+    ]
+    with open(os.path.join(out, "chain-v2.tsv"), "w") as f:
+        f.write("# Chain entry hashes of entry versions 1 and 2 (docs/integrity.md 2.2, 2.3). Event i of a log = ASCII"
+                " \"event-<i>\" repeated to 512 bytes; schema id = 100 + i; fingerprint = SHA-256(ASCII"
+                " \"schema-<schema id>\"). The second log goes from version 1 to version 2 at seq 2; its version 1"
+                " rows equal chain.tsv's and their chained_at is stored but not hashed.\n")
+        f.write("# columns: tenant (hex UTF-8), agentId (hex UTF-8), seq, entry version, chained_at (microseconds since"
+                " the epoch, decimal), previous hash, schema id, fingerprint, stored event bytes (hex: 00, u32be schema"
+                " id, then the hashed Avro body), entry hash\n")
+        for tenant, agent, entries in logs:
+            prev = genesis(tenant, agent)
+            for i, (version, at) in enumerate(entries):
+                sid = 100 + i
+                fp = sha(("schema-%d" % sid).encode("ascii"))
+                unit = ("event-%d" % i).encode("ascii")
+                event = (unit * (512 // len(unit) + 1))[:512]
+                h = entry_hash_any(version, tenant, agent, i, prev, at, sid, fp, event)
+                f.write("\t".join([tenant.encode().hex(), agent.encode().hex(), str(i), str(version), str(at),
+                                   prev.hex(), str(sid), fp.hex(), stored_event_bytes(sid, event).hex(),
+                                   h.hex()]) + "\n")
+                prev = h
 
 def b64(h):
     return base64.b64encode(h).decode("ascii")

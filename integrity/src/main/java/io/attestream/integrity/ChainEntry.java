@@ -5,87 +5,162 @@ import static java.util.Objects.requireNonNull;
 import io.attestream.integrity.internal.Bytes;
 import io.attestream.integrity.internal.Sha256;
 import java.security.MessageDigest;
+import java.util.OptionalLong;
 
 /**
  * One link of a per-agent hash chain. Immutable; its hash is computed from its bytes in the
  * factory and can never be set from outside.
  *
- * <p>Hash layout, version 1 (docs/integrity.md §"Chain entry hash"):
+ * <p>Two entry versions exist (docs/integrity.md §2.2). Version 2, which the chainer writes, also
+ * hashes the chained time; version 1 entries, written before it, keep verifying under version 1.
+ * The version of a stored entry is stored with it and is never guessed.
  * <pre>
- * SHA-256( u32be(25) || "attestream.chain.entry.v1"
- *       || u32be(len) || tenant UTF-8 || u32be(len) || agentId UTF-8
- *       || u64be seq || previousHash[32]
- *       || i32be schemaId || schemaFingerprint[32]
- *       || u32be(len) || eventBytes )
+ * v1: SHA-256( lp("attestream.chain.entry.v1") || lp(tenant) || lp(agentId)
+ *           || u64be seq || previousHash[32]
+ *           || i32be schemaId || schemaFingerprint[32] || lp(eventBytes) )
+ * v2: SHA-256( lp("attestream.chain.entry.v2") || lp(tenant) || lp(agentId)
+ *           || u64be seq || previousHash[32] || i64be chainedAtMicros
+ *           || i32be schemaId || schemaFingerprint[32] || lp(eventBytes) )
  * </pre>
- * {@code schemaFingerprint} is the SHA-256 of the writer schema's Parsing Canonical Form
- * ({@code SchemaNormalization.parsingFingerprint("SHA-256", schema)}); {@code eventBytes} is the
- * event's Avro binary encoding under that schema (no Confluent wire-format header).
+ * {@code lp(x) = u32be(len(x)) || x}. {@code schemaFingerprint} is the SHA-256 of the writer schema's
+ * Parsing Canonical Form ({@code SchemaNormalization.parsingFingerprint("SHA-256", schema)});
+ * {@code eventBytes} is the event's Avro binary encoding under that schema (no Confluent wire-format
+ * header); {@code chainedAtMicros} is the chainer's clock when it assigned the seq, in microseconds
+ * since 1970-01-01T00:00:00Z, {@code >= 0}.
+ *
+ * <p>Versions never decrease along a log: v1...v1 v2...v2 ({@link #checkVersionOrder}).
  */
 public final class ChainEntry {
-    private static final int HEADER = 8 + Hash.SIZE + 4 + Hash.SIZE + 4;
+    /** Entry format 1: no chained time in the hash. */
+    public static final int VERSION_1 = 1;
+    /** Entry format 2: the chained time is hashed. */
+    public static final int VERSION_2 = 2;
+    /** The version {@link #next} writes. */
+    public static final int CURRENT_VERSION = VERSION_2;
+
+    private static final int HEADER_V1 = 8 + Hash.SIZE + 4 + Hash.SIZE + 4;
+    private static final int HEADER_V2 = HEADER_V1 + 8;
 
     private final LogId log;
+    private final int version;
     private final long seq;
     private final Hash previousHash;
+    private final long chainedAtMicros;
     private final int schemaId;
     private final Hash schemaFingerprint;
     private final byte[] eventBytes;
     private final Hash hash;
 
-    private ChainEntry(LogId log, long seq, Hash previousHash, int schemaId, Hash schemaFingerprint,
-            byte[] eventBytes) {
+    private ChainEntry(LogId log, int version, long seq, Hash previousHash, long chainedAtMicros, int schemaId,
+            Hash schemaFingerprint, byte[] eventBytes) {
         this.log = log;
+        this.version = version;
         this.seq = seq;
         this.previousHash = previousHash;
+        this.chainedAtMicros = chainedAtMicros;
         this.schemaId = schemaId;
         this.schemaFingerprint = schemaFingerprint;
         this.eventBytes = eventBytes;
-        this.hash = computeHash(log, seq, previousHash, schemaId, schemaFingerprint, eventBytes);
+        this.hash = computeHash();
     }
 
     /**
-     * Appends an event after {@code head}: seq = head.nextSeq(), previous hash = head.hash().
-     * This is what the chainer calls; the new head is {@link #head()}.
+     * Appends an event after {@code head} in the current format ({@link #CURRENT_VERSION}): seq =
+     * head.nextSeq(), previous hash = head.hash(). This is what the chainer calls; the new head is
+     * {@link #head()}. There is no way to append an entry of an older version.
      *
      * @param head the current chain head
+     * @param chainedAtMicros the chainer's clock when it assigns the seq, microseconds since the epoch, {@code >= 0}
      * @param schemaId the registry id of the writer schema
      * @param schemaFingerprint the 32-byte SHA-256 Parsing Canonical Form fingerprint of that schema
      * @param eventBytes the Avro binary encoding of the event (copied)
      * @return the entry, hash computed
-     * @throws IllegalArgumentException when the fingerprint is not 32 bytes or the chain is full
+     * @throws IllegalArgumentException when the fingerprint is not 32 bytes, the time is negative or the
+     *     chain is full
      */
-    public static ChainEntry next(ChainHead head, int schemaId, byte[] schemaFingerprint, byte[] eventBytes) {
+    public static ChainEntry next(ChainHead head, long chainedAtMicros, int schemaId, byte[] schemaFingerprint,
+            byte[] eventBytes) {
         requireNonNull(head, "head");
         if (head.nextSeq() == Long.MAX_VALUE) {
             throw new IllegalArgumentException("log " + head.log() + " has reached the largest seq");
         }
-        return new ChainEntry(head.log(), head.nextSeq(), head.hash(), schemaId, fingerprint(schemaFingerprint),
+        return new ChainEntry(head.log(), CURRENT_VERSION, head.nextSeq(), head.hash(),
+                chainedAt(chainedAtMicros, head.log()), schemaId, fingerprint(schemaFingerprint),
                 requireNonNull(eventBytes, "eventBytes").clone());
     }
 
     /**
-     * Rebuilds an entry from stored fields, recomputing its hash. This is what the verifier calls;
-     * compare the result with the stored hash through {@link #verifyStoredHash(Hash)} and link it
-     * with {@link ChainHead#advance(ChainEntry)}.
+     * Rebuilds an entry from stored fields, recomputing its hash under the stored entry version. This
+     * is what the verifier calls; compare the result with the stored hash through
+     * {@link #verifyStoredHash(Hash)} and link it with {@link ChainHead#advance(ChainEntry)}.
      *
      * @param log the log
      * @param seq the stored seq, {@code >= 0}
      * @param previousHash the stored previous hash
+     * @param version the stored entry version: {@link #VERSION_1} or {@link #VERSION_2}
+     * @param chainedAtMicros the stored chained time in microseconds since the epoch; hashed in version 2
+     *     (where it must be {@code >= 0}), not covered and ignored in version 1
      * @param schemaId the stored schema id
      * @param schemaFingerprint the stored 32-byte schema fingerprint
-     * @param eventBytes the stored canonical event bytes (copied)
+     * @param eventBytes the stored canonical event bytes, without the wire-format header (copied)
      * @return the entry with its recomputed hash
+     * @throws MalformedDataException when the version is unknown
+     * @throws IllegalArgumentException when seq, the time or the fingerprint is out of range
      */
-    public static ChainEntry recompute(LogId log, long seq, Hash previousHash, int schemaId,
-            byte[] schemaFingerprint, byte[] eventBytes) {
+    public static ChainEntry recompute(LogId log, long seq, Hash previousHash, int version, long chainedAtMicros,
+            int schemaId, byte[] schemaFingerprint, byte[] eventBytes) {
         requireNonNull(log, "log");
         requireNonNull(previousHash, "previousHash");
         if (seq < 0 || seq == Long.MAX_VALUE) {
             throw new IllegalArgumentException("seq must be in [0, 2^63-1), got " + seq + " in " + log);
         }
-        return new ChainEntry(log, seq, previousHash, schemaId, fingerprint(schemaFingerprint),
+        checkVersion(version, log, seq);
+        long at = version == VERSION_1 ? 0 : chainedAt(chainedAtMicros, log);
+        return new ChainEntry(log, version, seq, previousHash, at, schemaId, fingerprint(schemaFingerprint),
                 requireNonNull(eventBytes, "eventBytes").clone());
+    }
+
+    /**
+     * Whether this library knows how to hash entries of {@code version}.
+     *
+     * @param version a stored entry version
+     * @return true for {@link #VERSION_1} and {@link #VERSION_2}
+     */
+    public static boolean knownVersion(int version) {
+        return version == VERSION_1 || version == VERSION_2;
+    }
+
+    /**
+     * The version rule of a log: entry versions never decrease in seq order (a log may be v1...v1
+     * v2...v2, never back). A verifier calls this for each entry with the version of the entry before it.
+     *
+     * @param log the log
+     * @param seq the entry's seq
+     * @param previousVersion the version of entry {@code seq - 1}
+     * @param version the version of entry {@code seq}
+     * @throws ChainBrokenException when {@code version < previousVersion}
+     */
+    public static void checkVersionOrder(LogId log, long seq, int previousVersion, int version) {
+        requireNonNull(log, "log");
+        if (version < previousVersion) {
+            throw new ChainBrokenException("log " + log + ": entry seq " + seq + " is version " + version
+                    + " after an entry of version " + previousVersion + "; entry versions never decrease along a log");
+        }
+    }
+
+    private static void checkVersion(int version, LogId log, long seq) {
+        if (!knownVersion(version)) {
+            throw new MalformedDataException("log " + log + ": entry seq " + seq + " has unknown entry version "
+                    + version + " (known: " + VERSION_1 + ", " + VERSION_2 + ")");
+        }
+    }
+
+    private static long chainedAt(long micros, LogId log) {
+        if (micros < 0) {
+            throw new IllegalArgumentException("chained time must be >= 0 microseconds since the epoch, got " + micros
+                    + " in " + log);
+        }
+        return micros;
     }
 
     private static Hash fingerprint(byte[] fp) {
@@ -97,17 +172,26 @@ public final class ChainEntry {
         return Hash.of(fp);
     }
 
-    private static Hash computeHash(LogId log, long seq, Hash prev, int schemaId, Hash fp, byte[] event) {
-        byte[] header = new byte[HEADER];
-        Bytes.putLong(header, 0, seq);
-        prev.copyTo(header, 8);
-        Bytes.putInt(header, 8 + Hash.SIZE, schemaId);
-        fp.copyTo(header, 8 + Hash.SIZE + 4);
-        Bytes.putInt(header, HEADER - 4, event.length);
+    private Hash computeHash() {
+        byte[] header = new byte[version == VERSION_1 ? HEADER_V1 : HEADER_V2];
+        int off = 0;
+        Bytes.putLong(header, off, seq);
+        off += 8;
+        previousHash.copyTo(header, off);
+        off += Hash.SIZE;
+        if (version != VERSION_1) {
+            Bytes.putLong(header, off, chainedAtMicros);
+            off += 8;
+        }
+        Bytes.putInt(header, off, schemaId);
+        off += 4;
+        schemaFingerprint.copyTo(header, off);
+        off += Hash.SIZE;
+        Bytes.putInt(header, off, eventBytes.length);
         MessageDigest md = Sha256.digest();
-        md.update(log.entryPrefix());
+        md.update(log.entryPrefix(version));
         md.update(header);
-        md.update(event);
+        md.update(eventBytes);
         return Hash.wrap(md.digest());
     }
 
@@ -137,6 +221,21 @@ public final class ChainEntry {
     /** @return the log */
     public LogId log() {
         return log;
+    }
+
+    /** @return the entry format version, {@link #VERSION_1} or {@link #VERSION_2} */
+    public int version() {
+        return version;
+    }
+
+    /**
+     * The chained time covered by this entry's hash.
+     *
+     * @return microseconds since the epoch for a version 2 entry; empty for version 1, whose hash does not
+     *     cover any time
+     */
+    public OptionalLong chainedAtMicros() {
+        return version == VERSION_1 ? OptionalLong.empty() : OptionalLong.of(chainedAtMicros);
     }
 
     /** @return this entry's seq (0-based, gap-free per log); also its Merkle leaf index */
@@ -171,6 +270,6 @@ public final class ChainEntry {
 
     @Override
     public String toString() {
-        return "ChainEntry[" + log + " seq=" + seq + " hash=" + hash + "]";
+        return "ChainEntry[" + log + " seq=" + seq + " v" + version + " hash=" + hash + "]";
     }
 }

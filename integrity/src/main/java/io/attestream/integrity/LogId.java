@@ -20,13 +20,16 @@ public final class LogId {
     /** Prefix of every checkpoint origin line. */
     public static final String ORIGIN_PREFIX = "attestream/";
 
-    static final byte[] ENTRY_TAG = "attestream.chain.entry.v1".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] ENTRY_TAG_V1 = "attestream.chain.entry.v1".getBytes(StandardCharsets.US_ASCII);
+    static final byte[] ENTRY_TAG_V2 = "attestream.chain.entry.v2".getBytes(StandardCharsets.US_ASCII);
     static final byte[] GENESIS_TAG = "attestream.chain.genesis.v1".getBytes(StandardCharsets.US_ASCII);
 
     private final String tenant;
     private final String agentId;
-    /** u32(len tag) tag u32(len tenant) tenant u32(len agent) agent: the start of every entry preimage. */
-    private final byte[] entryPrefix;
+    /** u32(len tag) tag u32(len tenant) tenant u32(len agent) agent: the start of every v1 entry preimage. */
+    private final byte[] entryPrefixV1;
+    /** The same with the v2 tag. */
+    private final byte[] entryPrefixV2;
     private final Hash genesis;
 
     private LogId(String tenant, String agentId) {
@@ -34,7 +37,8 @@ public final class LogId {
         this.agentId = agentId;
         byte[] t = checked("tenant", tenant);
         byte[] a = checked("agentId", agentId);
-        this.entryPrefix = Bytes.lengthPrefixed(ENTRY_TAG, t, a);
+        this.entryPrefixV1 = Bytes.lengthPrefixed(ENTRY_TAG_V1, t, a);
+        this.entryPrefixV2 = Bytes.lengthPrefixed(ENTRY_TAG_V2, t, a);
         this.genesis = Hash.wrap(Sha256.hash(Bytes.lengthPrefixed(GENESIS_TAG, t, a)));
     }
 
@@ -91,8 +95,9 @@ public final class LogId {
         return genesis;
     }
 
-    byte[] entryPrefix() {
-        return entryPrefix;
+    /** The start of an entry preimage of {@code version} (1 or 2, checked by the caller). */
+    byte[] entryPrefix(int version) {
+        return version == ChainEntry.VERSION_1 ? entryPrefixV1 : entryPrefixV2;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.attestream.integrity;
 import static java.util.Objects.requireNonNull;
 
 import io.attestream.integrity.internal.Bytes;
+import java.time.Instant;
 import java.util.Arrays;
 
 /**
@@ -54,15 +55,17 @@ public record LogState(ChainHead head, CompactMerkleTree tree) {
     }
 
     /**
-     * Chains the event and appends its entry hash to the tree.
+     * Chains the event in the current entry format ({@link ChainEntry#next}) and appends its entry hash
+     * to the tree.
      *
+     * @param chainedAtMicros the writer's clock when it assigns the seq, microseconds since the epoch
      * @param schemaId the registry id of the writer schema
      * @param schemaFingerprint the 32-byte SHA-256 parsing fingerprint of that schema
      * @param eventBytes the Avro binary encoding of the event
      * @return the new entry and the new state
      */
-    public Appended append(int schemaId, byte[] schemaFingerprint, byte[] eventBytes) {
-        ChainEntry e = ChainEntry.next(head, schemaId, schemaFingerprint, eventBytes);
+    public Appended append(long chainedAtMicros, int schemaId, byte[] schemaFingerprint, byte[] eventBytes) {
+        ChainEntry e = ChainEntry.next(head, chainedAtMicros, schemaId, schemaFingerprint, eventBytes);
         return new Appended(e, new LogState(e.head(), tree.append(e.hash())));
     }
 
@@ -84,11 +87,13 @@ public record LogState(ChainHead head, CompactMerkleTree tree) {
     /**
      * The checkpoint this state commits to: {@link Checkpoint#forLog} of the head and the tree root.
      *
+     * @param cadence the writer's checkpoint cadence
+     * @param created the writer's clock now (whole microseconds)
      * @return the checkpoint body (unsigned)
      * @throws IllegalArgumentException when the log is empty
      */
-    public Checkpoint checkpoint() {
-        return Checkpoint.forLog(head, tree.root());
+    public Checkpoint checkpoint(Checkpoint.Cadence cadence, Instant created) {
+        return Checkpoint.forLog(head, tree.root(), cadence, created);
     }
 
     /**
@@ -99,8 +104,8 @@ public record LogState(ChainHead head, CompactMerkleTree tree) {
      * @param signed the checkpoint
      * @throws IllegalArgumentException when the checkpoint is of another log or size (caller error)
      * @throws ProofInvalidException when the recomputed root differs from the signed root
-     * @throws ChainBrokenException when the recomputed chain head differs from the signed one, or
-     *     the checkpoint names no chain head
+     * @throws ChainBrokenException when the recomputed chain head differs from the signed one
+     * @throws MalformedDataException when the checkpoint's extension lines are not an attestream layout
      */
     public void verifyCheckpoint(Checkpoint signed) {
         requireNonNull(signed, "signed");
@@ -114,8 +119,7 @@ public record LogState(ChainHead head, CompactMerkleTree tree) {
                     + "from the stored entries " + root + " differs from the signed checkpoint root "
                     + signed.rootHash());
         }
-        ChainHead claimed = signed.chainHead().orElseThrow(() -> new ChainBrokenException("checkpoint of "
-                + signed.origin() + " at size " + signed.treeSize() + " has no chain-head line"));
+        ChainHead claimed = signed.chainHead();
         if (!claimed.equals(head)) {
             throw new ChainBrokenException("log " + head.log() + " at size " + size() + ": chain head recomputed from "
                     + "the stored entries " + head.hash() + " differs from the signed chain head " + claimed.hash());

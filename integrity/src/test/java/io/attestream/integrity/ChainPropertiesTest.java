@@ -15,7 +15,8 @@ class ChainPropertiesTest {
     private static final LogId LOG = LogId.of("acme", "agent-1");
 
     /** What storage holds per entry. */
-    private record Stored(long seq, Hash previousHash, int schemaId, byte[] fingerprint, byte[] event, Hash hash) {
+    private record Stored(long seq, Hash previousHash, long chainedAt, int schemaId, byte[] fingerprint, byte[] event,
+            Hash hash) {
     }
 
     private static List<Stored> write(long seed, int n) {
@@ -28,8 +29,9 @@ class ChainPropertiesTest {
             byte[] event = new byte[1 + r.nextInt(600)];
             r.nextBytes(event);
             int schemaId = r.nextInt(1000);
-            LogState.Appended a = s.append(schemaId, fp, event);
-            out.add(new Stored(i, a.entry().previousHash(), schemaId, fp, event, a.entry().hash()));
+            long chainedAt = r.nextLong() >>> 1;
+            LogState.Appended a = s.append(chainedAt, schemaId, fp, event);
+            out.add(new Stored(i, a.entry().previousHash(), chainedAt, schemaId, fp, event, a.entry().hash()));
             s = a.state();
         }
         return out;
@@ -40,7 +42,8 @@ class ChainPropertiesTest {
         ChainHead head = ChainHead.genesis(LOG);
         CompactMerkleTree tree = CompactMerkleTree.empty();
         for (Stored s : log) {
-            ChainEntry e = ChainEntry.recompute(LOG, s.seq(), s.previousHash(), s.schemaId(), s.fingerprint(), s.event());
+            ChainEntry e = ChainEntry.recompute(LOG, s.seq(), s.previousHash(), ChainEntry.VERSION_2, s.chainedAt(),
+                    s.schemaId(), s.fingerprint(), s.event());
             e.verifyStoredHash(s.hash());
             head = head.advance(e);
             tree = tree.append(e.hash());
@@ -57,7 +60,7 @@ class ChainPropertiesTest {
     @Property(tries = 300)
     void flippingAnyBitOfAnyStoredFieldBreaksTheChainAtThatEntry(@ForAll long seed,
             @ForAll @IntRange(min = 1, max = 40) int n, @ForAll @IntRange(max = 39) int at,
-            @ForAll @IntRange(max = 4) int field, @ForAll @IntRange(max = 4799) int bit) {
+            @ForAll @IntRange(max = 5) int field, @ForAll @IntRange(max = 4799) int bit) {
         List<Stored> log = write(seed, n);
         Hash root = verify(log);
         int i = at % n;
@@ -65,23 +68,28 @@ class ChainPropertiesTest {
         Stored bad;
         switch (field) {
             case 0:
-                bad = new Stored(s.seq(), Hash.of(flip(s.previousHash().toBytes(), bit)), s.schemaId(), s.fingerprint(),
-                        s.event(), s.hash());
+                bad = new Stored(s.seq(), Hash.of(flip(s.previousHash().toBytes(), bit)), s.chainedAt(), s.schemaId(),
+                        s.fingerprint(), s.event(), s.hash());
                 break;
             case 1:
-                bad = new Stored(s.seq(), s.previousHash(), s.schemaId() ^ (1 << (bit & 31)), s.fingerprint(), s.event(),
-                        s.hash());
+                bad = new Stored(s.seq(), s.previousHash(), s.chainedAt(), s.schemaId() ^ (1 << (bit & 31)),
+                        s.fingerprint(), s.event(), s.hash());
                 break;
             case 2:
-                bad = new Stored(s.seq(), s.previousHash(), s.schemaId(), flip(s.fingerprint(), bit), s.event(),
-                        s.hash());
+                bad = new Stored(s.seq(), s.previousHash(), s.chainedAt(), s.schemaId(), flip(s.fingerprint(), bit),
+                        s.event(), s.hash());
                 break;
             case 3:
-                bad = new Stored(s.seq(), s.previousHash(), s.schemaId(), s.fingerprint(), flip(s.event(), bit),
-                        s.hash());
+                bad = new Stored(s.seq(), s.previousHash(), s.chainedAt(), s.schemaId(), s.fingerprint(),
+                        flip(s.event(), bit), s.hash());
+                break;
+            case 4:
+                // Any bit of the 63 that a chained time (>= 0) can use.
+                bad = new Stored(s.seq(), s.previousHash(), s.chainedAt() ^ (1L << (bit % 63)), s.schemaId(),
+                        s.fingerprint(), s.event(), s.hash());
                 break;
             default:
-                bad = new Stored(s.seq(), s.previousHash(), s.schemaId(), s.fingerprint(), s.event(),
+                bad = new Stored(s.seq(), s.previousHash(), s.chainedAt(), s.schemaId(), s.fingerprint(), s.event(),
                         Hash.of(flip(s.hash().toBytes(), bit)));
                 break;
         }
@@ -104,9 +112,9 @@ class ChainPropertiesTest {
         List<Stored> rewritten = new ArrayList<>();
         for (Stored e : log) {
             byte[] event = e.seq() == i ? flip(e.event(), 0) : e.event();
-            LogState.Appended a = s.append(e.schemaId(), e.fingerprint(), event);
-            rewritten.add(new Stored(e.seq(), a.entry().previousHash(), e.schemaId(), e.fingerprint(), event,
-                    a.entry().hash()));
+            LogState.Appended a = s.append(e.chainedAt(), e.schemaId(), e.fingerprint(), event);
+            rewritten.add(new Stored(e.seq(), a.entry().previousHash(), e.chainedAt(), e.schemaId(), e.fingerprint(),
+                    event, a.entry().hash()));
             s = a.state();
         }
         assertThat(verify(rewritten)).isNotEqualTo(signedRoot);

@@ -8,6 +8,8 @@ import java.security.KeyFactory;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.spec.X509EncodedKeySpec;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -40,7 +42,57 @@ class CheckpointTest {
         byte[] head = new byte[32];
         r.nextBytes(root);
         r.nextBytes(head);
-        return Checkpoint.forLog(new ChainHead(LogId.of(tenant, agent), size, Hash.of(head)), Hash.of(root));
+        Checkpoint.Cadence cadence = new Checkpoint.Cadence(1 + (r.nextLong() >>> 1), 1 + (r.nextLong() >>> 2));
+        Instant created = Instant.EPOCH.plus(Math.floorMod(r.nextLong(), LATEST_MICROS + 1), ChronoUnit.MICROS);
+        return Checkpoint.forLog(new ChainHead(LogId.of(tenant, agent), size, Hash.of(head)), Hash.of(root), cadence,
+                created);
+    }
+
+    /** 9999-12-31T23:59:59.999999Z in microseconds since the epoch. */
+    private static final long LATEST_MICROS = 253_402_300_799_999_999L;
+
+    @Property(tries = 300)
+    void format2LinesSurviveSerialisationAndParsing(@ForAll("checkpoints") Checkpoint c) {
+        Checkpoint parsed = Checkpoint.parse(c.body());
+        assertThat(parsed).isEqualTo(c);
+        assertThat(parsed.body()).isEqualTo(c.body());
+        assertThat(parsed.formatVersion()).isEqualTo(Checkpoint.FORMAT_2);
+        assertThat(parsed.cadence()).isEqualTo(c.cadence()).isPresent();
+        assertThat(parsed.created()).isEqualTo(c.created()).isPresent();
+        assertThat(parsed.chainHead()).isEqualTo(c.chainHead());
+        assertThat(c.extensions()).hasSize(3);
+        assertThat(c.extensions().get(2)).matches("created [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}"
+                + "\\.[0-9]{6}Z");
+    }
+
+    @Test
+    void writesCadenceAndCreatedLinesInTheirFixedOrder() {
+        ChainHead head = new ChainHead(LogId.of("acme", "agent-1"), 7, Hash.sha256(new byte[] {7}));
+        Checkpoint c = Checkpoint.forLog(head, Hash.sha256(new byte[] {8}), new Checkpoint.Cadence(1000, 60_000),
+                Instant.parse("2026-11-26T00:00:00.25Z"));
+        assertThat(c.extensions()).containsExactly("chain-head 6 " + head.hash().base64(), "cadence 1000 60000",
+                "created 2026-11-26T00:00:00.250000Z");
+        assertThat(c.formatVersion()).isEqualTo(2);
+        Checkpoint format1 = new Checkpoint(c.origin(), 7, c.rootHash(), c.extensions().subList(0, 1));
+        assertThat(format1.formatVersion()).isEqualTo(1);
+        assertThat(format1.chainHead()).isEqualTo(head);
+        assertThat(format1.cadence()).isEmpty();
+        assertThat(format1.created()).isEmpty();
+    }
+
+    @Test
+    void rejectsCreationTimesTheLineCannotHold() {
+        ChainHead head = new ChainHead(LogId.of("acme", "agent-1"), 7, Hash.sha256(new byte[] {7}));
+        Checkpoint.Cadence cadence = new Checkpoint.Cadence(1, 1);
+        for (Instant bad : List.of(Instant.parse("2026-11-26T00:00:00.000000001Z"), Instant.EPOCH.minusNanos(1000),
+                Instant.parse("+10000-01-01T00:00:00Z"))) {
+            assertThatThrownBy(() -> Checkpoint.forLog(head, Hash.empty(), cadence, bad)).as(bad.toString())
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> new Checkpoint.Cadence(0, 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Checkpoint.Cadence(1, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Checkpoint.forLog(ChainHead.genesis(head.log()), Hash.empty(), cadence,
+                Instant.EPOCH)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("empty log");
     }
 
     @Provide
@@ -200,6 +252,9 @@ class CheckpointTest {
         Checkpoint twice = new Checkpoint("attestream/t/a", 5, h,
                 List.of("chain-head 4 " + h.base64(), "chain-head 4 " + h.base64()));
         assertThatThrownBy(twice::chainHead).isInstanceOf(MalformedDataException.class);
+        Checkpoint none = new Checkpoint("attestream/t/a", 5, h, List.of());
+        assertThatThrownBy(none::chainHead).isInstanceOf(MalformedDataException.class)
+                .hasMessageContaining("does not have a chain-head line");
     }
 
     @Test

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +43,9 @@ class GoNoteInteropTest {
         for (int i = 0; i < ids.length; i++) {
             ChainHead head = new ChainHead(LogId.of(ids[i][0], ids[i][1]), 1L << (10 * i + 1),
                     Hash.sha256(new byte[] {(byte) i}));
-            Checkpoint c = Checkpoint.forLog(head, Hash.sha256(new byte[] {(byte) (i + 100)}));
+            // Format 2: the cadence and created extension lines are part of the signed body.
+            Checkpoint c = Checkpoint.forLog(head, Hash.sha256(new byte[] {(byte) (i + 100)}),
+                    new Checkpoint.Cadence(1000L << i, 60_000), Instant.parse("2026-11-26T00:00:00.250000Z"));
             Path f = tmp.resolve("good-" + i + ".note");
             Files.writeString(f, SignedCheckpoint.sign(c, List.of(other, key)).text(), StandardCharsets.UTF_8);
             args.add(f.toString());
@@ -52,6 +55,33 @@ class GoNoteInteropTest {
         Files.writeString(tampered, good.replace("\n2\n", "\n3\n"), StandardCharsets.UTF_8);
         args.add(tampered.toString());
 
+        Run run = go(args);
+        for (int i = 0; i < ids.length; i++) {
+            assertThat(run.out()).contains("OK " + tmp.resolve("good-" + i + ".note") + " origin="
+                    + LogId.of(ids[i][0], ids[i][1]).origin() + " verified_by=attestream-checkpointer-2026a");
+        }
+        assertThat(run.out()).contains("FAIL " + tampered);
+        assertThat(run.exit()).as(run.out()).isEqualTo(1);
+
+        // The stored vector notes of both checkpoint formats, with the stored test key.
+        Path testKey = tmp.resolve("test-key.vkey");
+        Files.writeString(testKey, TestJson.text("/vectors/checkpoint/test-key.vkey"));
+        List<String> vectorArgs = new ArrayList<>(List.of("go", "run", program.toString(), testKey.toString()));
+        for (String name : List.of("checkpoint-acme-agent-1.note", "checkpoint-format2-acme-agent-1.note")) {
+            Path f = tmp.resolve(name);
+            Files.writeString(f, TestJson.text("/vectors/checkpoint/" + name), StandardCharsets.UTF_8);
+            vectorArgs.add(f.toString());
+        }
+        Run vectors = go(vectorArgs);
+        assertThat(vectors.exit()).as(vectors.out()).isZero();
+        assertThat(vectors.out().lines().filter(l -> l.startsWith("OK ") && l.endsWith(
+                " origin=attestream/acme/agent-1 verified_by=attestream-test-key"))).hasSize(2);
+    }
+
+    private record Run(String out, int exit) {
+    }
+
+    private Run go(List<String> args) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(args).redirectErrorStream(true);
         pb.environment().put("GO111MODULE", "off");
         pb.environment().put("GOPATH", GOPATH.toString());
@@ -60,12 +90,6 @@ class GoNoteInteropTest {
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(180, TimeUnit.SECONDS)).isTrue();
-
-        for (int i = 0; i < ids.length; i++) {
-            assertThat(out).contains("OK " + tmp.resolve("good-" + i + ".note") + " origin="
-                    + LogId.of(ids[i][0], ids[i][1]).origin() + " verified_by=attestream-checkpointer-2026a");
-        }
-        assertThat(out).contains("FAIL " + tampered);
-        assertThat(p.exitValue()).as(out).isEqualTo(1);
+        return new Run(out, p.exitValue());
     }
 }

@@ -42,8 +42,8 @@ class TimestampTest {
     private static String note(long size) {
         Hash root = Hash.sha256(("root" + size).getBytes(StandardCharsets.UTF_8));
         Hash head = Hash.sha256(("head" + size).getBytes(StandardCharsets.UTF_8));
-        return SignedCheckpoint.sign(Checkpoint.forLog(new ChainHead(LogId.of("t", "a"), size, head), root), KEY)
-                .text();
+        return SignedCheckpoint.sign(Checkpoint.forLog(new ChainHead(LogId.of("t", "a"), size, head), root,
+                new Checkpoint.Cadence(1000, 60_000), NOW.minusSeconds(1)), KEY).text();
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -55,6 +56,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 public class IntegrityBenchmark {
     static final int EVENT_SIZE = 512;
     static final int PROOF_TREE_SIZE = 1 << 16;
+    /** 2026-11-26T00:00:00Z in microseconds: the chained time of every appended entry. */
+    static final long CHAINED_AT = 1_795_651_200_000_000L;
 
     /** A 512-byte event, a chain head and a Merkle frontier that grow as the benchmark appends. */
     @State(Scope.Thread)
@@ -117,9 +120,10 @@ public class IntegrityBenchmark {
             LogId log = LogId.of("acme", "agent-0001");
             ChainHead head = ChainHead.genesis(log);
             for (int i = 0; i < 10; i++) {
-                head = ChainEntry.next(head, 1, new byte[Hash.SIZE], new byte[] {(byte) i}).head();
+                head = ChainEntry.next(head, CHAINED_AT, 1, new byte[Hash.SIZE], new byte[] {(byte) i}).head();
             }
-            checkpoint = Checkpoint.forLog(head, root);
+            checkpoint = Checkpoint.forLog(head, root, new Checkpoint.Cadence(1000, 60_000),
+                    Instant.ofEpochSecond(1_795_651_200L));
             key = SigningKey.fromSeed("bench.attestream.example", new byte[32]);
             note = SignedCheckpoint.sign(checkpoint, key).text();
             verifier = CheckpointVerifier.of(key.verifierKey());
@@ -146,7 +150,7 @@ public class IntegrityBenchmark {
     /** One chain append: the entry hash over domain tag, ids, seq, previous hash, schema identity, event. */
     @Benchmark
     public ChainHead chainAppend(Appending s) {
-        s.head = ChainEntry.next(s.head, 42, s.fingerprint, s.event).head();
+        s.head = ChainEntry.next(s.head, CHAINED_AT, 42, s.fingerprint, s.event).head();
         return s.head;
     }
 
@@ -160,7 +164,7 @@ public class IntegrityBenchmark {
     /** What the chainer does per event: chain append, then Merkle append of the entry hash. */
     @Benchmark
     public CompactMerkleTree chainAndMerkleAppend(Appending s) {
-        ChainEntry e = ChainEntry.next(s.head, 42, s.fingerprint, s.event);
+        ChainEntry e = ChainEntry.next(s.head, CHAINED_AT, 42, s.fingerprint, s.event);
         s.head = e.head();
         s.tree = s.tree.append(e.hash());
         return s.tree;

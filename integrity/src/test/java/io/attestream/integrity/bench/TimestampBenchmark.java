@@ -13,6 +13,7 @@ import io.attestream.integrity.TimestampedBatch;
 import io.attestream.integrity.VerifiedTimestamp;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -55,7 +56,7 @@ public class TimestampBenchmark {
             for (int i = 1; i <= BATCH; i++) {
                 Hash h = Hash.sha256(ByteBuffer.allocate(4).putInt(i).array());
                 notes.add(SignedCheckpoint.sign(Checkpoint.forLog(new ChainHead(LogId.of("acme", "agent-" + i), i, h),
-                        h), key).text());
+                        h, new Checkpoint.Cadence(1000, 60_000), Instant.ofEpochSecond(1_795_651_200L)), key).text());
             }
             timestamp = TimestampedBatch.timestamp(notes, tsa).timestamps().get(BATCH / 2);
         }
