@@ -10,6 +10,7 @@ import io.attestream.chainer.internal.ChainerMetrics;
 import io.attestream.chainer.internal.Notary;
 import io.attestream.chainer.internal.Refusals;
 import io.attestream.chainer.internal.RouteProcessor;
+import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.SigningKey;
 import io.attestream.integrity.TimestampAuthority;
 import io.attestream.schemas.registry.SchemaRegistryClient;
@@ -113,7 +114,7 @@ public final class ChainerTopology {
                 config.getLong(ChainerConfig.CHECKPOINT_FLUSH_INTERVAL_MS_CONFIG),
                 config.getLong(ChainerConfig.TSA_MAX_WAIT_MS_CONFIG),
                 ChainerConfig.TSA_UNAVAILABLE_FAIL.equals(config.getString(ChainerConfig.TSA_UNAVAILABLE_MODE_CONFIG)));
-        Notary notary = new Notary(signingKey, tsa);
+        Notary notary = new Notary(signingKey, tsa, new Checkpoint.Cadence(chain.everyEvents(), chain.intervalMs()));
         Duration window = Duration.ofMillis(Math.max(dedupWindow, 1));
 
         Topology t = new Topology();

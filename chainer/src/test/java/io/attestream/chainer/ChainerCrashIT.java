@@ -38,6 +38,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -275,6 +276,9 @@ class ChainerCrashIT {
                         assertThat(size).isBetween(1, chain.size());
                         assertThat(signed.checkpoint().rootHash()).as("root of " + r.key() + " at " + size)
                                 .isEqualTo(MerkleTree.of(chain.subList(0, size)).root());
+                        assertThat(signed.checkpoint().chainHead().hash()).isEqualTo(chain.get(size - 1));
+                        assertThat(signed.checkpoint().formatVersion()).isEqualTo(Checkpoint.FORMAT_2);
+                        assertThat(signed.checkpoint().created()).contains(cp.getCreatedAt());
                         assertThat(cp.getTimestamp()).as("timestamped").isNotNull();
                         CheckpointTimestamp.fromJson(new String(bytes(cp.getTimestamp().getEncoded()),
                                 StandardCharsets.UTF_8)).verify(cp.getNote(), tsaVerifier);
@@ -358,12 +362,13 @@ class ChainerCrashIT {
      */
     private static void preloadVerificationClasses(SigningKey key, EmbeddedTimestampAuthority tsa) {
         LogState log = LogState.empty(LogId.of("t", "a"));
-        LogState.Appended a = log.append(1, new byte[32], new byte[] {1});
-        ChainEntry.recompute(a.entry().log(), 0, a.entry().previousHash(), 1, new byte[32], new byte[] {1})
-                .verifyStoredHash(a.entry().hash());
+        LogState.Appended a = log.append(1_000, 1, new byte[32], new byte[] {1});
+        ChainEntry.recompute(a.entry().log(), 0, a.entry().previousHash(), ChainEntry.VERSION_2, 1_000, 1,
+                new byte[32], new byte[] {1}).verifyStoredHash(a.entry().hash());
         Hash root = MerkleTree.of(List.of(a.entry().hash())).root();
-        String note = SignedCheckpoint.sign(Checkpoint.forLog(a.state().head(), root), key).text();
-        CheckpointVerifier.of(key.verifierKey()).verify(note);
+        String note = SignedCheckpoint.sign(Checkpoint.forLog(a.state().head(), root, new Checkpoint.Cadence(1, 1),
+                Instant.EPOCH), key).text();
+        CheckpointVerifier.of(key.verifierKey()).verify(note).checkpoint().created().orElseThrow();
         CheckpointTimestamp ts = CheckpointTimestamp.fromJson(
                 TimestampedBatch.timestamp(List.of(note), tsa).timestamps().get(0).toJson());
         ts.verify(note, TimestampVerifier.forEmbedded(tsa));
@@ -435,7 +440,11 @@ class ChainerCrashIT {
                     LogId log = LogId.of(c.getTenant(), c.getAgentId());
                     byte[] bytes = bytes(c.getEventBytes());
                     assertThat(c.getSchemaId()).isEqualTo(schemaId);
+                    // Replays after each kill -9 re-read the clock; only committed entries are read here, and each
+                    // must recompute under its own chained time and link to the committed entry before it.
+                    assertThat(c.getEntryVersion()).isEqualTo(ChainEntry.VERSION_2);
                     ChainEntry entry = ChainEntry.recompute(log, c.getSeq(), Hash.of(c.getPrevHash().bytes()),
+                            c.getEntryVersion(), ChronoUnit.MICROS.between(Instant.EPOCH, c.getChainedAt()),
                             c.getSchemaId(), c.getSchemaFingerprint().bytes(), Arrays.copyOfRange(bytes, 5, bytes.length));
                     entry.verifyStoredHash(Hash.of(c.getHash().bytes()));
                     assertThat(entry.previousHash()).isEqualTo(prev == null ? log.genesisHash() : prev);

@@ -9,6 +9,7 @@ import io.attestream.chainer.DeadLetterReason.FailureMode;
 import io.attestream.events.AgentAction;
 import io.attestream.events.AuditEvent;
 import io.attestream.integrity.ChainEntry;
+import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointTimestamp;
 import io.attestream.integrity.CheckpointVerifier;
 import io.attestream.integrity.Hash;
@@ -24,6 +25,8 @@ import io.attestream.schemas.wire.WireFormatException.CorruptAvroException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -53,14 +56,20 @@ class ChainerTopologyTest {
             assertThat(c.getSeq()).isEqualTo(i);
             byte[] bytes = bytes(c.getEventBytes());
             assertThat(c.getSchemaId()).isEqualTo(schemaId);
-            ChainEntry e = ChainEntry.recompute(log, c.getSeq(), Hash.of(c.getPrevHash().bytes()), c.getSchemaId(),
-                    c.getSchemaFingerprint().bytes(), Arrays.copyOfRange(bytes, 5, bytes.length));
+            assertThat(c.getEntryVersion()).as("the chainer writes entry format 2").isEqualTo(ChainEntry.VERSION_2);
+            ChainEntry e = ChainEntry.recompute(log, c.getSeq(), Hash.of(c.getPrevHash().bytes()), c.getEntryVersion(),
+                    micros(c.getChainedAt()), c.getSchemaId(), c.getSchemaFingerprint().bytes(),
+                    Arrays.copyOfRange(bytes, 5, bytes.length));
             e.verifyStoredHash(Hash.of(c.getHash().bytes()));
             assertThat(Hash.of(c.getPrevHash().bytes())).isEqualTo(i == 0 ? log.genesisHash() : prev);
             prev = e.hash();
             hashes.add(e.hash());
         }
         return hashes;
+    }
+
+    private static long micros(Instant t) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
     }
 
     private static byte[] bytes(ByteBuffer b) {
@@ -147,6 +156,69 @@ class ChainerTopologyTest {
             }
             h.advance(Duration.ofMillis(1000));
             assertThat(h.checkpoints.isEmpty()).as("each checkpoint written once").isTrue();
+        }
+    }
+
+    @Test
+    void hashesTheChainerClockAsChainedTimeInEntryFormat2() throws Exception {
+        try (ChainerHarness h = ChainerHarness.start()) {
+            h.send(event("agent-a", 0));
+            h.advance(Duration.ofMillis(1_250));
+            h.send(event("agent-a", 1));
+            h.advance(Duration.ofMillis(3));
+            h.send(event("agent-a", 2));
+            List<ChainedEvent> chain = h.chained.readValuesToList();
+            verifyChain(chain, h.schemaId);
+            // The stream thread's wall clock when each record was chained, not the record's timestamp.
+            assertThat(chain).extracting(ChainedEvent::getChainedAt).containsExactly(ChainerHarness.START,
+                    ChainerHarness.START.plusMillis(1_250), ChainerHarness.START.plusMillis(1_253));
+            ChainedEvent c = chain.get(1);
+            LogId log = LogId.of(c.getTenant(), c.getAgentId());
+            byte[] stored = bytes(c.getEventBytes());
+            byte[] body = Arrays.copyOfRange(stored, 5, stored.length);
+            Hash prev = Hash.of(c.getPrevHash().bytes());
+            Hash hash = Hash.of(c.getHash().bytes());
+            long at = micros(c.getChainedAt());
+            assertThat(ChainEntry.recompute(log, 1, prev, 2, at, c.getSchemaId(), c.getSchemaFingerprint().bytes(),
+                    body).hash()).isEqualTo(hash);
+            assertThat(ChainEntry.recompute(log, 1, prev, 2, at + 1, c.getSchemaId(), c.getSchemaFingerprint().bytes(),
+                    body).hash()).as("another chained time").isNotEqualTo(hash);
+            assertThat(ChainEntry.recompute(log, 1, prev, 1, at, c.getSchemaId(), c.getSchemaFingerprint().bytes(),
+                    body).hash()).as("entry format 1").isNotEqualTo(hash);
+        }
+    }
+
+    @Test
+    void signedCheckpointsStateTheConfiguredCadenceAndTheirCreationTime() throws Exception {
+        try (ChainerHarness h = ChainerHarness.start()) {
+            for (int n = 0; n < 4; n++) {
+                h.advance(Duration.ofMillis(100));
+                h.send(event("agent-a", n));
+            }
+            // seq 0..2 at START+100..300 ms: count checkpoint signed when seq 2 is chained; seq 3 waits for T.
+            h.advance(Duration.ofMillis(10_600));
+            List<CheckpointRecord> cps = h.checkpoints.readValuesToList();
+            assertThat(cps).extracting(c -> c.getTreeSize() + ":" + c.getTrigger()).containsExactly("3:count",
+                    "4:time");
+            List<ChainedEvent> chain = h.chained.readValuesToList();
+            CheckpointVerifier verifier = CheckpointVerifier.of(ChainerHarness.KEY.verifierKey());
+            Instant[] expectedCreated = {ChainerHarness.START.plusMillis(300), ChainerHarness.START.plusMillis(11_000)};
+            for (int i = 0; i < cps.size(); i++) {
+                CheckpointRecord cp = cps.get(i);
+                Checkpoint signed = verifier.verify(cp.getNote()).checkpoint();
+                assertThat(signed.formatVersion()).isEqualTo(Checkpoint.FORMAT_2);
+                assertThat(signed.cadence()).contains(new Checkpoint.Cadence(3, 10_000));
+                assertThat(signed.created()).contains(expectedCreated[i]);
+                assertThat(cp.getCreatedAt()).isEqualTo(expectedCreated[i]);
+                assertThat(signed.extensions()).containsExactly(
+                        "chain-head " + cp.getHeadSeq() + " " + Hash.of(cp.getHeadHash().bytes()).base64(),
+                        "cadence 3 10000", "created " + (i == 0 ? "2026-11-26T00:00:00.300000Z"
+                                : "2026-11-26T00:00:11.000000Z"));
+                assertThat(signed.chainHead().nextSeq()).isEqualTo(cp.getTreeSize());
+                for (ChainedEvent c : chain.subList(0, (int) cp.getTreeSize())) {
+                    assertThat(c.getChainedAt()).isBeforeOrEqualTo(signed.created().orElseThrow());
+                }
+            }
         }
     }
 

@@ -2,6 +2,7 @@ package io.attestream.schemas;
 
 import static java.util.Objects.requireNonNull;
 
+import io.attestream.chain.ChainedEvent;
 import io.attestream.events.AuditEvent;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +21,8 @@ import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
  * The schema-evolution guard. Every released AuditEvent schema is kept as a resource
  * ({@code io/attestream/schemas/released/AuditEvent-vN.avsc}, listed in {@code index.txt}); the current schema must
  * be able to read data written with each of them (BACKWARD, transitively), because stored evidence is never
- * rewritten.
+ * rewritten. The registered pipeline schema ChainedEvent follows the same rule
+ * ({@code ChainedEvent-vN.avsc}, listed in {@code ChainedEvent-index.txt}).
  */
 public final class SchemaEvolution {
     private static final String DIR = "/io/attestream/schemas/released/";
@@ -28,13 +30,22 @@ public final class SchemaEvolution {
     private SchemaEvolution() {
     }
 
-    /** The released schemas by version name (e.g. {@code v1}), oldest first. */
+    /** The released AuditEvent schemas by version name (e.g. {@code v1}), oldest first. */
     public static Map<String, Schema> released() {
+        return released("index.txt", "AuditEvent-");
+    }
+
+    /** The released ChainedEvent schemas by version name, oldest first. */
+    public static Map<String, Schema> releasedChainedEvent() {
+        return released("ChainedEvent-index.txt", "ChainedEvent-");
+    }
+
+    private static Map<String, Schema> released(String index, String prefix) {
         Map<String, Schema> out = new LinkedHashMap<>();
-        for (String line : resource("index.txt").split("\n")) {
+        for (String line : resource(index).split("\n")) {
             String version = line.strip();
             if (!version.isEmpty() && !version.startsWith("#")) {
-                out.put(version, new Schema.Parser().parse(resource("AuditEvent-" + version + ".avsc")));
+                out.put(version, new Schema.Parser().parse(resource(prefix + version + ".avsc")));
             }
         }
         return out;
@@ -57,6 +68,11 @@ public final class SchemaEvolution {
     /** {@link #backwardProblems} of the schema compiled into this build against every released one. */
     public static List<String> currentProblems() {
         return backwardProblems(AuditEvent.getClassSchema(), released());
+    }
+
+    /** {@link #backwardProblems} of the ChainedEvent schema of this build against every released one. */
+    public static List<String> currentChainedEventProblems() {
+        return backwardProblems(ChainedEvent.getClassSchema(), releasedChainedEvent());
     }
 
     private static String resource(String name) {

@@ -5,11 +5,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.attestream.chain.ChainedEvent;
 import io.attestream.events.AuditEvent;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumReader;
 import org.junit.jupiter.api.Test;
 
 class SchemaEvolutionTest {
@@ -42,6 +52,53 @@ class SchemaEvolutionTest {
         assertThat(v2Union.subList(v1Union.size(), v2Union.size()))
                 .containsExactly("DriftAlert", "DriftRecovered", "BaselinePinned");
         assertThat(SchemaEvolution.backwardProblems(released.get("v2"), Map.of("v1", released.get("v1")))).isEmpty();
+    }
+
+    @Test
+    void chainedEventOfThisBuildIsTheLatestReleaseAndReadsEveryReleasedVersion() {
+        Map<String, Schema> released = SchemaEvolution.releasedChainedEvent();
+        assertThat(released.keySet()).containsExactly("v1", "v2");
+        assertThat(SchemaEvolution.currentChainedEventProblems()).isEmpty();
+        Schema latest = List.copyOf(released.values()).get(released.size() - 1);
+        assertThat(SchemaNormalization.parsingFingerprint64(latest))
+                .isEqualTo(SchemaNormalization.parsingFingerprint64(ChainedEvent.getClassSchema()));
+        // v2 appends entryVersion (default 1) and changes nothing else.
+        List<String> v1 = released.get("v1").getFields().stream().map(Schema.Field::name).toList();
+        List<String> v2 = released.get("v2").getFields().stream().map(Schema.Field::name).toList();
+        assertThat(v2.subList(0, v1.size())).isEqualTo(v1);
+        assertThat(v2.subList(v1.size(), v2.size())).containsExactly("entryVersion");
+    }
+
+    @Test
+    void chainedEventWrittenWithV1ReadsAsEntryVersion1() throws Exception {
+        Schema v1 = SchemaEvolution.releasedChainedEvent().get("v1");
+        GenericRecord old = new GenericData.Record(v1);
+        GenericData.Fixed sha = new GenericData.Fixed(v1.getField("hash").schema(), new byte[32]);
+        old.put("tenant", "acme");
+        old.put("agentId", "agent-1");
+        old.put("seq", 3L);
+        old.put("prevHash", sha);
+        old.put("hash", sha);
+        old.put("schemaId", 7);
+        old.put("schemaFingerprint", sha);
+        old.put("eventId", "e");
+        old.put("eventType", "EvalResult");
+        old.put("agentVersion", "1");
+        old.put("occurredAt", 1L);
+        old.put("chainedAt", 2L);
+        old.put("eventBytes", ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 7}));
+        old.put("sourceTopic", "attestream.events");
+        old.put("sourcePartition", 0);
+        old.put("sourceOffset", 9L);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(bytes, null);
+        new GenericDatumWriter<GenericRecord>(v1).write(old, enc);
+        enc.flush();
+
+        ChainedEvent read = new SpecificDatumReader<ChainedEvent>(v1, ChainedEvent.getClassSchema())
+                .read(null, DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
+        assertThat(read.getSeq()).isEqualTo(3L);
+        assertThat(read.getEntryVersion()).isEqualTo(1);
     }
 
     @Test

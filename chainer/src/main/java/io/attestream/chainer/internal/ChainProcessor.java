@@ -46,6 +46,15 @@ import org.slf4j.LoggerFactory;
  * (exactly_once_v2), so after any crash the state and the outputs agree: a seq is written at most once and never
  * skipped. This processor MUST NOT keep chain state in memory across records: the stores are the only truth.
  *
+ * <p>Times. The chained time (hashed into each entry, entry format 2) and a checkpoint's creation time (its signed
+ * {@code created} line) are the stream thread's cached wall clock, {@link ProcessorContext#currentSystemTimeMs()},
+ * read when the record or punctuation is processed. A replay after a crash reads the clock again, so the replayed
+ * entry gets another chained time and hash than the attempt that crashed; that is harmless because the crashed
+ * attempt's records, state changes and offsets belong to one aborted transaction that no read_committed reader
+ * (the sink, the drift detector) ever sees, and the replay continues from the committed state, so every committed
+ * entry links to the committed entry before it. (The input record's timestamp would replay identically but is the
+ * producer's clock, not the chainer's.)
+ *
  * <p>Checkpoints are signed when due (count cadence: in {@link #process}; time cadence: in the wall-clock
  * punctuation) and parked in the pending store; every punctuation timestamps all pending checkpoints of the task in
  * one TSA request and writes them. A TSA outage keeps them pending (retried every punctuation) for up to
@@ -136,8 +145,12 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
         AgentState state = stored == null
                 ? AgentState.fresh(LogId.of(event.getTenant(), event.getAgentId()), now)
                 : AgentState.fromBytes(stored);
-        LogState.Appended appended = state.log().append(decoded.schemaId(), decoded.schemaFingerprint(),
-                decoded.avroBody());
+        // The chained time is hashed (entry format 2). A replay after a crash reads the clock again and gets
+        // another hash, which is harmless: the first attempt's outputs, state and offsets were one transaction
+        // that aborted, so no reader ever saw them (class javadoc, "Durability contract").
+        Instant chainedAt = Instant.ofEpochMilli(now);
+        LogState.Appended appended = state.log().append(Math.multiplyExact(now, 1000L), decoded.schemaId(),
+                decoded.schemaFingerprint(), decoded.avroBody());
         ChainEntry entry = appended.entry();
         state = state.withLog(appended.state());
 
@@ -153,11 +166,12 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
                 .setEventType(((SpecificRecord) event.getPayload()).getSchema().getName())
                 .setAgentVersion(event.getAgentVersion())
                 .setOccurredAt(event.getOccurredAt())
-                .setChainedAt(Instant.ofEpochMilli(now))
+                .setChainedAt(chainedAt)
                 .setEventBytes(ByteBuffer.wrap(accepted.recordBytes()))
                 .setSourceTopic(accepted.source().topic())
                 .setSourcePartition(accepted.source().partition())
                 .setSourceOffset(accepted.source().offset())
+                .setEntryVersion(entry.version())
                 .build();
         context.forward(new Record<Object, Object>(agentKey, chained, record.timestamp(), new RecordHeaders()),
                 settings.chainedSink());
@@ -185,7 +199,8 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
         long t0 = System.nanoTime();
         ChainHead head = state.log().head();
         Hash root = state.log().tree().root();
-        String note = notary.sign(head, root);
+        Instant created = Instant.ofEpochMilli(now);
+        String note = notary.sign(head, root, created);
         CheckpointRecord cp = CheckpointRecord.newBuilder()
                 .setTenant(head.log().tenant())
                 .setAgentId(head.log().agentId())
@@ -195,7 +210,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
                 .setHeadHash(new Sha256(head.hash().toBytes()))
                 .setNote(note)
                 .setKeyName(notary.keyName())
-                .setCreatedAt(Instant.ofEpochMilli(now))
+                .setCreatedAt(created)
                 .setTrigger(trigger)
                 .setTimestamp(null)
                 .build();

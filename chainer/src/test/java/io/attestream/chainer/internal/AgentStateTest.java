@@ -15,8 +15,8 @@ class AgentStateTest {
     private static AgentState twoEntries() {
         LogState log = LogState.empty(LogId.of("acme", "agent-1"));
         byte[] fp = new byte[32];
-        log = log.append(1, fp, "a".getBytes(StandardCharsets.UTF_8)).state();
-        log = log.append(1, fp, "b".getBytes(StandardCharsets.UTF_8)).state();
+        log = log.append(1_000, 1, fp, "a".getBytes(StandardCharsets.UTF_8)).state();
+        log = log.append(2_000, 1, fp, "b".getBytes(StandardCharsets.UTF_8)).state();
         return new AgentState(log, 1, 1_764_115_200_000L);
     }
 
