@@ -190,6 +190,7 @@ class DriftChainIT {
                 LogId log = LogId.of(c.getTenant(), c.getAgentId());
                 byte[] b = bytes(c.getEventBytes());
                 ChainEntry entry = ChainEntry.recompute(log, c.getSeq(), Hash.of(c.getPrevHash().bytes()),
+                        c.getEntryVersion(), ChronoUnit.MICROS.between(Instant.EPOCH, c.getChainedAt()),
                         c.getSchemaId(), c.getSchemaFingerprint().bytes(), Arrays.copyOfRange(b, 5, b.length));
                 entry.verifyStoredHash(Hash.of(c.getHash().bytes()));
                 assertThat(entry.previousHash()).isEqualTo(prev == null ? log.genesisHash() : prev);

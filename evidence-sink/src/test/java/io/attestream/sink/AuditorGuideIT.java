@@ -113,13 +113,15 @@ class AuditorGuideIT {
         List<Hash> leaves = new ArrayList<>();
         try (Connection c = connect(stack, stack.clickHouseUser()); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT seq, hex(prev_hash), hex(hash), schema_id, hex(schema_fingerprint),"
-                     + " hex(event_bytes) FROM attestream.chained_events WHERE tenant = '" + tenant
+                     + " hex(event_bytes), entry_version, toUnixTimestamp64Micro(chained_at)"
+                     + " FROM attestream.chained_events WHERE tenant = '" + tenant
                      + "' AND agent_id = '" + agent + "' ORDER BY seq")) {
             while (rs.next()) {
                 byte[] wire = HexFormat.of().parseHex(rs.getString(6).toLowerCase(Locale.ROOT));
                 byte[] body = Arrays.copyOfRange(wire, 5, wire.length);
-                ChainEntry e = ChainEntry.recompute(log, rs.getLong(1), Hash.fromHex(rs.getString(2)), rs.getInt(4),
-                        Hash.fromHex(rs.getString(5)).toBytes(), body);
+                assertThat(rs.getInt(7)).isEqualTo(ChainEntry.VERSION_2);
+                ChainEntry e = ChainEntry.recompute(log, rs.getLong(1), Hash.fromHex(rs.getString(2)), rs.getInt(7),
+                        rs.getLong(8), rs.getInt(4), Hash.fromHex(rs.getString(5)).toBytes(), body);
                 e.verifyStoredHash(Hash.fromHex(rs.getString(3)));
                 head = head.advance(e);
                 leaves.add(e.hash());

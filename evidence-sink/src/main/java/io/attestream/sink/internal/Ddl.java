@@ -23,18 +23,21 @@ import java.util.regex.Pattern;
  * <p>On a cluster ({@code clickhouse.cluster} set) every table {@code X} becomes a
  * {@code ReplicatedReplacingMergeTree} table {@code X_local} created {@code ON CLUSTER}, plus a
  * {@code Distributed} table {@code X} over it, sharded so that one agent's rows stay on one shard. Views and the
- * sink keep using the plain names.
+ * sink keep using the plain names. {@code ALTER TABLE ${alter(X)} ...} alters {@code X}, or on a cluster
+ * {@code X_local} and the Distributed {@code X}, both {@code ON CLUSTER}.
  */
 public final class Ddl {
     /** The migrations, in order. */
     public static final List<String> RESOURCES = List.of(
             "V001__evidence_tables.sql",
             "V002__typed_tables.sql",
-            "V003__auditor_views.sql");
+            "V003__auditor_views.sql",
+            "V005__chained_events_entry_version.sql");
 
     private static final Pattern CREATE_TABLE = Pattern.compile(
             "CREATE TABLE IF NOT EXISTS \\$\\{db}\\.(\\w+) \\$\\{on_cluster}");
     private static final Pattern REPLACING = Pattern.compile("\\$\\{replacing\\((\\w+)(?:, *(\\w+))?\\)}");
+    private static final Pattern ALTER = Pattern.compile("\\$\\{alter\\((\\w+)\\)}");
     private static final Map<String, String> SHARD_KEYS = Map.of(
             "registry_schemas", "schema_id",
             "sink_offsets", "cityHash64(consumer_group, topic, kafka_partition)");
@@ -78,6 +81,18 @@ public final class Ddl {
     static List<String> render(String template, String database, String cluster) {
         List<String> statements = new ArrayList<>();
         for (String raw : split(template)) {
+            Matcher alter = ALTER.matcher(raw);
+            if (alter.find()) {
+                // A cluster alters the replicated local table and the Distributed table over it (same columns).
+                String table = alter.group(1);
+                List<String> targets = cluster.isEmpty() ? List.of(database + "." + table)
+                        : List.of(database + "." + table + "_local ON CLUSTER " + cluster,
+                                database + "." + table + " ON CLUSTER " + cluster);
+                for (String target : targets) {
+                    statements.add(check(alter.replaceFirst(Matcher.quoteReplacement(target))));
+                }
+                continue;
+            }
             String st = raw;
             String distributed = null;
             Matcher create = CREATE_TABLE.matcher(st);
@@ -101,15 +116,19 @@ public final class Ddl {
             m.appendTail(sb);
             st = sb.toString().replace("${db}", database)
                     .replace("${on_cluster}", cluster.isEmpty() ? "" : "ON CLUSTER " + cluster);
-            if (st.contains("${")) {
-                throw new IllegalStateException("unrendered placeholder in migration statement: " + st);
-            }
-            statements.add(st);
+            statements.add(check(st));
             if (distributed != null) {
                 statements.add(distributed);
             }
         }
         return statements;
+    }
+
+    private static String check(String statement) {
+        if (statement.contains("${")) {
+            throw new IllegalStateException("unrendered placeholder in migration statement: " + statement);
+        }
+        return statement;
     }
 
     /** Statements separated by a semicolon at the end of a line; comment lines dropped. */

@@ -140,7 +140,8 @@ public final class RowMapper {
             ce.getAgentVersion(), ce.getOccurredAt(), ce.getChainedAt(), controls,
             event == null ? null : event.getTraceId(), event == null ? null : event.getSessionId(),
             event == null ? "" : event.getRecordedBy().getHost(), eventBytes, ce.getSourceTopic(),
-            ce.getSourcePartition(), ce.getSourceOffset(), record.partition(), record.offset(), landedAt}));
+            ce.getSourcePartition(), ce.getSourceOffset(), record.partition(), record.offset(), landedAt,
+            entryVersion(ce, record)}));
         if (event != null) {
             TableRow typed = typed(ce, event.getPayload(), record);
             if (typed != null) {
@@ -148,6 +149,17 @@ public final class RowMapper {
             }
         }
         return rows;
+    }
+
+    /** ChainedEvent.entryVersion for the UInt8 column; the verifier judges the value, the sink only lands it. */
+    private static short entryVersion(ChainedEvent ce, ConsumerRecord<?, ?> record) {
+        int v = ce.getEntryVersion();
+        if (v < 0 || v > 255) {
+            throw new SinkException("entryVersion " + v + " of " + ce.getTenant() + "/" + ce.getAgentId() + " seq "
+                    + ce.getSeq() + " does not fit chained_events.entry_version (UInt8)", record.topic(),
+                    record.partition(), record.offset(), null);
+        }
+        return (short) v;
     }
 
     private static TableRow typed(ChainedEvent ce, Object payload, ConsumerRecord<?, ?> record) {

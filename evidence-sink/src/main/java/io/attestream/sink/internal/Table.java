@@ -14,7 +14,7 @@ public enum Table {
     CHAINED_EVENTS("chained_events", "attestream.events.chained", List.of("tenant", "agent_id", "seq", "prev_hash",
             "hash", "schema_id", "schema_fingerprint", "event_id", "event_type", "agent_version", "occurred_at",
             "chained_at", "controls", "trace_id", "session_id", "recorded_by_host", "event_bytes", "source_topic",
-            "source_partition", "source_offset", "kafka_partition", "kafka_offset", "landed_at")),
+            "source_partition", "source_offset", "kafka_partition", "kafka_offset", "landed_at", "entry_version")),
     EVALS("evals", "attestream.events.chained", typed("suite", "eval_name", "metric", "value", "label",
             "dataset_version", "evaluator_kind", "evaluator")),
     OVERRIDES("overrides", "attestream.events.chained", typed("operator", "action", "reason", "target_event_id",

@@ -7,6 +7,7 @@ import io.attestream.chain.ChainedEvent;
 import io.attestream.events.AuditEvent;
 import io.attestream.events.Sha256;
 import io.attestream.schemas.EventType;
+import io.attestream.schemas.SchemaEvolution;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.testing.InProcessRegistry;
@@ -16,6 +17,7 @@ import io.attestream.schemas.wire.ConfluentWireFormat;
 import io.attestream.schemas.wire.SpecificRecordCodec;
 import io.attestream.sink.SinkException;
 import io.attestream.sink.internal.RowMapper.TableRow;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -24,6 +26,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.GenericData;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
@@ -52,7 +60,11 @@ class RowMapperTest {
     }
 
     private ConsumerRecord<byte[], byte[]> chained(AuditEvent event, long seq, byte[] eventBytes) {
-        ChainedEvent ce = ChainedEvent.newBuilder().setTenant(event.getTenant()).setAgentId(event.getAgentId())
+        return chained(event, seq, eventBytes, 1);
+    }
+
+    private ConsumerRecord<byte[], byte[]> chained(AuditEvent event, long seq, byte[] eventBytes, int entryVersion) {
+        ChainedEvent ce = ChainedEvent.newBuilder().setEntryVersion(entryVersion).setTenant(event.getTenant()).setAgentId(event.getAgentId())
                 .setSeq(seq).setPrevHash(new Sha256(new byte[32])).setHash(SampleEvents.sha256("h" + seq))
                 .setSchemaId(eventSchemaId)
                 .setSchemaFingerprint(new Sha256(AuditEventCodec.fingerprint(AuditEventCodec.currentSchema())))
@@ -152,6 +164,59 @@ class RowMapperTest {
     void agentKeySplitsAtTheFirstSlash() {
         assertThat(RowMapper.agentOf("t/a/b".getBytes(StandardCharsets.UTF_8))).containsExactly("t", "a/b");
         assertThat(RowMapper.agentOf(null)).containsExactly("", "");
+    }
+
+    @Test
+    void landsTheEntryVersionOfEachChainedEvent() {
+        AuditEvent event = SampleEvents.of(EventType.AGENT_ACTION, "acme", "bot", 1);
+        byte[] wire = AuditEventCodec.encode(eventSchemaId, event);
+        RowMapper mapper = new RowMapper(registry, false);
+        for (int version : new int[] {1, 2, 255}) {
+            Object[] row = mapper.map(chained(event, 1, wire, version), id -> { }, LANDED).get(0).values();
+            assertThat(value(Table.CHAINED_EVENTS, row, "entry_version")).isEqualTo((short) version);
+        }
+        assertThatThrownBy(() -> mapper.map(chained(event, 1, wire, 256), id -> { }, LANDED))
+                .isInstanceOf(SinkException.class).hasMessageContaining("entryVersion 256")
+                .hasMessageContaining("offset 501");
+    }
+
+    @Test
+    void chainedEventWrittenBeforeEntryVersionExistedLandsAsVersion1() throws Exception {
+        // The released ChainedEvent v1 schema, as registered by chainers before entry format 2.
+        Schema v1 = SchemaEvolution.releasedChainedEvent().get("v1");
+        int v1Id = registry.register("old-" + Topics.valueSubject(Topics.CHAINED), v1);
+        AuditEvent event = SampleEvents.of(EventType.AGENT_ACTION, "acme", "bot", 1);
+        byte[] wire = AuditEventCodec.encode(eventSchemaId, event);
+        GenericRecord old = new GenericData.Record(v1);
+        GenericData.Fixed sha = new GenericData.Fixed(v1.getField("hash").schema(), new byte[32]);
+        old.put("tenant", "acme");
+        old.put("agentId", "bot");
+        old.put("seq", 1L);
+        old.put("prevHash", sha);
+        old.put("hash", sha);
+        old.put("schemaId", eventSchemaId);
+        old.put("schemaFingerprint", new GenericData.Fixed(v1.getField("hash").schema(),
+                AuditEventCodec.fingerprint(AuditEventCodec.currentSchema())));
+        old.put("eventId", event.getEventId().toString());
+        old.put("eventType", "AgentAction");
+        old.put("agentVersion", event.getAgentVersion());
+        old.put("occurredAt", 1L);
+        old.put("chainedAt", 2L);
+        old.put("eventBytes", ByteBuffer.wrap(wire));
+        old.put("sourceTopic", Topics.EVENTS);
+        old.put("sourcePartition", 0);
+        old.put("sourceOffset", 9L);
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(body, null);
+        new GenericDatumWriter<GenericRecord>(v1).write(old, enc);
+        enc.flush();
+        byte[] value = ConfluentWireFormat.frame(v1Id, body.toByteArray());
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>(Topics.CHAINED, 0, 7, 0L,
+                TimestampType.CREATE_TIME, 0, value.length, "acme/bot".getBytes(StandardCharsets.UTF_8),
+                value, new RecordHeaders(), Optional.empty());
+        Object[] row = new RowMapper(registry, false).map(record, id -> { }, LANDED).get(0).values();
+        assertThat(value(Table.CHAINED_EVENTS, row, "entry_version")).isEqualTo((short) 1);
+        assertThat(value(Table.CHAINED_EVENTS, row, "seq")).isEqualTo(1L);
     }
 
     private static Object value(Table table, Object[] values, String column) {

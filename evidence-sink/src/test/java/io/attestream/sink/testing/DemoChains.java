@@ -43,6 +43,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -159,7 +160,7 @@ public final class DemoChains {
             for (String agent : agents) {
                 sent.add(sendEvent(producer, agent));
                 if (state(agent).size() % checkpointEvery == 0 || i == perAgent - 1) {
-                    sent.add(sendCheckpoint(producer, agent));
+                    sent.add(sendCheckpoint(producer, agent, checkpointEvery));
                 }
             }
             if (sent.size() > 20_000) {
@@ -207,7 +208,10 @@ public final class DemoChains {
         long seq = state.size();
         AuditEvent event = event(ta[0], ta[1], seq);
         byte[] body = AuditEventCodec.encodeBody(event);
-        LogState.Appended a = state.append(eventSchemaId, eventFingerprint, body);
+        // Chained 40 ms after it occurred (simulated chainer clock), hashed in entry format 2.
+        Instant chainedAt = event.getOccurredAt().plusMillis(40);
+        LogState.Appended a = state.append(ChronoUnit.MICROS.between(Instant.EPOCH, chainedAt), eventSchemaId,
+                eventFingerprint, body);
         states.put(agent, a.state());
         eventIds.computeIfAbsent(agent, k -> new ArrayList<>()).add(event.getEventId().toString());
         counts.merge(agent, 1L, Long::sum);
@@ -218,20 +222,25 @@ public final class DemoChains {
                 .setSchemaId(eventSchemaId).setSchemaFingerprint(new Sha256(eventFingerprint))
                 .setEventId(event.getEventId().toString()).setEventType(payloadName(event.getPayload()))
                 .setAgentVersion(event.getAgentVersion()).setOccurredAt(event.getOccurredAt())
-                .setChainedAt(event.getOccurredAt().plusMillis(40))
+                .setChainedAt(chainedAt)
                 .setEventBytes(ByteBuffer.wrap(ConfluentWireFormat.frame(eventSchemaId, body)))
                 .setSourceTopic(Topics.EVENTS).setSourcePartition(0).setSourceOffset(seq)
+                .setEntryVersion(a.entry().version())
                 .build();
         // Record time left to the producer: simulated event times run ahead of the clock, and brokers reject
         // timestamps more than log.message.timestamp.after.max.ms in the future.
         return producer.send(new ProducerRecord<>(Topics.CHAINED, utf8(agent), chainedCodec.encode(chainedSchemaId, ce)));
     }
 
-    private Future<RecordMetadata> sendCheckpoint(KafkaProducer<byte[], byte[]> producer, String agent) {
+    private Future<RecordMetadata> sendCheckpoint(KafkaProducer<byte[], byte[]> producer, String agent,
+                                                  int checkpointEvery) {
         String[] ta = agent.split("/", 2);
         LogState s = state(agent);
-        SignedCheckpoint signed = SignedCheckpoint.sign(Checkpoint.forLog(s.head(), s.tree().root()), key);
         Instant created = T0.plusSeconds(600L * (s.size() - 1)).plusSeconds(1);
+        // Simulated events are ten minutes apart: N events take N * 10 minutes.
+        Checkpoint.Cadence cadence = new Checkpoint.Cadence(checkpointEvery, 600_000L * checkpointEvery);
+        SignedCheckpoint signed = SignedCheckpoint.sign(Checkpoint.forLog(s.head(), s.tree().root(), cadence, created),
+                key);
         CheckpointRecord cp = CheckpointRecord.newBuilder()
                 .setTenant(ta[0]).setAgentId(ta[1]).setTreeSize(s.size())
                 .setRootHash(new Sha256(s.tree().root().toBytes())).setHeadSeq(s.size() - 1)
