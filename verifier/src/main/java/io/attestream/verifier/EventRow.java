@@ -15,13 +15,17 @@ import java.util.Arrays;
  * @param seq the stored seq
  * @param prevHash the stored previous hash
  * @param hash the stored chain hash
+ * @param entryVersion the stored entry format version ({@code entry_version}): which preimage the hash is over
+ *     (docs/integrity.md §2.2); not validated here, so that an unknown version becomes a finding
+ * @param chainedAtMicros the stored chained time ({@code chained_at}) in microseconds since the epoch; covered by
+ *     the hash from entry version 2 on
  * @param schemaId the stored schema id
  * @param schemaFingerprint the stored 32-byte schema fingerprint
  * @param eventBytes the stored record bytes exactly as received: Confluent header (magic 0, 4-byte
  *     schema id) then the Avro body that is hashed (copied in and out)
  */
-public record EventRow(String tenant, String agentId, long seq, Hash prevHash, Hash hash, int schemaId,
-        Hash schemaFingerprint, byte[] eventBytes) {
+public record EventRow(String tenant, String agentId, long seq, Hash prevHash, Hash hash, int entryVersion,
+        long chainedAtMicros, int schemaId, Hash schemaFingerprint, byte[] eventBytes) {
 
     /** Size of the Confluent wire-format header in front of the hashed Avro body. */
     public static final int HEADER_SIZE = 5;
@@ -72,7 +76,8 @@ public record EventRow(String tenant, String agentId, long seq, Hash prevHash, H
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof EventRow r && r.seq == seq && r.schemaId == schemaId && r.tenant.equals(tenant)
+        return o instanceof EventRow r && r.seq == seq && r.schemaId == schemaId && r.entryVersion == entryVersion
+                && r.chainedAtMicros == chainedAtMicros && r.tenant.equals(tenant)
                 && r.agentId.equals(agentId) && r.prevHash.equals(prevHash) && r.hash.equals(hash)
                 && r.schemaFingerprint.equals(schemaFingerprint) && Arrays.equals(r.eventBytes, eventBytes);
     }
@@ -84,7 +89,7 @@ public record EventRow(String tenant, String agentId, long seq, Hash prevHash, H
 
     @Override
     public String toString() {
-        return "EventRow[" + tenant + "/" + agentId + " seq " + seq + ", hash " + hash + ", " + eventBytes.length
-                + " bytes]";
+        return "EventRow[" + tenant + "/" + agentId + " seq " + seq + " v" + entryVersion + ", hash " + hash + ", "
+                + eventBytes.length + " bytes]";
     }
 }

@@ -29,17 +29,21 @@ import java.util.Set;
 /**
  * Everything needed to check offline that one stored event is in a signed checkpoint: the event's chained
  * fields, its RFC 9162 inclusion proof, the signed checkpoint note and, when stored, the note's RFC 3161
- * timestamp. JSON form (version 1; parsers reject unknown, missing and duplicate keys):
+ * timestamp. JSON form (version 2; parsers reject unknown, missing and duplicate keys):
  *
  * <pre>
- * {"version":1,"tenant":"acme","agent_id":"agent-7","seq":37,"event_id":"...",
- *  "entry":{"prev_hash":"&lt;b64&gt;","schema_id":7,"schema_fingerprint":"&lt;b64&gt;","event_bytes":"&lt;b64&gt;"},
+ * {"version":2,"tenant":"acme","agent_id":"agent-7","seq":37,"event_id":"...",
+ *  "entry":{"entry_version":2,"chained_at":1795651200000000,"prev_hash":"&lt;b64&gt;","schema_id":7,
+ *           "schema_fingerprint":"&lt;b64&gt;","event_bytes":"&lt;b64&gt;"},
  *  "inclusion_proof":{"version":1,"leaf_index":37,"tree_size":100,"inclusion_path":[...]},
  *  "checkpoint":"&lt;signed note text&gt;",
  *  "checkpoint_timestamp":{...}}            (optional; docs/integrity.md)
  * </pre>
  *
  * <p>{@code event_bytes} are the stored record bytes (wire-format header, then the hashed Avro body).
+ * {@code entry_version} is the entry's format (docs/integrity.md §2.2); {@code chained_at} (microseconds since the
+ * epoch) is present exactly when the entry version hashes it (2). Version 1 bundles, written before entry format 2,
+ * have neither key and are entry version 1; they are still read.
  *
  * @param row the event's stored chained fields (the hash is not part of the JSON: parsing recomputes it)
  * @param eventId the event id
@@ -92,8 +96,8 @@ public record ProofBundle(EventRow row, String eventId, InclusionProof proof, St
             throw new ProofInvalidException("event " + eventId + ": stored bytes do not start with a wire-format "
                     + "header naming schema id " + row.schemaId());
         }
-        Hash leaf = ChainEntry.recompute(log, row.seq(), row.prevHash(), row.schemaId(),
-                row.schemaFingerprint().toBytes(), row.body()).hash();
+        Hash leaf = ChainEntry.recompute(log, row.seq(), row.prevHash(), row.entryVersion(), row.chainedAtMicros(),
+                row.schemaId(), row.schemaFingerprint().toBytes(), row.body()).hash();
         SignedCheckpoint note = keys.verify(checkpointNote, log.origin());
         if (proof.leafIndex() != row.seq()) {
             throw new ProofInvalidException("proof is for leaf " + proof.leafIndex() + " but the event is seq "
@@ -121,12 +125,16 @@ public record ProofBundle(EventRow row, String eventId, InclusionProof proof, St
         StringWriter w = new StringWriter();
         try (JsonGenerator g = JSON.createGenerator(w)) {
             g.writeStartObject();
-            g.writeNumberField("version", 1);
+            g.writeNumberField("version", 2);
             g.writeStringField("tenant", row.tenant());
             g.writeStringField("agent_id", row.agentId());
             g.writeNumberField("seq", row.seq());
             g.writeStringField("event_id", eventId);
             g.writeObjectFieldStart("entry");
+            g.writeNumberField("entry_version", row.entryVersion());
+            if (row.entryVersion() != ChainEntry.VERSION_1) {
+                g.writeNumberField("chained_at", row.chainedAtMicros());
+            }
             g.writeStringField("prev_hash", row.prevHash().base64());
             g.writeNumberField("schema_id", row.schemaId());
             g.writeStringField("schema_fingerprint", row.schemaFingerprint().base64());
@@ -151,7 +159,7 @@ public record ProofBundle(EventRow row, String eventId, InclusionProof proof, St
      *
      * @param json the text
      * @return the bundle
-     * @throws MalformedDataException when the text is not a version 1 proof bundle
+     * @throws MalformedDataException when the text is not a version 1 or 2 proof bundle
      */
     public static ProofBundle fromJson(String json) {
         requireNonNull(json, "json");
@@ -165,6 +173,8 @@ public record ProofBundle(EventRow row, String eventId, InclusionProof proof, St
             String note = null;
             Hash prev = null;
             Long schemaId = null;
+            Long entryVersion = null;
+            Long chainedAt = null;
             Hash fp = null;
             byte[] bytes = null;
             InclusionProof proof = null;
@@ -187,6 +197,8 @@ public record ProofBundle(EventRow row, String eventId, InclusionProof proof, St
                             String e = p.currentName();
                             JsonToken et = p.nextToken();
                             switch (e) {
+                                case "entry_version" -> entryVersion = number(p, et, e);
+                                case "chained_at" -> chainedAt = number(p, et, e);
                                 case "prev_hash" -> prev = Hash.fromBase64(text(p, et, e));
                                 case "schema_id" -> schemaId = number(p, et, e);
                                 case "schema_fingerprint" -> fp = Hash.fromBase64(text(p, et, e));
@@ -201,8 +213,22 @@ public record ProofBundle(EventRow row, String eventId, InclusionProof proof, St
             if (p.nextToken() != null) {
                 throw new MalformedDataException("trailing data after the proof bundle");
             }
-            if (version == null || version != 1) {
-                throw new MalformedDataException("version must be 1, got " + version);
+            if (version == null || version != 1 && version != 2) {
+                throw new MalformedDataException("version must be 1 or 2, got " + version);
+            }
+            if (version == 1 && (entryVersion != null || chainedAt != null)) {
+                throw new MalformedDataException("a version 1 bundle has no entry.entry_version or entry.chained_at");
+            }
+            if (version == 1) {
+                entryVersion = (long) ChainEntry.VERSION_1;
+            }
+            if (entryVersion == null || !ChainEntry.knownVersion((int) (long) entryVersion)
+                    || entryVersion != (int) (long) entryVersion) {
+                throw new MalformedDataException("entry.entry_version must be 1 or 2, got " + entryVersion);
+            }
+            if ((entryVersion == ChainEntry.VERSION_1) != (chainedAt == null)) {
+                throw new MalformedDataException("entry.chained_at must be present exactly when entry.entry_version"
+                        + " is 2");
             }
             if (tenant == null || agent == null || seq == null || eventId == null || note == null || prev == null
                     || schemaId == null || fp == null || bytes == null || proof == null) {
@@ -214,10 +240,12 @@ public record ProofBundle(EventRow row, String eventId, InclusionProof proof, St
                 throw new MalformedDataException("entry.schema_id out of range: " + schemaId);
             }
             // The entry hash is not in the bundle: it is recomputed here, and again by check().
-            EventRow fields = new EventRow(tenant, agent, seq, prev, prev, (int) (long) schemaId, fp, bytes);
-            Hash hash = ChainEntry.recompute(LogId.of(tenant, agent), seq, prev, fields.schemaId(), fp.toBytes(),
-                    fields.body()).hash();
-            EventRow row = new EventRow(tenant, agent, seq, prev, hash, fields.schemaId(), fp, bytes);
+            int ev = (int) (long) entryVersion;
+            long at = chainedAt == null ? 0 : chainedAt;
+            EventRow fields = new EventRow(tenant, agent, seq, prev, prev, ev, at, (int) (long) schemaId, fp, bytes);
+            Hash hash = ChainEntry.recompute(LogId.of(tenant, agent), seq, prev, ev, at, fields.schemaId(),
+                    fp.toBytes(), fields.body()).hash();
+            EventRow row = new EventRow(tenant, agent, seq, prev, hash, ev, at, fields.schemaId(), fp, bytes);
             return new ProofBundle(row, eventId, proof, note, ts);
         } catch (IOException | IllegalArgumentException e) {
             throw new MalformedDataException("proof bundle JSON: " + e.getMessage(), e);

@@ -77,9 +77,11 @@ public final class ProveCommand implements Callable<Integer> {
             }
             EventRow row = found.get(0).row();
             LogId log = found.get(0).log();
-            Hash recomputed = ChainEntry.recompute(log, row.seq(), row.prevHash(), row.schemaId(),
-                    row.schemaFingerprint().toBytes(), row.body()).hash();
-            if (!row.headerMatchesSchemaId() || !recomputed.equals(row.hash())) {
+            Hash recomputed = ChainEntry.knownVersion(row.entryVersion()) && row.chainedAtMicros() >= 0
+                    ? ChainEntry.recompute(log, row.seq(), row.prevHash(), row.entryVersion(), row.chainedAtMicros(),
+                            row.schemaId(), row.schemaFingerprint().toBytes(), row.body()).hash()
+                    : null;
+            if (!row.headerMatchesSchemaId() || !row.hash().equals(recomputed)) {
                 err.println("attestream prove: event " + eventId + " (" + log + " seq " + row.seq()
                         + ") does not recompute to its stored hash: run 'attestream verify'");
                 return 3;

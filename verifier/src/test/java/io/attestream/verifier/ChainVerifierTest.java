@@ -6,11 +6,14 @@ import static io.attestream.verifier.testing.ChainFixture.withSeq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.attestream.integrity.ChainEntry;
 import io.attestream.integrity.ChainHead;
 import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointVerifier;
+import io.attestream.integrity.CompactMerkleTree;
 import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.Hash;
+import io.attestream.integrity.LogId;
 import io.attestream.integrity.LogState;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.SigningKey;
@@ -18,6 +21,8 @@ import io.attestream.integrity.TimestampVerifier;
 import io.attestream.verifier.testing.ChainFixture;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -350,5 +355,93 @@ class ChainVerifierTest {
         rows.set(10, withFlippedByte(rows.get(10), 44));
         rows.forEach(bad::accept);
         assertOnly(bad.finish().findings(), 50, FindingKind.MODIFIED);
+    }
+
+    /**
+     * Agent 0's events re-chained as an old log: entry version 1 below seq {@code switchAt}, 2 from there on
+     * (or all version 1 when the versions are given), with format 1 checkpoints before the switch and format 2
+     * after, every {@link #EVERY} entries.
+     */
+    private static ChainFixture.Agent mixedVersions(String agentId, int[] versions) {
+        LogId log = LogId.of("acme", agentId);
+        List<ChainFixture.StoredEvent> events = new ArrayList<>();
+        List<CheckpointRow> checkpoints = new ArrayList<>();
+        CompactMerkleTree tree = CompactMerkleTree.empty();
+        Hash prev = log.genesisHash();
+        for (int i = 0; i < N; i++) {
+            ChainFixture.StoredEvent template = agents.get(0).events().get(i);
+            EventRow t = template.row();
+            Hash h = ChainEntry.recompute(log, i, prev, versions[i], t.chainedAtMicros(), t.schemaId(),
+                    t.schemaFingerprint().toBytes(), t.body()).hash();
+            EventRow row = new EventRow(log.tenant(), log.agentId(), i, prev, h, versions[i], t.chainedAtMicros(),
+                    t.schemaId(), t.schemaFingerprint(), t.eventBytes());
+            events.add(new ChainFixture.StoredEvent(row, template.eventId(), template.eventType(),
+                    template.occurredAtMicros()));
+            tree = tree.append(h);
+            prev = h;
+            if ((i + 1) % EVERY == 0 || i == N - 1) {
+                ChainHead head = new ChainHead(log, i + 1, h);
+                Checkpoint c = versions[i] == 1
+                        ? new Checkpoint(log.origin(), i + 1, tree.root(), List.of("chain-head " + i + " " + h.base64()))
+                        : Checkpoint.forLog(head, tree.root(), new Checkpoint.Cadence(EVERY, 60_000),
+                                Instant.EPOCH.plus(t.chainedAtMicros() + 1, ChronoUnit.MICROS));
+                checkpoints.add(new CheckpointRow(log.tenant(), log.agentId(), i + 1, tree.root(),
+                        SignedCheckpoint.sign(c, KEY).text(), KEY.name(), null));
+            }
+        }
+        return new ChainFixture.Agent(log, events, checkpoints);
+    }
+
+    private static int[] versionsSwitchingAt(int switchAt) {
+        int[] v = new int[N];
+        for (int i = 0; i < N; i++) {
+            v[i] = i < switchAt ? 1 : 2;
+        }
+        return v;
+    }
+
+    @Test
+    void entriesAndCheckpointsWrittenBeforeFormat2KeepVerifyingBesideNewOnes() {
+        for (int switchAt : new int[] {0, 40, N}) {
+            ChainFixture.Agent a = mixedVersions("agent-mixed", versionsSwitchingAt(switchAt));
+            AgentResult r = run(verifier(), a, a.rows(), a.checkpoints());
+            assertThat(r.findings()).as("switch at %d", switchAt).isEmpty();
+            assertThat(r.checkpointsVerified()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void reportsAnEntryVersionThatGoesBack() {
+        int[] versions = versionsSwitchingAt(40);
+        versions[70] = 1;
+        ChainFixture.Agent a = mixedVersions("agent-downgraded", versions);
+        List<Finding> f = run(verifier(), a, a.rows(), List.of()).findings();
+        assertThat(f).singleElement().satisfies(x -> {
+            assertThat(x.seq()).isEqualTo(70);
+            assertThat(x.kind()).isEqualTo(FindingKind.MODIFIED);
+            assertThat(x.detail()).contains("entry version 1 after entry version 2 at seq 40");
+        });
+    }
+
+    @Test
+    void reportsAChangedChainedTimeOrEntryVersionAsModifiedAtItsSeq() {
+        assertOnly(findingsAfter(rows -> {
+            EventRow r = rows.get(41);
+            rows.set(41, new EventRow(r.tenant(), r.agentId(), r.seq(), r.prevHash(), r.hash(), r.entryVersion(),
+                    r.chainedAtMicros() + 1, r.schemaId(), r.schemaFingerprint(), r.eventBytes()));
+            return rows;
+        }), 41, FindingKind.MODIFIED);
+        for (int version : new int[] {0, 1, 3, 255}) {
+            List<Finding> f = findingsAfter(rows -> {
+                EventRow r = rows.get(42);
+                rows.set(42, new EventRow(r.tenant(), r.agentId(), r.seq(), r.prevHash(), r.hash(), version,
+                        r.chainedAtMicros(), r.schemaId(), r.schemaFingerprint(), r.eventBytes()));
+                return rows;
+            });
+            assertOnly(f, 42, FindingKind.MODIFIED);
+            if (version != 1) {
+                assertThat(f.get(0).detail()).contains("entry_version " + version + " is not a known");
+            }
+        }
     }
 }

@@ -22,7 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -200,9 +199,9 @@ class VerifierIT {
         ChainFixture.StoredEvent e301 = swapped.events().get(301);
         loader.store().insert(Table.CHAINED_EVENTS, List.of(
                 loader.eventRow(new ChainFixture.StoredEvent(ChainFixture.withSeq(e301.row(), 300), e301.eventId(),
-                        e301.eventType(), e301.occurredAtMicros()), EvidenceLoader.CHAINED_T0.plusMillis(300)),
+                        e301.eventType(), e301.occurredAtMicros())),
                 loader.eventRow(new ChainFixture.StoredEvent(ChainFixture.withSeq(e300.row(), 301), e300.eventId(),
-                        e300.eventType(), e300.occurredAtMicros()), EvidenceLoader.CHAINED_T0.plusMillis(301))));
+                        e300.eventType(), e300.occurredAtMicros()))));
 
         ChainFixture.Agent truncated = agents.get(3);
         sql("ALTER TABLE " + events + " DELETE" + where(truncated) + " AND seq >= " + (EVENTS - 100) + sync);
@@ -230,7 +229,7 @@ class VerifierIT {
         ChainFixture.StoredEvent genuine = inserted.events().get(1200);
         EventRow forged = ChainFixture.forged(inserted.log(), 1200, genuine.row().prevHash(), "approved by nobody");
         loader.store().insert(Table.CHAINED_EVENTS, List.<Object[]>of(loader.eventRow(new ChainFixture.StoredEvent(
-                forged, "forged-" + genuine.eventId(), "ApprovalDecision", genuine.occurredAtMicros()), Instant.now())));
+                forged, "forged-" + genuine.eventId(), "ApprovalDecision", genuine.occurredAtMicros()))));
 
         VerificationReport r = verifyAsAuditor();
         assertThat(r.findings()).extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)

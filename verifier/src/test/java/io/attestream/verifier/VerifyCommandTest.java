@@ -2,6 +2,7 @@ package io.attestream.verifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.SigningKey;
 import io.attestream.verifier.internal.ReportOutput;
 import java.io.PrintWriter;
@@ -9,6 +10,7 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -39,6 +41,20 @@ class VerifyCommandTest {
         assertThat(err2.toString()).contains("--until");
 
         assertThat(run(new StringWriter(), "--key", "k.vkey")).isEqualTo(2);
+    }
+
+    @Test
+    void exitsTwoForATsaPolicyThatIsNotAnOid() throws Exception {
+        Path key = dir.resolve("k.vkey");
+        Files.writeString(key, SigningKey.generate("k", new SecureRandom()).verifierKey().toVkey());
+        EmbeddedTimestampAuthority.generate("policy-test", Clock.systemUTC()).save(dir);
+        String ca = dir.resolve("tsa-ca.crt").toString();
+        for (String bad : List.of("1.2.3,4.5", "policy", "1.02.3", "3.1")) {
+            StringWriter err = new StringWriter();
+            assertThat(run(err, "--jdbc-url", "jdbc:clickhouse:http://127.0.0.1:1/x", "--key", key.toString(),
+                    "--tsa-cert", ca, "--tsa-policy", bad)).as(bad).isEqualTo(2);
+            assertThat(err.toString()).contains("--tsa-policy " + bad + " is not a dotted OID");
+        }
     }
 
     @Test

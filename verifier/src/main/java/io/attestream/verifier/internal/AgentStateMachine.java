@@ -2,8 +2,8 @@ package io.attestream.verifier.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import io.attestream.integrity.ChainBrokenException;
 import io.attestream.integrity.ChainEntry;
-import io.attestream.integrity.ChainHead;
 import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointTimestamp;
 import io.attestream.integrity.CheckpointVerifier;
@@ -71,6 +71,10 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
     private int nextCheckpoint;
     /** Size of the last checkpoint whose root matched, for locating re-chained stretches. */
     private long lastMatchedSize;
+
+    /** Highest entry version of a self-consistent row so far, and its seq (for the version order rule). */
+    private int highestVersion;
+    private long highestVersionSeq = -1;
 
     private Row held;
     private List<Row> region;
@@ -144,7 +148,8 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         try {
             signed = keys.verify(c.note(), log.origin());
             cp = signed.checkpoint();
-            head = cp.chainHead().map(ChainHead::hash).orElse(null);
+            // Throws when the extension lines are not an attestream layout (chain-head is required).
+            head = cp.chainHead().hash();
         } catch (UnknownKeyException e) {
             add(at, FindingKind.UNKNOWN_KEY_CHECKPOINT, what + " is signed by no trusted key: " + e.getMessage());
             return;
@@ -197,7 +202,9 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         Row(EventRow r) {
             this.stored = r;
             this.label = r.seq();
-            this.headerOk = r.headerMatchesSchemaId();
+            // A row whose entry version is unknown or whose chained time cannot be hashed never recomputes.
+            this.headerOk = r.headerMatchesSchemaId() && ChainEntry.knownVersion(r.entryVersion())
+                    && r.chainedAtMicros() >= 0;
             this.body = r.body();
             Hash derived = fingerprints.get(r.schemaId());
             this.fingerprint = (derived != null ? derived : r.schemaFingerprint()).toBytes();
@@ -216,10 +223,17 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         }
 
         Hash recomputeAt(long seq) {
-            return ChainEntry.recompute(log, seq, stored.prevHash(), stored.schemaId(), fingerprint, body).hash();
+            return ChainEntry.recompute(log, seq, stored.prevHash(), stored.entryVersion(), stored.chainedAtMicros(),
+                    stored.schemaId(), fingerprint, body).hash();
         }
 
         String whyNot() {
+            if (!ChainEntry.knownVersion(stored.entryVersion())) {
+                return "its entry_version " + stored.entryVersion() + " is not a known chain entry format";
+            }
+            if (stored.chainedAtMicros() < 0) {
+                return "its chained_at is before 1970, which no entry format hashes";
+            }
             if (!headerOk) {
                 return "its stored bytes do not start with a wire-format header naming schema id "
                         + stored.schemaId();
@@ -251,6 +265,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         lastLabel = row.seq();
         rows++;
         Row x = new Row(row);
+        checkVersionOrder(x);
         if (region != null) {
             region.add(x);
             if (region.size() >= maxRegion) {
@@ -277,6 +292,28 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             held = null;
         }
         region.add(x);
+    }
+
+    /**
+     * Entry versions never decrease along a log (docs/integrity.md §2.3): a self-consistent row of a lower version
+     * than an earlier self-consistent row is reported, as a downgrade that escapes the newer format's guarantees.
+     */
+    private void checkVersionOrder(Row x) {
+        if (!x.selfOk) {
+            return;
+        }
+        try {
+            ChainEntry.checkVersionOrder(log, x.label, highestVersion, x.stored.entryVersion());
+        } catch (ChainBrokenException e) {
+            add(x.label, FindingKind.MODIFIED, "the row at seq " + x.label + " is entry version "
+                    + x.stored.entryVersion() + " after entry version " + highestVersion + " at seq "
+                    + highestVersionSeq + ": entry versions never decrease along a log");
+            return;
+        }
+        if (x.stored.entryVersion() > highestVersion) {
+            highestVersion = x.stored.entryVersion();
+            highestVersionSeq = x.label;
+        }
     }
 
     private void tryResync() {

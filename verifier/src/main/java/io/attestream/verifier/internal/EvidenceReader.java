@@ -33,9 +33,13 @@ import org.apache.avro.SchemaNormalization;
  * as raw bytes ({@code binary_string_support}), never through a text round trip.
  */
 public final class EvidenceReader implements AutoCloseable {
-    /** Columns of the events table the verifier reads, in the order {@link #toEventRow} expects. */
-    public static final String EVENT_COLUMNS =
-            "tenant, agent_id, seq, prev_hash, hash, schema_id, schema_fingerprint, event_bytes";
+    /**
+     * Columns of the events table the verifier reads, in the order {@link #toEventRow} expects. The chained time
+     * is read as integer microseconds, exactly as hashed (no time-zone or precision conversion in the driver);
+     * {@code entry_version} exists from the sink's migration V005 on.
+     */
+    public static final String EVENT_COLUMNS = "tenant, agent_id, seq, prev_hash, hash, schema_id, schema_fingerprint,"
+            + " event_bytes, entry_version, toUnixTimestamp64Micro(chained_at)";
 
     private final Connection connection;
     private final Tables tables;
@@ -271,14 +275,21 @@ public final class EvidenceReader implements AutoCloseable {
                 }
             }
         } catch (SQLException e) {
-            throw new VerifierException("cannot read events from " + tables.events() + ": " + e.getMessage(), e);
+            throw new VerifierException("cannot read events from " + tables.events() + ": " + e.getMessage()
+                    + migrationHint(e), e);
         }
+    }
+
+    private static String migrationHint(SQLException e) {
+        return String.valueOf(e.getMessage()).contains("entry_version")
+                ? " (the table has no entry_version column: run the evidence sink of this release once, its migration"
+                        + " V005 adds the column)" : "";
     }
 
     private static EventRow toEventRow(ResultSet rs, String tenant, String agent) throws SQLException {
         long schemaId = rs.getLong(6);
         return new EventRow(tenant, agent, rs.getLong(3), Hash.of(rs.getBytes(4)), Hash.of(rs.getBytes(5)),
-                (int) schemaId, Hash.of(rs.getBytes(7)), rs.getBytes(8));
+                rs.getInt(9), rs.getLong(10), (int) schemaId, Hash.of(rs.getBytes(7)), rs.getBytes(8));
     }
 
     /**
@@ -369,7 +380,7 @@ public final class EvidenceReader implements AutoCloseable {
             }
         } catch (SQLException e) {
             throw new VerifierException("cannot look up event " + eventId + " in " + tables.events() + ": "
-                    + e.getMessage(), e);
+                    + e.getMessage() + migrationHint(e), e);
         }
         return out;
     }

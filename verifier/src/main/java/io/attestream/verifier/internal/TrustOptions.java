@@ -12,10 +12,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Option;
 
 /** What the verifier trusts: checkpoint verifier keys and TSA certificates (a picocli mixin). */
 public final class TrustOptions {
+    /** A dotted OID: at least two arcs, decimal without leading zeros. */
+    private static final Pattern OID = Pattern.compile("[0-2](\\.(0|[1-9][0-9]*))+");
+
     @Option(names = "--key", required = true, paramLabel = "KEY",
             description = "Trusted checkpoint verifier key: a vkey file (name+id+key, as written by 'attestream "
                     + "keygen'), or NAME=FILE for a PEM public key. Repeat for key rotation.")
@@ -26,7 +30,9 @@ public final class TrustOptions {
     private List<Path> tsaCerts = new ArrayList<>();
 
     @Option(names = "--tsa-policy", paramLabel = "OID",
-            description = "Accepted TSA policy OID (repeatable); default: any policy of a trusted TSA.")
+            description = "Accept only timestamp tokens issued under this TSA policy OID (dotted, repeatable). "
+                    + "Without it any policy of a TSA certified by a --tsa-cert is accepted (docs/integrity.md "
+                    + "section 5.2).")
     private List<String> tsaPolicies = new ArrayList<>();
 
     /**
@@ -88,10 +94,18 @@ public final class TrustOptions {
                 throw new IllegalArgumentException("--tsa-cert " + p + ": " + e.getMessage(), e);
             }
         }
+        // The documented default (docs/integrity.md section 5.2): trusting the TSA's CA is the trust decision, so any
+        // policy of a trusted TSA is accepted unless policies are listed.
         if (tsaPolicies.isEmpty()) {
             b.acceptAnyPolicy();
         } else {
-            tsaPolicies.forEach(b::acceptPolicy);
+            for (String oid : tsaPolicies) {
+                if (!OID.matcher(oid).matches()) {
+                    throw new IllegalArgumentException("--tsa-policy " + oid + " is not a dotted OID such as "
+                            + "1.2.3.4");
+                }
+                b.acceptPolicy(oid);
+            }
         }
         return Optional.of(b.build());
     }

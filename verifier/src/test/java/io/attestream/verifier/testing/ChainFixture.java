@@ -18,6 +18,8 @@ import io.attestream.verifier.CheckpointRow;
 import io.attestream.verifier.EventRow;
 import io.attestream.verifier.internal.TimestampCodec;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -33,6 +35,8 @@ public final class ChainFixture {
     public static final int SCHEMA_ID = 7;
     /** Fingerprint of the current AuditEvent schema. */
     public static final Hash FINGERPRINT = Hash.of(AuditEventCodec.fingerprint(AuditEventCodec.currentSchema()));
+    /** Chained time of seq 0; seq i is chained i ms later: a month before the tests run. */
+    public static final Instant CHAINED_T0 = Instant.parse("2026-10-01T00:00:00Z");
 
     private ChainFixture() {
     }
@@ -85,14 +89,16 @@ public final class ChainFixture {
             AuditEvent e = SampleEvents.of(types[i % types.length], tenant, agentId, i);
             byte[] framed = AuditEventCodec.encode(SCHEMA_ID, e);
             byte[] body = AuditEventCodec.encodeBody(e);
-            LogState.Appended a = state.append(SCHEMA_ID, fp, body);
+            long chainedAt = micros(CHAINED_T0) + i * 1000L;
+            LogState.Appended a = state.append(chainedAt, SCHEMA_ID, fp, body);
             state = a.state();
-            EventRow row = new EventRow(tenant, agentId, i, a.entry().previousHash(), a.entry().hash(), SCHEMA_ID,
-                    FINGERPRINT, framed);
+            EventRow row = new EventRow(tenant, agentId, i, a.entry().previousHash(), a.entry().hash(),
+                    a.entry().version(), chainedAt, SCHEMA_ID, FINGERPRINT, framed);
             events.add(new StoredEvent(row, e.getEventId().toString(), e.getPayload().getClass().getSimpleName(),
                     e.getOccurredAt().toEpochMilli() * 1000));
             if ((i + 1) % checkpointEvery == 0 || i == n - 1) {
-                notes.add(SignedCheckpoint.sign(Checkpoint.forLog(state.head(), state.tree().root()), key));
+                notes.add(SignedCheckpoint.sign(Checkpoint.forLog(state.head(), state.tree().root(),
+                        new Checkpoint.Cadence(checkpointEvery, 60_000), CHAINED_T0.plusMillis(i + 1)), key));
             }
         }
         List<CheckpointTimestamp> ts = tsa == null || notes.isEmpty() ? null
@@ -114,8 +120,18 @@ public final class ChainFixture {
      * @return the copy
      */
     public static EventRow withSeq(EventRow r, long seq) {
-        return new EventRow(r.tenant(), r.agentId(), seq, r.prevHash(), r.hash(), r.schemaId(), r.schemaFingerprint(),
-                r.eventBytes());
+        return new EventRow(r.tenant(), r.agentId(), seq, r.prevHash(), r.hash(), r.entryVersion(),
+                r.chainedAtMicros(), r.schemaId(), r.schemaFingerprint(), r.eventBytes());
+    }
+
+    /**
+     * Microseconds since the epoch.
+     *
+     * @param t the instant
+     * @return whole microseconds
+     */
+    public static long micros(Instant t) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, t);
     }
 
     /**
@@ -128,8 +144,8 @@ public final class ChainFixture {
     public static EventRow withFlippedByte(EventRow r, int offset) {
         byte[] b = r.eventBytes();
         b[offset] ^= 0x01;
-        return new EventRow(r.tenant(), r.agentId(), r.seq(), r.prevHash(), r.hash(), r.schemaId(),
-                r.schemaFingerprint(), b);
+        return new EventRow(r.tenant(), r.agentId(), r.seq(), r.prevHash(), r.hash(), r.entryVersion(),
+                r.chainedAtMicros(), r.schemaId(), r.schemaFingerprint(), b);
     }
 
     /**
@@ -140,9 +156,23 @@ public final class ChainFixture {
      * @param seq the seq
      * @param prev the previous hash to link to
      * @param text payload text
-     * @return the row
+     * @return the row, chained (entry format 2) at the current time
      */
     public static EventRow forged(LogId log, long seq, Hash prev, String text) {
+        return forged(log, seq, prev, text, micros(Instant.now().truncatedTo(ChronoUnit.MICROS)));
+    }
+
+    /**
+     * A self-consistent forged row, as {@link #forged(LogId, long, Hash, String)}, with a chosen chained time.
+     *
+     * @param log the log
+     * @param seq the seq
+     * @param prev the previous hash to link to
+     * @param text payload text
+     * @param chainedAtMicros the chained time the forger hashes and stores
+     * @return the row
+     */
+    public static EventRow forged(LogId log, long seq, Hash prev, String text, long chainedAtMicros) {
         AuditEvent e = SampleEvents.of(EventType.APPROVAL_DECISION, log.tenant(), log.agentId(), 1_000_000 + text.length());
         byte[] body = AuditEventCodec.encodeBody(e);
         byte[] extra = text.getBytes(StandardCharsets.UTF_8);
@@ -155,8 +185,10 @@ public final class ChainFixture {
         byte[] fullFramed = new byte[framed.length + extra.length];
         System.arraycopy(framed, 0, fullFramed, 0, framed.length);
         System.arraycopy(extra, 0, fullFramed, framed.length, extra.length);
-        Hash h = ChainEntry.recompute(log, seq, prev, SCHEMA_ID, fp, fullBody).hash();
-        return new EventRow(log.tenant(), log.agentId(), seq, prev, h, SCHEMA_ID, FINGERPRINT, fullFramed);
+        Hash h = ChainEntry.recompute(log, seq, prev, ChainEntry.VERSION_2, chainedAtMicros, SCHEMA_ID, fp, fullBody)
+                .hash();
+        return new EventRow(log.tenant(), log.agentId(), seq, prev, h, ChainEntry.VERSION_2, chainedAtMicros,
+                SCHEMA_ID, FINGERPRINT, fullFramed);
     }
 
     /**
@@ -175,8 +207,10 @@ public final class ChainFixture {
             EventRow r = i == k ? withFlippedByte(rows.get(i), 40) : rows.get(i);
             byte[] b = r.eventBytes();
             byte[] body = Arrays.copyOfRange(b, EventRow.HEADER_SIZE, b.length);
-            Hash h = ChainEntry.recompute(log, i, prev, r.schemaId(), r.schemaFingerprint().toBytes(), body).hash();
-            out.add(new EventRow(r.tenant(), r.agentId(), i, prev, h, r.schemaId(), r.schemaFingerprint(), b));
+            Hash h = ChainEntry.recompute(log, i, prev, r.entryVersion(), r.chainedAtMicros(), r.schemaId(),
+                    r.schemaFingerprint().toBytes(), body).hash();
+            out.add(new EventRow(r.tenant(), r.agentId(), i, prev, h, r.entryVersion(), r.chainedAtMicros(),
+                    r.schemaId(), r.schemaFingerprint(), b));
             prev = h;
         }
         return out;

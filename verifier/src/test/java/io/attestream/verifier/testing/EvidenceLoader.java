@@ -7,6 +7,7 @@ import io.attestream.sink.internal.Table;
 import io.attestream.verifier.CheckpointRow;
 import io.attestream.verifier.EventRow;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.Schema;
@@ -19,7 +20,7 @@ import org.apache.avro.SchemaNormalization;
  */
 public final class EvidenceLoader implements AutoCloseable {
     /** chained_at of the fixture's seq 0: a month before the tests run, so forged rows land in another partition. */
-    public static final Instant CHAINED_T0 = Instant.parse("2026-10-01T00:00:00Z");
+    public static final Instant CHAINED_T0 = ChainFixture.CHAINED_T0;
     private static final int BATCH = 20_000;
 
     private final ClickHouseStore store;
@@ -69,7 +70,7 @@ public final class EvidenceLoader implements AutoCloseable {
         List<Object[]> batch = new ArrayList<>(BATCH);
         for (ChainFixture.Agent a : agents) {
             for (ChainFixture.StoredEvent e : a.events()) {
-                batch.add(eventRow(e, CHAINED_T0.plusMillis(e.row().seq())));
+                batch.add(eventRow(e));
                 if (batch.size() == BATCH) {
                     store.insert(Table.CHAINED_EVENTS, batch);
                     batch.clear();
@@ -87,19 +88,20 @@ public final class EvidenceLoader implements AutoCloseable {
     }
 
     /**
-     * One chained_events row in the sink's column order.
+     * One chained_events row in the sink's column order; chained_at and entry_version are the row's own (the hash
+     * covers the chained time from entry version 2 on).
      *
      * @param e the event
-     * @param chainedAt its chained_at
      * @return the values
      */
-    public Object[] eventRow(ChainFixture.StoredEvent e, Instant chainedAt) {
+    public Object[] eventRow(ChainFixture.StoredEvent e) {
         EventRow r = e.row();
         long off = offset++;
         return new Object[] {r.tenant(), r.agentId(), r.seq(), r.prevHash().toBytes(), r.hash().toBytes(),
             (long) r.schemaId(), r.schemaFingerprint().toBytes(), e.eventId(), e.eventType(), "1.4.2",
-            Instant.ofEpochSecond(0, e.occurredAtMicros() * 1000), chainedAt, List.of("A.8.15"), null, null, "host-1",
-            r.eventBytes(), "attestream.events", 0, off, 0, off, Instant.now()};
+            Instant.ofEpochSecond(0, e.occurredAtMicros() * 1000), Instant.EPOCH.plus(r.chainedAtMicros(),
+            ChronoUnit.MICROS), List.of("A.8.15"), null, null, "host-1", r.eventBytes(), "attestream.events", 0, off,
+            0, off, Instant.now(), (short) r.entryVersion()};
     }
 
     /**
