@@ -40,7 +40,9 @@ import org.bouncycastle.tsp.TimeStampTokenInfo;
  * the CMS signature and ESSCertID binding, the TSA certificate's critical {@code id-kp-timeStamping}
  * EKU and validity at genTime, a PKIX path from the TSA certificate to one of the given trust anchors
  * (at genTime; revocation is not checked: no CRL/OCSP in this deployment), the policy OID, and genTime
- * within [notBefore, notAfter]. Any failure is a {@link TimestampInvalidException}. Configuration is
+ * within this verifier's window [{@link Builder#notBefore}, {@link Builder#notAfter}] (both inclusive; by default
+ * no lower bound and the clock's now + 5 minutes), which is distinct from the TSA certificate's own validity
+ * period checked above. Any failure is a {@link TimestampInvalidException}. Configuration is
  * immutable; the instance memoizes successful checks by token hash (see {@code verified}) and is thread-safe.
  */
 public final class TimestampVerifier {
