@@ -7,18 +7,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attestream.chain.ChainedEvent;
 import io.attestream.events.AuditEvent;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
+import io.attestream.schemas.testing.ReleasedRecords;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
-import org.apache.avro.generic.GenericData;
-import org.apache.avro.generic.GenericDatumWriter;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
-import org.apache.avro.io.EncoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.junit.jupiter.api.Test;
 
@@ -72,31 +66,10 @@ class SchemaEvolutionTest {
     @Test
     void chainedEventWrittenWithV1ReadsAsEntryVersion1() throws Exception {
         Schema v1 = SchemaEvolution.releasedChainedEvent().get("v1");
-        GenericRecord old = new GenericData.Record(v1);
-        GenericData.Fixed sha = new GenericData.Fixed(v1.getField("hash").schema(), new byte[32]);
-        old.put("tenant", "acme");
-        old.put("agentId", "agent-1");
-        old.put("seq", 3L);
-        old.put("prevHash", sha);
-        old.put("hash", sha);
-        old.put("schemaId", 7);
-        old.put("schemaFingerprint", sha);
-        old.put("eventId", "e");
-        old.put("eventType", "EvalResult");
-        old.put("agentVersion", "1");
-        old.put("occurredAt", 1L);
-        old.put("chainedAt", 2L);
-        old.put("eventBytes", ByteBuffer.wrap(new byte[] {0, 0, 0, 0, 7}));
-        old.put("sourceTopic", "attestream.events");
-        old.put("sourcePartition", 0);
-        old.put("sourceOffset", 9L);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        BinaryEncoder enc = EncoderFactory.get().binaryEncoder(bytes, null);
-        new GenericDatumWriter<GenericRecord>(v1).write(old, enc);
-        enc.flush();
-
+        byte[] body = ReleasedRecords.chainedEventV1("acme", "agent-1", 3, 7, new byte[32], "e",
+                new byte[] {0, 0, 0, 0, 7});
         ChainedEvent read = new SpecificDatumReader<ChainedEvent>(v1, ChainedEvent.getClassSchema())
-                .read(null, DecoderFactory.get().binaryDecoder(bytes.toByteArray(), null));
+                .read(null, DecoderFactory.get().binaryDecoder(body, null));
         assertThat(read.getSeq()).isEqualTo(3L);
         assertThat(read.getEntryVersion()).isEqualTo(1);
     }

@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * The tables the sink inserts into, with the columns it writes, in the order of the values of a row. Must match
- * the DDL ({@code DdlColumnsTest} checks it).
+ * the DDL in the table's column order, columns added by {@code ALTER TABLE ... ADD COLUMN} last: clickhouse-jdbc's
+ * RowBinary insert path sends values by column position ({@code DdlTest} checks it).
  */
 public enum Table {
     REGISTRY_SCHEMAS("registry_schemas", null, List.of("schema_id", "fingerprint", "full_name", "schema_text",

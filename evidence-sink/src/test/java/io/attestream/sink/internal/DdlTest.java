@@ -32,14 +32,14 @@ class DdlTest {
         Ddl.Migration v5 = Ddl.migrations("attestream", "").stream().filter(m -> m.version() == 5).findFirst()
                 .orElseThrow();
         assertThat(v5.statements()).containsExactly("ALTER TABLE attestream.chained_events ADD COLUMN IF NOT EXISTS"
-                + " entry_version UInt8 DEFAULT 1 AFTER chained_at");
+                + " entry_version UInt8 DEFAULT 1");
         Ddl.Migration onCluster = Ddl.migrations("attestream", "audit").stream().filter(m -> m.version() == 5)
                 .findFirst().orElseThrow();
         assertThat(onCluster.statements()).containsExactly(
                 "ALTER TABLE attestream.chained_events_local ON CLUSTER audit ADD COLUMN IF NOT EXISTS entry_version"
-                        + " UInt8 DEFAULT 1 AFTER chained_at",
+                        + " UInt8 DEFAULT 1",
                 "ALTER TABLE attestream.chained_events ON CLUSTER audit ADD COLUMN IF NOT EXISTS entry_version"
-                        + " UInt8 DEFAULT 1 AFTER chained_at");
+                        + " UInt8 DEFAULT 1");
     }
 
     @Test
@@ -88,7 +88,8 @@ class DdlTest {
                     columns.add(m.group(1));
                 }
             }
-            assertThat(columns).as(t.tableName()).containsExactlyInAnyOrderElementsOf(t.columns());
+            // In table order: the RowBinary insert path sends values by column position, not by name.
+            assertThat(columns).as(t.tableName()).containsExactlyElementsOf(t.columns());
             if (t.sourceTopic() != null) {
                 assertThat(t.columns()).contains("kafka_partition", "kafka_offset");
             }
