@@ -424,6 +424,22 @@ class ChainVerifierTest {
     }
 
     @Test
+    void reportsEntriesAndCheckpointsRewrittenInTheOldFormatsAfterTheUpgrade() {
+        // Upgraded at seq 40 (first format 2 checkpoint: size 48), then re-chained and re-signed in version 1
+        // from seq 50 on, as someone holding the key would to drop the time binding.
+        int[] versions = versionsSwitchingAt(40);
+        Arrays.fill(versions, 50, N, 1);
+        ChainFixture.Agent a = mixedVersions("agent-rewritten", versions);
+        List<Finding> f = run(verifier(), a, a.rows(), a.checkpoints()).findings();
+        assertThat(f.stream().filter(x -> x.kind() == FindingKind.FORGED_CHECKPOINT).map(Finding::seq))
+                .containsExactly(63L, 79L, 95L, 99L);
+        assertThat(f.stream().filter(x -> x.kind() == FindingKind.MODIFIED).map(Finding::seq))
+                .containsExactlyElementsOf(java.util.stream.LongStream.range(50, N).boxed().toList());
+        assertThat(f).hasSize(4 + 50);
+        assertThat(f.get(0).detail()).contains("chained after the format 2 checkpoint of tree size 48");
+    }
+
+    @Test
     void reportsAChangedChainedTimeOrEntryVersionAsModifiedAtItsSeq() {
         assertOnly(findingsAfter(rows -> {
             EventRow r = rows.get(41);

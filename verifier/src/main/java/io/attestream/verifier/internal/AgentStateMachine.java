@@ -72,6 +72,8 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
     /** Size of the last checkpoint whose root matched, for locating re-chained stretches. */
     private long lastMatchedSize;
 
+    /** Tree size of the smallest verified format 2 checkpoint; entries from that seq on must be version 2. */
+    private long firstFormat2Size = Long.MAX_VALUE;
     /** Highest entry version of a self-consistent row so far, and its seq (for the version order rule). */
     private int highestVersion;
     private long highestVersionSeq = -1;
@@ -180,6 +182,14 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                             what + ": timestamp does not verify: " + e.getMessage());
                 }
             }
+        }
+        // Checkpoint formats never go back either, and entries chained after the first format 2 checkpoint
+        // (seq >= its size) were chained by an upgraded chainer: version 2 (docs/integrity.md §2.3).
+        if (cp.formatVersion() >= Checkpoint.FORMAT_2) {
+            firstFormat2Size = Math.min(firstFormat2Size, cp.treeSize());
+        } else if (cp.treeSize() > firstFormat2Size) {
+            add(at, FindingKind.FORGED_CHECKPOINT, what + " is in checkpoint format 1 but the checkpoint of tree size "
+                    + firstFormat2Size + " is already in format 2: checkpoint formats never go back");
         }
         if (cp.treeSize() > 0) {
             trusted.add(new TrustedCheckpoint(cp.treeSize(), cp.rootHash(), head, c.keyName()));
@@ -300,6 +310,13 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
      */
     private void checkVersionOrder(Row x) {
         if (!x.selfOk) {
+            return;
+        }
+        int floor = x.label >= firstFormat2Size ? ChainEntry.VERSION_2 : ChainEntry.VERSION_1;
+        if (x.stored.entryVersion() < floor) {
+            add(x.label, FindingKind.MODIFIED, "the row at seq " + x.label + " is entry version "
+                    + x.stored.entryVersion() + " but was chained after the format 2 checkpoint of tree size "
+                    + firstFormat2Size + ", when only entry version 2 is written");
             return;
         }
         try {
