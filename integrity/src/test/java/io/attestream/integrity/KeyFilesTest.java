@@ -87,4 +87,37 @@ class KeyFilesTest {
             assertThat(files).isEmpty();
         }
     }
+
+    @Test
+    void writesTheRfc8410ExampleKeyByteForByte() {
+        // RFC 8410 §10.3, the example Ed25519 private key: an encoding we did not write.
+        String rfc = "-----BEGIN PRIVATE KEY-----\n"
+                + "MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n"
+                + "-----END PRIVATE KEY-----\n";
+        assertThat(SigningKey.fromPkcs8Pem("rfc8410", rfc).toPkcs8Pem()).isEqualTo(rfc);
+    }
+
+    @Test
+    void stillReadsKeysWrittenByEarlierVersions() {
+        // BouncyCastle's PKCS#8 v2 (with the public key attribute), what keygen wrote before issue 21.
+        SigningKey legacy = SigningKey.fromPkcs8Pem("legacy", TestJson.text("/keys/legacy-bc-v2.key"));
+        byte[] seed = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            seed[i] = (byte) (0x40 + i);
+        }
+        assertThat(legacy.verifierKey()).isEqualTo(SigningKey.fromSeed("legacy", seed).verifierKey());
+        assertThat(legacy.toPkcs8Pem()).isEqualTo(SigningKey.fromSeed("legacy", seed).toPkcs8Pem())
+                .startsWith("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI");
+    }
+
+    @Test
+    void writesTheTestKeyAsPythonCryptographyDoes() {
+        // vectors/checkpoint/test-key.key: written by gen_checkpoint_vectors.py (Python `cryptography`, PKCS8).
+        byte[] seed = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            seed[i] = (byte) i;
+        }
+        assertThat(SigningKey.fromSeed("attestream-test-key", seed).toPkcs8Pem())
+                .isEqualTo(TestJson.text("/vectors/checkpoint/test-key.key"));
+    }
 }
