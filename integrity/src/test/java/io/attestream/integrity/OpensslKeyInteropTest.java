@@ -2,18 +2,12 @@ package io.attestream.integrity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.attestream.testing.ExternalTool;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,29 +22,15 @@ class OpensslKeyInteropTest {
     @TempDir
     Path dir;
 
-    private Path openssl;
+    private Openssl openssl;
 
     @BeforeEach
     void findOpenssl() {
-        openssl = ExternalTool.require("openssl", "openssl is the independent PKCS#8 / Ed25519 implementation");
+        openssl = new Openssl(dir, "openssl is the independent PKCS#8 / Ed25519 implementation");
     }
 
     private String run(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(openssl.toString());
-        cmd.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-            assertThat(p.exitValue()).as("%s: %s", cmd, out).isZero();
-            return out;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return openssl.run(args).ok().out();
     }
 
     @Test

@@ -3,16 +3,12 @@ package io.attestream.integrity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.attestream.testing.ExternalTool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,35 +27,15 @@ class OpensslTimestampTest {
     @TempDir
     Path dir;
 
-    private Path openssl;
+    private Openssl openssl;
 
     @BeforeEach
     void findOpenssl() {
-        openssl = ExternalTool.require("openssl", "openssl ts is the independent RFC 3161 implementation");
+        openssl = new Openssl(dir, "openssl ts is the independent RFC 3161 implementation");
     }
 
-    private Result run(String... args) {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(openssl.toString());
-        cmd.addAll(List.of(args));
-        try {
-            Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("openssl %s finished", cmd).isTrue();
-            return new Result(p.exitValue(), out);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private record Result(int code, String out) {
-        Result ok() {
-            assertThat(code).as(out).isZero();
-            return this;
-        }
+    private Openssl.Result run(String... args) {
+        return openssl.run(args);
     }
 
     private Path resource(String name, byte[] bytes) throws IOException {
@@ -74,7 +50,7 @@ class OpensslTimestampTest {
         String at = String.valueOf(TimestampVectors.GEN_TIME.getEpochSecond() + 1);
         run("ts", "-verify", "-digest", TimestampVectors.batchRootHex(), "-token_in", "-in", token.toString(),
                 "-CAfile", ca.toString(), "-attime", at).ok();
-        Result other = run("ts", "-verify", "-digest", Hash.sha256(new byte[0]).hex(), "-token_in", "-in",
+        Openssl.Result other = run("ts", "-verify", "-digest", Hash.sha256(new byte[0]).hex(), "-token_in", "-in",
                 token.toString(), "-CAfile", ca.toString(), "-attime", at);
         assertThat(other.code()).as("openssl over another digest: " + other.out()).isNotZero();
 
