@@ -3,7 +3,7 @@ package io.attestream.chainer;
 import static java.util.Objects.requireNonNull;
 
 import io.attestream.chainer.internal.MetricsServer;
-import io.attestream.integrity.EmbeddedTimestampAuthority;
+import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.integrity.HttpTimestampAuthority;
 import io.attestream.integrity.SigningKey;
 import io.attestream.integrity.TimestampAuthority;
@@ -74,6 +74,11 @@ public final class ChainerApp {
     public static Optional<TimestampAuthority> timestampAuthority(ChainerConfig config) {
         switch (config.tsaMode()) {
             case ChainerConfig.TSA_MODE_EMBEDDED:
+                LOG.warn("{}={}: checkpoints are timestamped by the self-signed development TSA in {}. Its tokens "
+                        + "prove nothing to an auditor: the operator holds its key and CA and could issue any time. "
+                        + "Use {}=url with an independent RFC 3161 TSA for evidence.", ChainerConfig.TSA_MODE_CONFIG,
+                        ChainerConfig.TSA_MODE_EMBEDDED, config.getString(ChainerConfig.TSA_EMBEDDED_DIR_CONFIG),
+                        ChainerConfig.TSA_MODE_CONFIG);
                 return Optional.of(EmbeddedTimestampAuthority.load(
                         Path.of(config.getString(ChainerConfig.TSA_EMBEDDED_DIR_CONFIG)), Clock.systemUTC()));
             case ChainerConfig.TSA_MODE_URL:

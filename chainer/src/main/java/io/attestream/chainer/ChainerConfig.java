@@ -17,9 +17,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.kafka.common.config.AbstractConfig;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
@@ -119,17 +119,21 @@ public final class ChainerConfig extends AbstractConfig {
     public static final String TSA_MODE_CONFIG = "chainer.tsa.mode";
     /** No timestamping. */
     public static final String TSA_MODE_NONE = "none";
-    /** In-process TSA loaded from {@link #TSA_EMBEDDED_DIR_CONFIG}. */
+    /**
+     * In-process self-signed development TSA (module deploy/dev-tsa) loaded from {@link #TSA_EMBEDDED_DIR_CONFIG}:
+     * for the local stack and tests only, its tokens prove nothing to an auditor.
+     */
     public static final String TSA_MODE_EMBEDDED = "embedded";
     /** RFC 3161 over HTTP at {@link #TSA_URL_CONFIG}. */
     public static final String TSA_MODE_URL = "url";
-    private static final String TSA_MODE_DOC = "RFC 3161 timestamping of checkpoints: 'none', 'embedded' (keys in "
-            + "chainer.tsa.embedded.dir) or 'url' (chainer.tsa.url).";
+    private static final String TSA_MODE_DOC = "RFC 3161 timestamping of checkpoints: 'none', 'embedded' (the "
+            + "self-signed development TSA of the local stack, keys in chainer.tsa.embedded.dir; its tokens prove "
+            + "nothing to an auditor) or 'url' (an independent TSA at chainer.tsa.url).";
 
     /** Directory of the embedded TSA. */
     public static final String TSA_EMBEDDED_DIR_CONFIG = "chainer.tsa.embedded.dir";
     private static final String TSA_EMBEDDED_DIR_DOC = "Directory holding tsa-ca.crt, tsa.crt and tsa.key of the "
-            + "embedded TSA (EmbeddedTimestampAuthority.save); required when chainer.tsa.mode=embedded.";
+            + "development TSA (EmbeddedTimestampAuthority.save, `attestream tsa`); required when chainer.tsa.mode=embedded.";
 
     /** RFC 3161 URL. */
     public static final String TSA_URL_CONFIG = "chainer.tsa.url";

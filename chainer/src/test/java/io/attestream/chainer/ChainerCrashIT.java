@@ -7,12 +7,12 @@ import io.attestream.chain.CheckpointRecord;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.internal.ChildClasspath;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
+import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.events.AuditEvent;
 import io.attestream.integrity.ChainEntry;
 import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointTimestamp;
 import io.attestream.integrity.CheckpointVerifier;
-import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.Hash;
 import io.attestream.integrity.LogId;
 import io.attestream.integrity.LogState;
@@ -50,10 +50,10 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -259,7 +259,7 @@ class ChainerCrashIT {
                     WireSerde.of(registry, CheckpointRecord.class, CheckpointRecord.getClassSchema(), false)
                             .deserializer())) {
                 CheckpointVerifier verifier = CheckpointVerifier.of(key.verifierKey());
-                TimestampVerifier tsaVerifier = TimestampVerifier.forEmbedded(tsa);
+                TimestampVerifier tsaVerifier = tsa.verifier();
                 Map<String, Long> largest = new HashMap<>();
                 int n = 0;
                 // Read until every chain's full length is covered by a checkpoint (time cadence), or 5 min.
@@ -371,7 +371,7 @@ class ChainerCrashIT {
         CheckpointVerifier.of(key.verifierKey()).verify(note).checkpoint().created().orElseThrow();
         CheckpointTimestamp ts = CheckpointTimestamp.fromJson(
                 TimestampedBatch.timestamp(List.of(note), tsa).timestamps().get(0).toJson());
-        ts.verify(note, TimestampVerifier.forEmbedded(tsa));
+        ts.verify(note, tsa.verifier());
         ChainedEvent.getClassSchema();
         CheckpointRecord.getClassSchema();
         new Verification().verifyChains(1);

@@ -2,8 +2,8 @@ package io.attestream.chainer;
 
 import io.attestream.chain.ChainedEvent;
 import io.attestream.chain.CheckpointRecord;
+import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.events.AuditEvent;
-import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.SigningKey;
 import io.attestream.integrity.TimestampAuthority;
 import io.attestream.schemas.Topics;

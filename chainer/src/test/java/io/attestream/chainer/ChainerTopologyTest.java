@@ -132,7 +132,7 @@ class ChainerTopologyTest {
             List<Hash> hashes = verifyChain(h.chained.readValuesToList().stream()
                     .filter(c -> c.getAgentId().equals("agent-a")).toList(), h.schemaId);
             CheckpointVerifier verifier = CheckpointVerifier.of(ChainerHarness.KEY.verifierKey());
-            TimestampVerifier tsaVerifier = TimestampVerifier.forEmbedded(ChainerHarness.TSA);
+            TimestampVerifier tsaVerifier = ChainerHarness.TSA.verifier();
             byte[] token = null;
             for (CheckpointRecord cp : cps) {
                 SignedCheckpoint signed = verifier.verify(cp.getNote());

@@ -5,16 +5,15 @@ import io.attestream.cli.demo.DemoCommand;
 import io.attestream.cli.report.ReportCommand;
 import io.attestream.deploy.chdb.ChdbServerMain;
 import io.attestream.deploy.stack.StackCommand;
+import io.attestream.dev.tsa.TsaCommand;
 import io.attestream.drift.DriftCommand;
 import io.attestream.ingest.gateway.GatewayCommand;
-import io.attestream.integrity.KeygenCommand;
-import io.attestream.integrity.TsaCommand;
 import io.attestream.sink.SinkCommand;
 import io.attestream.verifier.CheckProofCommand;
 import io.attestream.verifier.ProveCommand;
 import io.attestream.verifier.VerifyCommand;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code attestream} command: one entry point, a subcommand per pipeline stage and tool. */
 @Command(name = "attestream", mixinStandardHelpOptions = true, versionProvider = AttestreamMain.Version.class,

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.attestream.chain.ChainedEvent;
 import io.attestream.chainer.ChainerApp;
-import io.attestream.chainer.ChainerConfig;
+import io.attestream.chainer.testing.TestChainers;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
 import io.attestream.events.AuditEvent;
@@ -16,7 +16,6 @@ import io.attestream.ingest.gateway.Gateway;
 import io.attestream.ingest.gateway.GatewayConfig;
 import io.attestream.ingest.internal.ApiKeys;
 import io.attestream.ingest.internal.JsonEventMapper;
-import io.attestream.integrity.SigningKey;
 import io.attestream.schemas.EventType;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
@@ -29,7 +28,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -188,23 +186,6 @@ class IngestIT {
 
     private static ChainerApp chainer(StackEndpoints stack, Path dir, String run, String input, String chained)
             throws Exception {
-        Path keyFile = dir.resolve("chainer.key");
-        SigningKey.generate("it-ingest", new SecureRandom()).writePrivatePem(keyFile);
-        Map<String, Object> cc = new HashMap<>();
-        cc.put("bootstrap.servers", stack.bootstrapServers());
-        cc.put("schema.registry.url", stack.registryUrl());
-        cc.put("application.id", "it-ingest-chainer-" + run);
-        cc.put("state.dir", Files.createDirectories(dir.resolve("chainer-state")).toString());
-        cc.put("replication.factor", "1");
-        cc.put("commit.interval.ms", "200");
-        cc.put(ChainerConfig.INPUT_TOPIC_CONFIG, input);
-        cc.put(ChainerConfig.CHAINED_TOPIC_CONFIG, chained);
-        cc.put(ChainerConfig.CHECKPOINTS_TOPIC_CONFIG, input + ".checkpoints");
-        cc.put(ChainerConfig.DEAD_LETTER_TOPIC_CONFIG, input + ".dlq");
-        cc.put(ChainerConfig.REKEY_TOPIC_CONFIG, input + ".rekey");
-        cc.put(ChainerConfig.SIGNING_KEY_FILE_CONFIG, keyFile.toString());
-        cc.put(ChainerConfig.TSA_MODE_CONFIG, ChainerConfig.TSA_MODE_NONE);
-        cc.put(ChainerConfig.METRICS_PORT_CONFIG, "-1");
-        return new ChainerApp(new ChainerConfig(cc));
+        return TestChainers.chainer(stack, dir, "it-ingest", run, input, chained);
     }
 }

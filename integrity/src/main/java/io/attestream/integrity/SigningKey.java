@@ -7,10 +7,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.bouncycastle.crypto.util.PrivateKeyFactory;
-import org.bouncycastle.crypto.util.PrivateKeyInfoFactory;
 import org.bouncycastle.math.ec.rfc8032.Ed25519;
 
 /**
@@ -18,7 +18,7 @@ import org.bouncycastle.math.ec.rfc8032.Ed25519;
  *
  * <p>Signing uses BouncyCastle's low-level RFC 8032 implementation (about 17x faster than the JDK 17
  * provider on our machines); signatures are plain Ed25519 and verify anywhere. Instances are immutable
- * and safe for concurrent use. Files: PKCS#8 PEM ({@code -----BEGIN PRIVATE KEY-----}), created
+ * and safe for concurrent use. Files: RFC 8410 PKCS#8 PEM ({@code -----BEGIN PRIVATE KEY-----}), created
  * owner-only by {@link #writePrivatePem}.
  */
 public final class SigningKey {
@@ -111,15 +111,28 @@ public final class SigningKey {
     }
 
     /**
-     * The PKCS#8 PEM encoding of this key.
+     * DER prefix of an RFC 8410 §7 Ed25519 OneAsymmetricKey, version 1 (v1, no public key attribute):
+     * SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING (32 bytes) } },
+     * followed by the 32-byte seed. OpenSSL writes and reads exactly this form.
+     */
+    private static final byte[] RFC8410_PREFIX = {
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20};
+
+    /**
+     * The PKCS#8 PEM encoding of this key: the RFC 8410 v1 form (48 DER bytes, no public key
+     * attribute) that OpenSSL 3 and every PKCS#8 reader load. Files written before this form was used
+     * (BouncyCastle's v2 with the public key attribute, which OpenSSL 3.0 cannot load) are still read by
+     * {@link #readPkcs8Pem} and {@link #fromPkcs8Pem}.
      *
      * @return PEM text
      */
     public String toPkcs8Pem() {
+        byte[] der = Arrays.copyOf(RFC8410_PREFIX, RFC8410_PREFIX.length + Ed25519PrivateKeyParameters.KEY_SIZE);
+        key.encode(der, RFC8410_PREFIX.length);
         try {
-            return KeyFiles.toPem("PRIVATE KEY", PrivateKeyInfoFactory.createPrivateKeyInfo(key).getEncoded());
-        } catch (IOException e) {
-            throw new KeyException("cannot encode the private key of " + name, e);
+            return KeyFiles.toPem("PRIVATE KEY", der);
+        } finally {
+            Arrays.fill(der, (byte) 0);
         }
     }
 

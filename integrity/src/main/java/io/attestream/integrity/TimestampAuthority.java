@@ -2,7 +2,8 @@ package io.attestream.integrity;
 
 /**
  * Something that issues RFC 3161 timestamp tokens: {@link HttpTimestampAuthority} for any TSA
- * reachable over HTTP, {@link EmbeddedTimestampAuthority} in-process for the local stack and tests.
+ * reachable over HTTP. The self-signed development TSA of the local stack and the tests
+ * ({@code io.attestream.dev.tsa.EmbeddedTimestampAuthority}, module deploy/dev-tsa) implements it too.
  *
  * <p>Implementations return the token only; they MUST NOT be trusted for its validity: callers verify
  * with a {@link TimestampVerifier} configured with the TSA's trust anchor.

@@ -4,10 +4,14 @@ import static java.util.Objects.requireNonNull;
 
 import io.attestream.integrity.internal.Rfc3161;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.CertPathBuilder;
 import java.security.cert.CertStore;
+import java.security.cert.CertificateFactory;
 import java.security.cert.CollectionCertStoreParameters;
 import java.security.cert.PKIXBuilderParameters;
 import java.security.cert.TrustAnchor;
@@ -88,14 +92,19 @@ public final class TimestampVerifier {
     }
 
     /**
-     * A verifier for an {@link EmbeddedTimestampAuthority}: trusts its CA and requires its policy.
+     * Reads a PEM (or DER) X.509 certificate file, e.g. the TSA CA certificate a verifier trusts.
      *
-     * @param tsa the TSA
-     * @return the verifier
+     * @param file the file
+     * @return the certificate
+     * @throws KeyException when unreadable or not a certificate
      */
-    public static TimestampVerifier forEmbedded(EmbeddedTimestampAuthority tsa) {
-        requireNonNull(tsa, "tsa");
-        return builder().trustAnchor(tsa.caCertificate()).acceptPolicy(tsa.policy()).build();
+    public static X509Certificate readCertificate(Path file) {
+        requireNonNull(file, "file");
+        try (InputStream in = Files.newInputStream(file)) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        } catch (IOException | GeneralSecurityException | ClassCastException e) {
+            throw new KeyException("cannot read certificate " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package io.attestream.integrity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.attestream.testing.ExternalTool;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +10,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,9 +26,10 @@ class GoNoteInteropTest {
 
     @Test
     void goReferenceImplementationOpensOurSignedCheckpoints() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/go"))
-                && Files.isDirectory(GOPATH.resolve("src/golang.org/x/mod/sumdb/note")),
-                "go and golang-golang-x-mod-dev not installed");
+        ExternalTool.require("go", "Go's reference note implementation is the oracle");
+        ExternalTool.requirePresent(Files.isDirectory(GOPATH.resolve("src/golang.org/x/mod/sumdb/note")),
+                "Go package golang.org/x/mod/sumdb/note under " + GOPATH + " (Debian golang-golang-x-mod-dev)",
+                "Go's reference note implementation is the oracle");
         Path program = tmp.resolve("verify_notes.go");
         Files.writeString(program, TestJson.text("/vectors/checkpoint/go/verify_notes.go"));
         SigningKey key = SigningKey.fromSeed("attestream-checkpointer-2026a", new byte[32]);

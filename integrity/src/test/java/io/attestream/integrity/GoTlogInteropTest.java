@@ -2,6 +2,7 @@ package io.attestream.integrity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.attestream.testing.ExternalTool;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,9 +33,10 @@ class GoTlogInteropTest {
 
     @Test
     void goReferenceTlogAcceptsOurRootsAndProofsAndRejectsFlippedOnes() throws IOException, InterruptedException {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/go"))
-                && Files.isDirectory(GOPATH.resolve("src/golang.org/x/mod/sumdb/tlog")),
-                "go and golang-golang-x-mod-dev not installed");
+        ExternalTool.require("go", "Go's reference tlog implementation is the oracle");
+        ExternalTool.requirePresent(Files.isDirectory(GOPATH.resolve("src/golang.org/x/mod/sumdb/tlog")),
+                "Go package golang.org/x/mod/sumdb/tlog under " + GOPATH + " (Debian golang-golang-x-mod-dev)",
+                "Go's reference tlog implementation is the oracle");
         List<Hash> leaves = new ArrayList<>();
         for (int i = 0; i < N; i++) {
             leaves.add(Vectors.leaf(i));

@@ -3,15 +3,12 @@ package io.attestream.integrity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 class KeyFilesTest {
     @TempDir
@@ -52,40 +49,30 @@ class KeyFilesTest {
     }
 
     @Test
-    void keygenWritesKeyPairAndRefusesASecondRun() throws Exception {
+    void keyPairFilesAreWrittenOnceAndReadBack() throws Exception {
         Path out = dir.resolve("keys");
-        StringWriter stdout = new StringWriter();
-        StringWriter stderr = new StringWriter();
-        CommandLine cmd = new CommandLine(new KeygenCommand());
-        cmd.setOut(new PrintWriter(stdout));
-        cmd.setErr(new PrintWriter(stderr));
-        assertThat(cmd.execute("--out", out.toString(), "--name", "ck-2026")).isEqualTo(0);
-
-        VerifierKey printed = VerifierKey.parse(stdout.toString());
+        VerifierKey written = KeyPairFiles.generate(out, "ck-2026", new SecureRandom());
         SigningKey sk = SigningKey.readPkcs8Pem("ck-2026", out.resolve("ck-2026.key"));
-        assertThat(sk.verifierKey()).isEqualTo(printed);
-        assertThat(VerifierKey.read("ck-2026", out.resolve("ck-2026.vkey"))).isEqualTo(printed);
-        assertThat(VerifierKey.readVkey(out.resolve("ck-2026.vkey"))).isEqualTo(printed);
-        assertThat(VerifierKey.read("ck-2026", out.resolve("ck-2026.pub"))).isEqualTo(printed);
+        assertThat(sk.verifierKey()).isEqualTo(written);
+        assertThat(VerifierKey.read("ck-2026", out.resolve("ck-2026.vkey"))).isEqualTo(written);
+        assertThat(VerifierKey.readVkey(out.resolve("ck-2026.vkey"))).isEqualTo(written);
+        assertThat(VerifierKey.read("ck-2026", out.resolve("ck-2026.pub"))).isEqualTo(written);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("ck-2026.key"))))
                 .isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out))).isEqualTo("rwx------");
 
         String before = Files.readString(out.resolve("ck-2026.key"));
-        assertThat(new CommandLine(new KeygenCommand()).setErr(new PrintWriter(stderr))
-                .execute("--out", out.toString(), "--name", "ck-2026")).isEqualTo(1);
-        assertThat(stderr.toString()).contains("already exists");
+        assertThatThrownBy(() -> KeyPairFiles.generate(out, "ck-2026", new SecureRandom()))
+                .isInstanceOf(KeyException.class).hasMessageContaining("already exists");
         assertThat(Files.readString(out.resolve("ck-2026.key"))).isEqualTo(before);
     }
 
     @Test
-    void keygenRemovesWhatItWroteWhenALaterFileFails() throws Exception {
+    void keyPairFilesRemoveWhatTheyWroteWhenALaterFileFails() throws Exception {
         // A dangling symlink passes the up-front existence check but makes CREATE_NEW fail on the third file.
         Files.createSymbolicLink(dir.resolve("ck.vkey"), dir.resolve("nowhere"));
-        StringWriter stderr = new StringWriter();
-        int rc = new CommandLine(new KeygenCommand()).setErr(new PrintWriter(stderr))
-                .execute("--out", dir.toString(), "--name", "ck");
-        assertThat(rc).isEqualTo(1);
+        assertThatThrownBy(() -> KeyPairFiles.generate(dir, "ck", new SecureRandom()))
+                .isInstanceOf(KeyException.class);
         assertThat(dir.resolve("ck.key")).doesNotExist();
         assertThat(dir.resolve("ck.pub")).doesNotExist();
         assertThat(Files.isSymbolicLink(dir.resolve("ck.vkey"))).isTrue();
@@ -93,26 +80,44 @@ class KeyFilesTest {
     }
 
     @Test
-    void keygenRejectsInvalidNameWithoutWritingAnything() throws Exception {
-        StringWriter stderr = new StringWriter();
-        int rc = new CommandLine(new KeygenCommand()).setErr(new PrintWriter(stderr))
-                .execute("--out", dir.toString(), "--name", "bad+name");
-        assertThat(rc).isEqualTo(1);
-        assertThat(stderr.toString()).contains("'+'");
+    void keyPairFilesRejectAnInvalidNameWithoutWritingAnything() throws Exception {
+        assertThatThrownBy(() -> KeyPairFiles.generate(dir, "bad+name", new SecureRandom()))
+                .isInstanceOf(KeyException.class).hasMessageContaining("'+'");
         try (var files = Files.list(dir)) {
             assertThat(files).isEmpty();
         }
     }
 
     @Test
-    void keygenHelpDocumentsExitCodes() {
-        StringWriter stdout = new StringWriter();
-        int rc = new CommandLine(new KeygenCommand()).setOut(new PrintWriter(stdout)).execute("--help");
-        assertThat(rc).isEqualTo(0);
-        assertThat(stdout.toString()).contains("Exit codes:").contains("--out").contains("--name");
-        StringWriter stderr = new StringWriter();
-        assertThat(new CommandLine(new KeygenCommand()).setErr(new PrintWriter(stderr)).execute("--name", "x"))
-                .isEqualTo(2);
-        assertThat(stderr.toString()).contains("--out");
+    void writesTheRfc8410ExampleKeyByteForByte() {
+        // RFC 8410 §10.3, the example Ed25519 private key: an encoding we did not write.
+        String rfc = "-----BEGIN PRIVATE KEY-----\n"
+                + "MC4CAQAwBQYDK2VwBCIEINTuctv5E1hK1bbY8fdp+K06/nwoy/HU++CXqI9EdVhC\n"
+                + "-----END PRIVATE KEY-----\n";
+        assertThat(SigningKey.fromPkcs8Pem("rfc8410", rfc).toPkcs8Pem()).isEqualTo(rfc);
+    }
+
+    @Test
+    void stillReadsKeysWrittenByEarlierVersions() {
+        // BouncyCastle's PKCS#8 v2 (with the public key attribute), what keygen wrote before issue 21.
+        SigningKey legacy = SigningKey.fromPkcs8Pem("legacy", TestJson.text("/keys/legacy-bc-v2.key"));
+        byte[] seed = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            seed[i] = (byte) (0x40 + i);
+        }
+        assertThat(legacy.verifierKey()).isEqualTo(SigningKey.fromSeed("legacy", seed).verifierKey());
+        assertThat(legacy.toPkcs8Pem()).isEqualTo(SigningKey.fromSeed("legacy", seed).toPkcs8Pem())
+                .startsWith("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI");
+    }
+
+    @Test
+    void writesTheTestKeyAsPythonCryptographyDoes() {
+        // vectors/checkpoint/test-key.key: written by gen_checkpoint_vectors.py (Python `cryptography`, PKCS8).
+        byte[] seed = new byte[32];
+        for (int i = 0; i < 32; i++) {
+            seed[i] = (byte) i;
+        }
+        assertThat(SigningKey.fromSeed("attestream-test-key", seed).toPkcs8Pem())
+                .isEqualTo(TestJson.text("/vectors/checkpoint/test-key.key"));
     }
 }

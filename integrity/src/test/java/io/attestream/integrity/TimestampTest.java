@@ -9,91 +9,34 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
+/**
+ * TimestampVerifier's rules, on the stored vector token (issued once by a throwaway development TSA, see
+ * {@link TimestampVectors}), and the HTTP client's failure handling. Tokens from a live TSA: the
+ * development TSA's tests (deploy/dev-tsa) and OpensslTimestampTest (openssl as the TSA).
+ */
 class TimestampTest {
-    private static final Instant NOW = Instant.parse("2026-11-26T04:00:00.123Z");
+    private static final Instant NOW = TimestampVectors.GEN_TIME;
     private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
-    private static final EmbeddedTimestampAuthority TSA = EmbeddedTimestampAuthority.generate("test", CLOCK);
-    private static final TimestampVerifier VERIFIER = TimestampVerifier.builder().trustAnchor(TSA.caCertificate())
-            .acceptPolicy(TSA.policy()).clock(CLOCK).build();
-    private static final SigningKey KEY = SigningKey.fromSeed("k", new byte[32]);
-
-    @TempDir
-    Path dir;
-
-    private static String note(long size) {
-        Hash root = Hash.sha256(("root" + size).getBytes(StandardCharsets.UTF_8));
-        Hash head = Hash.sha256(("head" + size).getBytes(StandardCharsets.UTF_8));
-        return SignedCheckpoint.sign(Checkpoint.forLog(new ChainHead(LogId.of("t", "a"), size, head), root,
-                new Checkpoint.Cadence(1000, 60_000), NOW.minusSeconds(1)), KEY).text();
-    }
-
-    @Test
-    void embeddedTokenVerifiesWithGenTimeFromTheClock() {
-        Hash h = Hash.sha256(new byte[] {1});
-        VerifiedTimestamp v = VERIFIER.verify(TSA.timestamp(h), h);
-        assertThat(v.genTime()).isEqualTo(NOW);
-        assertThat(v.imprint()).isEqualTo(h);
-        assertThat(v.policy()).isEqualTo(EmbeddedTimestampAuthority.DEFAULT_POLICY);
-        assertThat(v.tsaSubject()).contains("test TSA");
-    }
-
-    @Test
-    void tokenOverAnotherCheckpointDoesNotVerify() {
-        String a = note(1);
-        String b = note(2);
-        CheckpointTimestamp ts = TimestampedBatch.timestamp(List.of(a), TSA).timestamps().get(0);
-        assertThat(ts.verify(a, VERIFIER).genTime()).isEqualTo(NOW);
-        assertThatThrownBy(() -> ts.verify(b, VERIFIER)).isInstanceOf(TimestampInvalidException.class)
-                .hasMessageContaining("imprint");
-    }
-
-    @Property(tries = 10)
-    void everyCheckpointOfABatchVerifiesAndNoOtherDoes(@ForAll @IntRange(min = 1, max = 33) int n) {
-        List<String> notes = new ArrayList<>();
-        for (int i = 1; i <= n; i++) {
-            notes.add(note(i));
-        }
-        TimestampedBatch batch = TimestampedBatch.timestamp(notes, TSA);
-        assertThat(batch.root()).isEqualTo(TimestampedBatch.root(notes));
-        String outsider = note(n + 1);
-        for (int i = 0; i < n; i++) {
-            CheckpointTimestamp ts = CheckpointTimestamp.fromJson(batch.timestamps().get(i).toJson());
-            assertThat(ts).isEqualTo(batch.timestamps().get(i));
-            assertThat(ts.verify(notes.get(i), VERIFIER).imprint()).isEqualTo(batch.root());
-            assertThatThrownBy(() -> ts.verify(outsider, VERIFIER)).isInstanceOf(TimestampInvalidException.class);
-            if (n > 1) {
-                String neighbour = notes.get((i + 1) % n);
-                assertThatThrownBy(() -> ts.verify(neighbour, VERIFIER)).isInstanceOf(TimestampInvalidException.class);
-            }
-        }
-    }
-
-    private static final Hash TAMPER_IMPRINT = Hash.sha256(new byte[] {7});
-    private static final byte[] TAMPER_TOKEN = TSA.timestamp(TAMPER_IMPRINT);
+    private static final X509Certificate CA = TimestampVectors.ca();
+    private static final TimestampVerifier VERIFIER = TimestampVerifier.builder().trustAnchor(CA)
+            .acceptPolicy(TimestampVectors.POLICY).clock(CLOCK).build();
+    private static final Hash IMPRINT = TimestampedBatch.root(TimestampVectors.notes());
+    private static final byte[] TOKEN = TimestampVectors.token();
 
     @Property(tries = 150)
     void tamperingWithATokenNeverChangesWhatItAttests(@ForAll @IntRange(min = 0, max = Integer.MAX_VALUE - 1) int w) {
-        Hash h = TAMPER_IMPRINT;
-        byte[] token = TAMPER_TOKEN.clone();
+        Hash h = IMPRINT;
+        byte[] token = TOKEN.clone();
         VerifiedTimestamp original = VERIFIER.verify(token, h);
         int bit = w % (token.length * 8);
         token[bit / 8] ^= (byte) (1 << (bit % 8));
@@ -110,10 +53,10 @@ class TimestampTest {
 
     @Test
     void rejectsTokenWhoseSignedTimeWasAltered() {
-        Hash h = Hash.sha256(new byte[] {9});
-        byte[] token = TSA.timestamp(h);
-        // GeneralizedTime "20261126040000.123Z" of genTime, inside the signed TSTInfo.
-        byte[] needle = "20261126040000.123Z".getBytes(StandardCharsets.US_ASCII);
+        Hash h = IMPRINT;
+        byte[] token = TOKEN.clone();
+        // GeneralizedTime "20261126000000.25Z" of genTime (DER drops trailing zeros), inside the signed TSTInfo.
+        byte[] needle = "20261126000000.25Z".getBytes(StandardCharsets.US_ASCII);
         int at = indexOf(token, needle);
         assertThat(at).isPositive();
         token[at + 3] = '7';
@@ -134,26 +77,18 @@ class TimestampTest {
     }
 
     @Test
-    void rejectsTokenFromATsaThatDoesNotChainToTheAnchor() {
-        EmbeddedTimestampAuthority other = EmbeddedTimestampAuthority.generate("other", CLOCK);
-        Hash h = Hash.sha256(new byte[] {2});
-        assertThatThrownBy(() -> VERIFIER.verify(other.timestamp(h), h)).isInstanceOf(TimestampInvalidException.class)
-                .hasMessageContaining("does not chain");
-    }
-
-    @Test
     void rejectsUnacceptedPolicyAndTimeOutOfBounds() {
-        Hash h = Hash.sha256(new byte[] {3});
-        byte[] token = TSA.timestamp(h);
-        TimestampVerifier otherPolicy = TimestampVerifier.builder().trustAnchor(TSA.caCertificate())
+        Hash h = IMPRINT;
+        byte[] token = TOKEN;
+        TimestampVerifier otherPolicy = TimestampVerifier.builder().trustAnchor(CA)
                 .acceptPolicy("1.2.3.4").clock(CLOCK).build();
         assertThatThrownBy(() -> otherPolicy.verify(token, h)).isInstanceOf(TimestampInvalidException.class)
                 .hasMessageContaining("policy");
-        TimestampVerifier late = TimestampVerifier.builder().trustAnchor(TSA.caCertificate()).acceptAnyPolicy()
+        TimestampVerifier late = TimestampVerifier.builder().trustAnchor(CA).acceptAnyPolicy()
                 .notBefore(NOW.plusMillis(1)).build();
         assertThatThrownBy(() -> late.verify(token, h)).isInstanceOf(TimestampInvalidException.class)
                 .hasMessageContaining("outside");
-        TimestampVerifier past = TimestampVerifier.builder().trustAnchor(TSA.caCertificate()).acceptAnyPolicy()
+        TimestampVerifier past = TimestampVerifier.builder().trustAnchor(CA).acceptAnyPolicy()
                 .clock(Clock.fixed(NOW.minus(Duration.ofHours(1)), ZoneOffset.UTC)).build();
         assertThatThrownBy(() -> past.verify(token, h)).isInstanceOf(TimestampInvalidException.class)
                 .hasMessageContaining("outside");
@@ -161,8 +96,8 @@ class TimestampTest {
 
     @Test
     void repeatedVerificationOfACachedTokenStillChecksImprintAndTime() {
-        Hash h = Hash.sha256(new byte[] {11});
-        byte[] token = TSA.timestamp(h);
+        Hash h = IMPRINT;
+        byte[] token = TOKEN;
         Instant[] now = {NOW.minus(Duration.ofMinutes(10))};
         Clock moving = new Clock() {
             @Override
@@ -180,7 +115,7 @@ class TimestampTest {
                 return now[0];
             }
         };
-        TimestampVerifier v = TimestampVerifier.builder().trustAnchor(TSA.caCertificate()).acceptAnyPolicy()
+        TimestampVerifier v = TimestampVerifier.builder().trustAnchor(CA).acceptAnyPolicy()
                 .clock(moving).build();
         // genTime NOW is more than 5 minutes after the verifier's "now": too far in the future.
         assertThatThrownBy(() -> v.verify(token, h)).isInstanceOf(TimestampInvalidException.class);
@@ -198,7 +133,7 @@ class TimestampTest {
     void refusesVerifierWithoutAnchorOrPolicyChoice() {
         assertThatThrownBy(() -> TimestampVerifier.builder().acceptAnyPolicy().build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trust anchor");
-        assertThatThrownBy(() -> TimestampVerifier.builder().trustAnchor(TSA.caCertificate()).build())
+        assertThatThrownBy(() -> TimestampVerifier.builder().trustAnchor(CA).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("policy");
     }
 
@@ -206,35 +141,6 @@ class TimestampTest {
     void rejectsGarbageToken() {
         assertThatThrownBy(() -> VERIFIER.verify(new byte[] {0x30, 0x03, 1, 2, 3}, Hash.empty()))
                 .isInstanceOf(TimestampInvalidException.class);
-    }
-
-    @Test
-    void savedTsaReloadsWithTheSameIdentityAndOwnerOnlyKey() throws Exception {
-        TSA.save(dir);
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("tsa.key"))))
-                .isEqualTo("rw-------");
-        EmbeddedTimestampAuthority loaded = EmbeddedTimestampAuthority.load(dir, CLOCK);
-        Hash h = Hash.sha256(new byte[] {4});
-        assertThat(VERIFIER.verify(loaded.timestamp(h), h).genTime()).isEqualTo(NOW);
-        assertThat(EmbeddedTimestampAuthority.readCertificate(dir.resolve("tsa-ca.crt")))
-                .isEqualTo(TSA.caCertificate());
-        assertThatThrownBy(() -> TSA.save(dir)).isInstanceOf(KeyException.class).hasMessageContaining("overwrite");
-    }
-
-    @Test
-    void httpClientObtainsVerifiableTokenFromServedEmbeddedTsa() {
-        try (EmbeddedTimestampAuthority.Server server = TSA.serve(new InetSocketAddress("127.0.0.1", 0))) {
-            HttpTimestampAuthority client = new HttpTimestampAuthority(server.uri(), Duration.ofSeconds(5), null);
-            List<String> notes = List.of(note(1), note(2), note(3));
-            TimestampedBatch batch = TimestampedBatch.timestamp(notes, client);
-            for (int i = 0; i < notes.size(); i++) {
-                assertThat(batch.timestamps().get(i).verify(notes.get(i), VERIFIER).genTime()).isEqualTo(NOW);
-            }
-            HttpTimestampAuthority wrongPolicy = new HttpTimestampAuthority(server.uri(), Duration.ofSeconds(5),
-                    "1.2.3.4");
-            assertThatThrownBy(() -> wrongPolicy.timestamp(Hash.empty())).isInstanceOf(IntegrityException.class)
-                    .isNotInstanceOf(TsaUnavailableException.class);
-        }
     }
 
     @Test
@@ -296,26 +202,4 @@ class TimestampTest {
                 .hasMessageContaining("127.0.0.1:" + port);
     }
 
-    @Test
-    void opensslVerifiesTheEmbeddedTsaToken() throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl not installed");
-        Hash h = Hash.sha256("checkpoint batch".getBytes(StandardCharsets.UTF_8));
-        Files.write(dir.resolve("token.der"), TSA.timestamp(h));
-        Files.writeString(dir.resolve("ca.pem"), "-----BEGIN CERTIFICATE-----\n"
-                + Base64.getMimeEncoder().encodeToString(TSA.caCertificate().getEncoded())
-                + "\n-----END CERTIFICATE-----\n");
-        assertThat(openssl(h)).as("openssl over the right digest").isEqualTo(0);
-        assertThat(openssl(Hash.sha256(new byte[0]))).as("openssl over another digest").isNotEqualTo(0);
-    }
-
-    private int openssl(Hash digest) throws Exception {
-        // -attime: the fixed test clock may lie outside the machine's "now" for certificate validity.
-        Process p = new ProcessBuilder("openssl", "ts", "-verify", "-digest", HexFormat.of().formatHex(digest.toBytes()),
-                "-token_in", "-in", dir.resolve("token.der").toString(), "-CAfile", dir.resolve("ca.pem").toString(),
-                "-attime", String.valueOf(NOW.getEpochSecond()))
-                .redirectErrorStream(true).start();
-        p.getInputStream().readAllBytes();
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        return p.exitValue();
-    }
 }

@@ -6,18 +6,17 @@ import static io.attestream.verifier.testing.ChainFixture.withSeq;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.integrity.ChainEntry;
 import io.attestream.integrity.ChainHead;
 import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointVerifier;
 import io.attestream.integrity.CompactMerkleTree;
-import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.Hash;
 import io.attestream.integrity.LogId;
 import io.attestream.integrity.LogState;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.SigningKey;
-import io.attestream.integrity.TimestampVerifier;
 import io.attestream.verifier.testing.ChainFixture;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -56,7 +55,7 @@ class ChainVerifierTest {
 
     private static ChainVerifier verifier() {
         return ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()),
-                Optional.of(TimestampVerifier.forEmbedded(tsa)), Map.of());
+                Optional.of(tsa.verifier()), Map.of());
     }
 
     private static AgentResult run(ChainVerifier v, ChainFixture.Agent a, List<EventRow> rows,

@@ -5,11 +5,10 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
+import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.integrity.CheckpointVerifier;
-import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.SigningKey;
-import io.attestream.integrity.TimestampVerifier;
 import io.attestream.sink.internal.Table;
 import io.attestream.verifier.internal.AuditRunner;
 import io.attestream.verifier.internal.EvidenceReader;
@@ -119,7 +118,7 @@ class VerifierIT {
                 stack.auditorPassword(), new EvidenceReader.Tables(DB + ".chained_events", DB + ".checkpoints",
                         DB + ".registry_schemas"))) {
             ChainVerifier v = ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()),
-                    Optional.of(TimestampVerifier.forEmbedded(tsa)), reader.schemaFingerprints());
+                    Optional.of(tsa.verifier()), reader.schemaFingerprints());
             return AuditRunner.run(reader, v, EvidenceReader.Selection.ALL, AuditRunner.SILENT, false);
         }
     }

@@ -2,7 +2,7 @@ package io.attestream.verifier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.attestream.integrity.EmbeddedTimestampAuthority;
+import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.integrity.SigningKey;
 import io.attestream.verifier.internal.ReportOutput;
 import java.io.PrintWriter;

@@ -2,12 +2,10 @@ package io.attestream.chainer.bench;
 
 import io.attestream.chainer.ChainerConfig;
 import io.attestream.chainer.ChainerTopology;
-import io.attestream.deploy.stack.LocalStack;
-import io.attestream.deploy.stack.StackConfig;
 import io.attestream.deploy.stack.StackEndpoints;
-import io.attestream.deploy.stack.internal.Ports;
+import io.attestream.deploy.stack.junit.BenchmarkStack;
+import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.events.AuditEvent;
-import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.SigningKey;
 import io.attestream.integrity.TimestampAuthority;
 import io.attestream.schemas.EventType;
@@ -25,11 +23,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -42,7 +38,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -74,36 +69,14 @@ public final class ChainerBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            a.put(args[i], args[i + 1]);
-        }
+        Map<String, String> a = BenchmarkStack.options(args);
         int events = Integer.parseInt(a.getOrDefault("--events", "50000"));
         int rate = Integer.parseInt(a.getOrDefault("--rate", "10000"));
         int seconds = Integer.parseInt(a.getOrDefault("--seconds", "20"));
         int threads = Integer.parseInt(a.getOrDefault("--threads", "2"));
         Path dir = Files.createTempDirectory("chainer-bench-");
-        LocalStack local = null;
-        StackEndpoints stack;
-        if (a.containsKey("--endpoints")) {
-            stack = StackEndpoints.load(Path.of(a.get("--endpoints")));
-        } else {
-            Set<Integer> ports = new HashSet<>();
-            while (ports.size() < 5) {
-                ports.add(Ports.freePort());
-            }
-            Integer[] p = ports.toArray(Integer[]::new);
-            local = new LocalStack(StackConfig.builder(dir.resolve("stack")).kafkaPort(p[0]).kafkaControllerPort(p[1])
-                    .registryPort(p[2]).registryManagementPort(p[3]).clickHousePort(p[4]).detach(false).build(),
-                    System.out::println);
-            stack = local.up();
-        }
-        try {
-            new ChainerBenchmark(stack, dir, threads).run(events, rate, seconds);
-        } finally {
-            if (local != null) {
-                local.down();
-            }
+        try (BenchmarkStack stack = BenchmarkStack.startOrAttach(a, dir)) {
+            new ChainerBenchmark(stack.endpoints(), dir, threads).run(events, rate, seconds);
         }
     }
 
@@ -149,12 +122,8 @@ public final class ChainerBenchmark {
     }
 
     private KafkaProducer<byte[], byte[]> producer() {
-        Map<String, Object> pp = new HashMap<>();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        pp.put(ProducerConfig.ACKS_CONFIG, "all");
-        pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        return new KafkaProducer<>(pp, new ByteArraySerializer(), new ByteArraySerializer());
+        return new KafkaProducer<>(BenchmarkStack.rawProducerConfig(stack), new ByteArraySerializer(),
+                new ByteArraySerializer());
     }
 
     /** Produces n records as fast as possible; returns records/s including the final flush. */

@@ -5,11 +5,11 @@ import io.attestream.chainer.ChainerConfig;
 import io.attestream.deploy.stack.LocalStack;
 import io.attestream.deploy.stack.StackConfig;
 import io.attestream.deploy.stack.StackEndpoints;
+import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.drift.DriftApp;
 import io.attestream.drift.DriftConfig;
 import io.attestream.events.AuditEvent;
-import io.attestream.integrity.EmbeddedTimestampAuthority;
-import io.attestream.integrity.KeygenCommand;
+import io.attestream.integrity.KeyPairFiles;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventSerializer;
@@ -20,6 +20,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -47,11 +48,11 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringSerializer;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code attestream demo}: the whole pipeline on the embedded stack with a simulated fleet, verified, with a tamper
@@ -120,11 +121,7 @@ public final class DemoCommand implements Callable<Integer> {
         step("2/7 keys, topics, schema");
         Path keys = demoDir.resolve("keys");
         if (!Files.exists(keys.resolve("attestream-demo.key"))) {
-            int code = new CommandLine(new KeygenCommand()).execute("--out", keys.toString(), "--name",
-                    "attestream-demo");
-            if (code != 0) {
-                throw new IllegalStateException("keygen failed with exit code " + code);
-            }
+            KeyPairFiles.generate(keys, "attestream-demo", new SecureRandom());
         }
         Path tsaDir = demoDir.resolve("tsa");
         if (!Files.exists(tsaDir.resolve("tsa.crt"))) {

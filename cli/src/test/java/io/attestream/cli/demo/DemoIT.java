@@ -1,11 +1,11 @@
 package io.attestream.cli.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.cli.report.ReportCommand;
+import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
+import io.attestream.testing.ExternalTool;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -63,7 +63,8 @@ class DemoIT {
                 .contains("id=\"chart-controls\"").contains("id=\"chart-oversight\"").contains("id=\"chart-evals\"");
 
         Path chromium = Path.of("/usr/bin/chromium");
-        assumeTrue(Files.isExecutable(chromium), "Debian chromium not installed (.ci/run installs it)");
+        ExternalTool.requirePresent(Files.isExecutable(chromium), "Debian chromium at " + chromium,
+                "the report's charts must render in a real browser");
         Path screenshot = dir.resolve("acme.png");
         Process browser = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",

@@ -13,6 +13,22 @@ public final class TwoSampleTests {
 
     /** Kolmogorov-Smirnov statistic D = sup |F_ref - F_cur| over the two empirical CDFs (ties handled). */
     public static double ksStatistic(QuantileSketch ref, QuantileSketch cur) {
+        double[] d = {0};
+        walkCdfGap(ref, cur, (value, gap) -> d[0] = Math.max(d[0], gap));
+        return d[0];
+    }
+
+    /** Receives each distinct value of two merged samples, ascending, with |F_ref - F_cur| just after it. */
+    @FunctionalInterface
+    private interface CdfGapVisitor {
+        void at(double value, double gap);
+    }
+
+    /**
+     * The one merge of two weighted empirical CDFs: every distinct value of either sample in ascending order, with
+     * the absolute CDF difference once all weights at or below that value are counted (ties in one step).
+     */
+    private static void walkCdfGap(QuantileSketch ref, QuantileSketch cur, CdfGapVisitor visitor) {
         double[] a = ref.sortedValues();
         long[] wa = ref.sortedWeights();
         double[] b = cur.sortedValues();
@@ -23,7 +39,6 @@ public final class TwoSampleTests {
         int j = 0;
         long ca = 0;
         long cb = 0;
-        double d = 0;
         while (i < a.length || j < b.length) {
             double v = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i] : b[j];
             while (i < a.length && a[i] <= v) {
@@ -32,9 +47,8 @@ public final class TwoSampleTests {
             while (j < b.length && b[j] <= v) {
                 cb += wb[j++];
             }
-            d = Math.max(d, Math.abs(ca / na - cb / nb));
+            visitor.at(v, Math.abs(ca / na - cb / nb));
         }
-        return d;
     }
 
     /**
@@ -176,31 +190,15 @@ public final class TwoSampleTests {
 
     /** Wasserstein-1 distance ∫ |F_ref - F_cur| dx, in the metric's unit. */
     public static double wasserstein1(QuantileSketch ref, QuantileSketch cur) {
-        double[] a = ref.sortedValues();
-        long[] wa = ref.sortedWeights();
-        double[] b = cur.sortedValues();
-        long[] wb = cur.sortedWeights();
-        double na = ref.count();
-        double nb = cur.count();
-        int i = 0;
-        int j = 0;
-        long ca = 0;
-        long cb = 0;
-        double w = 0;
-        double prev = Double.NaN;
-        while (i < a.length || j < b.length) {
-            double v = j >= b.length || (i < a.length && a[i] <= b[j]) ? a[i] : b[j];
-            if (!Double.isNaN(prev)) {
-                w += Math.abs(ca / na - cb / nb) * (v - prev);
+        // The CDF gap after one value holds until the next value: integrate it step by step.
+        double[] state = {0, Double.NaN, 0}; // integral, previous value, gap after the previous value
+        walkCdfGap(ref, cur, (value, gap) -> {
+            if (!Double.isNaN(state[1])) {
+                state[0] += state[2] * (value - state[1]);
             }
-            while (i < a.length && a[i] <= v) {
-                ca += wa[i++];
-            }
-            while (j < b.length && b[j] <= v) {
-                cb += wb[j++];
-            }
-            prev = v;
-        }
-        return w;
+            state[1] = value;
+            state[2] = gap;
+        });
+        return state[0];
     }
 }

@@ -1,8 +1,7 @@
 package io.attestream.ingest.bench;
 
-import io.attestream.deploy.stack.LocalStack;
-import io.attestream.deploy.stack.StackConfig;
 import io.attestream.deploy.stack.StackEndpoints;
+import io.attestream.deploy.stack.junit.BenchmarkStack;
 import io.attestream.events.AuditEvent;
 import io.attestream.ingest.AuditClient;
 import io.attestream.ingest.AuditClientConfig;
@@ -16,8 +15,6 @@ import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.testing.SampleEvents;
 import io.attestream.schemas.wire.AuditEventCodec;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -27,11 +24,9 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -41,7 +36,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -59,41 +53,13 @@ public final class IngestBenchmark {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> a = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            a.put(args[i], args[i + 1]);
-        }
+        Map<String, String> a = BenchmarkStack.options(args);
         int events = Integer.parseInt(a.getOrDefault("--events", "100000"));
         int batch = Integer.parseInt(a.getOrDefault("--batch", "500"));
         int clients = Integer.parseInt(a.getOrDefault("--clients", "4"));
         Path dir = Files.createTempDirectory("ingest-bench-");
-        LocalStack local = null;
-        StackEndpoints stack;
-        if (a.containsKey("--endpoints")) {
-            stack = StackEndpoints.load(Path.of(a.get("--endpoints")));
-        } else {
-            Set<Integer> ports = new HashSet<>();
-            while (ports.size() < 5) {
-                ports.add(freePort());
-            }
-            Integer[] p = ports.toArray(Integer[]::new);
-            local = new LocalStack(StackConfig.builder(dir.resolve("stack")).kafkaPort(p[0]).kafkaControllerPort(p[1])
-                    .registryPort(p[2]).registryManagementPort(p[3]).clickHousePort(p[4]).detach(false).build(),
-                    System.out::println);
-            stack = local.up();
-        }
-        try {
-            run(stack, dir, events, batch, clients);
-        } finally {
-            if (local != null) {
-                local.down();
-            }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+        try (BenchmarkStack stack = BenchmarkStack.startOrAttach(a, dir)) {
+            run(stack.endpoints(), dir, events, batch, clients);
         }
     }
 
@@ -143,13 +109,8 @@ public final class IngestBenchmark {
     }
 
     private static double rawRate(StackEndpoints stack, String topic, List<AuditEvent> events, List<byte[]> values) {
-        Map<String, Object> pp = new HashMap<>();
-        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        pp.put(ProducerConfig.ACKS_CONFIG, "all");
-        pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        pp.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(pp, new StringSerializer(),
-                new ByteArraySerializer())) {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(BenchmarkStack.rawProducerConfig(stack),
+                new StringSerializer(), new ByteArraySerializer())) {
             long start = System.nanoTime();
             for (int i = 0; i < values.size(); i++) {
                 AuditEvent e = events.get(i);

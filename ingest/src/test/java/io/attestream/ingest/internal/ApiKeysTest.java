@@ -45,4 +45,15 @@ class ApiKeysTest {
         assertThatThrownBy(() -> ApiKeys.parse(List.of("# nothing"), "gateway.api.keys.file"))
                 .hasMessageContaining("no API keys");
     }
+
+    @Test
+    void hashIsTheSha256HexOfTheUtf8KeyAsComputedByIndependentTools() {
+        // Computed outside Java, both giving the same value:
+        //   printf '%s' 'atk_live_3f9c-Beispiel-ключ-🔑' | sha256sum
+        //   python3 -c "import hashlib; print(hashlib.sha256('atk_live_3f9c-Beispiel-ключ-🔑'.encode('utf-8')).hexdigest())"
+        assertThat(ApiKeys.hash("atk_live_3f9c-Beispiel-ключ-🔑"))
+                .isEqualTo("fa7464d3c7c26ce554d7631d5763422936b404abb99a1abedd0f2cd06d7e5001");
+        //   printf '%s' 'k-refund' | sha256sum
+        assertThat(ApiKeys.hash("k-refund")).isEqualTo("6e50713c7eea65154f42c55e7ee909e933004348ab2f7a127967b9bd34b561ed");
+    }
 }

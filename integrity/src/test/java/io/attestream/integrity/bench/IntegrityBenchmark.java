@@ -46,8 +46,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 /**
  * Throughput of the integrity hot paths, with a bare SHA-256 of the same 512-byte event as the yardstick.
  *
- * <p>Run (never part of {@code mvn verify}):
- * {@code mvn -pl integrity test-compile exec:exec@bench -Dbench.args="-wi 2 -i 3 -f 1 -w 2s -r 3s"}.
+ * <p>Run (never part of {@code ./mvnw verify}):
+ * {@code ./mvnw -pl integrity test-compile exec:exec@bench -Dbench.args="-wi 2 -i 3 -f 1 -w 2s -r 3s"}.
  * Any JMH option works in bench.args (e.g. a regex to select benchmarks). After the run, {@link #main}
  * prints the cost of chain + Merkle append relative to one SHA-256 of the event (goal: at most 3).
  */

@@ -1,2 +1,2 @@
-/** JMH benchmarks of the integrity hot paths; run by exec:exec@bench, never by mvn verify. */
+/** JMH benchmarks of the integrity hot paths; run by exec:exec@bench, never by ./mvnw verify. */
 package io.attestream.integrity.bench;

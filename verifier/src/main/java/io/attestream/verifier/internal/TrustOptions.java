@@ -1,7 +1,6 @@
 package io.attestream.verifier.internal;
 
 import io.attestream.integrity.CheckpointVerifier;
-import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.IntegrityException;
 import io.attestream.integrity.TimestampVerifier;
 import io.attestream.integrity.VerifierKey;
@@ -89,7 +88,7 @@ public final class TrustOptions {
         TimestampVerifier.Builder b = TimestampVerifier.builder();
         for (Path p : tsaCerts) {
             try {
-                b.trustAnchor(EmbeddedTimestampAuthority.readCertificate(p));
+                b.trustAnchor(TimestampVerifier.readCertificate(p));
             } catch (IntegrityException e) {
                 throw new IllegalArgumentException("--tsa-cert " + p + ": " + e.getMessage(), e);
             }

@@ -1,9 +1,8 @@
 package io.attestream.verifier.bench;
 
+import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.integrity.CheckpointVerifier;
-import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.SigningKey;
-import io.attestream.integrity.TimestampVerifier;
 import io.attestream.verifier.ChainVerifier;
 import io.attestream.verifier.VerificationReport;
 import io.attestream.verifier.internal.AuditRunner;
@@ -94,7 +93,7 @@ public final class VerifierBenchmark {
         double[] verify = new double[runs];
         try (EvidenceReader reader = EvidenceReader.connect(url, auditor, auditorPassword, tables)) {
             ChainVerifier v = ChainVerifier.of(CheckpointVerifier.of(key.verifierKey()),
-                    Optional.of(TimestampVerifier.forEmbedded(tsa)), reader.schemaFingerprints());
+                    Optional.of(tsa.verifier()), reader.schemaFingerprints());
             plainScan(reader);
             check(AuditRunner.run(reader, v, EvidenceReader.Selection.ALL, AuditRunner.SILENT, false), total);
             for (int r = 0; r < runs; r++) {

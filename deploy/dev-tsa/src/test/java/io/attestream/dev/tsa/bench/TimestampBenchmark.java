@@ -1,9 +1,9 @@
-package io.attestream.integrity.bench;
+package io.attestream.dev.tsa.bench;
 
+import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.integrity.ChainHead;
 import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointTimestamp;
-import io.attestream.integrity.EmbeddedTimestampAuthority;
 import io.attestream.integrity.Hash;
 import io.attestream.integrity.LogId;
 import io.attestream.integrity.SignedCheckpoint;
@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.State;
  * ECDSA P-256 token), and verification of one checkpoint's timestamp, with the batch token already checked
  * by the verifier (the common case) and from scratch.
  *
- * <p>Run: {@code mvn -pl integrity test-compile exec:exec@bench -Dbench.args="TimestampBenchmark -wi 2 -i 3 -f 1"}.
+ * <p>Run: {@code ./mvnw -pl deploy/dev-tsa test-compile exec:exec@bench}.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -50,7 +50,7 @@ public class TimestampBenchmark {
         @Setup(Level.Trial)
         public void setUp() {
             tsa = EmbeddedTimestampAuthority.generate("bench", Clock.systemUTC());
-            verifier = TimestampVerifier.forEmbedded(tsa);
+            verifier = tsa.verifier();
             SigningKey key = SigningKey.fromSeed("bench", new byte[32]);
             notes = new ArrayList<>(BATCH);
             for (int i = 1; i <= BATCH; i++) {
@@ -80,6 +80,6 @@ public class TimestampBenchmark {
     /** Full first-time verification: CMS signature, ESSCertID, EKU, PKIX path, policy, time. */
     @Benchmark
     public VerifiedTimestamp checkpointTimestampVerifyUncached(Batch b) {
-        return b.timestamp.verify(b.notes.get(BATCH / 2), TimestampVerifier.forEmbedded(b.tsa));
+        return b.timestamp.verify(b.notes.get(BATCH / 2), b.tsa.verifier());
     }
 }

@@ -1,5 +1,7 @@
-package io.attestream.integrity;
+package io.attestream.dev.tsa;
 
+import io.attestream.integrity.IntegrityException;
+import io.attestream.integrity.KeyException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Spec;
  * {@code tsa-url=http://HOST:PORT/} on stdout (scripts read it when --port is 0).
  */
 @Command(name = "tsa", mixinStandardHelpOptions = true,
-        description = "Serve the embedded RFC 3161 timestamp authority over HTTP (local stack, tests).",
+        description = {"Serve the self-signed development RFC 3161 timestamp authority over HTTP (local stack, tests).",
+            "Its tokens prove nothing to an auditor: the operator holds its key and CA."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:stopped cleanly",

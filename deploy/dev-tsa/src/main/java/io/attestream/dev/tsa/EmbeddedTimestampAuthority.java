@@ -1,9 +1,15 @@
-package io.attestream.integrity;
+package io.attestream.dev.tsa;
 
 import static java.util.Objects.requireNonNull;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.HttpTimestampAuthority;
+import io.attestream.integrity.IntegrityException;
+import io.attestream.integrity.KeyException;
+import io.attestream.integrity.TimestampAuthority;
+import io.attestream.integrity.TimestampVerifier;
 import io.attestream.integrity.internal.KeyFiles;
 import io.attestream.integrity.internal.Rfc3161;
 import java.io.ByteArrayInputStream;
@@ -64,9 +70,12 @@ import org.bouncycastle.tsp.TimeStampTokenGenerator;
  * SHA256withECDSA CMS signatures carrying both certificates, an ESSCertIDv2 binding and millisecond
  * genTime from the given clock.
  *
- * <p>For the local stack and tests, not for production evidence: the TSA key lives in the process.
+ * <p>For development only: the local stack, the demo and tests. Its tokens prove nothing to an auditor:
+ * the operator who runs the pipeline holds the TSA key and mints its own self-signed CA, so it could
+ * issue a token with any genTime. Production evidence needs an independent TSA
+ * ({@link HttpTimestampAuthority}, {@code chainer.tsa.mode=url}).
  * Use it in-process ({@link #timestamp}) or over HTTP ({@link #serve}); verifiers trust
- * {@link #caCertificate()}. {@link #save}/{@link #load} keep the same identity across restarts; the
+ * {@link #caCertificate()} ({@link #verifier()}). {@link #save}/{@link #load} keep the same identity across restarts; the
  * CA private key is discarded after issuing the TSA certificate and never written.
  */
 public final class EmbeddedTimestampAuthority implements TimestampAuthority {
@@ -195,22 +204,6 @@ public final class EmbeddedTimestampAuthority implements TimestampAuthority {
     }
 
     /**
-     * Reads a PEM certificate file, e.g. the CA certificate a verifier trusts.
-     *
-     * @param file the file
-     * @return the certificate
-     * @throws KeyException when unreadable
-     */
-    public static X509Certificate readCertificate(Path file) {
-        requireNonNull(file, "file");
-        try {
-            return readCert(file);
-        } catch (IOException | GeneralSecurityException e) {
-            throw new KeyException("cannot read certificate " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    /**
      * Writes tsa-ca.crt, tsa.crt (PEM) and tsa.key (PKCS#8 PEM, 0600) into {@code dir}; never overwrites.
      *
      * @param dir an existing directory
@@ -267,6 +260,15 @@ public final class EmbeddedTimestampAuthority implements TimestampAuthority {
      */
     public String policy() {
         return policy;
+    }
+
+    /**
+     * A verifier that trusts this TSA's CA and requires its policy (clock: system UTC).
+     *
+     * @return the verifier
+     */
+    public TimestampVerifier verifier() {
+        return TimestampVerifier.builder().trustAnchor(caCert).acceptPolicy(policy).build();
     }
 
     @Override

@@ -1,7 +1,10 @@
-package io.attestream.integrity;
+package io.attestream.dev.tsa;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.HttpTimestampAuthority;
+import io.attestream.integrity.TimestampVerifier;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetSocketAddress;
@@ -31,7 +34,7 @@ class TsaCommandTest {
                 Clock.systemUTC())) {
             byte[] second = new HttpTimestampAuthority(s.uri(), Duration.ofSeconds(5), null).timestamp(h);
             TimestampVerifier v = TimestampVerifier.builder()
-                    .trustAnchor(EmbeddedTimestampAuthority.readCertificate(dir.resolve("tsa-ca.crt")))
+                    .trustAnchor(TimestampVerifier.readCertificate(dir.resolve("tsa-ca.crt")))
                     .acceptPolicy(EmbeddedTimestampAuthority.DEFAULT_POLICY).build();
             assertThat(v.verify(first, h).imprint()).isEqualTo(h);
             assertThat(v.verify(second, h).imprint()).isEqualTo(h);

@@ -3,8 +3,9 @@ package io.attestream.drift.internal;
 import java.util.Random;
 
 /**
- * Seeded synthetic eval values for tests, the calibration benchmark and demos: normal values with a chosen mean and
- * standard deviation. The same seed gives the same values on every JVM ({@link Random#nextGaussian} is specified).
+ * Seeded synthetic eval values for tests and the calibration benchmark (test code, never shipped): normal values
+ * with a chosen mean and standard deviation. The same seed gives the same values on every JVM
+ * ({@link Random#nextGaussian} is specified).
  */
 public final class SyntheticGenerator {
     private final Random random;

@@ -1,0 +1,44 @@
+package io.attestream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** cli/README.md documents every subcommand the command line really has (surefire runs in the module directory). */
+class CliReadmeTest {
+    @Test
+    void readmeListsEverySubcommand() throws IOException {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        List<String> missing = new ArrayList<>();
+        for (String name : AttestreamMain.commandLine().getSubcommands().keySet()) {
+            if (!readme.contains("`attestream " + name)) {
+                missing.add(name);
+            }
+        }
+        assertThat(missing).as("subcommands missing from cli/README.md").isEmpty();
+    }
+
+    @Test
+    void readmeListsTheSubcommandsOfEveryGroupInItsRow() throws IOException {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        List<String> missing = new ArrayList<>();
+        for (CommandLine group : AttestreamMain.commandLine().getSubcommands().values()) {
+            for (String sub : group.getSubcommands().keySet()) {
+                String row = "`attestream " + group.getCommandName() + " ";
+                boolean listed = readme.lines().filter(l -> l.contains(row) || l.contains("`attestream "
+                        + group.getCommandName() + "` / `")).anyMatch(l -> l.matches(".*\\b" + sub + "\\b.*"));
+                if (!listed) {
+                    missing.add(group.getCommandName() + " " + sub);
+                }
+            }
+        }
+        assertThat(missing).isEmpty();
+    }
+}

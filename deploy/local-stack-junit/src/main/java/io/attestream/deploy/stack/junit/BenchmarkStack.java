@@ -1,0 +1,101 @@
+package io.attestream.deploy.stack.junit;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.deploy.stack.LocalStack;
+import io.attestream.deploy.stack.StackConfig;
+import io.attestream.deploy.stack.StackEndpoints;
+import io.attestream.deploy.stack.internal.Ports;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * The stack a benchmark's {@code main} runs against: the running stack named by {@code --endpoints FILE}, or a
+ * fresh local stack on free ports (stopped by {@link #close}). Also the one baseline producer configuration the
+ * benchmarks compare against. For benchmarks in test sources only, like the rest of this module.
+ */
+public final class BenchmarkStack implements AutoCloseable {
+    private final StackEndpoints endpoints;
+    private final LocalStack started;
+
+    private BenchmarkStack(StackEndpoints endpoints, LocalStack started) {
+        this.endpoints = endpoints;
+        this.started = started;
+    }
+
+    /**
+     * Benchmark options given as {@code --name value} pairs.
+     *
+     * @param args the command line
+     * @return option name (with its dashes) to value
+     */
+    public static Map<String, String> options(String[] args) {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i], args[i + 1]);
+        }
+        return a;
+    }
+
+    /**
+     * Attaches to {@code --endpoints FILE} when given, otherwise starts a local stack in {@code dir/stack}.
+     *
+     * @param options from {@link #options}
+     * @param dir a scratch directory
+     * @return the stack; close it when done
+     * @throws IOException when the endpoints file cannot be read or no port is free
+     */
+    public static BenchmarkStack startOrAttach(Map<String, String> options, Path dir) throws IOException {
+        requireNonNull(options, "options");
+        requireNonNull(dir, "dir");
+        if (options.containsKey("--endpoints")) {
+            return new BenchmarkStack(StackEndpoints.load(Path.of(options.get("--endpoints"))), null);
+        }
+        Set<Integer> ports = new HashSet<>();
+        while (ports.size() < 5) {
+            ports.add(Ports.freePort());
+        }
+        Integer[] p = ports.toArray(Integer[]::new);
+        LocalStack local = new LocalStack(StackConfig.builder(dir.resolve("stack")).kafkaPort(p[0])
+                .kafkaControllerPort(p[1]).registryPort(p[2]).registryManagementPort(p[3]).clickHousePort(p[4])
+                .detach(false).build(), System.out::println);
+        return new BenchmarkStack(local.up(), local);
+    }
+
+    /**
+     * The raw producer every throughput figure is compared with: acks=all, idempotent, linger 5 ms.
+     *
+     * @param stack where the broker runs
+     * @return producer configuration (add serializers)
+     */
+    public static Map<String, Object> rawProducerConfig(StackEndpoints stack) {
+        Map<String, Object> pp = new HashMap<>();
+        pp.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
+        pp.put(ProducerConfig.ACKS_CONFIG, "all");
+        pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        pp.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return pp;
+    }
+
+    /**
+     * Where the stack answers.
+     *
+     * @return the endpoints
+     */
+    public StackEndpoints endpoints() {
+        return endpoints;
+    }
+
+    /** Stops the stack if this started it; an attached stack keeps running. */
+    @Override
+    public void close() {
+        if (started != null) {
+            started.down();
+        }
+    }
+}
