@@ -257,8 +257,8 @@ public final class ClickHouseStore implements AutoCloseable {
                 long kept = count(c.temporary());
                 long now = count(c.table());
                 if (kept > now) {
-                    throw new SinkException("migration V004: " + c.temporary() + " (the old " + engine
-                            + " table) has " + kept + " rows but " + c.table() + " only " + now + ": rows were"
+                    throw new SinkException("migration V004: " + c.temporary() + " (the old table) has " + kept
+                            + " rows but " + c.table() + " only " + now + ": rows were"
                             + " written to the old table during the migration; nothing was dropped (README,"
                             + " \"Migration V004\")", null);
                 }
