@@ -22,7 +22,19 @@ public enum FindingKind {
     /** A checkpoint signed by no trusted key. */
     UNKNOWN_KEY_CHECKPOINT,
     /** A checkpoint's RFC 3161 timestamp token does not verify over its note. */
-    TIMESTAMP_MISMATCH;
+    TIMESTAMP_MISMATCH,
+    /** A column derived from an event (in chained_events or a typed table) differs from what the event's bytes
+     *  say; the detail names the table and column and gives both values. */
+    COLUMN_MISMATCH,
+    /** A row's event bytes do not decode with its stored schema (or the schema is not stored): no column derived
+     *  from them can be checked. */
+    UNDECODABLE,
+    /** A typed-table row that no stored event gives. */
+    ORPHAN_ROW,
+    /** A second identical copy of a typed-table row. */
+    DUPLICATE_ROW,
+    /** An event whose typed-table row is absent. */
+    MISSING_ROW;
 
     /**
      * The lower-case, hyphenated name used in human and JSON output.
