@@ -137,7 +137,7 @@ public final class DerivedColumns {
         stored[7] = bytes(rs, first + 5);
         stored[8] = bytes(rs, first + 6);
         stored[9] = bytes(rs, first + 7);
-        stored[10] = row.schemaFingerprint().toBytes();
+        stored[10] = row.schemaFingerprint();
         check(row);
     }
 
@@ -166,7 +166,7 @@ public final class DerivedColumns {
                     : v instanceof List<?> l ? DerivedValues.encodeStrings(l.stream().map(String::valueOf).toList())
                     : v;
         }
-        stored[10] = row.schemaFingerprint().toBytes();
+        stored[10] = row.schemaFingerprint();
         check(row);
     }
 
@@ -187,14 +187,14 @@ public final class DerivedColumns {
         derived[0] = d.tenant();
         derived[1] = d.agentId();
         derived[2] = d.eventId();
-        derived[3] = d.eventType().getBytes(StandardCharsets.UTF_8);
+        derived[3] = d.eventTypeBytes();
         derived[4] = d.agentVersion();
         derived[5] = d.occurredAt();
         derived[6] = d.controls();
         derived[7] = d.traceId();
         derived[8] = d.sessionId();
         derived[9] = d.host();
-        derived[10] = fingerprints.get(row.schemaId()).toBytes();
+        derived[10] = fingerprints.get(row.schemaId());
         for (int i = 0; i < CHECKED.size(); i++) {
             if (!DerivedValues.same(stored[i], derived[i])) {
                 String given = i == 6 && derived[i] == null ? "no controls, and payload type " + d.eventType()

@@ -1,5 +1,6 @@
 package io.attestream.verifier.internal;
 
+import io.attestream.integrity.Hash;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -12,7 +13,8 @@ import java.util.List;
 /**
  * The one representation in which a stored column and the value derived from the event bytes are compared: null,
  * {@code byte[]} (strings as their exact UTF-8 bytes, enums as their symbol's, digests raw, string arrays in the
- * {@linkplain #encodeList list encoding}), {@link Long} (times in microseconds) or {@link Double} (bit for bit).
+ * {@linkplain #encodeList list encoding}), {@link Long} (times in microseconds), {@link Double} (bit for bit) or,
+ * for schema fingerprints, {@link Hash}.
  * Strings are compared as bytes, never through a decoding that could map two byte strings to one text.
  */
 final class DerivedValues {
@@ -138,7 +140,8 @@ final class DerivedValues {
             case TIME -> v instanceof Long micros ? Instant.EPOCH.plus(micros, ChronoUnit.MICROS).toString()
                     : String.valueOf(v);
             case NUMBER -> String.valueOf(v);
-            case HEX -> v instanceof byte[] b ? HEX.formatHex(b) : String.valueOf(v);
+            case HEX -> v instanceof byte[] b ? HEX.formatHex(b) : v instanceof Hash h ? HEX.formatHex(h.toBytes())
+                    : String.valueOf(v);
             case LIST -> {
                 List<byte[]> items = v instanceof byte[] b ? decodeList(b) : null;
                 if (items == null) {

@@ -59,14 +59,16 @@ final class EventDecoder {
      * @param host recordedBy.host
      * @param traceId traceId or null
      * @param sessionId sessionId or null
-     * @param controls the effective controls in the list encoding, or null when the event has none and its payload
-     *     type's defaults are unknown to this verifier
+     * @param controls the effective controls in the list encoding (shared when they are the defaults: do not
+     *     modify), or null when the event has none and its payload type's defaults are unknown to this verifier
      * @param eventType the payload record name
+     * @param eventTypeBytes its UTF-8 bytes (shared: do not modify)
      * @param table the typed table its payload fills, or null
      * @param typed the payload columns of that table ({@link TypedTable#columns()} order), or null
      */
     record Decoded(byte[] eventId, byte[] tenant, byte[] agentId, byte[] agentVersion, long occurredAt, byte[] host,
-            byte[] traceId, byte[] sessionId, byte[] controls, String eventType, TypedTable table, Object[] typed) {
+            byte[] traceId, byte[] sessionId, byte[] controls, String eventType, byte[] eventTypeBytes,
+            TypedTable table, Object[] typed) {
 
         /**
          * The compared values of the typed row this event gives.
@@ -111,7 +113,8 @@ final class EventDecoder {
     private final Branch[] branches;
 
     /** A payload union branch: its record name, typed table and per-field column readers. */
-    private record Branch(Schema schema, String name, TypedTable table, int[] column, Reader[] readers) {
+    private record Branch(Schema schema, String name, byte[] nameBytes, byte[] defaultControls, TypedTable table,
+            int[] column, Reader[] readers) {
     }
 
     private EventDecoder(Schema writer) throws UnusableSchemaException {
@@ -243,8 +246,7 @@ final class EventDecoder {
             throw c.corrupt(c.remaining() + " trailing bytes after the event");
         }
         if (controls.length == 0) {
-            List<String> defaults = DEFAULT_CONTROLS.get(branch.name());
-            controls = defaults == null ? null : DerivedValues.encodeStrings(defaults);
+            controls = branch.defaultControls();
         }
         if (typed != null) {
             for (int k = 0; k < typed.length; k++) {
@@ -254,7 +256,7 @@ final class EventDecoder {
             }
         }
         return new Decoded(eventId, tenant, agentId, agentVersion, occurredAt, host, traceId, sessionId, controls,
-                branch.name(), branch.table(), typed);
+                branch.name(), branch.nameBytes(), branch.table(), typed);
     }
 
     private static Object[] payload(Branch b, AvroCursor c) throws AvroCursor.Corrupt {
@@ -312,7 +314,9 @@ final class EventDecoder {
                     }
                 }
             }
-            out[i] = new Branch(s, s.getName(), table, column, readers);
+            List<String> defaults = DEFAULT_CONTROLS.get(s.getName());
+            out[i] = new Branch(s, s.getName(), s.getName().getBytes(StandardCharsets.UTF_8),
+                    defaults == null ? null : DerivedValues.encodeStrings(defaults), table, column, readers);
         }
         return out;
     }
