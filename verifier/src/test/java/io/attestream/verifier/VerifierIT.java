@@ -312,6 +312,13 @@ class VerifierIT {
         sql("ALTER TABLE " + DB + ".policy_changes UPDATE approver = 'mallory'" + where(own.get(5)) + " AND seq = 24"
                 + sync);
         sql("ALTER TABLE " + DB + ".evals UPDATE value = 0.01" + where(own.get(6)) + " AND seq = 21" + sync);
+        // created_at is the partition key (no UPDATE): the row is replaced by one with another creation time.
+        CheckpointRow c20 = own.get(0).checkpoints().get(1);
+        assertThat(c20.treeSize()).isEqualTo(20);
+        sql("ALTER TABLE " + DB + ".checkpoints DELETE" + where(own.get(0)) + " AND tree_size = 20" + sync);
+        Object[] moved = loader.checkpointRow(c20, own.get(0).events().get(19).row().hash());
+        moved[Table.CHECKPOINTS.columns().indexOf("created_at")] = java.time.Instant.parse("2027-01-01T00:00:00Z");
+        loader.store().insert(Table.CHECKPOINTS, List.<Object[]>of(moved));
         // A typed row stored twice, and one deleted.
         loader.store().insert(Table.EVALS, List.<Object[]>of(loader.rows(own.get(7).events().get(31)).get(1).values()));
         sql("ALTER TABLE " + DB + ".overrides DELETE" + where(own.get(7)) + " AND seq = 2" + sync);
@@ -328,6 +335,9 @@ class VerifierIT {
                 .containsExactlyInAnyOrder(
                         tuple("derived-00", 7L, FindingKind.COLUMN_MISMATCH, "chained_events.occurred_at: stored "
                                 + "2026-01-01T00:00:00Z, event_bytes give " + SampleEvents.T0.plusMillis(7)),
+                        tuple("derived-00", 19L, FindingKind.COLUMN_MISMATCH, "checkpoints.created_at (tree size 20, "
+                                + "key attestream-it): stored 2027-01-01T00:00:00Z, the signed note says "
+                                + ChainFixture.CHAINED_T0.plusMillis(20)),
                         tuple("derived-01", 11L, FindingKind.COLUMN_MISMATCH, "chained_events.event_type: stored "
                                 + "\"AgentAction\", event_bytes give \"EvalResult\""),
                         tuple("derived-02", 12L, FindingKind.COLUMN_MISMATCH, "chained_events.agent_version: stored "

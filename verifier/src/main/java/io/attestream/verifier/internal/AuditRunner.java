@@ -104,6 +104,7 @@ public final class AuditRunner {
         // Derived columns were checked during the scan; the typed tables are read after it (one open result at a
         // time: the local ClickHouse front serves one query at a time).
         TypedRowCheck.run(reader, sel, derived, schemas);
+        CheckpointColumns.run(reader, sel, derived.findingList());
         progress.done();
         results.sort(Comparator.comparing(AgentResult::tenant).thenComparing(AgentResult::agentId));
         results = DerivedColumns.merge(results, derived.findingList().all());

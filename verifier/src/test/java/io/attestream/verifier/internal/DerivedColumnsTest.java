@@ -211,6 +211,29 @@ class DerivedColumnsTest {
     }
 
     @Test
+    void checkpointColumnsMustEqualTheSignedNotesChainHeadAndCreatedLines() {
+        ChainFixture.Agent a = agent(10);
+        io.attestream.verifier.CheckpointRow c = a.checkpoints().get(1);
+        assertThat(c.treeSize()).isEqualTo(10);
+        io.attestream.integrity.Hash head = a.events().get(9).row().hash();
+        long created = micros(ChainFixture.CHAINED_T0.plusMillis(10));
+        DerivedColumns.FindingList ok = new DerivedColumns.FindingList();
+        CheckpointColumns.check(a.log(), 10, "k", c.note(), 9, head, created, ok);
+        assertThat(ok.all()).isEmpty();
+
+        DerivedColumns.FindingList bad = new DerivedColumns.FindingList();
+        CheckpointColumns.check(a.log(), 10, "k", c.note(), 8, a.events().get(8).row().hash(), created + 1, bad);
+        assertThat(bad.all()).extracting(Finding::seq).containsOnly(9L);
+        assertThat(bad.all()).extracting(Finding::detail).containsExactly(
+                "checkpoints.head_seq (tree size 10, key k): stored 8, the signed note says 9",
+                "checkpoints.head_hash (tree size 10, key k): stored "
+                        + java.util.HexFormat.of().formatHex(a.events().get(8).row().hash().toBytes())
+                        + ", the signed note says " + java.util.HexFormat.of().formatHex(head.toBytes()),
+                "checkpoints.created_at (tree size 10, key k): stored 2026-10-01T00:00:00.010001Z, the signed note "
+                        + "says 2026-10-01T00:00:00.010Z");
+    }
+
+    @Test
     void printsValuesSoThatDifferentBytesNeverLookAlike() {
         assertThat(DerivedValues.quote("bob\"\n".getBytes(StandardCharsets.UTF_8))).isEqualTo("\"bob\\\"\\x0a\"");
         assertThat(DerivedValues.quote(new byte[] {'a', (byte) 0xff, (byte) 0xc3, (byte) 0xa9}))

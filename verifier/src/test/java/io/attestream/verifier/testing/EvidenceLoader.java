@@ -4,6 +4,8 @@ import io.attestream.chain.ChainedEvent;
 import io.attestream.events.AuditEvent;
 import io.attestream.events.Sha256;
 import io.attestream.integrity.Hash;
+import io.attestream.integrity.IntegrityException;
+import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.testing.InProcessRegistry;
@@ -226,8 +228,15 @@ public final class EvidenceLoader implements AutoCloseable {
      */
     public Object[] checkpointRow(CheckpointRow c, Hash headHash) {
         long off = offset++;
+        // created_at is the note's signed creation time, as the chainer writes CheckpointRecord.createdAt.
+        Instant created = Instant.now();
+        try {
+            created = SignedCheckpoint.parse(c.note()).checkpoint().created().orElse(created);
+        } catch (IntegrityException notParsable) {
+            // A forged note: the forger's columns.
+        }
         return new Object[] {c.tenant(), c.agentId(), c.treeSize(), c.rootHash().toBytes(), c.treeSize() - 1,
-            headHash.toBytes(), c.note(), c.keyName(), Instant.now(), "count", c.timestamp(), new byte[0], 0, off,
+            headHash.toBytes(), c.note(), c.keyName(), created, "count", c.timestamp(), new byte[0], 0, off,
             Instant.now()};
     }
 
