@@ -349,6 +349,9 @@ public final class HttpFront implements AutoCloseable {
             throw ChdbQueryException.of(ChdbQueryException.SYNTAX_ERROR,
                     "Multi-statements are not allowed: send one statement per request. (SYNTAX_ERROR)");
         }
+        if (session.readonly()) {
+            refuseWhatReadonlyDoesNotCover(st);
+        }
         if (st.keyword().isEmpty() && !st.hasInsertData()) {
             if ("GET".equals(ex.getRequestMethod()) && req.urlQuery() == null) {
                 sendText(ex, 200, "Ok.\n");
@@ -383,6 +386,38 @@ public final class HttpFront implements AutoCloseable {
         }
         ChdbEngine.Result r = engine.execute(session, req.database(), p.sql(), req.format(), req.params());
         sendSuccess(ex, req, r.data(), r.stats());
+    }
+
+    /**
+     * The few things readonly=1 does not stop in chdb, refused before the statement reaches the
+     * engine. Everything else (INSERT, DDL, SYSTEM, table functions, settings) is refused by the
+     * engine itself; this is not a SQL filter, only a list of the engine's gaps:
+     * <ul>
+     * <li>{@code INTO OUTFILE} (with or without TRUNCATE/APPEND, after SELECT, SHOW, EXPLAIN...):
+     * chdb writes that output in its client layer, where no access check runs; clickhouse-server
+     * refuses it over HTTP, chdb 26.5 has no setting to do the same.</li>
+     * <li>{@code KILL}: every chdb session is the same ClickHouse user {@code default}, so the
+     * engine's rule "a user may kill its own queries and mutations" would let a read-only session
+     * kill the writers' statements.</li>
+     * <li>the {@code file(path)} function: chdb runs as clickhouse-local, where {@code file()} reads
+     * any path the process can read ({@code user_files_path} is not enforced in that mode) and
+     * readonly does not restrict functions. The table function {@code file()} is refused by the
+     * engine already.</li>
+     * </ul>
+     */
+    static void refuseWhatReadonlyDoesNotCover(SqlStatement st) throws ChdbQueryException {
+        String what = null;
+        if (st.intoOutfile()) {
+            what = "INTO OUTFILE writes a file on the server";
+        } else if ("KILL".equals(st.keyword())) {
+            what = "KILL is not allowed for read-only users";
+        } else if (st.fileFunction()) {
+            what = "file() reads files on the server";
+        }
+        if (what != null) {
+            throw ChdbQueryException.of(ChdbQueryException.READONLY,
+                    "Cannot execute query in readonly mode: " + what + ". (READONLY)");
+        }
     }
 
     /** Streams the result; returns false, having sent nothing, when the result is empty. */
