@@ -23,13 +23,13 @@ With fastavro and requests installed, confluent_kafka.schema_registry.avro.AvroS
                  conf={"auto.register.schemas": False})
 and the producer needs the same "partitioner": "murmur2_random".
 """
+import datetime
 import io
 import json
 import os
 import socket
 import struct
 import sys
-import time
 import urllib.request
 import uuid
 
@@ -66,7 +66,7 @@ def eval_event(agent: str, n: int) -> dict:
         "tenant": "acme",
         "agentId": agent,
         "agentVersion": "1.4.2",
-        "occurredAt": int(time.time() * 1_000_000),   # timestamp-micros
+        "occurredAt": datetime.datetime.now(datetime.timezone.utc),   # timestamp-micros (Avro converts)
         "recordedBy": {"host": socket.gethostname(), "sdk": "attestream-python-example", "sdkVersion": "0.1.0"},
         "traceId": None, "spanId": None, "sessionId": None,
         "controls": [],                        # empty = the payload type's default controls
