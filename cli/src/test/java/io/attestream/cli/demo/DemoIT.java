@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.attestream.cli.report.ReportCommand;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
+import io.attestream.schemas.registry.Compatibility;
+import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.testing.ExternalTool;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -15,6 +17,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,11 +36,23 @@ class DemoIT {
         demo.agentsPerTenant = 2;
         demo.eventsPerAgent = 60;
         demo.timeout = Duration.ofMinutes(6);
+        Path log = dir.resolve("demo.log");
+        DemoLogging.toFile(log);
 
-        int code = demo.run(stack, dir, 1, 42, Instant.now());
+        int code;
+        try {
+            code = demo.run(stack, dir, 1, 42, Instant.now());
+        } finally {
+            Configurator.reconfigure();
+        }
 
         String text = out.toString();
         assertThat(code).as(text).isZero();
+        assertThat(Files.readAllLines(log)).as("demo.log").filteredOn(l -> l.contains("chainer RUNNING"))
+                .hasSize(1).allSatisfy(l -> assertThat(l).contains("INFO")
+                        .contains("application.id attestream-demo-chainer"));
+        assertThat(SchemaRegistryClient.forUrl(stack.registryUrl()).subjectCompatibility("attestream.events-value"))
+                .contains(Compatibility.BACKWARD_TRANSITIVE);
         assertThat(text).contains("all 420 events landed")
                 .contains("attestream verify (all tenants) exit 0")
                 .contains("attestream verify (tenant demo-tamper-1) exit 3")
