@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -63,7 +62,7 @@ class VerifierIT {
     @BeforeAll
     static void land(StackEndpoints endpoints) throws Exception {
         stack = endpoints;
-        tsa = EmbeddedTimestampAuthority.generate("verifier-it", Clock.systemUTC());
+        tsa = ChainFixture.tsa("verifier-it");
         agents = new ArrayList<>();
         for (int i = 0; i < AGENTS; i++) {
             agents.add(ChainFixture.build(i % 2 == 0 ? "acme" : "globex", String.format("agent-%02d", i), EVENTS, EVERY,

@@ -13,7 +13,6 @@ import java.security.SecureRandom;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -68,7 +67,7 @@ public final class VerifierBenchmark {
             }
         }
         SigningKey key = SigningKey.generate("bench", new SecureRandom());
-        EmbeddedTimestampAuthority tsa = EmbeddedTimestampAuthority.generate("bench", Clock.systemUTC());
+        EmbeddedTimestampAuthority tsa = ChainFixture.tsa("bench");
         long t0 = System.nanoTime();
         List<ChainFixture.Agent> fixture = new ArrayList<>();
         for (int a = 0; a < agents; a++) {
