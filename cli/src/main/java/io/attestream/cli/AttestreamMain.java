@@ -13,6 +13,7 @@ import io.attestream.verifier.CheckProofCommand;
 import io.attestream.verifier.ProveCommand;
 import io.attestream.verifier.VerifyCommand;
 import io.attestream.witness.WitnessCommand;
+import io.attestream.witness.submit.WitnessSubmitCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -20,7 +21,8 @@ import picocli.CommandLine;
 @Command(name = "attestream", mixinStandardHelpOptions = true, versionProvider = AttestreamMain.Version.class,
         description = "Tamper-evident audit pipeline for AI agents: Kafka, hash chains, signed checkpoints, ClickHouse.",
         subcommands = {DemoCommand.class, ReportCommand.class, StackCommand.class, SchemasCommand.class, ChainerCommand.class, DriftCommand.class, SinkCommand.class,
-            GatewayCommand.class, VerifyCommand.class, ProveCommand.class, CheckProofCommand.class, KeygenCommand.class, TsaCommand.class, WitnessCommand.class, ChdbServerMain.class},
+            GatewayCommand.class, VerifyCommand.class, ProveCommand.class, CheckProofCommand.class, KeygenCommand.class, TsaCommand.class, WitnessCommand.class,
+            WitnessSubmitCommand.class, ChdbServerMain.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

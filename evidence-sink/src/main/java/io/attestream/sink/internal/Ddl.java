@@ -33,6 +33,7 @@ public final class Ddl {
             "V002__typed_tables.sql",
             "V003__auditor_views.sql",
             "V005__chained_events_entry_version.sql",
+            "V006__checkpoint_attestations.sql",
             "V007__control_mappings.sql");
 
     private static final Pattern CREATE_TABLE = Pattern.compile(

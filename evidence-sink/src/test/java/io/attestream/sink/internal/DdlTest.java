@@ -15,8 +15,7 @@ class DdlTest {
     void migrationsAreNumberedInOrderWithoutGaps() {
         // V004 (evidence tables as plain MergeTree) is written on another branch; V005 does not depend on it.
         // Drop 4 from the reserved versions once V004 is in Ddl.RESOURCES.
-        // V006 (witness attestations) is reserved for another branch as well.
-        List<Integer> reserved = List.of(4, 6);
+        List<Integer> reserved = List.of(4);
         List<Ddl.Migration> ms = Ddl.migrations("attestream", "");
         int expected = 1;
         for (Ddl.Migration m : ms) {
@@ -49,8 +48,10 @@ class DdlTest {
             for (String st : m.statements()) {
                 assertThat(st).doesNotContain("${").doesNotContain("ON CLUSTER").doesNotContain("Replicated")
                         .doesNotContain("attestream.");
-                // control_mappings (V007) is reference data in a plain MergeTree: nothing to deduplicate.
-                if (st.startsWith("CREATE TABLE") && !st.contains(".control_mappings")) {
+                // control_mappings (V007) is reference data in a plain MergeTree: nothing to deduplicate;
+                // checkpoint_attestations (V006) is plain MergeTree too: every cosignature row is evidence.
+                if (st.startsWith("CREATE TABLE") && !st.contains(".control_mappings")
+                        && !st.contains(".checkpoint_attestations")) {
                     assertThat(st).contains("ENGINE = ReplacingMergeTree").contains("evidence.");
                 }
             }
@@ -111,6 +112,22 @@ class DdlTest {
         assertThat(cluster).contains("CREATE TABLE IF NOT EXISTS attestream.control_mappings ON CLUSTER audit AS"
                 + " attestream.control_mappings_local ENGINE = Distributed(audit, attestream, control_mappings_local,"
                 + " cityHash64(framework, control))");
+    }
+
+    @Test
+    void checkpointAttestationsArePlainMergeTreeWithTheSinksColumnsInOrder() {
+        Ddl.Migration v6 = Ddl.migrations("attestream", "").stream().filter(m -> m.version() == 6).findFirst()
+                .orElseThrow();
+        assertThat(v6.statements()).hasSize(1);
+        String create = v6.statements().get(0);
+        assertThat(create).contains("attestream.checkpoint_attestations").contains("ENGINE = MergeTree\n")
+                .doesNotContain("Replacing");
+        int previous = -1;
+        for (String column : Table.CHECKPOINT_ATTESTATIONS.columns()) {
+            int at = create.indexOf("\n    " + column + " ");
+            assertThat(at).as(column).isGreaterThan(previous);
+            previous = at;
+        }
     }
 
     @Test
