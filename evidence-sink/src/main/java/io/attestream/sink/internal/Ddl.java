@@ -36,6 +36,7 @@ public final class Ddl {
             "V003__auditor_views.sql",
             "V004__evidence_tables_keep_every_row.sql",
             "V005__chained_events_entry_version.sql",
+            "V006__checkpoint_attestations.sql",
             "V007__control_mappings.sql");
 
     private static final Pattern CREATE_TABLE = Pattern.compile(

@@ -15,8 +15,7 @@ import org.junit.jupiter.api.Test;
 class DdlTest {
     @Test
     void migrationsAreNumberedInOrderWithoutGaps() {
-        // V006 (witness attestations) is reserved for another branch.
-        List<Integer> reserved = List.of(6);
+        List<Integer> reserved = List.of();
         List<Ddl.Migration> ms = Ddl.migrations("attestream", "");
         int expected = 1;
         for (Ddl.Migration m : ms) {
@@ -162,6 +161,22 @@ class DdlTest {
         assertThat(cluster).contains("CREATE TABLE IF NOT EXISTS attestream.control_mappings ON CLUSTER audit AS"
                 + " attestream.control_mappings_local ENGINE = Distributed(audit, attestream, control_mappings_local,"
                 + " cityHash64(framework, control))");
+    }
+
+    @Test
+    void checkpointAttestationsArePlainMergeTreeWithTheSinksColumnsInOrder() {
+        Ddl.Migration v6 = Ddl.migrations("attestream", "").stream().filter(m -> m.version() == 6).findFirst()
+                .orElseThrow();
+        assertThat(v6.statements()).hasSize(1);
+        String create = v6.statements().get(0);
+        assertThat(create).contains("attestream.checkpoint_attestations").contains("ENGINE = MergeTree\n")
+                .doesNotContain("Replacing");
+        int previous = -1;
+        for (String column : Table.CHECKPOINT_ATTESTATIONS.columns()) {
+            int at = create.indexOf("\n    " + column + " ");
+            assertThat(at).as(column).isGreaterThan(previous);
+            previous = at;
+        }
     }
 
     @Test
