@@ -78,7 +78,7 @@ public final class SinkConfig extends AbstractConfig {
 
     /** The topics the sink knows how to land. */
     public static final List<String> KNOWN_TOPICS = List.of(Topics.CHAINED, Topics.CHECKPOINTS, Topics.DEAD_LETTER,
-            Topics.DRIFT_ALERTS);
+            Topics.DRIFT_ALERTS, Topics.CHECKPOINT_COSIGNATURES);
 
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, nonEmptyList(),

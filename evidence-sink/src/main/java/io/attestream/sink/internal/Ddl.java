@@ -35,7 +35,9 @@ public final class Ddl {
             "V002__typed_tables.sql",
             "V003__auditor_views.sql",
             "V004__evidence_tables_keep_every_row.sql",
-            "V005__chained_events_entry_version.sql");
+            "V005__chained_events_entry_version.sql",
+            "V006__checkpoint_attestations.sql",
+            "V007__control_mappings.sql");
 
     private static final Pattern CREATE_TABLE = Pattern.compile(
             "CREATE TABLE IF NOT EXISTS \\$\\{db}\\.(\\w+) \\$\\{on_cluster}");
@@ -45,6 +47,7 @@ public final class Ddl {
             "(?s)CONVERT TABLE \\$\\{db}\\.(\\w+) \\$\\{on_cluster} TO \\$\\{merge_tree\\((\\w+)\\)}\\s+(.+)");
     private static final Map<String, String> SHARD_KEYS = Map.of(
             "registry_schemas", "schema_id",
+            "control_mappings", "cityHash64(framework, control)",
             "sink_offsets", "cityHash64(consumer_group, topic, kafka_partition)");
     private static final String DEFAULT_SHARD_KEY = "cityHash64(tenant, agent_id)";
 

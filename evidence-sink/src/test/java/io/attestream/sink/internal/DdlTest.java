@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 class DdlTest {
     @Test
     void migrationsAreNumberedInOrderWithoutGaps() {
+        List<Integer> reserved = List.of();
         List<Ddl.Migration> ms = Ddl.migrations("attestream", "");
         int expected = 1;
         for (Ddl.Migration m : ms) {
@@ -144,6 +145,37 @@ class DdlTest {
             if (t.sourceTopic() != null) {
                 assertThat(t.columns()).contains("kafka_partition", "kafka_offset");
             }
+        }
+    }
+
+    @Test
+    void controlMappingsAreCreatedAsPlainMergeTreeAndLoadedOnlyOnce() {
+        Ddl.Migration v7 = Ddl.migrations("attestream", "").stream().filter(m -> m.version() == 7).findFirst()
+                .orElseThrow();
+        assertThat(v7.statements()).hasSize(2);
+        assertThat(v7.statements().get(0)).contains("attestream.control_mappings").contains("ENGINE = MergeTree\n");
+        assertThat(v7.statements().get(1)).startsWith("INSERT INTO attestream.control_mappings")
+                .endsWith("WHERE mapping_version NOT IN (SELECT mapping_version FROM attestream.control_mappings)");
+        List<String> cluster = Ddl.migrations("attestream", "audit").stream().filter(m -> m.version() == 7)
+                .findFirst().orElseThrow().statements();
+        assertThat(cluster).contains("CREATE TABLE IF NOT EXISTS attestream.control_mappings ON CLUSTER audit AS"
+                + " attestream.control_mappings_local ENGINE = Distributed(audit, attestream, control_mappings_local,"
+                + " cityHash64(framework, control))");
+    }
+
+    @Test
+    void checkpointAttestationsArePlainMergeTreeWithTheSinksColumnsInOrder() {
+        Ddl.Migration v6 = Ddl.migrations("attestream", "").stream().filter(m -> m.version() == 6).findFirst()
+                .orElseThrow();
+        assertThat(v6.statements()).hasSize(1);
+        String create = v6.statements().get(0);
+        assertThat(create).contains("attestream.checkpoint_attestations").contains("ENGINE = MergeTree\n")
+                .doesNotContain("Replacing");
+        int previous = -1;
+        for (String column : Table.CHECKPOINT_ATTESTATIONS.columns()) {
+            int at = create.indexOf("\n    " + column + " ");
+            assertThat(at).as(column).isGreaterThan(previous);
+            previous = at;
         }
     }
 
