@@ -1,5 +1,6 @@
 package io.attestream.sink;
 
+import io.attestream.sink.internal.ClickHouseStore;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.RegistryClientConfig;
 import java.util.HashMap;
@@ -65,6 +66,11 @@ public final class SinkConfig extends AbstractConfig {
     private static final String RETRY_TIMEOUT_MS_DOC = "Give up (exit 1, nothing dropped) when ClickHouse has"
             + " been unavailable this long; 0 retries forever.";
 
+    public static final String CLICKHOUSE_SOCKET_TIMEOUT_MS_CONFIG = "clickhouse.socket.timeout.ms";
+    private static final String CLICKHOUSE_SOCKET_TIMEOUT_MS_DOC = "A ClickHouse request that gets no answer for this"
+            + " long fails and is retried like an outage (an insert as ambiguous: its rows are read back first), instead"
+            + " of blocking the sink forever.";
+
     public static final String ERRORS_TOLERANCE_CONFIG = "errors.tolerance";
     private static final String ERRORS_TOLERANCE_DOC = "none: stop at a chained event whose original bytes do not"
             + " decode. all: land its evidence row without the typed row, log topic/partition/offset and count it.";
@@ -119,6 +125,8 @@ public final class SinkConfig extends AbstractConfig {
                     RETRY_BACKOFF_MAX_MS_DOC)
             .define(RETRY_TIMEOUT_MS_CONFIG, Type.LONG, 0L, ConfigDef.Range.atLeast(0), Importance.LOW,
                     RETRY_TIMEOUT_MS_DOC)
+            .define(CLICKHOUSE_SOCKET_TIMEOUT_MS_CONFIG, Type.INT, ClickHouseStore.DEFAULT_SOCKET_TIMEOUT_MS,
+                    ConfigDef.Range.between(1_000, 3_600_000), Importance.LOW, CLICKHOUSE_SOCKET_TIMEOUT_MS_DOC)
             .define(ERRORS_TOLERANCE_CONFIG, Type.STRING, "none", ConfigDef.ValidString.in("none", "all"),
                     Importance.MEDIUM, ERRORS_TOLERANCE_DOC)
             .define(METRICS_PORT_CONFIG, Type.INT, -1, ConfigDef.Range.between(-1, 65535), Importance.LOW,

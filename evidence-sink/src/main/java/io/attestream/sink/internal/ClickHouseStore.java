@@ -54,16 +54,34 @@ public final class ClickHouseStore implements AutoCloseable {
      */
     private final Map<Table, PreparedStatement> inserts = new EnumMap<>(Table.class);
 
+    /** Default of {@code clickhouse.socket.timeout.ms}: generous for a 20k-row batch on a loaded machine. */
+    public static final int DEFAULT_SOCKET_TIMEOUT_MS = 300_000;
+
     /**
+     * With the default socket timeout.
+     *
      * @param jdbcUrl  {@code jdbc:clickhouse://host:port[/db][?options]}
      * @param database database of the evidence tables
      */
     public ClickHouseStore(String jdbcUrl, String user, String password, String database) {
+        this(jdbcUrl, user, password, database, DEFAULT_SOCKET_TIMEOUT_MS);
+    }
+
+    /**
+     * @param jdbcUrl         {@code jdbc:clickhouse://host:port[/db][?options]}
+     * @param database        database of the evidence tables
+     * @param socketTimeoutMs a request without an answer for this long fails with
+     *                        {@link ClickHouseUnavailableException} (an engine that hangs must not block the sink)
+     */
+    public ClickHouseStore(String jdbcUrl, String user, String password, String database, int socketTimeoutMs) {
         requireNonNull(jdbcUrl, "jdbcUrl");
+        if (socketTimeoutMs <= 0) {
+            throw new IllegalArgumentException("socketTimeoutMs must be positive: " + socketTimeoutMs);
+        }
         // RowBinary for PreparedStatement batches (NOTES.md: about 3x the VALUES path); no HTTP compression: the
         // sink and ClickHouse are meant to be near each other and LZ4 costs CPU on both ends.
         this.jdbcUrl = jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?")
-                + "compress=false&beta.row_binary_for_simple_insert=true";
+                + "compress=false&beta.row_binary_for_simple_insert=true&socket_timeout=" + socketTimeoutMs;
         this.credentials = new Properties();
         credentials.setProperty("user", requireNonNull(user, "user"));
         credentials.setProperty("password", requireNonNull(password, "password"));
