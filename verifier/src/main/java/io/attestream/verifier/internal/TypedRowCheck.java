@@ -197,8 +197,12 @@ final class TypedRowCheck {
                 if (kind == FindingKind.DUPLICATE_ROW) {
                     findings.add(log, seq, kind, "a second identical " + t.tableName() + " row at this seq: the "
                             + "typed table holds this event twice");
-                } else {
+                } else if (explained + problems.size() < MAX_EXPLAINED) {
                     problems.add(new Problem(log, seq, t, rows.get(r), kind));
+                } else {
+                    // Bounded memory whatever was forged: beyond the cap, no values are kept to explain.
+                    findings.add(log, seq, kind, t.tableName() + " row differs from every row the stored events at "
+                            + "this seq give (not explained: more than " + MAX_EXPLAINED + " such rows)");
                 }
             }
             rows.clear();
@@ -208,11 +212,7 @@ final class TypedRowCheck {
     /** Names the differing columns of a row that did not match, from its source event read again. */
     private void explain(Problem p) {
         String table = p.table().tableName();
-        if (explained++ >= MAX_EXPLAINED) {
-            findings.add(p.log(), p.seq(), p.kind(), table + " row differs from every row the stored events at this "
-                    + "seq give (not explained: more than " + MAX_EXPLAINED + " such rows)");
-            return;
-        }
+        explained++;
         List<Object[]> candidates = new ArrayList<>();
         List<String> others = new ArrayList<>();
         for (Source s : sources(p.log(), p.seq())) {
