@@ -835,8 +835,9 @@ final class EvidencePack {
 
     private String page() {
         Verification.Outcome v = verification.orElse(null);
-        String verdict = v == null ? "not re-verified" : v.report().ok() ? "VERIFIED" : "FAILED";
-        String verdictClass = v == null ? "unknown" : v.report().ok() ? "ok" : "fail";
+        String verdict = v == null ? "not re-verified" : v.report().noEvidence() ? "NO EVIDENCE"
+                : v.report().ok() ? "VERIFIED" : "FAILED";
+        String verdictClass = v == null || v.report().noEvidence() ? "unknown" : v.report().ok() ? "ok" : "fail";
         StringBuilder cover = new StringBuilder("<section id=\"cover\" data-section=\"cover\" class=\"cover\">"
                 + "<h1>Evidence pack</h1><table class=\"cover-table content\"><tbody>");
         coverRow(cover, "Tenant", Html.escape(scope.tenant()));

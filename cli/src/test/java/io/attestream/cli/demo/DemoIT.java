@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -84,6 +85,7 @@ class DemoIT {
                 "--key", dir.resolve("keys/attestream-demo.vkey").toString(),
                 "--tsa-cert", dir.resolve("tsa/tsa-ca.crt").toString());
         assertThat(reportCode).as(reportOut.toString()).isZero();
+        Files.writeString(Path.of("target", "report-acme.out"), reportOut.toString());
         String page = Files.readString(html);
         Files.copy(html, Path.of("target", "report-acme.html"), StandardCopyOption.REPLACE_EXISTING);
         assertThat(page).contains("<span class=\"status ok\">VERIFIED")
@@ -93,7 +95,8 @@ class DemoIT {
         String gaps = FleetSimulator.GAPS_AGENT;
         assertThat(verdict(page, "oversight", gaps)).isEqualTo("not met");
         assertThat(verdict(page, "oversight", "refund-bot")).isEqualTo("met");
-        assertThat(verdict(page, "monitoring", gaps)).isEqualTo("not met");
+        // One row per agent version: 1.0.0 was evaluated before it acted, 2.0.0 never.
+        assertThat(verdicts(page, "monitoring", gaps)).containsExactly("met", "not met");
         assertThat(page).contains("deployed without any eval");
         assertThat(verdict(page, "change", gaps)).isEqualTo("not met");
         assertThat(verdict(page, "change", "refund-bot")).isEqualTo("met");
@@ -161,12 +164,21 @@ class DemoIT {
     private static final List<String> SECTIONS = List.of("cover", "verification", "readiness", "gaps", "clocks",
             "framework", "over-time", "evals", "incidents", "appendix");
 
-    /** The verdict cell of one check and subject, e.g. ("oversight", "support-triage"). */
+    /** The one verdict cell of a check and subject, e.g. ("oversight", "support-triage"). */
     private static String verdict(String page, String check, String subject) {
+        List<String> all = verdicts(page, check, subject);
+        assertThat(all).as("verdicts of " + check + " for " + subject).hasSize(1);
+        return all.get(0);
+    }
+
+    private static List<String> verdicts(String page, String check, String subject) {
         Matcher m = Pattern.compile("data-check=\"" + Pattern.quote(check) + "\" data-subject=\""
                 + Pattern.quote(subject) + "\">([^<]*)<").matcher(page);
-        assertThat(m.find()).as("verdict of " + check + " for " + subject).isTrue();
-        return m.group(1);
+        List<String> out = new ArrayList<>();
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
     }
 
     private static int run(Path dir, String... command) throws Exception {
