@@ -110,6 +110,19 @@ class DemoIT {
         assertThat(verdict(page, "readiness", "Tamper-evident logging on")).isEqualTo("met");
         assertThat(verdict(page, "readiness", "Incident workflow exercised")).isEqualTo("met");
 
+        // The same evidence organised by the EU AI Act, through the control_mappings table the sink loaded (V007).
+        Path euHtml = dir.resolve("acme-eu.html");
+        int euCode = new CommandLine(new ReportCommand()).execute("--tenant", "acme", "--out", euHtml.toString(),
+                "--framework", "eu-ai-act", "--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
+                "--password-file", password.toString());
+        assertThat(euCode).isZero();
+        String eu = Files.readString(euHtml);
+        assertThat(eu).contains("holds exactly the shipped mapping version 1")
+                .contains("<td>Art. 12</td><td>Record-keeping</td>").contains("<td>Art. 14</td><td>Human oversight</td>")
+                .contains("Controls (eu-ai-act): Art. 14 Human oversight");
+        assertThat(eu.indexOf("<td>Art. 9</td>")).isPositive().isLessThan(eu.indexOf("<td>Art. 10</td>"));
+        assertThat(verdict(eu, "tamper-evident", gaps)).isEqualTo("no evidence");
+
         Process browser = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--user-data-dir=" + dir.resolve("chromium-profile"),
