@@ -35,7 +35,15 @@ public enum FindingKind {
     /** A checkpoint's timestamp is not bound in time to what it covers: genTime before the signed creation time,
      *  later than the allowed bound after it, earlier than a smaller checkpoint's genTime, or before the chained
      *  time of an entry it covers (a history re-chained or re-stamped later). */
-    LATE_TIMESTAMP;
+    LATE_TIMESTAMP,
+    /** The auditor's state ({@code --state}) remembers a verified checkpoint larger than the newest one stored:
+     *  the log was cut back (its tail deleted together with its checkpoints). */
+    ROLLBACK,
+    /** The stored log is not consistent with the checkpoint the auditor's state remembers: no RFC 9162 consistency
+     *  proof from it to the newest stored checkpoint verifies (history rewritten, even if re-signed). */
+    FORK,
+    /** A log the auditor's state remembers has no rows and no checkpoints any more. */
+    VANISHED;
 
     /**
      * The lower-case, hyphenated name used in human and JSON output.
