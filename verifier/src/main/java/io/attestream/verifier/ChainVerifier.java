@@ -60,7 +60,7 @@ public final class ChainVerifier {
     }
 
     /**
-     * What the coverage and time-binding checks assume (docs/integrity.md §6; the verify options of the same
+     * What the coverage and time-binding checks assume (docs/integrity.md §7; the verify options of the same
      * names).
      *
      * @param defaultCadence the cadence assumed where no verified checkpoint states one: logs whose newest

@@ -2,9 +2,8 @@ package io.attestream.cli.report;
 
 import io.attestream.deploy.stack.StackConfig;
 import io.attestream.deploy.stack.StackEndpoints;
-import io.attestream.verifier.VerifyCommand;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import io.attestream.verifier.VerifierException;
+import io.attestream.verifier.internal.ConnectionOptions;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,7 +57,9 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--user", description = "ClickHouse user (default: the stack's read-only auditor).")
     String user;
 
-    @Option(names = "--password-file", paramLabel = "FILE", description = "File holding the user's password.")
+    @Option(names = "--password-file", paramLabel = "FILE", description = "File holding the user's password"
+            + " (default: the stack's endpoints file, else $" + ConnectionOptions.PASSWORD_ENV + ", else 'auditor' for"
+            + " the auditor user).")
     Path passwordFile;
 
     @Option(names = "--stack-dir", description = "Local stack directory whose endpoints file gives the defaults"
@@ -95,23 +96,18 @@ public final class ReportCommand implements Callable<Integer> {
         String verifyText = "Not re-verified: run with --key (and --tsa-cert) to recompute every chain hash, Merkle"
                 + " root, signature and timestamp for this tenant.";
         if (!keys.isEmpty()) {
-            List<String> args = new ArrayList<>(List.of("--jdbc-url", jdbcUrl, "--user", user, "--tenant", tenant,
-                    "--no-progress", "--events-table", database + ".chained_events", "--checkpoints-table",
-                    database + ".checkpoints", "--schemas-table", database + ".registry_schemas"));
-            if (password != null) {
-                Path tmp = Files.createTempFile("attestream-report", ".pw");
-                Files.writeString(tmp, password);
-                tmp.toFile().deleteOnExit();
-                args.addAll(List.of("--password-file", tmp.toString()));
+            Verification.Outcome outcome;
+            try {
+                outcome = Verification.run(jdbcUrl, user, password, database, tenant, keys,
+                        tsaCerts);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            } catch (VerifierException e) {
+                throw new IllegalStateException("cannot verify the evidence in ClickHouse at " + jdbcUrl + " as "
+                        + user + ": " + e.getMessage(), e);
             }
-            keys.forEach(k -> args.addAll(List.of("--key", k)));
-            tsaCerts.forEach(c -> args.addAll(List.of("--tsa-cert", c.toString())));
-            StringWriter text = new StringWriter();
-            CommandLine verify = new CommandLine(new VerifyCommand());
-            verify.setOut(new PrintWriter(text));
-            verify.setErr(new PrintWriter(text));
-            verifyCode = verify.execute(args.toArray(String[]::new));
-            verifyText = text.toString();
+            verifyCode = outcome.report().ok() ? 0 : 3;
+            verifyText = outcome.text();
         }
 
         String html;
@@ -132,7 +128,7 @@ public final class ReportCommand implements Callable<Integer> {
         Files.writeString(out, html, StandardCharsets.UTF_8);
         spec.commandLine().getOut().println("wrote " + out + " (" + html.length() / 1024 + " KiB) for tenant " + tenant
                 + ", " + first + " .. " + last + (verifyCode < 0 ? "" : ", verification exit " + verifyCode));
-        return verifyCode == 3 ? 3 : verifyCode == 1 ? 1 : 0;
+        return verifyCode == 3 ? 3 : 0;
     }
 
     private String resolveConnection() throws java.io.IOException {
@@ -156,13 +152,17 @@ public final class ReportCommand implements Callable<Integer> {
         if (user == null) {
             user = "auditor";
         }
-        return password;
+        if (password == null) {
+            // As attestream verify: the environment, else the local stack's default for the auditor user.
+            password = System.getenv(ConnectionOptions.PASSWORD_ENV);
+        }
+        return password != null ? password : "auditor".equals(user) ? "auditor" : "";
     }
 
     private Connection connect(String password) throws SQLException {
         Properties props = new Properties();
         props.setProperty("user", user);
-        props.setProperty("password", password == null ? "" : password);
+        props.setProperty("password", password);
         return DriverManager.getConnection(jdbcUrl, props);
     }
 

@@ -32,7 +32,8 @@ public final class Ddl {
             "V001__evidence_tables.sql",
             "V002__typed_tables.sql",
             "V003__auditor_views.sql",
-            "V005__chained_events_entry_version.sql");
+            "V005__chained_events_entry_version.sql",
+            "V007__control_mappings.sql");
 
     private static final Pattern CREATE_TABLE = Pattern.compile(
             "CREATE TABLE IF NOT EXISTS \\$\\{db}\\.(\\w+) \\$\\{on_cluster}");
@@ -40,6 +41,7 @@ public final class Ddl {
     private static final Pattern ALTER = Pattern.compile("\\$\\{alter\\((\\w+)\\)}");
     private static final Map<String, String> SHARD_KEYS = Map.of(
             "registry_schemas", "schema_id",
+            "control_mappings", "cityHash64(framework, control)",
             "sink_offsets", "cityHash64(consumer_group, topic, kafka_partition)");
     private static final String DEFAULT_SHARD_KEY = "cityHash64(tenant, agent_id)";
 

@@ -15,7 +15,8 @@ class DdlTest {
     void migrationsAreNumberedInOrderWithoutGaps() {
         // V004 (evidence tables as plain MergeTree) is written on another branch; V005 does not depend on it.
         // Drop 4 from the reserved versions once V004 is in Ddl.RESOURCES.
-        List<Integer> reserved = List.of(4);
+        // V006 (witness attestations) is reserved for another branch as well.
+        List<Integer> reserved = List.of(4, 6);
         List<Ddl.Migration> ms = Ddl.migrations("attestream", "");
         int expected = 1;
         for (Ddl.Migration m : ms) {
@@ -48,7 +49,8 @@ class DdlTest {
             for (String st : m.statements()) {
                 assertThat(st).doesNotContain("${").doesNotContain("ON CLUSTER").doesNotContain("Replicated")
                         .doesNotContain("attestream.");
-                if (st.startsWith("CREATE TABLE")) {
+                // control_mappings (V007) is reference data in a plain MergeTree: nothing to deduplicate.
+                if (st.startsWith("CREATE TABLE") && !st.contains(".control_mappings")) {
                     assertThat(st).contains("ENGINE = ReplacingMergeTree").contains("evidence.");
                 }
             }
@@ -94,6 +96,21 @@ class DdlTest {
                 assertThat(t.columns()).contains("kafka_partition", "kafka_offset");
             }
         }
+    }
+
+    @Test
+    void controlMappingsAreCreatedAsPlainMergeTreeAndLoadedOnlyOnce() {
+        Ddl.Migration v7 = Ddl.migrations("attestream", "").stream().filter(m -> m.version() == 7).findFirst()
+                .orElseThrow();
+        assertThat(v7.statements()).hasSize(2);
+        assertThat(v7.statements().get(0)).contains("attestream.control_mappings").contains("ENGINE = MergeTree\n");
+        assertThat(v7.statements().get(1)).startsWith("INSERT INTO attestream.control_mappings")
+                .endsWith("WHERE mapping_version NOT IN (SELECT mapping_version FROM attestream.control_mappings)");
+        List<String> cluster = Ddl.migrations("attestream", "audit").stream().filter(m -> m.version() == 7)
+                .findFirst().orElseThrow().statements();
+        assertThat(cluster).contains("CREATE TABLE IF NOT EXISTS attestream.control_mappings ON CLUSTER audit AS"
+                + " attestream.control_mappings_local ENGINE = Distributed(audit, attestream, control_mappings_local,"
+                + " cityHash64(framework, control))");
     }
 
     @Test

@@ -737,7 +737,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
     }
 
     /**
-     * Compares the stored log with the checkpoint the auditor remembers (docs/integrity.md §6.6): the newest stored
+     * Compares the stored log with the checkpoint the auditor remembers (docs/integrity.md §7.5): the newest stored
      * trusted checkpoint must be at least as large, and consistent with it by an RFC 9162 consistency proof
      * computed from the stored rows.
      */

@@ -17,7 +17,7 @@ import java.util.TreeSet;
 
 /**
  * Checks one log's checkpoints against the cadence they sign and against their timestamps (docs/integrity.md
- * §6.3 and §6.4): missing checkpoints between two verified ones, an overdue unsealed tail, and the time binding
+ * §7.3 and §7.4): missing checkpoints between two verified ones, an overdue unsealed tail, and the time binding
  * of genTime to the signed creation time and to the chained times of the entries covered.
  *
  * <p>Fed by {@link AgentStateMachine}: the signature-verified checkpoints up front, then {@link #observe} for

@@ -29,7 +29,7 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * The auditor-held state of {@code attestream verify --state DIR} (docs/integrity.md §6.6): per log, the newest
+ * The auditor-held state of {@code attestream verify --state DIR} (docs/integrity.md §7.5): per log, the newest
  * checkpoint this auditor has verified, as a human-readable text file
  * {@code DIR/<pct tenant>/<pct agent>.checkpoint} (the log's origin without its {@code attestream/} prefix):
  *
