@@ -194,6 +194,21 @@ class VerifierIT {
                 new String[] {"--state", stateDir().toString()});
         assertThat(again.code()).isZero();
         assertThat(again.err()).contains(AGENTS + " log(s) remembered, 0 advanced");
+        // The consistency-proof form: from a remembered checkpoint of size 1000 to the stored newest (2000).
+        Path older = dir.resolve("older-state");
+        io.attestream.verifier.internal.StateDirectory.open(older).write(agents.get(5).checkpoints().get(3),
+                java.time.Instant.now());
+        Path consistency = dir.resolve("consistency.json");
+        Run prove = cli(new ProveCommand(), connection(), new String[] {"--consistency-from",
+            older.resolve("globex/agent-05.checkpoint").toString(), "--out", consistency.toString()});
+        assertThat(prove.code()).as(prove.err()).isZero();
+        Run check = cli(new CheckProofCommand(), new String[] {consistency.toString()}, trust("checkpoint.vkey"));
+        assertThat(check.code()).as(check.err()).isZero();
+        assertThat(check.out()).contains("OK the checkpoint of tree size " + EVENTS + " of globex/agent-05 extends "
+                + "the checkpoint of tree size 1000");
+        Run otherKey = cli(new CheckProofCommand(), new String[] {consistency.toString(), "--key",
+            dir.resolve("other.vkey").toString()});
+        assertThat(otherKey.code()).isEqualTo(3);
     }
 
     @Test

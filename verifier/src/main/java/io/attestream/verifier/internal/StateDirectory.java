@@ -112,7 +112,14 @@ public final class StateDirectory {
         return out;
     }
 
-    static CheckpointRow read(Path f) {
+    /**
+     * Reads one state file.
+     *
+     * @param f the file
+     * @return the remembered checkpoint row
+     * @throws VerifierException when it cannot be read or is not a state file
+     */
+    public static CheckpointRow read(Path f) {
         String text;
         try {
             text = Files.readString(f, StandardCharsets.UTF_8);
