@@ -1,12 +1,14 @@
 package io.attestream.verifier;
 
+import static io.attestream.verifier.BundleJson.JSON;
+import static io.attestream.verifier.BundleJson.number;
+import static io.attestream.verifier.BundleJson.raw;
+import static io.attestream.verifier.BundleJson.text;
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointVerifier;
 import io.attestream.integrity.ConsistencyProof;
@@ -34,9 +36,6 @@ import java.io.StringWriter;
  * @param proof the consistency proof from the old size to the new one
  */
 public record ConsistencyBundle(LogId log, String oldNote, String newNote, ConsistencyProof proof) {
-    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
-
     /** Validates. */
     public ConsistencyBundle {
         requireNonNull(log, "log");
@@ -146,26 +145,12 @@ public record ConsistencyBundle(LogId log, String oldNote, String newNote, Consi
                 String name = p.currentName();
                 JsonToken t = p.nextToken();
                 switch (name) {
-                    case "version" -> {
-                        if (t != JsonToken.VALUE_NUMBER_INT) {
-                            throw new MalformedDataException("version must be an integer");
-                        }
-                        version = p.getLongValue();
-                    }
+                    case "version" -> version = number(p, t, name);
                     case "tenant" -> tenant = text(p, t, name);
                     case "agent_id" -> agent = text(p, t, name);
                     case "old_checkpoint" -> older = text(p, t, name);
                     case "new_checkpoint" -> newer = text(p, t, name);
-                    case "consistency_proof" -> {
-                        if (t != JsonToken.START_OBJECT) {
-                            throw new MalformedDataException("consistency_proof must be an object");
-                        }
-                        StringWriter w = new StringWriter();
-                        try (JsonGenerator g = JSON.createGenerator(w)) {
-                            g.copyCurrentStructure(p);
-                        }
-                        proof = ConsistencyProof.fromJson(w.toString());
-                    }
+                    case "consistency_proof" -> proof = ConsistencyProof.fromJson(raw(p, t, name));
                     default -> throw new MalformedDataException("unknown key " + name);
                 }
             }
@@ -183,12 +168,5 @@ public record ConsistencyBundle(LogId log, String oldNote, String newNote, Consi
         } catch (IOException | IllegalArgumentException e) {
             throw new MalformedDataException("consistency bundle JSON: " + e.getMessage(), e);
         }
-    }
-
-    private static String text(JsonParser p, JsonToken t, String name) throws IOException {
-        if (t != JsonToken.VALUE_STRING) {
-            throw new MalformedDataException(name + " must be a string");
-        }
-        return p.getText();
     }
 }
