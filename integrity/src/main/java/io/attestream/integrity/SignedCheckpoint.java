@@ -126,23 +126,38 @@ public final class SignedCheckpoint {
     public SignedCheckpoint withSignatures(List<NoteSignature> more) {
         requireNonNull(more, "more");
         List<NoteSignature> all = new ArrayList<>(signatures);
+        all.addAll(more);
+        return of(checkpoint, all);
+    }
+
+    /**
+     * Assembles a note from a checkpoint and signature lines, with the checks of {@link #parse} (at least
+     * one line, at most {@link #MAX_SIGNATURES}, no (name, key id) twice). Verifies nothing.
+     *
+     * @param checkpoint the checkpoint
+     * @param signatures the lines in order
+     * @return the note
+     * @throws MalformedDataException when the lines break those rules
+     */
+    public static SignedCheckpoint of(Checkpoint checkpoint, List<NoteSignature> signatures) {
+        requireNonNull(checkpoint, "checkpoint");
+        requireNonNull(signatures, "signatures");
+        if (signatures.isEmpty()) {
+            throw new MalformedDataException("signed note of " + checkpoint.origin() + " needs a signature line");
+        }
+        if (signatures.size() > MAX_SIGNATURES) {
+            throw new MalformedDataException("signed note of " + checkpoint.origin() + " would have "
+                    + signatures.size() + " signatures, more than " + MAX_SIGNATURES);
+        }
         Set<String> seen = new HashSet<>();
         for (NoteSignature s : signatures) {
-            seen.add(s.keyName() + "+" + VerifierKey.hexId(s.keyId()));
-        }
-        for (NoteSignature s : more) {
             requireNonNull(s, "signature");
             if (!seen.add(s.keyName() + "+" + VerifierKey.hexId(s.keyId()))) {
-                throw new MalformedDataException("signed note of " + checkpoint.origin() + " already has a signature by "
+                throw new MalformedDataException("signed note of " + checkpoint.origin() + " has two signatures by "
                         + s.keyName() + " (key id " + VerifierKey.hexId(s.keyId()) + ")");
             }
-            all.add(s);
         }
-        if (all.size() > MAX_SIGNATURES) {
-            throw new MalformedDataException("signed note of " + checkpoint.origin() + " would have " + all.size()
-                    + " signatures, more than " + MAX_SIGNATURES);
-        }
-        return new SignedCheckpoint(checkpoint, all);
+        return new SignedCheckpoint(checkpoint, signatures);
     }
 
     /**
