@@ -68,8 +68,8 @@ SELECT record_time, tenant, agent_id,
        JSONExtractString(alert_json, 'severity') AS severity
 FROM attestream.drift_alerts_timeline
 ORDER BY record_time;
--- title: Chain status per agent: latest seq, latest checkpoint and its age
-SELECT tenant, agent_id, events, latest_seq, missing_seqs, checkpoint_size, checkpoint_at,
+-- title: Chain status per agent: latest seq, gaps, duplicate rows, latest checkpoint and its age
+SELECT tenant, agent_id, events, latest_seq, missing_seqs, duplicate_rows, checkpoint_size, checkpoint_at,
        events_after_checkpoint, checkpoint_age_s > 0 AS checkpoint_in_the_past
 FROM attestream.chain_status
 ORDER BY tenant, agent_id;

@@ -24,13 +24,14 @@ import picocli.CommandLine.Spec;
  * {@code attestream sink}: run the evidence sink, print its DDL, or check chain status in ClickHouse.
  *
  * <p>Exit codes: 0 ok; 1 failed (ClickHouse gone past retry.timeout.ms, a record that cannot be landed); 2 usage or
- * configuration error; 3 {@code status} found agents whose stored chain has missing seqs.
+ * configuration error; 3 {@code status} found agents whose stored chain has missing seqs or more than one row for a
+ * seq.
  */
 @Command(name = "sink", mixinStandardHelpOptions = true,
         description = "Land chained events, checkpoints, dead letters, drift alerts and schemas in ClickHouse.",
         subcommands = {SinkCommand.Run.class, SinkCommand.PrintDdl.class, SinkCommand.Status.class},
         exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:ok", "1:failed", "2:usage or configuration error", "3:status found missing seqs"})
+        exitCodeList = {"0:ok", "1:failed", "2:usage or configuration error", "3:status found missing seqs or duplicate rows"})
 public final class SinkCommand implements Runnable {
     /** Exit code: a check found a problem. */
     public static final int EXIT_PROBLEM = 3;
@@ -167,7 +168,8 @@ public final class SinkCommand implements Runnable {
 
     /** {@code attestream sink status}. */
     @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Print chain status per agent from ClickHouse; exit 3 when a stored chain has missing seqs.")
+            description = "Print chain status per agent from ClickHouse; exit 3 when a stored chain has missing seqs"
+                    + " or more than one row for a seq.")
     static final class Status implements Callable<Integer> {
         @CommandLine.Mixin
         Connection connection;
@@ -188,19 +190,25 @@ public final class SinkCommand implements Runnable {
                 return 2;
             }
             PrintWriter out = spec.commandLine().getOut();
-            int[] gaps = {0};
+            int[] problems = {0, 0};
             String db = config.getString(SinkConfig.CLICKHOUSE_DATABASE_CONFIG);
             try (ClickHouseStore store = new ClickHouseStore(config.getString(SinkConfig.CLICKHOUSE_URL_CONFIG),
                     config.getString(SinkConfig.CLICKHOUSE_USER_CONFIG),
                     config.getPassword(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG).value(), db)) {
-                out.printf("%-12s %-20s %10s %10s %8s %10s %12s%n", "tenant", "agent", "events", "latest_seq",
-                        "missing", "checkpoint", "age_s");
-                store.query("SELECT tenant, agent_id, events, latest_seq, missing_seqs, checkpoint_size,"
-                        + " checkpoint_age_s FROM " + db + ".chain_status ORDER BY tenant, agent_id", rs -> {
-                            out.printf("%-12s %-20s %10d %10d %8d %10d %12s%n", rs.getString(1), rs.getString(2),
-                                    rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getString(7));
+                out.printf("%-12s %-20s %10s %10s %8s %10s %10s %12s%n", "tenant", "agent", "events", "latest_seq",
+                        "missing", "duplicates", "checkpoint", "age_s");
+                // events = distinct seqs; missing = (latest_seq + 1) - events; duplicates = rows beyond one per seq.
+                store.query("SELECT tenant, agent_id, events, latest_seq, missing_seqs, duplicate_rows,"
+                        + " checkpoint_size, checkpoint_age_s FROM " + db + ".chain_status ORDER BY tenant, agent_id",
+                        rs -> {
+                            out.printf("%-12s %-20s %10d %10d %8d %10d %10d %12s%n", rs.getString(1), rs.getString(2),
+                                    rs.getLong(3), rs.getLong(4), rs.getLong(5), rs.getLong(6), rs.getLong(7),
+                                    rs.getString(8));
                             if (rs.getLong(5) != 0) {
-                                gaps[0]++;
+                                problems[0]++;
+                            }
+                            if (rs.getLong(6) != 0) {
+                                problems[1]++;
                             }
                         });
             } catch (SinkException e) {
@@ -208,8 +216,9 @@ public final class SinkCommand implements Runnable {
                 return 1;
             }
             out.flush();
-            if (gaps[0] > 0) {
-                spec.commandLine().getErr().println(gaps[0] + " agent(s) with missing seqs");
+            if (problems[0] > 0 || problems[1] > 0) {
+                spec.commandLine().getErr().println(problems[0] + " agent(s) with missing seqs, " + problems[1]
+                        + " agent(s) with more than one row for a seq (run attestream verify: it names each one)");
                 return EXIT_PROBLEM;
             }
             return 0;

@@ -11,6 +11,7 @@ import io.attestream.integrity.LogId;
 import io.attestream.integrity.MerkleTree;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.sink.testing.DemoChains;
+import io.attestream.sink.testing.Sql;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -190,17 +191,7 @@ class AuditorGuideIT {
     }
 
     private static List<String> rows(StackEndpoints stack, String user, String sql) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Connection c = connect(stack, user); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            int n = rs.getMetaData().getColumnCount();
-            while (rs.next()) {
-                StringBuilder sb = new StringBuilder();
-                for (int i = 1; i <= n; i++) {
-                    sb.append(i > 1 ? "\t" : "").append(rs.getString(i));
-                }
-                out.add(sb.toString());
-            }
-        }
-        return out;
+        String password = user.equals(stack.auditorUser()) ? stack.auditorPassword() : stack.clickHousePassword();
+        return new Sql(stack.clickHouseJdbcUrl() + "?compress=false", user, password).rows(sql);
     }
 }
