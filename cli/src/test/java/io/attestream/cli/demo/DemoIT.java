@@ -39,6 +39,8 @@ class DemoIT {
         String text = out.toString();
         assertThat(code).as(text).isZero();
         assertThat(text).contains("all 420 events landed")
+                .containsPattern("every one of \\d+ checkpoints is cosigned by witness.attestream.local/demo")
+                .contains("witnessed checkpoint of attestream/")
                 .contains("attestream verify (all tenants) exit 0")
                 .contains("attestream verify (tenant demo-tamper-1) exit 3")
                 .contains("modified")
