@@ -45,7 +45,7 @@ public final class SinkConfig extends AbstractConfig {
 
     public static final String CLICKHOUSE_CLUSTER_CONFIG = "clickhouse.cluster";
     private static final String CLICKHOUSE_CLUSTER_DOC = "Empty for one server. A cluster name switches the DDL to"
-            + " ReplicatedReplacingMergeTree local tables ON CLUSTER plus Distributed tables (README).";
+            + " replicated local tables ON CLUSTER plus Distributed tables (README).";
 
     public static final String BATCH_MAX_ROWS_CONFIG = "batch.max.rows";
     private static final String BATCH_MAX_ROWS_DOC = "Records per ClickHouse batch, at most.";

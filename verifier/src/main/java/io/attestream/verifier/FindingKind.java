@@ -35,7 +35,19 @@ public enum FindingKind {
     /** A checkpoint's timestamp is not bound in time to what it covers: genTime before the signed creation time,
      *  later than the allowed bound after it, earlier than a smaller checkpoint's genTime, or before the chained
      *  time of an entry it covers (a history re-chained or re-stamped later). */
-    LATE_TIMESTAMP;
+    LATE_TIMESTAMP,
+    /** A column derived from an event (in chained_events or a typed table) differs from what the event's bytes
+     *  say; the detail names the table and column and gives both values. */
+    COLUMN_MISMATCH,
+    /** A row's event bytes do not decode with its stored schema (or the schema is not stored): no column derived
+     *  from them can be checked. */
+    UNDECODABLE,
+    /** A typed-table row that no stored event gives. */
+    ORPHAN_ROW,
+    /** A second identical copy of a typed-table row. */
+    DUPLICATE_ROW,
+    /** An event whose typed-table row is absent. */
+    MISSING_ROW;
 
     /**
      * The lower-case, hyphenated name used in human and JSON output.

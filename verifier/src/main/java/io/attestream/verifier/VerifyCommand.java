@@ -30,9 +30,14 @@ import picocli.CommandLine.Spec;
                 + "tokens, trusting only the keys and TSA certificates given.",
             "Checks that the checkpoints cover the log as the cadence they sign promises, and that their "
                 + "timestamps are bound to their signed creation times and to the chained times they cover.",
+            "Checks that every column derived from an event (chained_events and the typed tables evals, overrides, "
+                + "approvals, policy_changes, incidents, risk_decisions) equals what the event's hashed bytes say, "
+                + "decoded with the stored schema, and that each typed table holds exactly one row per event of "
+                + "its type.",
             "Reports OK, or every finding with tenant, agent, seq and kind (modified, deleted, inserted, "
                 + "reordered, duplicate, truncated, forged-checkpoint, unknown-key-checkpoint, timestamp-mismatch, "
-                + "missing-checkpoint, unsealed, missing-timestamp, late-timestamp)."},
+                + "missing-checkpoint, unsealed, missing-timestamp, late-timestamp, column-mismatch, undecodable, "
+                + "orphan-row, duplicate-row, missing-row)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:every selected agent verified",

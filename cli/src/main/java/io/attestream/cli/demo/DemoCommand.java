@@ -102,8 +102,11 @@ public final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(demoDir);
         long run = nextRun(demoDir);
         long fleetSeed = seed != null ? seed : run;
+        Path log = demoDir.resolve("demo.log");
+        DemoLogging.toFile(log);
 
         step("1/7 embedded stack");
+        note("library logs (Kafka client warnings, the chainer's RUNNING line) go to " + log);
         StackEndpoints stack = new LocalStack(StackConfig.builder(dir).build(), this::note).up();
         note("kafka " + stack.bootstrapServers() + ", registry " + stack.registryUrl() + ", clickhouse "
                 + stack.clickHouseUrl());

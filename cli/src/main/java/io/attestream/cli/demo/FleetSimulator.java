@@ -142,6 +142,8 @@ public final class FleetSimulator {
             if (i == 0) {
                 // Acceptance evals of the deployed version before it acts.
                 payload = eval(random, false);
+            } else if (retrieval && i == 1) {
+                payload = action(random, i, Operation.RETRIEVAL);
             } else if (exemplary && i == 2) {
                 payload = change(ChangeKind.RETRIEVAL_CORPUS, "corpus:kb-" + tenant, "2026.10", "2026.11", i, true);
             } else if (gaps && i == n / 3) {
@@ -204,20 +206,8 @@ public final class FleetSimulator {
         int roll = random.nextInt(100);
         if (roll < 70 || (noEvals && roll < 87)) {
             boolean tool = random.nextBoolean();
-            Operation operation = retrieval && random.nextInt(4) == 0 ? Operation.RETRIEVAL
-                    : tool ? Operation.EXECUTE_TOOL : Operation.CHAT;
-            return AgentAction.newBuilder()
-                    .setOperation(operation)
-                    .setToolName(operation == Operation.EXECUTE_TOOL ? TOOLS.get(random.nextInt(TOOLS.size()))
-                            : operation == Operation.RETRIEVAL ? "search_kb" : null)
-                    .setModel("gpt-4.1").setProvider("openai")
-                    .setInputDigest(sha256("in-" + seed + "-" + i + "-" + random.nextLong()))
-                    .setOutputDigest(sha256("out-" + seed + "-" + i + "-" + random.nextLong()))
-                    .setStatus(random.nextInt(50) == 0 ? ActionStatus.ERROR : ActionStatus.OK)
-                    .setLatencyMicros(50_000L + random.nextInt(2_000_000))
-                    .setInputTokens((long) 100 + random.nextInt(3000)).setOutputTokens((long) 10 + random.nextInt(800))
-                    .setAttributes(Map.of("region", random.nextBoolean() ? "eu-west-1" : "eu-central-1"))
-                    .build();
+            return action(random, i, retrieval && random.nextInt(4) == 0 ? Operation.RETRIEVAL
+                    : tool ? Operation.EXECUTE_TOOL : Operation.CHAT);
         } else if (roll < 87) {
             return eval(random, degradedEvals);
         } else if (roll < 94 || (neverOverridden && roll < 98)) {
@@ -237,6 +227,21 @@ public final class FleetSimulator {
             return change(random.nextBoolean() ? ChangeKind.PROMPT : ChangeKind.POLICY,
                     "prompt:system-" + random.nextInt(3), String.valueOf(i), String.valueOf(i + 1), i, true);
         }
+    }
+
+    private AgentAction action(Random random, int i, Operation operation) {
+        return AgentAction.newBuilder()
+                .setOperation(operation)
+                .setToolName(operation == Operation.EXECUTE_TOOL ? TOOLS.get(random.nextInt(TOOLS.size()))
+                        : operation == Operation.RETRIEVAL ? "search_kb" : null)
+                .setModel("gpt-4.1").setProvider("openai")
+                .setInputDigest(sha256("in-" + seed + "-" + i + "-" + random.nextLong()))
+                .setOutputDigest(sha256("out-" + seed + "-" + i + "-" + random.nextLong()))
+                .setStatus(random.nextInt(50) == 0 ? ActionStatus.ERROR : ActionStatus.OK)
+                .setLatencyMicros(50_000L + random.nextInt(2_000_000))
+                .setInputTokens((long) 100 + random.nextInt(3000)).setOutputTokens((long) 10 + random.nextInt(800))
+                .setAttributes(Map.of("region", random.nextBoolean() ? "eu-west-1" : "eu-central-1"))
+                .build();
     }
 
     private static PolicyChange change(ChangeKind kind, String object, String from, String to, int i,
