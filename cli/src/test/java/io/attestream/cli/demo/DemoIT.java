@@ -59,6 +59,8 @@ class DemoIT {
         assertThat(SchemaRegistryClient.forUrl(stack.registryUrl()).subjectCompatibility("attestream.events-value"))
                 .contains(Compatibility.BACKWARD_TRANSITIVE);
         assertThat(text).contains("all 420 events landed")
+                .containsPattern("every one of \\d+ checkpoints is cosigned by witness.attestream.local/demo")
+                .contains("witnessed checkpoint of attestream/")
                 .contains("attestream verify (all tenants) exit 0")
                 .contains("attestream verify (tenant demo-tamper-1) exit 3")
                 .contains("modified")
