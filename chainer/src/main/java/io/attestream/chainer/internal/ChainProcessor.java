@@ -220,6 +220,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
     }
 
     private void punctuate(long now) {
+        long t0 = System.nanoTime();
         List<KeyValue<String, AgentState>> due = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = agents.all()) {
             while (it.hasNext()) {
@@ -234,6 +235,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
             agents.put(kv.key, checkpoint(kv.key, kv.value, "time", now).toBytes());
         }
         flushPending(now);
+        metrics.punctuateNanos(System.nanoTime() - t0);
     }
 
     private void flushPending(long now) {
