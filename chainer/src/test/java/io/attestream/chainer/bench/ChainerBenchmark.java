@@ -270,9 +270,13 @@ public final class ChainerBenchmark {
                 seen += got;
             }
             long last = System.nanoTime();
+            long cpu = streamThreadCpuNanos() - cpu0;
+            sampling.close();
             if (seen < n) {
                 throw new IllegalStateException("only " + seen + " of " + n + " events chained in time");
             }
+            System.out.printf("stream-thread CPU %.1f us per event (%.1f s over %d thread(s))%n", cpu / 1e3 / n,
+                    cpu / 1e9, threads);
             ks.close(Duration.ofSeconds(30));
             return (seen - firstCount) / ((last - first) / 1e9);
         }
