@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -113,12 +114,13 @@ public final class ChainerApp {
         MetricsServer server = port < 0 ? null
                 : MetricsServer.start(meters, config.getString(ChainerConfig.METRICS_HOST_CONFIG), port);
         Topology topology = ChainerTopology.buildTopology(config, registry, key, tsa, meters, partitions);
-        LOG.info("chainer topology:\n{}", topology.describe());
+        LOG.debug("chainer topology:\n{}", topology.describe());
         KafkaStreams ks = new KafkaStreams(topology, props);
         streams = ks;
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(ks);
         streamsMetrics.bindTo(meters);
         long[] backoff = {1000};
+        boolean[] runningSeen = {false};
         ks.setUncaughtExceptionHandler(e -> {
             if (causeOf(e, ChainerException.RegistryUnavailableException.class)) {
                 LOG.warn("schema registry unavailable; replacing the stream thread in {} ms: {}", backoff[0],
@@ -131,10 +133,24 @@ public final class ChainerApp {
             failure.compareAndSet(null, e);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+        String runningLine = String.format(Locale.ROOT, "chainer RUNNING: application.id %s, input %s (%d partitions),"
+                + " %s stream thread(s), chained to %s, checkpoints every %d events or %d ms",
+                props.getProperty(StreamsConfig.APPLICATION_ID_CONFIG), config.inputTopic(), partitions,
+                props.getProperty(StreamsConfig.NUM_STREAM_THREADS_CONFIG, "1"), config.chainedTopic(),
+                config.getLong(ChainerConfig.CHECKPOINT_EVERY_EVENTS_CONFIG),
+                config.getLong(ChainerConfig.CHECKPOINT_INTERVAL_MS_CONFIG));
         ks.setStateListener((now, before) -> {
-            LOG.info("chainer state {} -> {}", before, now);
+            // One INFO line when it first runs, a short one after each rebalance; the other transitions are DEBUG.
             if (now == KafkaStreams.State.RUNNING) {
+                if (runningSeen[0]) {
+                    LOG.info("chainer back to RUNNING after {}", before);
+                } else {
+                    LOG.info(runningLine);
+                }
+                runningSeen[0] = true;
                 backoff[0] = 1000;
+            } else {
+                LOG.debug("chainer state {} -> {}", before, now);
             }
             if (now == KafkaStreams.State.NOT_RUNNING || now == KafkaStreams.State.ERROR) {
                 stopped.countDown();

@@ -12,6 +12,8 @@ import io.attestream.sink.SinkCommand;
 import io.attestream.verifier.CheckProofCommand;
 import io.attestream.verifier.ProveCommand;
 import io.attestream.verifier.VerifyCommand;
+import io.attestream.witness.WitnessCommand;
+import io.attestream.witness.submit.WitnessSubmitCommand;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
@@ -19,7 +21,8 @@ import picocli.CommandLine;
 @Command(name = "attestream", mixinStandardHelpOptions = true, versionProvider = AttestreamMain.Version.class,
         description = "Tamper-evident audit pipeline for AI agents: Kafka, hash chains, signed checkpoints, ClickHouse.",
         subcommands = {DemoCommand.class, ReportCommand.class, StackCommand.class, SchemasCommand.class, ChainerCommand.class, DriftCommand.class, SinkCommand.class,
-            GatewayCommand.class, VerifyCommand.class, ProveCommand.class, CheckProofCommand.class, KeygenCommand.class, TsaCommand.class, ChdbServerMain.class},
+            GatewayCommand.class, VerifyCommand.class, ProveCommand.class, CheckProofCommand.class, KeygenCommand.class, TsaCommand.class, WitnessCommand.class,
+            WitnessSubmitCommand.class, ChdbServerMain.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

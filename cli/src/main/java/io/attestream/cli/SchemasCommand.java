@@ -3,7 +3,6 @@ package io.attestream.cli;
 import io.attestream.events.AuditEvent;
 import io.attestream.schemas.SchemaEvolution;
 import io.attestream.schemas.Topics;
-import io.attestream.schemas.registry.Compatibility;
 import io.attestream.schemas.registry.CompatibilityResult;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import java.io.PrintWriter;
@@ -29,23 +28,31 @@ final class SchemasCommand {
             description = "Topic whose value subject (<topic>-value) is meant. Default: ${DEFAULT-VALUE}")
     String topic;
 
-    @Command(name = "print", mixinStandardHelpOptions = true,
-            description = "Print the released AuditEvent schema (what non-JVM producers register).")
+    @Command(name = "print",
+            description = "Print a released AuditEvent schema file exactly as shipped: the public contract a producer"
+                    + " in any language registers or looks up under <topic>-value (the registry holds it in"
+                    + " canonical form, the same id the JVM pipeline uses). Default: the latest release.",
+            exitCodeListHeading = "%nExit codes:%n", exitCodeList = {"0:printed", "2:no such release"})
     static final class Print implements Callable<Integer> {
-        @Option(names = "--release", defaultValue = "v1", description = "Released schema version. Default: ${DEFAULT-VALUE}")
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
+        @Option(names = "--version", paramLabel = "N",
+                description = "Released version, e.g. 1 or v1. Default: the latest release.")
         String version;
         @Spec
         CommandSpec spec;
 
         @Override
         public Integer call() {
-            var schema = SchemaEvolution.released().get(version);
-            if (schema == null) {
-                spec.commandLine().getErr().println("no released schema " + version + "; known: "
+            String wanted = version == null ? SchemaEvolution.latestVersion() : version;
+            var text = SchemaEvolution.releasedText(wanted);
+            if (text.isEmpty()) {
+                spec.commandLine().getErr().println("no released AuditEvent schema " + wanted + "; released: "
                         + SchemaEvolution.released().keySet());
                 return 2;
             }
-            spec.commandLine().getOut().println(schema.toString(true));
+            spec.commandLine().getOut().print(text.get());
+            spec.commandLine().getOut().flush();
             return 0;
         }
     }
@@ -87,8 +94,8 @@ final class SchemasCommand {
     }
 
     @Command(name = "register", mixinStandardHelpOptions = true,
-            description = "Register this build's AuditEvent schema under <topic>-value (idempotent) and set the"
-                    + " subject's compatibility to BACKWARD_TRANSITIVE.")
+            description = "Register this build's AuditEvent schema (the latest release, in canonical form) under"
+                    + " <topic>-value (idempotent) and set the subject's compatibility to BACKWARD_TRANSITIVE.")
     static final class Register implements Callable<Integer> {
         @ParentCommand
         SchemasCommand parent;
@@ -99,10 +106,9 @@ final class SchemasCommand {
         public Integer call() {
             SchemaRegistryClient client = SchemaRegistryClient.forUrl(parent.registryUrl);
             String subject = Topics.valueSubject(parent.topic);
-            int id = client.register(subject, AuditEvent.getClassSchema());
-            client.setSubjectCompatibility(subject, Compatibility.BACKWARD_TRANSITIVE);
-            spec.commandLine().getOut().println("registered " + subject + " as schema id " + id
-                    + " (compatibility BACKWARD_TRANSITIVE)");
+            int id = SchemaEvolution.registerWithGuard(client, subject);
+            spec.commandLine().getOut().println("registered release " + SchemaEvolution.latestVersion() + " under "
+                    + subject + " as schema id " + id + " (compatibility BACKWARD_TRANSITIVE)");
             return 0;
         }
     }

@@ -2,10 +2,13 @@ package io.attestream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.attestream.schemas.SchemaEvolution;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -70,11 +73,25 @@ class AttestreamMainTest {
     }
 
     @Test
-    void schemasPrintGivesTheReleasedSchemaAndRefusesUnknownVersions() {
-        assertThat(run("schemas", "print").out()).contains("\"name\" : \"AuditEvent\"").doesNotContain("avro.java");
-        Run unknown = run("schemas", "print", "--release", "v9");
+    void schemasPrintGivesTheLatestReleasedFileByteForByte() {
+        Map<String, Schema> released = SchemaEvolution.released();
+        String latest = List.copyOf(released.keySet()).get(released.size() - 1);
+        Run run = run("schemas", "print");
+        assertThat(run.exitCode()).isZero();
+        assertThat(run.out()).isEqualTo(SchemaEvolution.releasedText(latest).orElseThrow())
+                .contains("\"name\" : \"BaselinePinned\"").doesNotContain("avro.java");
+    }
+
+    @Test
+    void schemasPrintVersionSelectsAnOlderReleaseAndRefusesUnknownOnes() {
+        assertThat(run("schemas", "print", "--version", "1").out())
+                .isEqualTo(SchemaEvolution.releasedText("v1").orElseThrow()).doesNotContain("BaselinePinned");
+        assertThat(run("schemas", "print", "--version", "v1").out())
+                .isEqualTo(SchemaEvolution.releasedText("v1").orElseThrow());
+        Run unknown = run("schemas", "print", "--version", "9");
         assertThat(unknown.exitCode()).isEqualTo(2);
-        assertThat(unknown.err()).contains("no released schema v9");
+        assertThat(unknown.err()).contains("no released AuditEvent schema 9").contains("v1, v2");
+        assertThat(run("schemas", "print", "--help").exitCode()).isZero();
     }
 
     @Test

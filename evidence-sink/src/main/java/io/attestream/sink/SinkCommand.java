@@ -146,7 +146,7 @@ public final class SinkCommand implements Runnable {
         @Option(names = "--database", defaultValue = "attestream", description = "Database (default ${DEFAULT-VALUE}).")
         String database;
 
-        @Option(names = "--cluster", defaultValue = "", description = "Cluster name for ReplicatedReplacingMergeTree"
+        @Option(names = "--cluster", defaultValue = "", description = "Cluster name for replicated local tables"
                 + " + Distributed; empty for one server.")
         String cluster;
 

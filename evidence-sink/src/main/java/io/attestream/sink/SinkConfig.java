@@ -45,7 +45,7 @@ public final class SinkConfig extends AbstractConfig {
 
     public static final String CLICKHOUSE_CLUSTER_CONFIG = "clickhouse.cluster";
     private static final String CLICKHOUSE_CLUSTER_DOC = "Empty for one server. A cluster name switches the DDL to"
-            + " ReplicatedReplacingMergeTree local tables ON CLUSTER plus Distributed tables (README).";
+            + " replicated local tables ON CLUSTER plus Distributed tables (README).";
 
     public static final String BATCH_MAX_ROWS_CONFIG = "batch.max.rows";
     private static final String BATCH_MAX_ROWS_DOC = "Records per ClickHouse batch, at most.";
@@ -78,7 +78,7 @@ public final class SinkConfig extends AbstractConfig {
 
     /** The topics the sink knows how to land. */
     public static final List<String> KNOWN_TOPICS = List.of(Topics.CHAINED, Topics.CHECKPOINTS, Topics.DEAD_LETTER,
-            Topics.DRIFT_ALERTS);
+            Topics.DRIFT_ALERTS, Topics.CHECKPOINT_COSIGNATURES);
 
     private static final ConfigDef CONFIG = new ConfigDef()
             .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, nonEmptyList(),

@@ -313,7 +313,7 @@ public record Checkpoint(String origin, long treeSize, Hash rootHash, List<Strin
         return c;
     }
 
-    private static long parseSize(String s, String what) {
+    static long parseSize(String s, String what) {
         if (s.isEmpty() || s.length() > 19 || (s.length() > 1 && s.charAt(0) == '0')) {
             throw new MalformedDataException(what + " is not a canonical decimal: '" + s + "'");
         }

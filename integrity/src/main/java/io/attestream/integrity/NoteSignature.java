@@ -30,6 +30,49 @@ public final class NoteSignature {
     }
 
     /**
+     * Parses one signature line strictly ({@code — <name> <base64>}, without its newline). Verifies nothing.
+     *
+     * @param line the line
+     * @param context what the line belongs to, for messages (e.g. the checkpoint origin)
+     * @return the parsed signature
+     * @throws MalformedDataException when the line is not a well-formed signature line
+     */
+    public static NoteSignature parse(String line, String context) {
+        requireNonNull(line, "line");
+        requireNonNull(context, "context");
+        if (!line.startsWith(SignedCheckpoint.SIGNATURE_PREFIX)) {
+            throw new MalformedDataException("signature line of " + context + " does not start with '\u2014 ': '"
+                    + line + "'");
+        }
+        String rest = line.substring(SignedCheckpoint.SIGNATURE_PREFIX.length());
+        int sp = rest.indexOf(' ');
+        if (sp <= 0 || rest.indexOf(' ', sp + 1) >= 0) {
+            throw new MalformedDataException("signature line of " + context + " is not '\u2014 <name> <base64>': '"
+                    + line + "'");
+        }
+        byte[] raw;
+        try {
+            raw = Base64.getDecoder().decode(rest.substring(sp + 1));
+        } catch (IllegalArgumentException e) {
+            throw new MalformedDataException("signature line of " + context + " has bad base64: '" + line + "'", e);
+        }
+        if (raw.length < 5) {
+            throw new MalformedDataException("signature line of " + context + " is too short: '" + line + "'");
+        }
+        int id = (raw[0] & 0xff) << 24 | (raw[1] & 0xff) << 16 | (raw[2] & 0xff) << 8 | raw[3] & 0xff;
+        NoteSignature s;
+        try {
+            s = new NoteSignature(rest.substring(0, sp), id, Arrays.copyOfRange(raw, 4, raw.length));
+        } catch (KeyException e) {
+            throw new MalformedDataException("signature line of " + context + ": " + e.getMessage(), e);
+        }
+        if (!s.line().equals(line)) {
+            throw new MalformedDataException("signature line of " + context + " is not canonical base64: '" + line + "'");
+        }
+        return s;
+    }
+
+    /**
      * The signer name.
      *
      * @return the name

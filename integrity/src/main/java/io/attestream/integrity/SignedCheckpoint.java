@@ -4,7 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -101,7 +100,7 @@ public final class SignedCheckpoint {
         List<NoteSignature> sigs = new ArrayList<>(lines.length);
         Set<String> seen = new HashSet<>();
         for (String line : lines) {
-            NoteSignature s = parseLine(line, c.origin());
+            NoteSignature s = NoteSignature.parse(line, c.origin());
             if (!seen.add(s.keyName() + "+" + VerifierKey.hexId(s.keyId()))) {
                 throw new MalformedDataException("signed note of " + c.origin() + " has two signatures by "
                         + s.keyName());
@@ -115,34 +114,50 @@ public final class SignedCheckpoint {
         return sc;
     }
 
-    private static NoteSignature parseLine(String line, String origin) {
-        if (!line.startsWith(SIGNATURE_PREFIX)) {
-            throw new MalformedDataException("signature line of " + origin + " does not start with '\u2014 ': '"
-                    + line + "'");
+    /**
+     * This note with more signature lines appended, e.g. cosignatures a witness returned
+     * (docs/integrity.md §6). The lines MUST have been verified by the caller if they are to be
+     * trusted; this only assembles the text.
+     *
+     * @param more the lines to append, none by a (name, key id) already present
+     * @return the new note
+     * @throws MalformedDataException when a signer would appear twice or there would be too many lines
+     */
+    public SignedCheckpoint withSignatures(List<NoteSignature> more) {
+        requireNonNull(more, "more");
+        List<NoteSignature> all = new ArrayList<>(signatures);
+        all.addAll(more);
+        return of(checkpoint, all);
+    }
+
+    /**
+     * Assembles a note from a checkpoint and signature lines, with the checks of {@link #parse} (at least
+     * one line, at most {@link #MAX_SIGNATURES}, no (name, key id) twice). Verifies nothing.
+     *
+     * @param checkpoint the checkpoint
+     * @param signatures the lines in order
+     * @return the note
+     * @throws MalformedDataException when the lines break those rules
+     */
+    public static SignedCheckpoint of(Checkpoint checkpoint, List<NoteSignature> signatures) {
+        requireNonNull(checkpoint, "checkpoint");
+        requireNonNull(signatures, "signatures");
+        if (signatures.isEmpty()) {
+            throw new MalformedDataException("signed note of " + checkpoint.origin() + " needs a signature line");
         }
-        String rest = line.substring(SIGNATURE_PREFIX.length());
-        int sp = rest.indexOf(' ');
-        if (sp <= 0 || rest.indexOf(' ', sp + 1) >= 0) {
-            throw new MalformedDataException("signature line of " + origin + " is not '\u2014 <name> <base64>': '"
-                    + line + "'");
+        if (signatures.size() > MAX_SIGNATURES) {
+            throw new MalformedDataException("signed note of " + checkpoint.origin() + " would have "
+                    + signatures.size() + " signatures, more than " + MAX_SIGNATURES);
         }
-        byte[] raw;
-        try {
-            raw = Base64.getDecoder().decode(rest.substring(sp + 1));
-        } catch (IllegalArgumentException e) {
-            throw new MalformedDataException("signature line of " + origin + " has bad base64: '" + line + "'", e);
+        Set<String> seen = new HashSet<>();
+        for (NoteSignature s : signatures) {
+            requireNonNull(s, "signature");
+            if (!seen.add(s.keyName() + "+" + VerifierKey.hexId(s.keyId()))) {
+                throw new MalformedDataException("signed note of " + checkpoint.origin() + " has two signatures by "
+                        + s.keyName() + " (key id " + VerifierKey.hexId(s.keyId()) + ")");
+            }
         }
-        if (raw.length < 5) {
-            throw new MalformedDataException("signature line of " + origin + " is too short: '" + line + "'");
-        }
-        int id = (raw[0] & 0xff) << 24 | (raw[1] & 0xff) << 16 | (raw[2] & 0xff) << 8 | raw[3] & 0xff;
-        byte[] sig = new byte[raw.length - 4];
-        System.arraycopy(raw, 4, sig, 0, sig.length);
-        try {
-            return new NoteSignature(rest.substring(0, sp), id, sig);
-        } catch (KeyException e) {
-            throw new MalformedDataException("signature line of " + origin + ": " + e.getMessage(), e);
-        }
+        return new SignedCheckpoint(checkpoint, signatures);
     }
 
     /**

@@ -10,6 +10,10 @@
  *       {@link io.attestream.integrity.MerkleTree} (all leaves, proof generation),
  *       {@link io.attestream.integrity.InclusionProof}, {@link io.attestream.integrity.ConsistencyProof}.</li>
  *   <li>C2SP tlog-checkpoints in signed notes with Ed25519 keys.</li>
+ *   <li>Witness cosignatures (C2SP tlog-cosignature/v1) and the tlog-witness add-checkpoint body:
+ *       {@link io.attestream.integrity.Cosignature}, {@link io.attestream.integrity.CosignerKey},
+ *       {@link io.attestream.integrity.CosignatureVerifier},
+ *       {@link io.attestream.integrity.AddCheckpointRequest}.</li>
  *   <li>RFC 3161 timestamps over batches of checkpoints.</li>
  * </ul>
  *

@@ -68,15 +68,18 @@ class GoNoteInteropTest {
         Path testKey = tmp.resolve("test-key.vkey");
         Files.writeString(testKey, TestJson.text("/vectors/checkpoint/test-key.vkey"));
         List<String> vectorArgs = new ArrayList<>(List.of("go", "run", program.toString(), testKey.toString()));
-        for (String name : List.of("checkpoint-acme-agent-1.note", "checkpoint-format2-acme-agent-1.note")) {
-            Path f = tmp.resolve(name);
-            Files.writeString(f, TestJson.text("/vectors/checkpoint/" + name), StandardCharsets.UTF_8);
+        for (String name : List.of("checkpoint/checkpoint-acme-agent-1.note",
+                "checkpoint/checkpoint-format2-acme-agent-1.note",
+                // With two witness cosignature lines (keys Go does not know, so it ignores them).
+                "cosignature/cosigned-format2-acme-agent-1.note")) {
+            Path f = tmp.resolve(name.substring(name.indexOf('/') + 1));
+            Files.writeString(f, TestJson.text("/vectors/" + name), StandardCharsets.UTF_8);
             vectorArgs.add(f.toString());
         }
         Run vectors = go(vectorArgs);
         assertThat(vectors.exit()).as(vectors.out()).isZero();
         assertThat(vectors.out().lines().filter(l -> l.startsWith("OK ") && l.endsWith(
-                " origin=attestream/acme/agent-1 verified_by=attestream-test-key"))).hasSize(2);
+                " origin=attestream/acme/agent-1 verified_by=attestream-test-key"))).hasSize(3);
     }
 
     private record Run(String out, int exit) {

@@ -7,7 +7,11 @@ import io.attestream.events.EvalResult;
 import io.attestream.events.RecordedBy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Pattern;
+import org.apache.avro.Schema;
+import org.apache.avro.generic.IndexedRecord;
 
 /**
  * Rules an AuditEvent must satisfy beyond its Avro schema, checked by producers (SDK, gateway) and again by the
@@ -67,7 +71,56 @@ public final class EventRules {
         if (event.getPayload() instanceof EvalResult eval && !Double.isFinite(eval.getValue())) {
             out.add(new Violation("payload.EvalResult.value", "must be a finite number, got " + eval.getValue()));
         }
+        wellFormedUnicode(out, "", event);
         return out;
+    }
+
+    /**
+     * Every string (and map key) must be well-formed Unicode: a lone UTF-16 surrogate has no UTF-8 encoding, Avro
+     * would write it as {@code ?}, and two different ids would become one chain key.
+     */
+    private static void wellFormedUnicode(List<Violation> out, String path, Object value) {
+        if (value instanceof CharSequence text) {
+            int at = loneSurrogate(text);
+            if (at >= 0) {
+                out.add(new Violation(path.isEmpty() ? "$" : path, String.format(Locale.ROOT,
+                        "holds a lone UTF-16 surrogate \\u%04x at character %d: not Unicode text",
+                        (int) text.charAt(at), at)));
+            }
+        } else if (value instanceof IndexedRecord record) {
+            for (Schema.Field field : record.getSchema().getFields()) {
+                Object child = record.get(field.pos());
+                String childPath = path.isEmpty() ? field.name() : path + "." + field.name();
+                if (child instanceof IndexedRecord nested && field.schema().getType() == Schema.Type.UNION) {
+                    childPath = childPath + "." + nested.getSchema().getName();
+                }
+                wellFormedUnicode(out, childPath, child);
+            }
+        } else if (value instanceof List<?> list) {
+            for (int i = 0; i < list.size(); i++) {
+                wellFormedUnicode(out, path + "[" + i + "]", list.get(i));
+            }
+        } else if (value instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                if (e.getKey() instanceof CharSequence key && loneSurrogate(key) >= 0) {
+                    out.add(new Violation(path, "has a key with a lone UTF-16 surrogate: not Unicode text"));
+                }
+                wellFormedUnicode(out, path + "." + e.getKey(), e.getValue());
+            }
+        }
+    }
+
+    /** Index of the first unpaired surrogate of {@code s}, or -1. */
+    public static int loneSurrogate(CharSequence s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static void identifier(List<Violation> out, String path, String value) {

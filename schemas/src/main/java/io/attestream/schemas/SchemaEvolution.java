@@ -4,6 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import io.attestream.chain.ChainedEvent;
 import io.attestream.events.AuditEvent;
+import io.attestream.schemas.registry.Compatibility;
+import io.attestream.schemas.registry.SchemaRegistryClient;
+import io.attestream.schemas.registry.SchemaRegistryException.SchemaNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -12,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.SchemaCompatibility.Incompatibility;
@@ -35,6 +39,25 @@ public final class SchemaEvolution {
         return released("index.txt", "AuditEvent-");
     }
 
+    /** The newest released AuditEvent version name, e.g. {@code v2}: the schema of this build. */
+    public static String latestVersion() {
+        return List.copyOf(released().keySet()).get(released().size() - 1);
+    }
+
+    /**
+     * The released AuditEvent file of {@code version} ({@code v2} or {@code 2}) exactly as shipped, or empty when no
+     * such version was released. This text is the public contract; what a registry holds is its canonical form
+     * ({@link io.attestream.schemas.registry.SchemaRegistryClient#registryForm}).
+     */
+    public static Optional<String> releasedText(String version) {
+        requireNonNull(version, "version");
+        String name = version.startsWith("v") ? version : "v" + version;
+        if (!released().containsKey(name)) {
+            return Optional.empty();
+        }
+        return Optional.of(resource("AuditEvent-" + name + ".avsc"));
+    }
+
     /** The released ChainedEvent schemas by version name, oldest first. */
     public static Map<String, Schema> releasedChainedEvent() {
         return released("ChainedEvent-index.txt", "ChainedEvent-");
@@ -49,6 +72,31 @@ public final class SchemaEvolution {
             }
         }
         return out;
+    }
+
+    /**
+     * Registers this build's AuditEvent schema (in registry form: the newest released file) under {@code subject}
+     * and sets the subject's compatibility to BACKWARD_TRANSITIVE, so the registry itself refuses a later version
+     * that cannot read every earlier one. The level is set before registering where the registry allows it for a
+     * subject without versions (Confluent, Apicurio 3), otherwise right after. Idempotent.
+     *
+     * @return the schema id
+     */
+    public static int registerWithGuard(SchemaRegistryClient registry, String subject) {
+        requireNonNull(registry, "registry");
+        requireNonNull(subject, "subject");
+        boolean guarded;
+        try {
+            registry.setSubjectCompatibility(subject, Compatibility.BACKWARD_TRANSITIVE);
+            guarded = true;
+        } catch (SchemaNotFoundException e) {
+            guarded = false;
+        }
+        int id = registry.register(subject, AuditEvent.getClassSchema());
+        if (!guarded) {
+            registry.setSubjectCompatibility(subject, Compatibility.BACKWARD_TRANSITIVE);
+        }
+        return id;
     }
 
     /** Problems that stop {@code candidate} from reading data written with the released schemas; empty if none. */

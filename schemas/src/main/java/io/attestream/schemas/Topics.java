@@ -11,6 +11,11 @@ public final class Topics {
     public static final String CHAINED = "attestream.events.chained";
     /** The chainer writes signed, timestamped checkpoints here. */
     public static final String CHECKPOINTS = "attestream.checkpoints";
+    /**
+     * Witness cosignatures on checkpoints, published by the witness submitter: value = UTF-8 signed note (the
+     * checkpoint body and one cosignature line, docs/integrity.md §6.1), no schema registry.
+     */
+    public static final String CHECKPOINT_COSIGNATURES = "attestream.checkpoint-cosignatures";
     /** Records the chainer could not accept, with the reason in headers. */
     public static final String DEAD_LETTER = "attestream.events.dlq";
     /** The drift detector's alerts. */

@@ -2,11 +2,13 @@ package io.attestream.schemas;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.attestream.events.AgentAction;
 import io.attestream.events.AuditEvent;
 import io.attestream.events.EvalResult;
 import io.attestream.schemas.EventRules.Violation;
 import io.attestream.schemas.testing.SampleEvents;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EventRulesTest {
@@ -36,6 +38,23 @@ class EventRulesTest {
         assertThat(EventRules.violations(event)).extracting(Violation::toString)
                 .containsExactly("tenant: contains a control character at index 4",
                         "agentVersion: longer than 200 characters");
+    }
+
+    @Test
+    void rejectsLoneSurrogatesAnywhereWithTheFieldPathAndAcceptsPairs() {
+        AuditEvent action = SampleEvents.of(EventType.AGENT_ACTION, "acme", "bot", 1);
+        AgentAction payload = AgentAction.newBuilder((AgentAction) action.getPayload()).setInlinePayload("x\udc00y")
+                .setAttributes(Map.of("k", "ok \ud83d\ude00")).build();
+        AuditEvent event = AuditEvent.newBuilder(action).setAgentId("agent-\ud800").setPayload(payload).build();
+
+        List<Violation> violations = EventRules.violations(event);
+
+        assertThat(violations).extracting(Violation::path)
+                .containsExactlyInAnyOrder("agentId", "payload.AgentAction.inlinePayload");
+        assertThat(violations).allSatisfy(v -> assertThat(v.message()).contains("lone UTF-16 surrogate"));
+        assertThat(EventRules.loneSurrogate("a\ud83d\ude00b")).isEqualTo(-1);
+        assertThat(EventRules.loneSurrogate("\ude00\ud83d")).isZero();
+        assertThat(EventRules.loneSurrogate("ab\ud83d")).isEqualTo(2);
     }
 
     @Test

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attestream.chain.ChainedEvent;
 import io.attestream.events.AuditEvent;
+import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.testing.ReleasedRecords;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,36 @@ class SchemaEvolutionTest {
         Schema latest = List.copyOf(released.values()).get(released.size() - 1);
         assertThat(SchemaNormalization.parsingFingerprint64(latest))
                 .isEqualTo(SchemaNormalization.parsingFingerprint64(AuditEvent.getClassSchema()));
+    }
+
+    @Test
+    void registryFormOfThisBuildIsTheLatestReleasedFileInCanonicalForm() {
+        String latest = SchemaEvolution.releasedText(SchemaEvolution.latestVersion()).orElseThrow();
+        String canonicalRelease = new Schema.Parser().parse(latest).toString();
+
+        String registered = SchemaRegistryClient.registryForm(AuditEvent.getClassSchema());
+
+        assertThat(AuditEvent.getClassSchema().toString()).contains("avro.java.string");
+        assertThat(registered).isEqualTo(canonicalRelease).doesNotContain("avro.java");
+    }
+
+    @Test
+    void registryFormOfChainedEventIsItsLatestReleasedFileWithoutJavaProperties() {
+        // The ChainedEvent files were released as the generated schema prints itself (with avro.java.string); the
+        // registry gets them without it, like every schema this client registers.
+        Map<String, Schema> released = SchemaEvolution.releasedChainedEvent();
+        Schema latest = List.copyOf(released.values()).get(released.size() - 1);
+
+        assertThat(SchemaRegistryClient.registryForm(ChainedEvent.getClassSchema()))
+                .isEqualTo(SchemaRegistryClient.registryForm(latest)).doesNotContain("avro.java");
+    }
+
+    @Test
+    void releasedTextAcceptsBothVersionSpellingsAndNothingUnreleased() {
+        assertThat(SchemaEvolution.latestVersion()).isEqualTo("v2");
+        assertThat(SchemaEvolution.releasedText("2")).isEqualTo(SchemaEvolution.releasedText("v2")).isPresent();
+        assertThat(SchemaEvolution.releasedText("v3")).isEmpty();
+        assertThat(SchemaEvolution.releasedText("../index.txt")).isEmpty();
     }
 
     @Test

@@ -19,16 +19,19 @@ import java.util.List;
  * @param timestampsVerified timestamp tokens that verified
  * @param timestampsUnchecked timestamp tokens present but not checked (no TSA certificate given)
  * @param findings every failure found, ordered by seq
+ * @param tsaSubjects subject names of the TSA certificates whose tokens verified for this log (each chains to a
+ *     trusted {@code --tsa-cert}), sorted
  */
 public record AgentResult(String tenant, String agentId, long rows, long entries, int checkpoints,
         int checkpointsVerified, long latestVerifiedTreeSize, int timestampsVerified, int timestampsUnchecked,
-        List<Finding> findings) {
+        List<Finding> findings, List<String> tsaSubjects) {
 
     /** Validates and copies. */
     public AgentResult {
         requireNonNull(tenant, "tenant");
         requireNonNull(agentId, "agentId");
         findings = List.copyOf(requireNonNull(findings, "findings"));
+        tsaSubjects = List.copyOf(requireNonNull(tsaSubjects, "tsaSubjects"));
     }
 
     /**

@@ -2,12 +2,15 @@ package io.attestream.verifier;
 
 import static java.util.Objects.requireNonNull;
 
+import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointVerifier;
 import io.attestream.integrity.Hash;
 import io.attestream.integrity.LogId;
 import io.attestream.integrity.LogState;
 import io.attestream.integrity.TimestampVerifier;
 import io.attestream.verifier.internal.AgentStateMachine;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,11 +49,73 @@ public final class ChainVerifier {
     private final CheckpointVerifier keys;
     private final TimestampVerifier timestamps;
     private final Map<Integer, Hash> fingerprints;
+    private final Settings settings;
 
-    private ChainVerifier(CheckpointVerifier keys, TimestampVerifier timestamps, Map<Integer, Hash> fingerprints) {
+    private ChainVerifier(CheckpointVerifier keys, TimestampVerifier timestamps, Map<Integer, Hash> fingerprints,
+            Settings settings) {
         this.keys = keys;
         this.timestamps = timestamps;
         this.fingerprints = Map.copyOf(fingerprints);
+        this.settings = settings;
+    }
+
+    /**
+     * What the coverage and time-binding checks assume (docs/integrity.md §6; the verify options of the same
+     * names).
+     *
+     * @param defaultCadence the cadence assumed where no verified checkpoint states one: logs whose newest
+     *     checkpoint is in format 1, and logs without any verified checkpoint ({@code --default-cadence})
+     * @param sealSlack how much later than the cadence promises a checkpoint may be made or land before its
+     *     absence is a finding: chainer flush interval, TSA retries ({@code chainer.tsa.max.wait.ms}), sink lag
+     *     ({@code --seal-slack})
+     * @param timestampBound the longest a checkpoint's genTime may follow its signed creation time
+     *     ({@code --timestamp-bound})
+     * @param clockSkew how far the TSA's clock may lag the chainer's: genTime may be this much before the signed
+     *     creation time or an entry's chained time ({@code --clock-skew}); also absorbs a TSA that gives whole
+     *     seconds
+     * @param clock the verifier's clock: when an unsealed tail becomes overdue
+     */
+    public record Settings(Checkpoint.Cadence defaultCadence, Duration sealSlack, Duration timestampBound,
+            Duration clockSkew, Clock clock) {
+        /** Default {@link #sealSlack}: 10 minutes (1 s flush + 5 min TSA retries + landing lag, with margin). */
+        public static final Duration DEFAULT_SEAL_SLACK = Duration.ofMinutes(10);
+        /** Default {@link #timestampBound}: 10 minutes (1 s flush + 10 s TSA timeout + 5 min TSA retries, with
+         *  margin). */
+        public static final Duration DEFAULT_TIMESTAMP_BOUND = Duration.ofMinutes(10);
+        /** Default {@link #clockSkew}: 1 second. */
+        public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(1);
+
+        /** Validates. */
+        public Settings {
+            requireNonNull(defaultCadence, "defaultCadence");
+            requireNonNull(clock, "clock");
+            for (Duration d : List.of(requireNonNull(sealSlack, "sealSlack"),
+                    requireNonNull(timestampBound, "timestampBound"), requireNonNull(clockSkew, "clockSkew"))) {
+                if (d.isNegative()) {
+                    throw new IllegalArgumentException("durations must not be negative, got " + d);
+                }
+            }
+        }
+
+        /**
+         * The documented defaults with the system clock.
+         *
+         * @return the settings
+         */
+        public static Settings defaults() {
+            return new Settings(Checkpoint.Cadence.FORMAT_1_DEFAULT, DEFAULT_SEAL_SLACK, DEFAULT_TIMESTAMP_BOUND,
+                    DEFAULT_CLOCK_SKEW, Clock.systemUTC());
+        }
+
+        /**
+         * These settings with another clock.
+         *
+         * @param c the clock
+         * @return the copy
+         */
+        public Settings withClock(Clock c) {
+            return new Settings(defaultCadence, sealSlack, timestampBound, clockSkew, c);
+        }
     }
 
     /**
@@ -64,10 +129,26 @@ public final class ChainVerifier {
      */
     public static ChainVerifier of(CheckpointVerifier keys, Optional<TimestampVerifier> timestamps,
             Map<Integer, Hash> schemaFingerprints) {
+        return of(keys, timestamps, schemaFingerprints, Settings.defaults());
+    }
+
+    /**
+     * A verifier with explicit coverage and time-binding settings.
+     *
+     * @param keys the trusted checkpoint keys
+     * @param timestamps the TSA trust configuration; empty: tokens are counted as unchecked, not verified, and a
+     *     missing token is no finding
+     * @param schemaFingerprints fingerprints re-derived from stored schema text by schema id
+     * @param settings cadence fallback, slack, bounds and clock
+     * @return the verifier
+     */
+    public static ChainVerifier of(CheckpointVerifier keys, Optional<TimestampVerifier> timestamps,
+            Map<Integer, Hash> schemaFingerprints, Settings settings) {
         requireNonNull(keys, "keys");
         requireNonNull(timestamps, "timestamps");
         requireNonNull(schemaFingerprints, "schemaFingerprints");
-        return new ChainVerifier(keys, timestamps.orElse(null), schemaFingerprints);
+        requireNonNull(settings, "settings");
+        return new ChainVerifier(keys, timestamps.orElse(null), schemaFingerprints, settings);
     }
 
     /**
@@ -81,7 +162,7 @@ public final class ChainVerifier {
         requireNonNull(log, "log");
         requireNonNull(checkpoints, "checkpoints");
         return new AgentStateMachine(log, checkpoints, keys, timestamps, fingerprints, MAX_ANOMALY_ROWS,
-                LogState.empty(log), true);
+                LogState.empty(log), true, settings);
     }
 
     /**
@@ -102,7 +183,7 @@ public final class ChainVerifier {
         requireNonNull(checkpoints, "checkpoints");
         LogId log = start.head().log();
         return new AgentStateMachine(log, checkpoints, keys, timestamps, fingerprints, MAX_ANOMALY_ROWS, start,
-                untilEnd);
+                untilEnd, settings);
     }
 
     /** The verification of one agent in progress. */

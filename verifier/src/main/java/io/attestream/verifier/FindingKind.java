@@ -12,8 +12,9 @@ public enum FindingKind {
     INSERTED,
     /** A genuine row stored under another seq than the one it was chained at. */
     REORDERED,
-    /** An exact duplicate of a row already present. */
-    REPLAYED,
+    /** An entry stored more than once: an identical copy of a row under the same seq, or a copy of an entry that
+     *  is also stored at its own seq under another seq (reported at the copied entry's seq). */
+    DUPLICATE,
     /** A verified checkpoint covers more entries than are stored: the tail was deleted. */
     TRUNCATED,
     /** A checkpoint whose signature by a trusted key does not verify, that does not parse, or whose columns
@@ -22,7 +23,31 @@ public enum FindingKind {
     /** A checkpoint signed by no trusted key. */
     UNKNOWN_KEY_CHECKPOINT,
     /** A checkpoint's RFC 3161 timestamp token does not verify over its note. */
-    TIMESTAMP_MISMATCH;
+    TIMESTAMP_MISMATCH,
+    /** Two consecutive verified checkpoints are further apart (in entries, or in signed creation time) than the
+     *  cadence they state allows: a checkpoint between them was deleted or never made. */
+    MISSING_CHECKPOINT,
+    /** Entries after the newest verified checkpoint (or of a log without one) that the cadence says should have
+     *  been sealed by a checkpoint longer ago than the allowed slack. */
+    UNSEALED,
+    /** A checkpoint without a timestamp token although a TSA certificate was given. */
+    MISSING_TIMESTAMP,
+    /** A checkpoint's timestamp is not bound in time to what it covers: genTime before the signed creation time,
+     *  later than the allowed bound after it, earlier than a smaller checkpoint's genTime, or before the chained
+     *  time of an entry it covers (a history re-chained or re-stamped later). */
+    LATE_TIMESTAMP,
+    /** A column derived from an event (in chained_events or a typed table) differs from what the event's bytes
+     *  say; the detail names the table and column and gives both values. */
+    COLUMN_MISMATCH,
+    /** A row's event bytes do not decode with its stored schema (or the schema is not stored): no column derived
+     *  from them can be checked. */
+    UNDECODABLE,
+    /** A typed-table row that no stored event gives. */
+    ORPHAN_ROW,
+    /** A second identical copy of a typed-table row. */
+    DUPLICATE_ROW,
+    /** An event whose typed-table row is absent. */
+    MISSING_ROW;
 
     /**
      * The lower-case, hyphenated name used in human and JSON output.

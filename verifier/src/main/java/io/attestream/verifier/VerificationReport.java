@@ -22,10 +22,19 @@ public record VerificationReport(List<AgentResult> agents, long rows, Duration e
     /**
      * Whether every agent verified.
      *
-     * @return true when no agent has a finding
+     * @return true when there is at least one agent and no agent has a finding (no evidence is not OK)
      */
     public boolean ok() {
-        return agents.stream().allMatch(AgentResult::ok);
+        return !agents.isEmpty() && agents.stream().allMatch(AgentResult::ok);
+    }
+
+    /**
+     * Whether the selection held no evidence at all: no event row and no checkpoint.
+     *
+     * @return true when there is no agent
+     */
+    public boolean noEvidence() {
+        return agents.isEmpty();
     }
 
     /**

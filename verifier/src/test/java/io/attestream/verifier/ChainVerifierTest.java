@@ -17,10 +17,13 @@ import io.attestream.integrity.LogId;
 import io.attestream.integrity.LogState;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.SigningKey;
+import io.attestream.integrity.TimestampVerifier;
 import io.attestream.verifier.testing.ChainFixture;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -41,7 +44,7 @@ class ChainVerifierTest {
 
     @BeforeAll
     static void chain() {
-        tsa = EmbeddedTimestampAuthority.generate("verifier-test", Clock.systemUTC());
+        tsa = ChainFixture.tsa("verifier-test");
         agents = List.of(ChainFixture.build("acme", "agent-a", N, EVERY, KEY, tsa),
                 ChainFixture.build("acme", "agent-b", N, EVERY, KEY, tsa),
                 ChainFixture.build("globex", "agent-a", N, EVERY, KEY, tsa));
@@ -56,6 +59,17 @@ class ChainVerifierTest {
     private static ChainVerifier verifier() {
         return ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()),
                 Optional.of(tsa.verifier()), Map.of());
+    }
+
+    /** Without TSA trust: for fixtures whose checkpoints carry no token. */
+    private static ChainVerifier verifierWithoutTsa() {
+        return ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()), Optional.empty(), Map.of());
+    }
+
+    /** With the default settings, but the verifier's clock at {@code now}. */
+    private static ChainVerifier verifierAt(Instant now, Optional<TimestampVerifier> ts) {
+        return ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()), ts, Map.of(),
+                ChainVerifier.Settings.defaults().withClock(Clock.fixed(now, ZoneOffset.UTC)));
     }
 
     private static AgentResult run(ChainVerifier v, ChainFixture.Agent a, List<EventRow> rows,
@@ -209,11 +223,11 @@ class ChainVerifierTest {
     }
 
     @Test
-    void reportsExactDuplicateAsReplayed() {
+    void reportsExactDuplicateAsDuplicate() {
         assertOnly(findingsAfter(rows -> {
             rows.add(33, rows.get(33));
             return rows;
-        }), 33, FindingKind.REPLAYED);
+        }), 33, FindingKind.DUPLICATE);
     }
 
     @Test
@@ -313,7 +327,7 @@ class ChainVerifierTest {
         assertThat(a.rows()).hasSize(N);
         assertThat(f).extracting(Finding::seq, Finding::kind).containsExactly(
                 org.assertj.core.groups.Tuple.tuple(5L, FindingKind.MODIFIED),
-                org.assertj.core.groups.Tuple.tuple(30L, FindingKind.REPLAYED),
+                org.assertj.core.groups.Tuple.tuple(30L, FindingKind.DUPLICATE),
                 org.assertj.core.groups.Tuple.tuple(50L, FindingKind.DELETED),
                 org.assertj.core.groups.Tuple.tuple(70L, FindingKind.REORDERED),
                 org.assertj.core.groups.Tuple.tuple(71L, FindingKind.REORDERED),
@@ -403,7 +417,7 @@ class ChainVerifierTest {
     void entriesAndCheckpointsWrittenBeforeFormat2KeepVerifyingBesideNewOnes() {
         for (int switchAt : new int[] {0, 40, N}) {
             ChainFixture.Agent a = mixedVersions("agent-mixed", versionsSwitchingAt(switchAt));
-            AgentResult r = run(verifier(), a, a.rows(), a.checkpoints());
+            AgentResult r = run(verifierWithoutTsa(), a, a.rows(), a.checkpoints());
             assertThat(r.findings()).as("switch at %d", switchAt).isEmpty();
             assertThat(r.checkpointsVerified()).isEqualTo(7);
         }
@@ -414,7 +428,8 @@ class ChainVerifierTest {
         int[] versions = versionsSwitchingAt(40);
         versions[70] = 1;
         ChainFixture.Agent a = mixedVersions("agent-downgraded", versions);
-        List<Finding> f = run(verifier(), a, a.rows(), List.of()).findings();
+        // No checkpoint, verified a minute after chaining: the unsealed rows are not overdue yet.
+        List<Finding> f = run(verifierAt(ChainFixture.STAMPED_AT, Optional.empty()), a, a.rows(), List.of()).findings();
         assertThat(f).singleElement().satisfies(x -> {
             assertThat(x.seq()).isEqualTo(70);
             assertThat(x.kind()).isEqualTo(FindingKind.MODIFIED);
@@ -429,7 +444,7 @@ class ChainVerifierTest {
         int[] versions = versionsSwitchingAt(40);
         Arrays.fill(versions, 50, N, 1);
         ChainFixture.Agent a = mixedVersions("agent-rewritten", versions);
-        List<Finding> f = run(verifier(), a, a.rows(), a.checkpoints()).findings();
+        List<Finding> f = run(verifierWithoutTsa(), a, a.rows(), a.checkpoints()).findings();
         assertThat(f.stream().filter(x -> x.kind() == FindingKind.FORGED_CHECKPOINT).map(Finding::seq))
                 .containsExactly(63L, 79L, 95L, 99L);
         assertThat(f.stream().filter(x -> x.kind() == FindingKind.MODIFIED).map(Finding::seq))
@@ -458,5 +473,293 @@ class ChainVerifierTest {
                 assertThat(f.get(0).detail()).contains("entry_version " + version + " is not a known");
             }
         }
+    }
+
+    // ---------------------------------------------------------------- coverage (issue 13 point 3)
+
+    private static CheckpointRow withoutTimestamp(CheckpointRow c) {
+        return new CheckpointRow(c.tenant(), c.agentId(), c.treeSize(), c.rootHash(), c.note(), c.keyName(), null);
+    }
+
+    @Test
+    void reportsDeletedMiddleCheckpointAsMissingCheckpointNamingTheSeqRange() {
+        ChainFixture.Agent a = agents.get(0);
+        List<CheckpointRow> cps = new ArrayList<>(a.checkpoints());
+        assertThat(cps.remove(2).treeSize()).isEqualTo(48);
+        List<Finding> f = run(verifier(), a, a.rows(), cps).findings();
+        assertOnly(f, 32, FindingKind.MISSING_CHECKPOINT);
+        assertThat(f.get(0).detail()).contains("seq 32..63 (32 entries)", "tree size 32", "tree size 64",
+                "at most every 16 entries");
+    }
+
+    @Test
+    void reportsFirstCheckpointDeletedAsMissingCheckpointFromTheStartOfTheLog() {
+        ChainFixture.Agent a = agents.get(0);
+        List<CheckpointRow> cps = new ArrayList<>(a.checkpoints().subList(1, a.checkpoints().size()));
+        List<Finding> f = run(verifier(), a, a.rows(), cps).findings();
+        assertOnly(f, 0, FindingKind.MISSING_CHECKPOINT);
+        assertThat(f.get(0).detail()).contains("seq 0..31", "the start of the log");
+    }
+
+    @Test
+    void reportsNewestCheckpointsDeletedAsUnsealedTailOnceTheCadenceAndSlackHavePassed() {
+        ChainFixture.Agent a = agents.get(0);
+        List<CheckpointRow> cps = new ArrayList<>(a.checkpoints().subList(0, 5));
+        assertThat(cps.get(4).treeSize()).isEqualTo(80);
+        List<Finding> f = run(verifier(), a, a.rows(), cps).findings();
+        assertOnly(f, 80, FindingKind.UNSEALED);
+        // 20 entries >= the 16 of the cadence: the checkpoint was due when entry 95 was chained.
+        assertThat(f.get(0).detail()).contains("seq 80..99 (20 entries", "16 events (entry 95)",
+                "tree size 80", "PT10M");
+
+        // Verified when the tail is not overdue yet (a minute after chaining): nothing stored tells the loss
+        // from a checkpoint still on its way, so it is not reported; it is once the slack has passed.
+        Instant soon = ChainFixture.CHAINED_T0.plus(Duration.ofMinutes(5));
+        assertThat(run(verifierAt(soon, Optional.of(tsa.verifier())), a, a.rows(), cps).findings()).isEmpty();
+        Instant overdue = ChainFixture.CHAINED_T0.plus(Duration.ofMinutes(11));
+        assertOnly(run(verifierAt(overdue, Optional.of(tsa.verifier())), a, a.rows(), cps).findings(), 80,
+                FindingKind.UNSEALED);
+    }
+
+    @Test
+    void reportsLogWhoseEveryCheckpointWasDeletedAsUnsealedFromSeqZeroUnderTheDefaultCadence() {
+        ChainFixture.Agent a = agents.get(0);
+        List<Finding> f = run(verifier(), a, a.rows(), List.of()).findings();
+        assertOnly(f, 0, FindingKind.UNSEALED);
+        assertThat(f.get(0).detail()).contains("seq 0..99 (100 entries", "no verified checkpoint",
+                "default cadence 1000 events / 60000 ms");
+    }
+
+    @Test
+    void reportsTimeTriggeredCheckpointDeletedAsMissingCheckpointFromTheSignedCreationTimes() {
+        // One entry every 10 s, a checkpoint every 6 entries (60 s, the cadence's interval; N = 1000 is never
+        // reached): deleting one leaves a 12-entry gap that only the signed creation times reveal.
+        ChainFixture.Agent slow = ChainFixture.build("acme", "agent-slow", 60, 6, KEY, null, ChainFixture.CHAINED_T0,
+                10_000_000L, new Checkpoint.Cadence(1000, 60_000));
+        List<CheckpointRow> cps = new ArrayList<>(slow.checkpoints());
+        assertThat(cps.remove(3).treeSize()).isEqualTo(24);
+        ChainVerifier.Settings tight = new ChainVerifier.Settings(Checkpoint.Cadence.FORMAT_1_DEFAULT,
+                Duration.ofSeconds(30), ChainVerifier.Settings.DEFAULT_TIMESTAMP_BOUND,
+                ChainVerifier.Settings.DEFAULT_CLOCK_SKEW, Clock.systemUTC());
+        ChainVerifier v = ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()), Optional.empty(), Map.of(), tight);
+        assertThat(run(v, slow, slow.rows(), slow.checkpoints()).findings()).isEmpty();
+        List<Finding> f = run(v, slow, slow.rows(), cps).findings();
+        assertOnly(f, 18, FindingKind.MISSING_CHECKPOINT);
+        assertThat(f.get(0).detail()).contains("seq 18..29", "60000 ms", "PT30S");
+        // Under the default slack of 10 minutes a 60 s hole is within tolerance (documented limit).
+        assertThat(run(verifierWithoutTsa(), slow, slow.rows(), cps).findings()).isEmpty();
+    }
+
+    @Test
+    void reportsCheckpointWithoutTimestampTokenAsMissingTimestampWhenATsaIsTrusted() {
+        List<Finding> f = checkpointFindingsAfter(cps -> {
+            cps.set(2, withoutTimestamp(cps.get(2)));
+            return cps;
+        });
+        assertOnly(f, 47, FindingKind.MISSING_TIMESTAMP);
+        assertThat(f.get(0).detail()).contains("tree size 48", "timestamp_token is NULL");
+        ChainFixture.Agent a = agents.get(0);
+        List<CheckpointRow> none = a.checkpoints().stream().map(ChainVerifierTest::withoutTimestamp).toList();
+        AgentResult r = run(verifier(), a, a.rows(), none);
+        assertThat(r.findings()).hasSize(7).allSatisfy(x -> assertThat(x.kind()).isEqualTo(FindingKind.MISSING_TIMESTAMP));
+        AgentResult unchecked = run(verifierWithoutTsa(), a, a.rows(), none);
+        assertThat(unchecked.findings()).isEmpty();
+        assertThat(unchecked.timestampsUnchecked()).isZero();
+    }
+
+    @Test
+    void namesTheTsaWhoseTokensItTrustedForEachLog() {
+        ChainFixture.Agent a = agents.get(0);
+        assertThat(run(verifier(), a, a.rows(), a.checkpoints()).tsaSubjects()).singleElement().asString()
+                .contains("verifier-test");
+        assertThat(run(verifierWithoutTsa(), a, a.rows(), a.checkpoints()).tsaSubjects()).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- every loss (point 4) and copies (point 2)
+
+    @Test
+    void reportsDeletedEntryReplacedByACopyOfAnotherAsMissingAndTheOtherAsStoredTwice() {
+        List<Finding> f = findingsAfter(rows -> {
+            rows.set(4, withSeq(rows.get(9), 4));
+            return rows;
+        });
+        assertThat(f).extracting(Finding::seq, Finding::kind).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(4L, FindingKind.DELETED),
+                org.assertj.core.groups.Tuple.tuple(4L, FindingKind.REORDERED),
+                org.assertj.core.groups.Tuple.tuple(9L, FindingKind.DUPLICATE));
+        assertThat(f.get(0).detail()).contains("entry 4 is missing");
+        assertThat(f.get(1).detail()).contains("is entry 9");
+        assertThat(f.get(2).detail()).contains("entry 9 is stored twice", "at seq 4");
+    }
+
+    @Test
+    void reportsCopyOfAnEntryStoredBesideAnotherSeqsGenuineRowAsStoredTwice() {
+        List<Finding> f = findingsAfter(rows -> {
+            rows.add(5, withSeq(rows.get(9), 4));
+            return rows;
+        });
+        assertThat(f).extracting(Finding::seq, Finding::kind).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(4L, FindingKind.REORDERED),
+                org.assertj.core.groups.Tuple.tuple(9L, FindingKind.DUPLICATE));
+    }
+
+    @Test
+    void reportsEveryLossOfOneRunInDeletionsCopiesAndSwapsTogether() {
+        List<Finding> f = findingsAfter(rows -> {
+            rows.set(20, withSeq(rows.get(25), 20));
+            EventRow r70 = rows.get(70);
+            rows.set(70, withSeq(rows.get(71), 70));
+            rows.set(71, withSeq(r70, 71));
+            rows.add(40, rows.get(40));
+            rows.remove(61);
+            return rows;
+        });
+        assertThat(f).extracting(Finding::seq, Finding::kind).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(20L, FindingKind.DELETED),
+                org.assertj.core.groups.Tuple.tuple(20L, FindingKind.REORDERED),
+                org.assertj.core.groups.Tuple.tuple(25L, FindingKind.DUPLICATE),
+                org.assertj.core.groups.Tuple.tuple(40L, FindingKind.DUPLICATE),
+                org.assertj.core.groups.Tuple.tuple(60L, FindingKind.DELETED),
+                org.assertj.core.groups.Tuple.tuple(70L, FindingKind.REORDERED),
+                org.assertj.core.groups.Tuple.tuple(71L, FindingKind.REORDERED));
+    }
+
+    @Test
+    void reportsForgedSecondRowWithBothHashesWhileTheGenuineRowVerifies() {
+        ChainFixture.Agent a = agents.get(0);
+        EventRow genuine = a.rows().get(60);
+        EventRow fake = forged(a.log(), 60, genuine.prevHash(), "fake approval");
+        for (int order = 0; order < 2; order++) {
+            List<EventRow> rows = new ArrayList<>(a.rows());
+            rows.add(60 + order, fake);
+            AgentResult r = run(verifier(), a, rows, a.checkpoints());
+            assertOnly(r.findings(), 60, FindingKind.INSERTED);
+            assertThat(r.findings().get(0).detail()).contains(fake.hash().base64(), genuine.hash().base64());
+            assertThat(r.checkpointsVerified()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void reportsForgedSecondRowForTheLastSeqAsInsertedWhicheverComesFirst() {
+        ChainFixture.Agent a = agents.get(0);
+        EventRow genuine = a.rows().get(N - 1);
+        EventRow fake = forged(a.log(), N - 1, genuine.prevHash(), "fake last approval");
+        for (int order = 0; order < 2; order++) {
+            List<EventRow> rows = new ArrayList<>(a.rows());
+            rows.add(N - 1 + order, fake);
+            AgentResult r = run(verifier(), a, rows, a.checkpoints());
+            assertOnly(r.findings(), N - 1, FindingKind.INSERTED);
+            assertThat(r.findings().get(0).detail()).contains(fake.hash().base64(), genuine.hash().base64());
+            assertThat(r.checkpointsVerified()).isEqualTo(7);
+        }
+    }
+
+    @Test
+    void reportsIdenticalSecondRowAsDuplicateWithItsHash() {
+        ChainFixture.Agent a = agents.get(0);
+        List<Finding> f = findingsAfter(rows -> {
+            rows.add(51, rows.get(50));
+            return rows;
+        });
+        assertOnly(f, 50, FindingKind.DUPLICATE);
+        assertThat(f.get(0).detail()).contains(a.rows().get(50).hash().base64());
+    }
+
+    // ---------------------------------------------------------------- time binding (issue 14 point 1)
+
+    @Test
+    void reportsCheckpointsStampedLaterThanTheBoundAfterTheirCreationAsLateTimestamp() throws Exception {
+        EmbeddedTimestampAuthority later = restamping(ChainFixture.CHAINED_T0.plus(Duration.ofHours(1)));
+        ChainFixture.Agent a = ChainFixture.build("acme", "agent-late", N, EVERY, KEY, later);
+        List<Finding> f = run(verifier(), a, a.rows(), a.checkpoints()).findings();
+        assertThat(f).hasSize(7).allSatisfy(x -> {
+            assertThat(x.kind()).isEqualTo(FindingKind.LATE_TIMESTAMP);
+            assertThat(x.detail()).contains("after its signed creation time", "PT10M");
+        });
+        ChainVerifier lenient = ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()), Optional.of(tsa.verifier()),
+                Map.of(), new ChainVerifier.Settings(Checkpoint.Cadence.FORMAT_1_DEFAULT,
+                        ChainVerifier.Settings.DEFAULT_SEAL_SLACK, Duration.ofHours(2),
+                        ChainVerifier.Settings.DEFAULT_CLOCK_SKEW, Clock.systemUTC()));
+        assertThat(run(lenient, a, a.rows(), a.checkpoints()).findings()).isEmpty();
+    }
+
+    @Test
+    void reportsTimestampBeforeTheSignedCreationTimeAsLateTimestamp() throws Exception {
+        EmbeddedTimestampAuthority early = restamping(ChainFixture.CHAINED_T0.minusSeconds(10));
+        ChainFixture.Agent a = ChainFixture.build("acme", "agent-early", N, EVERY, KEY, early);
+        List<Finding> f = run(verifier(), a, a.rows(), a.checkpoints()).findings();
+        assertThat(f).isNotEmpty().allSatisfy(x -> assertThat(x.kind()).isEqualTo(FindingKind.LATE_TIMESTAMP));
+        assertThat(f).anySatisfy(x -> assertThat(x.detail()).contains("before its signed creation time"));
+        assertThat(f).anySatisfy(x -> assertThat(x.detail()).contains("were chained after its timestamp"));
+    }
+
+    @Test
+    void reportsTimestampThatGoesBackAlongTheLogAsLateTimestamp() throws Exception {
+        ChainFixture.Agent a = agents.get(0);
+        // Checkpoint 48 re-stamped five minutes later than every other: the next one's genTime goes back.
+        EmbeddedTimestampAuthority later = restamping(ChainFixture.STAMPED_AT.plus(Duration.ofMinutes(5)));
+        List<CheckpointRow> cps = new ArrayList<>(a.checkpoints());
+        CheckpointRow c = cps.get(2);
+        byte[] token = io.attestream.verifier.internal.TimestampCodec.encode(io.attestream.integrity.TimestampedBatch
+                .timestampCheckpoints(List.of(SignedCheckpoint.parse(c.note())), later).timestamps().get(0));
+        cps.set(2, new CheckpointRow(c.tenant(), c.agentId(), c.treeSize(), c.rootHash(), c.note(), c.keyName(), token));
+        List<Finding> f = run(verifier(), a, a.rows(), cps).findings();
+        assertOnly(f, 63, FindingKind.LATE_TIMESTAMP);
+        assertThat(f.get(0).detail()).contains("before the smaller checkpoint of tree size 48");
+    }
+
+    @Test
+    void reportsEntriesChainedAfterTheTimestampOfTheirFirstCoveringCheckpointAsLateTimestamp() {
+        ChainFixture.Agent a = agents.get(0);
+        // Entries 40..47 re-chained an hour later than their checkpoint of size 48 was stamped, then that
+        // checkpoint's tree rebuilt and re-signed (the key holder's rewrite): only the time binding shows it.
+        List<EventRow> rows = new ArrayList<>(a.rows());
+        LogState state = LogState.empty(a.log());
+        long late = ChainFixture.micros(ChainFixture.STAMPED_AT.plus(Duration.ofHours(1)));
+        for (int i = 0; i < N; i++) {
+            EventRow r = rows.get(i);
+            long chainedAt = i >= 40 && i < 48 ? late + i : r.chainedAtMicros();
+            LogState.Appended ap = state.append(chainedAt, r.schemaId(), r.schemaFingerprint().toBytes(), r.body());
+            state = ap.state();
+            rows.set(i, new EventRow(r.tenant(), r.agentId(), i, ap.entry().previousHash(), ap.entry().hash(),
+                    r.entryVersion(), chainedAt, r.schemaId(), r.schemaFingerprint(), r.eventBytes()));
+        }
+        List<Finding> tree = run(verifier(), a, rows, a.checkpoints()).findings();
+        assertThat(tree).extracting(Finding::kind).contains(FindingKind.MODIFIED, FindingKind.LATE_TIMESTAMP);
+        // Same rows against checkpoints re-signed over the new tree, stamped with the old tokens' genTime.
+        List<CheckpointRow> resigned = resign(a, rows);
+        List<Finding> f = run(verifier(), a, rows, resigned).findings();
+        assertOnly(f, 40, FindingKind.LATE_TIMESTAMP);
+        assertThat(f.get(0).detail()).contains("8 entries", "tree size 48", "were chained after its timestamp");
+    }
+
+    /** The fixture's TSA (same CA, trusted by {@link #verifier()}) with its clock at {@code at}. */
+    private static EmbeddedTimestampAuthority restamping(Instant at) throws Exception {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("verifier-tsa");
+        tsa.save(dir);
+        return EmbeddedTimestampAuthority.load(dir, Clock.fixed(at, ZoneOffset.UTC));
+    }
+
+    /** Checkpoints at the fixture's sizes over {@code rows}, signed by the key and stamped by the fixture's TSA. */
+    private static List<CheckpointRow> resign(ChainFixture.Agent a, List<EventRow> rows) {
+        List<SignedCheckpoint> notes = new ArrayList<>();
+        CompactMerkleTree tree = CompactMerkleTree.empty();
+        for (int i = 0; i < rows.size(); i++) {
+            tree = tree.append(rows.get(i).hash());
+            if ((i + 1) % EVERY == 0 || i == rows.size() - 1) {
+                notes.add(SignedCheckpoint.sign(Checkpoint.forLog(new ChainHead(a.log(), i + 1, rows.get(i).hash()),
+                        tree.root(), new Checkpoint.Cadence(EVERY, 60_000), ChainFixture.CHAINED_T0.plusMillis(i + 1)),
+                        KEY));
+            }
+        }
+        List<io.attestream.integrity.CheckpointTimestamp> ts = io.attestream.integrity.TimestampedBatch
+                .timestampCheckpoints(notes, tsa).timestamps();
+        List<CheckpointRow> out = new ArrayList<>();
+        for (int i = 0; i < notes.size(); i++) {
+            Checkpoint c = notes.get(i).checkpoint();
+            out.add(new CheckpointRow(a.log().tenant(), a.log().agentId(), c.treeSize(), c.rootHash(),
+                    notes.get(i).text(), KEY.name(), io.attestream.verifier.internal.TimestampCodec.encode(ts.get(i))));
+        }
+        return out;
     }
 }

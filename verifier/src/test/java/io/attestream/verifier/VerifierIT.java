@@ -9,6 +9,7 @@ import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.integrity.CheckpointVerifier;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.SigningKey;
+import io.attestream.schemas.testing.SampleEvents;
 import io.attestream.sink.internal.Table;
 import io.attestream.verifier.internal.AuditRunner;
 import io.attestream.verifier.internal.EvidenceReader;
@@ -20,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -63,7 +63,7 @@ class VerifierIT {
     @BeforeAll
     static void land(StackEndpoints endpoints) throws Exception {
         stack = endpoints;
-        tsa = EmbeddedTimestampAuthority.generate("verifier-it", Clock.systemUTC());
+        tsa = ChainFixture.tsa("verifier-it");
         agents = new ArrayList<>();
         for (int i = 0; i < AGENTS; i++) {
             agents.add(ChainFixture.build(i % 2 == 0 ? "acme" : "globex", String.format("agent-%02d", i), EVENTS, EVERY,
@@ -114,12 +114,16 @@ class VerifierIT {
     }
 
     private static VerificationReport verifyAsAuditor() {
+        return verifyAsAuditor(EvidenceReader.Selection.ALL);
+    }
+
+    private static VerificationReport verifyAsAuditor(EvidenceReader.Selection sel) {
         try (EvidenceReader reader = EvidenceReader.connect(stack.clickHouseJdbcUrl(), stack.auditorUser(),
                 stack.auditorPassword(), new EvidenceReader.Tables(DB + ".chained_events", DB + ".checkpoints",
                         DB + ".registry_schemas"))) {
             ChainVerifier v = ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()),
                     Optional.of(tsa.verifier()), reader.schemaFingerprints());
-            return AuditRunner.run(reader, v, EvidenceReader.Selection.ALL, AuditRunner.SILENT, false);
+            return AuditRunner.run(reader, v, sel, AuditRunner.SILENT, false);
         }
     }
 
@@ -167,6 +171,10 @@ class VerifierIT {
         assertThat(bad.code()).isEqualTo(3);
         assertThat(bad.err()).contains("INVALID");
     }
+
+    /** The kinds of the derived-column and typed-table checks. */
+    private static final java.util.Set<FindingKind> DERIVED_KINDS = java.util.EnumSet.of(FindingKind.COLUMN_MISMATCH,
+            FindingKind.UNDECODABLE, FindingKind.ORPHAN_ROW, FindingKind.DUPLICATE_ROW, FindingKind.MISSING_ROW);
 
     private static void sql(String statement) {
         loader.store().execute(statement);
@@ -231,7 +239,8 @@ class VerifierIT {
                 forged, "forged-" + genuine.eventId(), "ApprovalDecision", genuine.occurredAtMicros()))));
 
         VerificationReport r = verifyAsAuditor();
-        assertThat(r.findings()).extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)
+        assertThat(r.findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind()))
+                .extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)
                 .containsExactlyInAnyOrder(
                         tuple("acme", "agent-00", 777L, FindingKind.MODIFIED),
                         tuple("globex", "agent-01", 500L, FindingKind.DELETED),
@@ -241,6 +250,28 @@ class VerifierIT {
                         tuple("acme", "agent-04", 999L, FindingKind.UNKNOWN_KEY_CHECKPOINT),
                         tuple("globex", "agent-05", 1499L, FindingKind.TIMESTAMP_MISMATCH),
                         tuple("acme", "agent-06", 1200L, FindingKind.INSERTED));
+        // What the same mutations do to the derived columns and typed tables: only chained_events was touched, so
+        // the typed rows of the swapped and the deleted events no longer have their source event.
+        List<org.assertj.core.groups.Tuple> derived = new ArrayList<>(List.of(
+                // The flipped byte lies in agentVersion: the bytes now say "1.4/2", the column still "1.4.2".
+                tuple("acme", "agent-00", 777L, FindingKind.COLUMN_MISMATCH),
+                tuple("acme", "agent-02", 300L, FindingKind.MISSING_ROW),
+                tuple("acme", "agent-02", 301L, FindingKind.ORPHAN_ROW),
+                tuple("acme", "agent-06", 1200L, FindingKind.UNDECODABLE)));
+        for (long seq = EVENTS - 100; seq < EVENTS; seq++) {
+            if (seq % 10 >= 1 && seq % 10 <= 6) {
+                derived.add(tuple("globex", "agent-03", seq, FindingKind.ORPHAN_ROW));
+            }
+        }
+        assertThat(r.findings()).filteredOn(f -> DERIVED_KINDS.contains(f.kind()))
+                .extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)
+                .containsExactlyInAnyOrderElementsOf(derived);
+        assertThat(r.findings()).filteredOn(f -> f.kind() == FindingKind.COLUMN_MISMATCH).singleElement()
+                .extracting(Finding::detail).isEqualTo("chained_events.agent_version: stored \"1.4.2\", event_bytes "
+                        + "give \"1.4/2\"");
+        assertThat(r.findings()).filteredOn(f -> f.kind() == FindingKind.ORPHAN_ROW && f.seq() == 301L)
+                .singleElement().extracting(Finding::detail).isEqualTo("evals row without a source event: at this seq "
+                        + "there is an AgentAction event, which gives no evals row");
         assertThat(r.agents()).hasSize(AGENTS).filteredOn(AgentResult::ok).extracting(AgentResult::agentId)
                 .containsExactlyInAnyOrder("agent-07", "agent-08", "agent-09");
 
@@ -254,5 +285,81 @@ class VerifierIT {
         Run untouched = cli(new VerifyCommand(), connection(), trust("checkpoint.vkey"),
                 new String[] {"--tenant", "globex", "--agent", "agent-07"});
         assertThat(untouched.code()).as(untouched.out()).isZero();
+    }
+
+    @Test
+    @Order(4)
+    void detectsEveryDerivedColumnAndTypedRowChangedInClickHouseNamingTableSeqColumnAndBothValues() {
+        String tenant = "initech";
+        List<ChainFixture.Agent> own = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            own.add(ChainFixture.build(tenant, String.format("derived-%02d", i), 40, 10, KEY, tsa));
+        }
+        loader.land(own);
+        assertThat(verifyAsAuditor(new EvidenceReader.Selection(tenant, null, null, null)).findings()).isEmpty();
+        // A time range checks the typed rows of the scanned seqs only: none is reported missing or orphaned.
+        assertThat(verifyAsAuditor(new EvidenceReader.Selection(tenant, null, ChainFixture.CHAINED_T0.plusMillis(15),
+                ChainFixture.CHAINED_T0.plusMillis(33))).findings()).isEmpty();
+
+        String events = DB + ".chained_events";
+        String sync = " SETTINGS mutations_sync = 2";
+        sql("ALTER TABLE " + events + " UPDATE occurred_at = toDateTime64('2026-01-01 00:00:00', 6, 'UTC')"
+                + where(own.get(0)) + " AND seq = 7" + sync);
+        sql("ALTER TABLE " + events + " UPDATE event_type = 'AgentAction'" + where(own.get(1)) + " AND seq = 11" + sync);
+        sql("ALTER TABLE " + events + " UPDATE agent_version = '0.0.1'" + where(own.get(2)) + " AND seq = 12" + sync);
+        sql("ALTER TABLE " + events + " UPDATE event_id = 'forged-id'" + where(own.get(3)) + " AND seq = 13" + sync);
+        sql("ALTER TABLE " + events + " UPDATE controls = ['A.5.1']" + where(own.get(4)) + " AND seq = 14" + sync);
+        sql("ALTER TABLE " + DB + ".policy_changes UPDATE approver = 'mallory'" + where(own.get(5)) + " AND seq = 24"
+                + sync);
+        sql("ALTER TABLE " + DB + ".evals UPDATE value = 0.01" + where(own.get(6)) + " AND seq = 21" + sync);
+        // created_at is the partition key (no UPDATE): the row is replaced by one with another creation time.
+        CheckpointRow c20 = own.get(0).checkpoints().get(1);
+        assertThat(c20.treeSize()).isEqualTo(20);
+        sql("ALTER TABLE " + DB + ".checkpoints DELETE" + where(own.get(0)) + " AND tree_size = 20" + sync);
+        Object[] moved = loader.checkpointRow(c20, own.get(0).events().get(19).row().hash());
+        moved[Table.CHECKPOINTS.columns().indexOf("created_at")] = java.time.Instant.parse("2027-01-01T00:00:00Z");
+        loader.store().insert(Table.CHECKPOINTS, List.<Object[]>of(moved));
+        // A typed row stored twice, and one deleted.
+        loader.store().insert(Table.EVALS, List.<Object[]>of(loader.rows(own.get(7).events().get(31)).get(1).values()));
+        sql("ALTER TABLE " + DB + ".overrides DELETE" + where(own.get(7)) + " AND seq = 2" + sync);
+        // A typed row with no source event: an approval at the seq of an AgentAction.
+        ChainFixture.StoredEvent action = own.get(8).events().get(10);
+        ChainFixture.StoredEvent approval = own.get(8).events().get(3);
+        Object[] orphan = loader.rows(approval).get(1).values();
+        orphan[2] = 10L;
+        loader.store().insert(Table.APPROVALS, List.<Object[]>of(orphan));
+        assertThat(action.eventType()).isEqualTo("AgentAction");
+
+        VerificationReport r = verifyAsAuditor(new EvidenceReader.Selection(tenant, null, null, null));
+        assertThat(r.findings()).extracting(Finding::agentId, Finding::seq, Finding::kind, Finding::detail)
+                .containsExactlyInAnyOrder(
+                        tuple("derived-00", 7L, FindingKind.COLUMN_MISMATCH, "chained_events.occurred_at: stored "
+                                + "2026-01-01T00:00:00Z, event_bytes give " + SampleEvents.T0.plusMillis(7)),
+                        tuple("derived-00", 19L, FindingKind.COLUMN_MISMATCH, "checkpoints.created_at (tree size 20, "
+                                + "key attestream-it): stored 2027-01-01T00:00:00Z, the signed note says "
+                                + ChainFixture.CHAINED_T0.plusMillis(20)),
+                        tuple("derived-01", 11L, FindingKind.COLUMN_MISMATCH, "chained_events.event_type: stored "
+                                + "\"AgentAction\", event_bytes give \"EvalResult\""),
+                        tuple("derived-02", 12L, FindingKind.COLUMN_MISMATCH, "chained_events.agent_version: stored "
+                                + "\"0.0.1\", event_bytes give \"1.4.2\""),
+                        tuple("derived-03", 13L, FindingKind.COLUMN_MISMATCH, "chained_events.event_id: stored "
+                                + "\"forged-id\", event_bytes give \"" + own.get(3).events().get(13).eventId() + "\""),
+                        tuple("derived-04", 14L, FindingKind.COLUMN_MISMATCH, "chained_events.controls: stored "
+                                + "[\"A.5.1\"], event_bytes give [\"A.8.32\", \"A.8.9\", \"A.5.37\"]"),
+                        tuple("derived-05", 24L, FindingKind.COLUMN_MISMATCH, "policy_changes.approver: stored "
+                                + "\"mallory\", event_bytes give \"dave\""),
+                        tuple("derived-06", 21L, FindingKind.COLUMN_MISMATCH, "evals.value: stored 0.01, event_bytes "
+                                + "give 0.91"),
+                        tuple("derived-07", 2L, FindingKind.MISSING_ROW, "the HumanOverride event at this seq has no "
+                                + "overrides row"),
+                        tuple("derived-07", 31L, FindingKind.DUPLICATE_ROW, "a second identical evals row at this seq: "
+                                + "the typed table holds this event twice"),
+                        tuple("derived-08", 10L, FindingKind.ORPHAN_ROW, "approvals row without a source event: at "
+                                + "this seq there is an AgentAction event, which gives no approvals row"));
+
+        Run human = cli(new VerifyCommand(), connection(), trust("checkpoint.vkey"), new String[] {"--tenant", tenant});
+        assertThat(human.code()).as(human.out() + human.err()).isEqualTo(3);
+        assertThat(human.out()).contains("column-mismatch        initech/derived-05 seq 24: policy_changes.approver: "
+                + "stored \"mallory\", event_bytes give \"dave\"", "FAILED: 9 agent(s), 9 failing");
     }
 }

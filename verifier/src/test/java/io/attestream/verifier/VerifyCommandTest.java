@@ -71,8 +71,8 @@ class VerifyCommandTest {
     void rendersEveryFindingWithAgentSeqAndKindInJsonAndText() {
         Finding f = new Finding("acme", "agent \"7\"", 41, FindingKind.UNKNOWN_KEY_CHECKPOINT, "signed by no trusted key");
         VerificationReport r = new VerificationReport(List.of(
-                new AgentResult("acme", "agent \"7\"", 50, 50, 2, 1, 32, 1, 0, List.of(f)),
-                new AgentResult("acme", "agent-8", 50, 50, 2, 2, 50, 2, 0, List.of())), 100, Duration.ofMillis(250));
+                new AgentResult("acme", "agent \"7\"", 50, 50, 2, 1, 32, 1, 0, List.of(f), List.of()),
+                new AgentResult("acme", "agent-8", 50, 50, 2, 2, 50, 2, 0, List.of(), List.of("CN=test TSA"))), 100, Duration.ofMillis(250));
         StringWriter json = new StringWriter();
         ReportOutput.json(r, json);
         assertThat(json.toString()).contains("\"ok\":false", "\"rows\":100",

@@ -10,6 +10,7 @@ import io.attestream.drift.DriftApp;
 import io.attestream.drift.DriftConfig;
 import io.attestream.events.AuditEvent;
 import io.attestream.integrity.KeyPairFiles;
+import io.attestream.schemas.SchemaEvolution;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventSerializer;
@@ -101,8 +102,11 @@ public final class DemoCommand implements Callable<Integer> {
         Files.createDirectories(demoDir);
         long run = nextRun(demoDir);
         long fleetSeed = seed != null ? seed : run;
+        Path log = demoDir.resolve("demo.log");
+        DemoLogging.toFile(log);
 
         step("1/7 embedded stack");
+        note("library logs (Kafka client warnings, the chainer's RUNNING line) go to " + log);
         StackEndpoints stack = new LocalStack(StackConfig.builder(dir).build(), this::note).up();
         note("kafka " + stack.bootstrapServers() + ", registry " + stack.registryUrl() + ", clickhouse "
                 + stack.clickHouseUrl());
@@ -130,8 +134,10 @@ public final class DemoCommand implements Callable<Integer> {
         }
         createTopics(stack);
         SchemaRegistryClient registry = SchemaRegistryClient.forUrl(stack.registryUrl());
-        int schemaId = registry.register(Topics.valueSubject(Topics.EVENTS), AuditEvent.getClassSchema());
-        note("keys in " + keys + ", TSA in " + tsaDir + ", AuditEvent schema id " + schemaId);
+        int schemaId = SchemaEvolution.registerWithGuard(registry, Topics.valueSubject(Topics.EVENTS));
+        note("keys in " + keys + ", TSA in " + tsaDir + ", AuditEvent schema id " + schemaId + " (release "
+                + SchemaEvolution.latestVersion() + ", subject " + Topics.valueSubject(Topics.EVENTS)
+                + " BACKWARD_TRANSITIVE)");
 
         step("3/7 chainer, drift detector and evidence sink");
         List<Runnable> stops = new ArrayList<>();

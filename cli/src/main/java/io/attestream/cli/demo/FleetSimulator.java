@@ -47,6 +47,15 @@ public final class FleetSimulator {
     public static final List<String> TENANTS = List.of("acme", "globex", "initech");
     public static final String DEGRADED_TENANT = "acme";
     public static final String DEGRADED_AGENT = "refund-bot";
+    /**
+     * The agent of every tenant (with at least two agents) that shows the gaps an auditor looks for: never overridden,
+     * version 2.0.0 deployed without any eval and without a risk decision, a prompt change without approver or
+     * ticket, retrieval actions without any corpus change record, and a producer clock {@link #SKEW} ahead for the
+     * middle three fifths of its events, then stepped back (events out of order).
+     */
+    public static final String GAPS_AGENT = "support-triage";
+    /** How far {@link #GAPS_AGENT}'s clock runs ahead. */
+    public static final Duration SKEW = Duration.ofMinutes(15);
     private static final List<String> AGENT_NAMES = List.of("refund-bot", "support-triage", "code-reviewer",
             "kyc-checker", "invoice-matcher", "sales-assistant", "hr-helpdesk");
     private static final List<String> TOOLS = List.of("refund_payment", "lookup_order", "send_email",
@@ -114,27 +123,66 @@ public final class FleetSimulator {
     private List<AuditEvent> agentEvents(String tenant, String agentId) {
         Random random = new Random(seed ^ (tenant + "/" + agentId).hashCode());
         boolean degraded = tenant.equals(DEGRADED_TENANT) && agentId.equals(DEGRADED_AGENT);
-        List<AuditEvent> out = new ArrayList<>(eventsPerAgent);
-        long stepMicros = period.toNanos() / 1000 / eventsPerAgent;
+        boolean gaps = agentId.equals(GAPS_AGENT);
+        boolean exemplary = agentId.equals(AGENT_NAMES.get(0));
+        boolean retrieval = exemplary || gaps;
+        int n = eventsPerAgent;
+        List<AuditEvent> out = new ArrayList<>(n);
+        long stepMicros = period.toNanos() / 1000 / n;
         long startMicros = start.getEpochSecond() * 1_000_000L + start.getNano() / 1000;
-        for (int i = 0; i < eventsPerAgent; i++) {
-            boolean v2 = i >= eventsPerAgent / 2;
+        for (int i = 0; i < n; i++) {
+            boolean v2 = i >= n / 2;
             String version = v2 ? "2.0.0" : "1.0.0";
             long micros = startMicros + i * stepMicros + random.nextInt((int) Math.max(1, Math.min(stepMicros, 1000)));
+            if (gaps && i >= n / 5 && i < n * 4 / 5) {
+                // This producer's clock runs ahead, until a time sync steps it back: its events go out of order.
+                micros += SKEW.toNanos() / 1000;
+            }
             Object payload;
-            if (i == eventsPerAgent / 2) {
-                payload = deployChange(random, agentId, i);
-            } else if (agentId.equals(AGENT_NAMES.get(0)) && i == eventsPerAgent * 3 / 4) {
-                payload = incident(tenant, agentId, i);
-            } else if (agentId.equals(AGENT_NAMES.get(0)) && i == eventsPerAgent * 3 / 4 + 1) {
+            if (i == 0) {
+                // Acceptance evals of the deployed version before it acts.
+                payload = eval(random, false);
+            } else if (retrieval && i == 1) {
+                payload = action(random, i, Operation.RETRIEVAL);
+            } else if (exemplary && i == 2) {
+                payload = change(ChangeKind.RETRIEVAL_CORPUS, "corpus:kb-" + tenant, "2026.10", "2026.11", i, true);
+            } else if (gaps && i == n / 3) {
+                payload = change(ChangeKind.PROMPT, "prompt:system-triage", "7", "8", i, false);
+            } else if (i == n / 2) {
+                payload = deployChange(agentId, tenant);
+            } else if (i == n / 2 + 1 && !gaps) {
+                payload = eval(random, degraded);
+            } else if (i == n / 2 + 2 && !gaps) {
+                payload = RiskDecision.newBuilder().setRiskId("RISK-" + tenant + "-" + agentId + "-2")
+                        .setTreatment(RiskTreatment.ACCEPT).setRationale("2.0.0 passed its acceptance evals")
+                        .setOwner("ciso@" + tenant).setLinkedChangeId(releaseTicket(agentId, tenant)).build();
+            } else if (exemplary && i == n * 3 / 4) {
+                payload = incident(tenant, agentId, i, null, IncidentStatus.DETECTED);
+            } else if (exemplary && i == n * 3 / 4 + 1) {
+                payload = HumanOverride.newBuilder().setOperator("operator0@example.com").setAction(OverrideAction.HALT)
+                        .setReason("stopped refunds while INC-" + tenant + "-1 is open")
+                        .setTargetEventId(uuid(tenant, agentId, i - 2).toString()).setTicket("INC-" + tenant + "-1")
+                        .build();
+            } else if (exemplary && i == n * 3 / 4 + 2) {
                 payload = RiskDecision.newBuilder().setRiskId("RISK-" + tenant + "-1").setTreatment(RiskTreatment.MITIGATE)
                         .setRationale("refunds above 100 EUR now need a human approval").setOwner("ciso@" + tenant)
                         .setLinkedChangeId("CHG-" + tenant + "-approval-step").build();
+            } else if (exemplary && i == n * 3 / 4 + 3) {
+                payload = PolicyChange.newBuilder().setKind(ChangeKind.POLICY).setObjectId("policy:refund-approval")
+                        .setFromVersion("3").setToVersion("4").setDiffDigest(sha256("diff-approval-" + tenant))
+                        .setAuthor("dev@example.com").setApprover("lead@example.com")
+                        .setChangeTicket("CHG-" + tenant + "-approval-step").setEffectiveAt(null).build();
+            } else if (exemplary && i == n * 3 / 4 + 4) {
+                payload = incident(tenant, agentId, i, IncidentStatus.DETECTED, IncidentStatus.CLOSED);
+            } else if (degraded && i == n * 11 / 12) {
+                payload = HumanOverride.newBuilder().setOperator("operator1@example.com")
+                        .setAction(OverrideAction.ROLLBACK).setReason("accuracy dropped after 2.0.0 (drift alert)")
+                        .setTargetEventId(null).setTicket("OPS-drift-" + tenant).build();
             } else if (degraded && random.nextInt(100) < 90) {
                 // The degraded agent runs its eval suite often: enough values per hour for the drift tests.
                 payload = eval(random, v2);
             } else {
-                payload = routine(random, degraded && v2, i);
+                payload = routine(random, degraded && v2, i, gaps, gaps && v2, retrieval);
             }
             out.add(AuditEvent.newBuilder()
                     .setEventId(uuid(tenant, agentId, i))
@@ -153,24 +201,16 @@ public final class FleetSimulator {
         return out;
     }
 
-    private Object routine(Random random, boolean degradedEvals, int i) {
+    private Object routine(Random random, boolean degradedEvals, int i, boolean neverOverridden, boolean noEvals,
+                           boolean retrieval) {
         int roll = random.nextInt(100);
-        if (roll < 70) {
+        if (roll < 70 || (noEvals && roll < 87)) {
             boolean tool = random.nextBoolean();
-            return AgentAction.newBuilder()
-                    .setOperation(tool ? Operation.EXECUTE_TOOL : Operation.CHAT)
-                    .setToolName(tool ? TOOLS.get(random.nextInt(TOOLS.size())) : null)
-                    .setModel("gpt-4.1").setProvider("openai")
-                    .setInputDigest(sha256("in-" + seed + "-" + i + "-" + random.nextLong()))
-                    .setOutputDigest(sha256("out-" + seed + "-" + i + "-" + random.nextLong()))
-                    .setStatus(random.nextInt(50) == 0 ? ActionStatus.ERROR : ActionStatus.OK)
-                    .setLatencyMicros(50_000L + random.nextInt(2_000_000))
-                    .setInputTokens((long) 100 + random.nextInt(3000)).setOutputTokens((long) 10 + random.nextInt(800))
-                    .setAttributes(Map.of("region", random.nextBoolean() ? "eu-west-1" : "eu-central-1"))
-                    .build();
+            return action(random, i, retrieval && random.nextInt(4) == 0 ? Operation.RETRIEVAL
+                    : tool ? Operation.EXECUTE_TOOL : Operation.CHAT);
         } else if (roll < 87) {
             return eval(random, degradedEvals);
-        } else if (roll < 94) {
+        } else if (roll < 94 || (neverOverridden && roll < 98)) {
             boolean rejected = random.nextInt(5) == 0;
             return ApprovalDecision.newBuilder().setRequestId("req-" + seed + "-" + i)
                     .setRequestedAction(TOOLS.get(random.nextInt(TOOLS.size())))
@@ -184,13 +224,32 @@ public final class FleetSimulator {
                     .setAction(OverrideAction.values()[random.nextInt(6)]).setReason("output looked wrong")
                     .setTargetEventId(null).setTicket(random.nextBoolean() ? "OPS-" + i : null).build();
         } else {
-            boolean unapproved = random.nextInt(4) == 0;
-            return PolicyChange.newBuilder().setKind(random.nextBoolean() ? ChangeKind.PROMPT : ChangeKind.POLICY)
-                    .setObjectId("prompt:system-" + random.nextInt(3)).setFromVersion(String.valueOf(i))
-                    .setToVersion(String.valueOf(i + 1)).setDiffDigest(sha256("diff-" + i)).setAuthor("dev@example.com")
-                    .setApprover(unapproved ? null : "lead@example.com")
-                    .setChangeTicket(unapproved ? null : "CHG-" + i).setEffectiveAt(null).build();
+            return change(random.nextBoolean() ? ChangeKind.PROMPT : ChangeKind.POLICY,
+                    "prompt:system-" + random.nextInt(3), String.valueOf(i), String.valueOf(i + 1), i, true);
         }
+    }
+
+    private AgentAction action(Random random, int i, Operation operation) {
+        return AgentAction.newBuilder()
+                .setOperation(operation)
+                .setToolName(operation == Operation.EXECUTE_TOOL ? TOOLS.get(random.nextInt(TOOLS.size()))
+                        : operation == Operation.RETRIEVAL ? "search_kb" : null)
+                .setModel("gpt-4.1").setProvider("openai")
+                .setInputDigest(sha256("in-" + seed + "-" + i + "-" + random.nextLong()))
+                .setOutputDigest(sha256("out-" + seed + "-" + i + "-" + random.nextLong()))
+                .setStatus(random.nextInt(50) == 0 ? ActionStatus.ERROR : ActionStatus.OK)
+                .setLatencyMicros(50_000L + random.nextInt(2_000_000))
+                .setInputTokens((long) 100 + random.nextInt(3000)).setOutputTokens((long) 10 + random.nextInt(800))
+                .setAttributes(Map.of("region", random.nextBoolean() ? "eu-west-1" : "eu-central-1"))
+                .build();
+    }
+
+    private static PolicyChange change(ChangeKind kind, String object, String from, String to, int i,
+                                       boolean approved) {
+        return PolicyChange.newBuilder().setKind(kind).setObjectId(object).setFromVersion(from).setToVersion(to)
+                .setDiffDigest(sha256("diff-" + object + "-" + i)).setAuthor("dev@example.com")
+                .setApprover(approved ? "lead@example.com" : null).setChangeTicket(approved ? "CHG-" + i : null)
+                .setEffectiveAt(null).build();
     }
 
     private static EvalResult eval(Random random, boolean degraded) {
@@ -201,18 +260,23 @@ public final class FleetSimulator {
                 .setDatasetVersion("2026.11").setEvaluatorKind(EvaluatorKind.MODEL).setEvaluator("judge-v3").build();
     }
 
-    private static PolicyChange deployChange(Random random, String agentId, int i) {
+    private static PolicyChange deployChange(String agentId, String tenant) {
         return PolicyChange.newBuilder().setKind(ChangeKind.MODEL).setObjectId("agent:" + agentId)
                 .setFromVersion("1.0.0").setToVersion("2.0.0").setDiffDigest(sha256("deploy-" + agentId))
-                .setAuthor("release-bot").setApprover(random.nextInt(3) == 0 ? null : "release-manager@example.com")
-                .setChangeTicket("REL-" + i).setEffectiveAt(null).build();
+                .setAuthor("release-bot").setApprover("release-manager@example.com")
+                .setChangeTicket(releaseTicket(agentId, tenant)).setEffectiveAt(null).build();
     }
 
-    private IncidentRecord incident(String tenant, String agentId, int i) {
+    private static String releaseTicket(String agentId, String tenant) {
+        return "REL-" + tenant + "-" + agentId + "-2.0.0";
+    }
+
+    private IncidentRecord incident(String tenant, String agentId, int i, IncidentStatus from, IncidentStatus to) {
         return IncidentRecord.newBuilder().setIncidentId("INC-" + tenant + "-1").setSeverity(Severity.HIGH)
-                .setStatusFrom(null).setStatusTo(IncidentStatus.DETECTED)
-                .setSummary(agentId + " issued a refund twice").setRelatedEventIds(List.of(uuid(tenant, agentId, i - 1)
-                        .toString())).build();
+                .setStatusFrom(from).setStatusTo(to)
+                .setSummary(to == IncidentStatus.CLOSED ? "refunds resume behind the approval step"
+                        : agentId + " issued a refund twice")
+                .setRelatedEventIds(List.of(uuid(tenant, agentId, from == null ? i - 1 : i - 5).toString())).build();
     }
 
     private UUID uuid(String tenant, String agentId, int i) {

@@ -1,6 +1,5 @@
 package io.attestream.cli.report;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +12,7 @@ final class Svg {
     private static final int WIDTH = 900;
     private static final int HEIGHT = 280;
     private static final int LEFT = 60;
-    private static final int RIGHT = 170;
+    private static final int RIGHT = 20;
     private static final int TOP = 20;
     private static final int BOTTOM = 50;
 
@@ -44,7 +43,7 @@ final class Svg {
                     svg.append(String.format(Locale.ROOT,
                             "<rect class=\"mark\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\">"
                                     + "<title>%s %s: %.0f</title></rect>",
-                            LEFT + i * slot + (slot - barWidth) / 2, y - h, barWidth, h, COLORS[color % COLORS.length],
+                            LEFT + i * slot + (slot - barWidth) / 2, y - h, barWidth, h, color(color),
                             Html.escape(xLabels.get(i)), Html.escape(s.getKey()), s.getValue()[i]));
                 }
                 y -= h;
@@ -52,7 +51,6 @@ final class Svg {
             }
         }
         xLabels(svg, xLabels, slot);
-        legend(svg, new ArrayList<>(series.keySet()));
         return svg.append("</svg>").toString();
     }
 
@@ -85,8 +83,10 @@ final class Svg {
         for (Map.Entry<Integer, String> marker : markers.entrySet()) {
             double x = LEFT + marker.getKey() * slot + slot / 2;
             svg.append(String.format(Locale.ROOT, "<line class=\"marker\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\""
-                    + " stroke=\"#d62728\" stroke-dasharray=\"4 3\"><title>%s</title></line>", x, TOP, x,
-                    HEIGHT - BOTTOM, Html.escape(marker.getValue())));
+                    + " stroke=\"#d62728\" stroke-width=\"2\" stroke-dasharray=\"5 3\"><title>%s</title></line>"
+                    + "<text class=\"marker-label\" x=\"%.1f\" y=\"%d\" font-size=\"11\" fill=\"#d62728\""
+                    + " text-anchor=\"middle\">%s</text>", x, TOP + 4, x, HEIGHT - BOTTOM,
+                    Html.escape(marker.getValue()), x, TOP - 6, Html.escape(marker.getValue())));
         }
         int color = 0;
         for (Map.Entry<String, Double[]> s : series.entrySet()) {
@@ -100,16 +100,38 @@ final class Svg {
                 double y = HEIGHT - BOTTOM - (HEIGHT - TOP - BOTTOM) * (values[i] - min) / (max - min);
                 points.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
                 svg.append(String.format(Locale.ROOT, "<circle class=\"mark\" cx=\"%.1f\" cy=\"%.1f\" r=\"2.5\""
-                        + " fill=\"%s\"><title>%s %s: %.4f</title></circle>", x, y, COLORS[color % COLORS.length],
+                        + " fill=\"%s\"><title>%s %s: %.4f</title></circle>", x, y, color(color),
                         Html.escape(s.getKey()), Html.escape(xLabels.get(i)), values[i]));
             }
-            svg.append(String.format("<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"%s\"/>",
-                    COLORS[color % COLORS.length], points.toString().strip()));
+            svg.append(String.format("<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s points=\"%s\"/>",
+                    color(color), dash(color), points.toString().strip()));
             color++;
         }
         xLabels(svg, xLabels, slot);
-        legend(svg, new ArrayList<>(series.keySet()));
         return svg.append("</svg>").toString();
+    }
+
+    /**
+     * The key of a chart as an HTML table under it: full series names (never truncated, they wrap), each with
+     * its colour and line style.
+     */
+    static String key(String chartId, List<String> names) {
+        StringBuilder html = new StringBuilder("<table class=\"key\" id=\"key-" + chartId + "\"><tbody>");
+        for (int i = 0; i < names.size(); i++) {
+            html.append(String.format("<tr><td><svg width=\"28\" height=\"10\"><line x1=\"0\" y1=\"5\" x2=\"28\""
+                    + " y2=\"5\" stroke=\"%s\" stroke-width=\"6\"%s/></svg></td><td>%s</td></tr>", color(i),
+                    dash(i), Html.escape(names.get(i))));
+        }
+        return html.append("</tbody></table>").toString();
+    }
+
+    private static String color(int i) {
+        return COLORS[i % COLORS.length];
+    }
+
+    /** Series beyond the palette repeat a colour, dashed, so that no two look alike. */
+    private static String dash(int i) {
+        return i < COLORS.length ? "" : " stroke-dasharray=\"" + (i / COLORS.length * 3 + 2) + " 2\"";
     }
 
     private static StringBuilder open(String id, String kind) {
@@ -132,16 +154,6 @@ final class Svg {
         for (int i = 0; i < labels.size(); i += every) {
             svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%s"
                     + "</text>", LEFT + i * slot + slot / 2, HEIGHT - BOTTOM + 16, Html.escape(labels.get(i))));
-        }
-    }
-
-    private static void legend(StringBuilder svg, List<String> names) {
-        for (int i = 0; i < names.size() && i < 14; i++) {
-            int y = TOP + 6 + i * 16;
-            svg.append(String.format("<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" fill=\"%s\"/>",
-                    WIDTH - RIGHT + 12, y, COLORS[i % COLORS.length]));
-            svg.append(String.format("<text x=\"%d\" y=\"%d\" font-size=\"11\">%s</text>", WIDTH - RIGHT + 26, y + 9,
-                    Html.escape(names.get(i))));
         }
     }
 

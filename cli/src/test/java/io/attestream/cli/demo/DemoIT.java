@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.attestream.cli.report.ReportCommand;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
+import io.attestream.schemas.registry.Compatibility;
+import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.testing.ExternalTool;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -14,7 +16,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,11 +40,23 @@ class DemoIT {
         demo.agentsPerTenant = 2;
         demo.eventsPerAgent = 60;
         demo.timeout = Duration.ofMinutes(6);
+        Path log = dir.resolve("demo.log");
+        DemoLogging.toFile(log);
 
-        int code = demo.run(stack, dir, 1, 42, Instant.now());
+        int code;
+        try {
+            code = demo.run(stack, dir, 1, 42, Instant.now());
+        } finally {
+            Configurator.reconfigure();
+        }
 
         String text = out.toString();
         assertThat(code).as(text).isZero();
+        assertThat(Files.readAllLines(log)).as("demo.log").filteredOn(l -> l.contains("chainer RUNNING"))
+                .hasSize(1).allSatisfy(l -> assertThat(l).contains("INFO")
+                        .contains("application.id attestream-demo-chainer"));
+        assertThat(SchemaRegistryClient.forUrl(stack.registryUrl()).subjectCompatibility("attestream.events-value"))
+                .contains(Compatibility.BACKWARD_TRANSITIVE);
         assertThat(text).contains("all 420 events landed")
                 .contains("attestream verify (all tenants) exit 0")
                 .contains("attestream verify (tenant demo-tamper-1) exit 3")
@@ -45,27 +64,49 @@ class DemoIT {
                 .contains("demo-tamper-1/refund-bot seq 17")
                 .contains("attestream verify (tenant demo-tamper-1, restored) exit 0");
 
-        // The evidence pack of one tenant, re-verified, rendered by a real browser.
+        // The evidence pack of one tenant, re-verified, printed to PDF, rendered by a real browser.
+        Path chromium = Path.of("/usr/bin/chromium");
+        ExternalTool.requirePresent(Files.isExecutable(chromium), "Debian chromium at " + chromium,
+                "the report's charts must render in a real browser, and --pdf needs it");
+        Path pdftoppm = ExternalTool.require("pdftoppm", "the PDF pack's pages are rendered to PNG (poppler-utils)");
+        Path pdftotext = ExternalTool.require("pdftotext", "the PDF pack's text is checked per section"
+                + " (poppler-utils)");
         Path password = Files.writeString(dir.resolve("pw"), stack.auditorPassword());
         Path html = dir.resolve("acme.html");
+        Path pdf = dir.resolve("acme.pdf");
         CommandLine report = new CommandLine(new ReportCommand());
         StringWriter reportOut = new StringWriter();
         report.setOut(new PrintWriter(reportOut, true));
         report.setErr(new PrintWriter(reportOut, true));
-        int reportCode = report.execute("--tenant", "acme", "--out", html.toString(),
+        int reportCode = report.execute("--tenant", "acme", "--out", html.toString(), "--pdf", pdf.toString(),
                 "--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
                 "--password-file", password.toString(),
                 "--key", dir.resolve("keys/attestream-demo.vkey").toString(),
                 "--tsa-cert", dir.resolve("tsa/tsa-ca.crt").toString());
         assertThat(reportCode).as(reportOut.toString()).isZero();
         String page = Files.readString(html);
-        assertThat(page).contains("Verification: <span class=\"status ok\">VERIFIED")
-                .contains("id=\"chart-controls\"").contains("id=\"chart-oversight\"").contains("id=\"chart-evals\"");
+        Files.copy(html, Path.of("target", "report-acme.html"), StandardCopyOption.REPLACE_EXISTING);
+        assertThat(page).contains("<span class=\"status ok\">VERIFIED")
+                .contains("id=\"chart-controls\"").contains("id=\"chart-oversight\"").contains("id=\"chart-evals\"")
+                .contains("SHA-256 ").contains("attestream-demo+");
+        // Every verdict the demo fleet is built to show (FleetSimulator.GAPS_AGENT), and its contrast.
+        String gaps = FleetSimulator.GAPS_AGENT;
+        assertThat(verdict(page, "oversight", gaps)).isEqualTo("not met");
+        assertThat(verdict(page, "oversight", "refund-bot")).isEqualTo("met");
+        assertThat(verdict(page, "monitoring", gaps)).isEqualTo("not met");
+        assertThat(page).contains("deployed without any eval");
+        assertThat(verdict(page, "change", gaps)).isEqualTo("not met");
+        assertThat(verdict(page, "change", "refund-bot")).isEqualTo("met");
+        assertThat(page).contains("prompt:system-triage").contains("no approver, no ticket");
+        assertThat(verdict(page, "retrieval", gaps)).isEqualTo("not met");
+        assertThat(verdict(page, "retrieval", "refund-bot")).isEqualTo("met");
+        assertThat(verdict(page, "clock", gaps)).isEqualTo("not met");
+        assertThat(verdict(page, "clock", "refund-bot")).isEqualTo("met");
+        assertThat(verdict(page, "tamper-evident", gaps)).isEqualTo("met");
+        assertThat(verdict(page, "readiness", "Human oversight used")).isEqualTo("not met");
+        assertThat(verdict(page, "readiness", "Tamper-evident logging on")).isEqualTo("met");
+        assertThat(verdict(page, "readiness", "Incident workflow exercised")).isEqualTo("met");
 
-        Path chromium = Path.of("/usr/bin/chromium");
-        ExternalTool.requirePresent(Files.isExecutable(chromium), "Debian chromium at " + chromium,
-                "the report's charts must render in a real browser");
-        Path screenshot = dir.resolve("acme.png");
         Process browser = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--user-data-dir=" + dir.resolve("chromium-profile"),
@@ -74,16 +115,64 @@ class DemoIT {
         String dom = new String(browser.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(browser.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(dom).contains("data-ready=\"1\"").contains("data-charts=\"3\"")
-                .contains("data-empty-charts=\"\"").doesNotContain("data-errors");
+                .contains("data-empty-charts=\"\"").contains("data-empty-sections=\"\"")
+                .contains("data-sections=\"" + String.join(",", SECTIONS) + "\"").doesNotContain("data-errors");
+        Path screenshot = dir.resolve("acme.png");
         Process shot = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--user-data-dir=" + dir.resolve("chromium-profile"), "--window-size=1000,2400",
+                "--disable-sync", "--user-data-dir=" + dir.resolve("chromium-profile"), "--window-size=1100,3000",
                 "--screenshot=" + screenshot, html.toUri().toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("chromium-shot.log").toFile()).start();
         assertThat(shot.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(Files.size(screenshot)).isGreaterThan(10_000);
-        Path kept = Path.of("target", "report-screenshot.png");
-        Files.copy(screenshot, kept, StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(html, Path.of("target", "report-acme.html"), StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(screenshot, Path.of("target", "report-screenshot.png"), StandardCopyOption.REPLACE_EXISTING);
+
+        // The PDF: a page break before each section, each section's heading and content in the text.
+        Files.copy(pdf, Path.of("target", "report-acme.pdf"), StandardCopyOption.REPLACE_EXISTING);
+        Path pages = dir.resolve("pdf-pages");
+        Files.createDirectories(pages);
+        assertThat(run(dir, pdftoppm.toString(), "-png", "-r", "60", pdf.toString(), pages.resolve("page").toString()))
+                .isZero();
+        List<Path> pngs;
+        try (Stream<Path> files = Files.list(pages)) {
+            pngs = files.sorted().toList();
+        }
+        assertThat(pngs).hasSizeGreaterThanOrEqualTo(SECTIONS.size());
+        for (Path png : pngs) {
+            assertThat(Files.size(png)).as(png.toString()).isGreaterThan(5_000);
+        }
+        Path target = Path.of("target", "report-pdf-pages");
+        Files.createDirectories(target);
+        for (Path png : pngs) {
+            Files.copy(png, target.resolve(png.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+        }
+        Path pdfText = dir.resolve("acme.txt");
+        assertThat(run(dir, pdftotext.toString(), "-layout", pdf.toString(), pdfText.toString())).isZero();
+        String[] pageTexts = Files.readString(pdfText).split("\f");
+        for (String heading : List.of("Evidence pack", "Verification", "Readiness against the usual timeline",
+                "The five common gaps, agent by agent", "Producer clocks", "Controls:", "Evidence over time",
+                "Evals per agent version", "Incidents", "Appendix: the queries behind this pack")) {
+            // The heading opens a page (the section starts on a new page) and the page has more than the heading.
+            assertThat(pageTexts).as(heading).anyMatch(p -> p.strip().startsWith(heading)
+                    && p.strip().length() > heading.length() + 40);
+        }
+    }
+
+    private static final List<String> SECTIONS = List.of("cover", "verification", "readiness", "gaps", "clocks",
+            "framework", "over-time", "evals", "incidents", "appendix");
+
+    /** The verdict cell of one check and subject, e.g. ("oversight", "support-triage"). */
+    private static String verdict(String page, String check, String subject) {
+        Matcher m = Pattern.compile("data-check=\"" + Pattern.quote(check) + "\" data-subject=\""
+                + Pattern.quote(subject) + "\">([^<]*)<").matcher(page);
+        assertThat(m.find()).as("verdict of " + check + " for " + subject).isTrue();
+        return m.group(1);
+    }
+
+    private static int run(Path dir, String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("tool.log").toFile()).start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(String.join(" ", command)).isTrue();
+        return p.exitValue();
     }
 }

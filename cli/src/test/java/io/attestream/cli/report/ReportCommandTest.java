@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.attestream.cli.AttestreamMain;
 import io.attestream.deploy.stack.StackEndpoints;
+import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,5 +44,29 @@ class ReportCommandTest {
                 "--from", "2026-11-10", "--to", "2026-11-01", "--jdbc-url", "jdbc:clickhouse:http://127.0.0.1:1");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("--from 2026-11-10 is after --to 2026-11-01");
+    }
+
+    @Test
+    void refusesAnUnknownFrameworkNamingTheKnownOnes(@TempDir Path dir) {
+        CommandLine cli = AttestreamMain.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute("report", "--tenant", "acme", "--out", dir.resolve("r.html").toString(),
+                "--framework", "soc2", "--jdbc-url", "jdbc:clickhouse:http://127.0.0.1:1");
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("soc2").contains("eu-ai-act");
+    }
+
+    @Test
+    void pdfFindsTheFirstBrowserOnPathAndNothingOnAnEmptyPath(@TempDir Path dir) throws Exception {
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Path bin = Files.createDirectories(dir.resolve("bin"));
+        Path chrome = Files.writeString(bin.resolve("google-chrome"), "#!/bin/sh\n");
+        chrome.toFile().setExecutable(true);
+        assertThat(Pdf.findBrowser(empty.toString())).isEmpty();
+        assertThat(Pdf.findBrowser(empty + File.pathSeparator + bin)).contains(chrome);
+        Path notExecutable = Files.writeString(empty.resolve("chromium"), "not a program");
+        notExecutable.toFile().setExecutable(false);
+        assertThat(Pdf.findBrowser(empty.toString())).isEmpty();
     }
 }

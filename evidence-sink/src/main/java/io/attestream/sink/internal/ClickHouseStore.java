@@ -195,6 +195,11 @@ public final class ClickHouseStore implements AutoCloseable {
      *                       released migration)
      */
     public List<Integer> migrate(String cluster, String appliedBy) {
+        return migrate(cluster, appliedBy, Ddl.migrations(database, cluster));
+    }
+
+    /** {@link #migrate(String, String)} with the given migrations (tests: a database as an older release left it). */
+    List<Integer> migrate(String cluster, String appliedBy, List<Ddl.Migration> migrations) {
         String onCluster = cluster.isEmpty() ? "" : " ON CLUSTER " + cluster;
         execute("CREATE DATABASE IF NOT EXISTS " + database + onCluster);
         String migrationsTable = cluster.isEmpty() ? "ReplacingMergeTree"
@@ -204,7 +209,7 @@ public final class ClickHouseStore implements AutoCloseable {
                 + " ENGINE = " + migrationsTable + " ORDER BY version");
         Map<Integer, String> applied = appliedMigrations();
         List<Integer> now = new ArrayList<>();
-        for (Ddl.Migration m : Ddl.migrations(database, cluster)) {
+        for (Ddl.Migration m : migrations) {
             String recorded = applied.get(m.version());
             if (recorded != null) {
                 if (!recorded.equals(m.checksum())) {
@@ -214,8 +219,12 @@ public final class ClickHouseStore implements AutoCloseable {
                 }
                 continue;
             }
-            for (String statement : m.statements()) {
-                execute(statement);
+            for (Ddl.Step step : m.steps()) {
+                if (step instanceof Ddl.Conversion c) {
+                    convert(c);
+                } else {
+                    execute(((Ddl.Statement) step).text());
+                }
             }
             execute("INSERT INTO " + database + ".schema_migrations VALUES (" + m.version() + ", " + quote(m.name())
                     + ", " + quote(m.checksum()) + ", now64(6), " + quote(appliedBy) + ")");
@@ -223,6 +232,79 @@ public final class ClickHouseStore implements AutoCloseable {
             now.add(m.version());
         }
         return now;
+    }
+
+    /**
+     * Runs a {@link Ddl.Conversion}, checking the state before each step so that a run interrupted anywhere is
+     * completed by the next one: the table already has the new engine (done; a leftover old table is dropped once
+     * its rows are known to be in the new one), or it has the old engine (a leftover new table holds only copies and
+     * is rebuilt). Rows are carried over part by part (ATTACH PARTITION ALL FROM: no merge, no row collapsed) and
+     * counted before the exchange and after it.
+     *
+     * @throws SinkException when the counts differ (a writer was active during the migration; nothing is dropped),
+     *                       or on a cluster when the table holds rows (README, "Migration V004")
+     */
+    void convert(Ddl.Conversion c) {
+        String engine = engineOf(c.table());
+        if (engine == null) {
+            throw new SinkException("migration V004: table " + c.table() + " does not exist", null);
+        }
+        if (engine.equals(c.engineName())) {
+            String old = engineOf(c.temporary());
+            if (old != null) {
+                // Interrupted after the exchange: the leftover is the old table. Every row it has is in the new one
+                // (same parts, and the sink does not write during migrations) unless it has more.
+                long kept = count(c.temporary());
+                long now = count(c.table());
+                if (kept > now) {
+                    throw new SinkException("migration V004: " + c.temporary() + " (the old table) has " + kept
+                            + " rows but " + c.table() + " only " + now + ": rows were"
+                            + " written to the old table during the migration; nothing was dropped (README,"
+                            + " \"Migration V004\")", null);
+                }
+                execute(c.drop());
+            }
+            return;
+        }
+        long rows = count(c.counted());
+        if (!c.attach() && rows > 0) {
+            throw new SinkException("migration V004: " + c.counted() + " holds " + rows + " rows; on a cluster V004"
+                    + " converts only empty tables: convert it by hand first (README, \"Migration V004\")", null);
+        }
+        execute(c.drop()); // a copy left by an interrupted run; the original is untouched
+        execute(c.create());
+        if (c.attach() && rows > 0) {
+            execute(c.attachAll());
+        }
+        long copied = count(c.temporary());
+        if (c.attach() && copied != rows) {
+            throw new SinkException("migration V004: " + c.table() + " has " + rows + " rows but its copy "
+                    + c.temporary() + " " + copied + ": is a sink writing? Stop every sink and start one (README,"
+                    + " \"Migration V004\")", null);
+        }
+        execute(c.exchange());
+        long old = count(c.temporary());
+        if (old != copied) {
+            throw new SinkException("migration V004: " + old + " rows in the old table " + c.temporary() + " after the"
+                    + " exchange, " + copied + " copied: rows were written during the migration; nothing was dropped"
+                    + " (README, \"Migration V004\")", null);
+        }
+        execute(c.drop());
+        LOG.info("V004: {} is a {} now; {} rows kept", c.table(), c.engineName(), copied);
+    }
+
+    /** Engine of {@code db.table} from system.tables, or null when it does not exist. */
+    String engineOf(String qualified) {
+        int dot = qualified.indexOf('.');
+        List<String> engines = list("engine", "system.tables WHERE database = " + quote(qualified.substring(0, dot))
+                + " AND name = " + quote(qualified.substring(dot + 1)));
+        return engines.isEmpty() ? null : engines.get(0);
+    }
+
+    private long count(String qualified) {
+        long[] n = {-1};
+        query("SELECT count() FROM " + qualified, rs -> n[0] = rs.getLong(1)); // an aggregate: always one row
+        return n[0];
     }
 
     /** Closes the connection; the next call opens a new one. */

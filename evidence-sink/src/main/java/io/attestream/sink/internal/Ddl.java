@@ -20,11 +20,13 @@ import java.util.regex.Pattern;
  * {@code io/attestream/sink/ddl/V<nnn>__<name>.sql}; released migrations MUST NOT change (their checksum is
  * recorded in {@code schema_migrations} and checked at every start): add a new version instead.
  *
- * <p>On a cluster ({@code clickhouse.cluster} set) every table {@code X} becomes a
- * {@code ReplicatedReplacingMergeTree} table {@code X_local} created {@code ON CLUSTER}, plus a
- * {@code Distributed} table {@code X} over it, sharded so that one agent's rows stay on one shard. Views and the
- * sink keep using the plain names. {@code ALTER TABLE ${alter(X)} ...} alters {@code X}, or on a cluster
- * {@code X_local} and the Distributed {@code X}, both {@code ON CLUSTER}.
+ * <p>On a cluster ({@code clickhouse.cluster} set) every table {@code X} becomes a replicated table
+ * {@code X_local} created {@code ON CLUSTER}, plus a {@code Distributed} table {@code X} over it, sharded so that one
+ * agent's rows stay on one shard. Views and the sink keep using the plain names. {@code ALTER TABLE ${alter(X)} ...}
+ * alters {@code X}, or on a cluster {@code X_local} and the Distributed {@code X}, both {@code ON CLUSTER}.
+ *
+ * <p>V001 and V002 create the tables as {@code ReplacingMergeTree} (released; unchanged); V004 converts every
+ * evidence table to a plain {@code MergeTree}, which never merges rows away ({@link Conversion}).
  */
 public final class Ddl {
     /** The migrations, in order. */
@@ -32,30 +34,111 @@ public final class Ddl {
             "V001__evidence_tables.sql",
             "V002__typed_tables.sql",
             "V003__auditor_views.sql",
-            "V005__chained_events_entry_version.sql");
+            "V004__evidence_tables_keep_every_row.sql",
+            "V005__chained_events_entry_version.sql",
+            "V006__checkpoint_attestations.sql",
+            "V007__control_mappings.sql");
 
     private static final Pattern CREATE_TABLE = Pattern.compile(
             "CREATE TABLE IF NOT EXISTS \\$\\{db}\\.(\\w+) \\$\\{on_cluster}");
     private static final Pattern REPLACING = Pattern.compile("\\$\\{replacing\\((\\w+)(?:, *(\\w+))?\\)}");
     private static final Pattern ALTER = Pattern.compile("\\$\\{alter\\((\\w+)\\)}");
+    private static final Pattern CONVERT = Pattern.compile(
+            "(?s)CONVERT TABLE \\$\\{db}\\.(\\w+) \\$\\{on_cluster} TO \\$\\{merge_tree\\((\\w+)\\)}\\s+(.+)");
     private static final Map<String, String> SHARD_KEYS = Map.of(
             "registry_schemas", "schema_id",
+            "control_mappings", "cityHash64(framework, control)",
             "sink_offsets", "cityHash64(consumer_group, topic, kafka_partition)");
     private static final String DEFAULT_SHARD_KEY = "cityHash64(tenant, agent_id)";
 
     /**
      * One migration.
      *
-     * @param version    its number
-     * @param name       the file name
-     * @param checksum   SHA-256 hex of the template
-     * @param statements rendered statements, in order; each is idempotent
+     * @param version  its number
+     * @param name     the file name
+     * @param checksum SHA-256 hex of the template
+     * @param steps    rendered steps, in order; each is idempotent
      */
-    public record Migration(int version, String name, String checksum, List<String> statements) {
+    public record Migration(int version, String name, String checksum, List<Step> steps) {
         public Migration {
             requireNonNull(name, "name");
             requireNonNull(checksum, "checksum");
-            statements = List.copyOf(statements);
+            steps = List.copyOf(steps);
+        }
+
+        /** The SQL of every step, in order (a conversion's steps as they run when nothing was interrupted). */
+        public List<String> statements() {
+            return steps.stream().flatMap(s -> s.sql().stream()).toList();
+        }
+    }
+
+    /** One step of a migration. */
+    public sealed interface Step permits Statement, Conversion {
+        /** Its SQL, as {@code attestream sink ddl} prints it. */
+        List<String> sql();
+    }
+
+    /** A statement run as it is; idempotent by itself ({@code IF NOT EXISTS}, {@code OR REPLACE}). */
+    public record Statement(String text) implements Step {
+        public Statement {
+            requireNonNull(text, "text");
+        }
+
+        @Override
+        public List<String> sql() {
+            return List.of(text);
+        }
+    }
+
+    /**
+     * Converts a table to another MergeTree engine with the same columns, keeping every row (V004): a new table
+     * {@code temporary} is created {@code AS table} with {@code engine}, gets every part of {@code table} (ATTACH
+     * PARTITION ALL FROM: parts as they are, no merge), and the two are exchanged atomically; the old table is then
+     * dropped. {@link ClickHouseStore#migrate} checks the state before each step (the engine of {@code table}, row
+     * counts), so an interrupted conversion is completed by the next run and never applied twice.
+     *
+     * @param table     {@code db.name} (on a cluster {@code db.name_local}, the replicated table)
+     * @param temporary {@code db.name__v004} (on a cluster {@code db.name_local__v004})
+     * @param counted   the table whose {@code count()} is every row ({@code table}; on a cluster the Distributed one)
+     * @param onCluster {@code ""} or {@code " ON CLUSTER name"}
+     * @param engine    the new engine and keys, e.g. {@code MergeTree PARTITION BY ... ORDER BY ...}
+     * @param attach    whether rows are carried over; on a cluster they are not (the table must be empty, README)
+     */
+    public record Conversion(String table, String temporary, String counted, String onCluster, String engine,
+                             boolean attach) implements Step {
+        public Conversion {
+            requireNonNull(table, "table");
+            requireNonNull(temporary, "temporary");
+            requireNonNull(counted, "counted");
+            requireNonNull(onCluster, "onCluster");
+            requireNonNull(engine, "engine");
+        }
+
+        /** Engine name the converted table has in {@code system.tables}. */
+        public String engineName() {
+            return engine.split("[( ]", 2)[0];
+        }
+
+        String create() {
+            return "CREATE TABLE " + temporary + onCluster + " AS " + table + " ENGINE = " + engine;
+        }
+
+        String attachAll() {
+            return "ALTER TABLE " + temporary + onCluster + " ATTACH PARTITION ALL FROM " + table;
+        }
+
+        String exchange() {
+            return "EXCHANGE TABLES " + table + " AND " + temporary + onCluster;
+        }
+
+        String drop() {
+            // Not SYNC: chdb 26.5 never answers DROP TABLE ... SYNC (and blocks every later query).
+            return "DROP TABLE IF EXISTS " + temporary + onCluster;
+        }
+
+        @Override
+        public List<String> sql() {
+            return attach ? List.of(create(), attachAll(), exchange(), drop()) : List.of(create(), exchange(), drop());
         }
     }
 
@@ -78,9 +161,14 @@ public final class Ddl {
     }
 
     /** Statements of one template. */
-    static List<String> render(String template, String database, String cluster) {
-        List<String> statements = new ArrayList<>();
+    static List<Step> render(String template, String database, String cluster) {
+        List<Step> statements = new ArrayList<>();
         for (String raw : split(template)) {
+            Matcher convert = CONVERT.matcher(raw);
+            if (convert.matches()) {
+                statements.add(conversion(convert.group(1), convert.group(2), convert.group(3), database, cluster));
+                continue;
+            }
             Matcher alter = ALTER.matcher(raw);
             if (alter.find()) {
                 // A cluster alters the replicated local table and the Distributed table over it (same columns).
@@ -89,7 +177,7 @@ public final class Ddl {
                         : List.of(database + "." + table + "_local ON CLUSTER " + cluster,
                                 database + "." + table + " ON CLUSTER " + cluster);
                 for (String target : targets) {
-                    statements.add(check(alter.replaceFirst(Matcher.quoteReplacement(target))));
+                    statements.add(new Statement(check(alter.replaceFirst(Matcher.quoteReplacement(target)))));
                 }
                 continue;
             }
@@ -116,12 +204,27 @@ public final class Ddl {
             m.appendTail(sb);
             st = sb.toString().replace("${db}", database)
                     .replace("${on_cluster}", cluster.isEmpty() ? "" : "ON CLUSTER " + cluster);
-            statements.add(check(st));
+            statements.add(new Statement(check(st)));
             if (distributed != null) {
-                statements.add(distributed);
+                statements.add(new Statement(distributed));
             }
         }
         return statements;
+    }
+
+    private static Conversion conversion(String table, String engineOf, String keys, String database, String cluster) {
+        if (!table.equals(engineOf)) {
+            throw new IllegalStateException("CONVERT TABLE " + table + " names the engine of " + engineOf);
+        }
+        String rest = check(keys.strip().replaceAll("\\s+", " "));
+        if (cluster.isEmpty()) {
+            return new Conversion(database + "." + table, database + "." + table + "__v004", database + "." + table, "",
+                    "MergeTree " + rest, true);
+        }
+        // A new replication path: the old table's znodes stay in use until it is dropped.
+        return new Conversion(database + "." + table + "_local", database + "." + table + "_local__v004",
+                database + "." + table, " ON CLUSTER " + cluster, "ReplicatedMergeTree('/clickhouse/tables/{shard}/"
+                + database + "/" + table + "_v004', '{replica}') " + rest, false);
     }
 
     private static String check(String statement) {

@@ -13,6 +13,11 @@ import io.attestream.events.IncidentRecord;
 import io.attestream.events.PolicyChange;
 import io.attestream.events.RiskDecision;
 import io.attestream.events.Sha256;
+import io.attestream.integrity.Cosignature;
+import io.attestream.integrity.IntegrityException;
+import io.attestream.integrity.LogId;
+import io.attestream.integrity.MalformedDataException;
+import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.schemas.EventType;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
@@ -102,6 +107,8 @@ public final class RowMapper {
                     return List.of(deadLetter(record, landedAt));
                 case Topics.DRIFT_ALERTS:
                     return List.of(driftAlert(record, schemaIds, landedAt));
+                case Topics.CHECKPOINT_COSIGNATURES:
+                    return List.of(attestation(record, landedAt));
                 default:
                     throw new SinkException("no table for topic " + record.topic(), record.topic(),
                             record.partition(), record.offset(), null);
@@ -217,6 +224,30 @@ public final class RowMapper {
             cp.getTenant(), cp.getAgentId(), cp.getTreeSize(), sha(cp.getRootHash()), cp.getHeadSeq(),
             sha(cp.getHeadHash()), cp.getNote(), cp.getKeyName(), cp.getCreatedAt(), cp.getTrigger(),
             ts == null ? null : bytes(ts.getEncoded()), value, record.partition(), record.offset(), landedAt});
+    }
+
+    /** A witness cosignature: the value is a signed note with one cosignature line (docs/integrity.md §6.1). */
+    private static TableRow attestation(ConsumerRecord<byte[], byte[]> record, Instant landedAt) {
+        byte[] value = requireValue(record);
+        SignedCheckpoint note;
+        Cosignature c;
+        LogId log;
+        try {
+            note = SignedCheckpoint.parse(new String(value, StandardCharsets.UTF_8));
+            if (note.signatures().size() != 1) {
+                throw new MalformedDataException("a cosignature record has exactly one signature line, got "
+                        + note.signatures().size());
+            }
+            c = Cosignature.fromLine(note.signatures().get(0));
+            log = LogId.fromOrigin(note.checkpoint().origin());
+        } catch (IntegrityException e) {
+            throw new SinkException("cosignature record does not parse: " + e.getMessage(), record.topic(),
+                    record.partition(), record.offset(), e);
+        }
+        return new TableRow(Table.CHECKPOINT_ATTESTATIONS, new Object[] {
+            log.tenant(), log.agentId(), note.checkpoint().treeSize(), note.checkpoint().rootHash().toBytes(),
+            c.keyName(), Integer.toUnsignedLong(c.keyId()), c.time(), c.toLine().line(), value, record.partition(),
+            record.offset(), landedAt});
     }
 
     private static TableRow deadLetter(ConsumerRecord<byte[], byte[]> record, Instant landedAt) {

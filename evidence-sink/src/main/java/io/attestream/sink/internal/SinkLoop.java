@@ -310,6 +310,11 @@ public final class SinkLoop implements AutoCloseable {
     }
 
     private void landSchemas(Set<Integer> ids, Instant landedAt) {
+        if (!landedSchemas.containsAll(ids)) {
+            // A new schema id is rare; another sink instance may have landed it meanwhile, and registry_schemas keeps
+            // every row (no collapsing since V004): look before landing it a second time.
+            landedSchemas.addAll(store.landedSchemaIds());
+        }
         List<Object[]> rows = new ArrayList<>();
         for (int id : new TreeSet<>(ids)) {
             if (landedSchemas.contains(id)) {

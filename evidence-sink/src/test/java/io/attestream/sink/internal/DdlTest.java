@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -13,15 +15,10 @@ import org.junit.jupiter.api.Test;
 class DdlTest {
     @Test
     void migrationsAreNumberedInOrderWithoutGaps() {
-        // V004 (evidence tables as plain MergeTree) is written on another branch; V005 does not depend on it.
-        // Drop 4 from the reserved versions once V004 is in Ddl.RESOURCES.
-        List<Integer> reserved = List.of(4);
+        List<Integer> reserved = List.of();
         List<Ddl.Migration> ms = Ddl.migrations("attestream", "");
         int expected = 1;
         for (Ddl.Migration m : ms) {
-            while (reserved.contains(expected) && m.version() != expected) {
-                expected++;
-            }
             assertThat(m.version()).isEqualTo(expected++);
             assertThat(m.checksum()).hasSize(64);
         }
@@ -43,16 +40,71 @@ class DdlTest {
     }
 
     @Test
-    void singleServerDdlUsesReplacingMergeTreeAndNoPlaceholders() {
+    void singleServerDdlHasNoPlaceholdersAndNoClusterClauses() {
         for (Ddl.Migration m : Ddl.migrations("evidence", "")) {
             for (String st : m.statements()) {
                 assertThat(st).doesNotContain("${").doesNotContain("ON CLUSTER").doesNotContain("Replicated")
                         .doesNotContain("attestream.");
                 if (st.startsWith("CREATE TABLE")) {
-                    assertThat(st).contains("ENGINE = ReplacingMergeTree").contains("evidence.");
+                    assertThat(st).contains("evidence.");
                 }
             }
         }
+    }
+
+    @Test
+    void v004ConvertsEveryEvidenceTableButTheOffsetsToMergeTreeWithTheKeysTheTableHas() {
+        List<Ddl.Migration> ms = Ddl.migrations("attestream", "");
+        Map<String, String> createdKeys = new TreeMap<>();
+        Pattern created = Pattern.compile("(?s)^CREATE TABLE IF NOT EXISTS attestream\\.(\\w+) .*ENGINE ="
+                + " ReplacingMergeTree(?:\\(\\w+\\))?\\s+(.*)$");
+        for (Ddl.Migration m : ms.subList(0, 3)) {
+            for (String st : m.statements()) {
+                Matcher c = created.matcher(st);
+                if (c.matches()) {
+                    createdKeys.put(c.group(1), c.group(2).replaceAll("\\s+", " "));
+                }
+            }
+        }
+        assertThat(createdKeys).hasSize(12);
+        Ddl.Migration v4 = ms.get(3);
+        assertThat(v4.version()).isEqualTo(4);
+        Map<String, String> converted = new TreeMap<>();
+        for (Ddl.Step step : v4.steps()) {
+            if (!(step instanceof Ddl.Conversion c)) {
+                assertThat(step.sql().get(0)).startsWith("CREATE OR REPLACE VIEW attestream.chain_status  AS");
+                continue;
+            }
+            assertThat(c.attach()).isTrue();
+            assertThat(c.engineName()).isEqualTo("MergeTree");
+            assertThat(c.temporary()).isEqualTo(c.table() + "__v004");
+            converted.put(c.table().substring("attestream.".length()), c.engine().substring("MergeTree ".length()));
+        }
+        Map<String, String> expected = new TreeMap<>(createdKeys);
+        expected.remove("sink_offsets"); // bookkeeping: collapsing keeps it small, readers take max(next_offset)
+        assertThat(converted).isEqualTo(expected);
+        assertThat(v4.statements()).contains(
+                "CREATE TABLE attestream.chained_events__v004 AS attestream.chained_events ENGINE = MergeTree"
+                        + " PARTITION BY toYYYYMM(chained_at) ORDER BY (tenant, agent_id, seq)",
+                "ALTER TABLE attestream.chained_events__v004 ATTACH PARTITION ALL FROM attestream.chained_events",
+                "EXCHANGE TABLES attestream.chained_events AND attestream.chained_events__v004",
+                "DROP TABLE IF EXISTS attestream.chained_events__v004");
+    }
+
+    @Test
+    void v004OnAClusterConvertsTheReplicatedLocalTablesOnANewReplicationPathWithoutCarryingRows() {
+        Ddl.Conversion c = (Ddl.Conversion) Ddl.migrations("attestream", "audit").get(3).steps().get(0);
+        assertThat(c.table()).isEqualTo("attestream.chained_events_local");
+        assertThat(c.counted()).isEqualTo("attestream.chained_events");
+        assertThat(c.attach()).isFalse();
+        assertThat(c.engineName()).isEqualTo("ReplicatedMergeTree");
+        assertThat(c.sql()).containsExactly(
+                "CREATE TABLE attestream.chained_events_local__v004 ON CLUSTER audit AS attestream.chained_events_local"
+                        + " ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/attestream/chained_events_v004',"
+                        + " '{replica}') PARTITION BY toYYYYMM(chained_at) ORDER BY (tenant, agent_id, seq)",
+                "EXCHANGE TABLES attestream.chained_events_local AND attestream.chained_events_local__v004"
+                        + " ON CLUSTER audit",
+                "DROP TABLE IF EXISTS attestream.chained_events_local__v004 ON CLUSTER audit");
     }
 
     @Test
@@ -93,6 +145,37 @@ class DdlTest {
             if (t.sourceTopic() != null) {
                 assertThat(t.columns()).contains("kafka_partition", "kafka_offset");
             }
+        }
+    }
+
+    @Test
+    void controlMappingsAreCreatedAsPlainMergeTreeAndLoadedOnlyOnce() {
+        Ddl.Migration v7 = Ddl.migrations("attestream", "").stream().filter(m -> m.version() == 7).findFirst()
+                .orElseThrow();
+        assertThat(v7.statements()).hasSize(2);
+        assertThat(v7.statements().get(0)).contains("attestream.control_mappings").contains("ENGINE = MergeTree\n");
+        assertThat(v7.statements().get(1)).startsWith("INSERT INTO attestream.control_mappings")
+                .endsWith("WHERE mapping_version NOT IN (SELECT mapping_version FROM attestream.control_mappings)");
+        List<String> cluster = Ddl.migrations("attestream", "audit").stream().filter(m -> m.version() == 7)
+                .findFirst().orElseThrow().statements();
+        assertThat(cluster).contains("CREATE TABLE IF NOT EXISTS attestream.control_mappings ON CLUSTER audit AS"
+                + " attestream.control_mappings_local ENGINE = Distributed(audit, attestream, control_mappings_local,"
+                + " cityHash64(framework, control))");
+    }
+
+    @Test
+    void checkpointAttestationsArePlainMergeTreeWithTheSinksColumnsInOrder() {
+        Ddl.Migration v6 = Ddl.migrations("attestream", "").stream().filter(m -> m.version() == 6).findFirst()
+                .orElseThrow();
+        assertThat(v6.statements()).hasSize(1);
+        String create = v6.statements().get(0);
+        assertThat(create).contains("attestream.checkpoint_attestations").contains("ENGINE = MergeTree\n")
+                .doesNotContain("Replacing");
+        int previous = -1;
+        for (String column : Table.CHECKPOINT_ATTESTATIONS.columns()) {
+            int at = create.indexOf("\n    " + column + " ");
+            assertThat(at).as(column).isGreaterThan(previous);
+            previous = at;
         }
     }
 

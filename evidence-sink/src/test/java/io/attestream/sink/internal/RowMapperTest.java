@@ -6,6 +6,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.attestream.chain.ChainedEvent;
 import io.attestream.events.AuditEvent;
 import io.attestream.events.Sha256;
+import io.attestream.integrity.Checkpoint;
+import io.attestream.integrity.Cosignature;
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.LogId;
+import io.attestream.integrity.SignedCheckpoint;
+import io.attestream.integrity.SigningKey;
 import io.attestream.schemas.EventType;
 import io.attestream.schemas.SchemaEvolution;
 import io.attestream.schemas.Topics;
@@ -146,6 +152,35 @@ class RowMapperTest {
         assertThat(Arrays.asList(row.values()).subList(0, 2)).containsExactly("globex", "triage");
         assertThat(value(Table.DEAD_LETTERS, row.values(), "reason")).isEqualTo("unknown schema id 9");
         assertThat(value(Table.DEAD_LETTERS, row.values(), "record_value")).isEqualTo(new byte[] {1, 2, 3});
+    }
+
+    @Test
+    void witnessCosignatureRecordLandsWithTheCheckpointItCosignsAndTheExactLine() {
+        SigningKey logKey = SigningKey.fromSeed("attestream-test-chainer", new byte[32]);
+        SigningKey witness = SigningKey.fromSeed("witness.test/w1", new byte[] {
+            1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0});
+        Checkpoint c = new Checkpoint(LogId.of("acme", "bot/1").origin(), 7, Hash.sha256(new byte[] {7}), List.of());
+        Cosignature cos = Cosignature.sign(witness, 1_795_651_200L, c);
+        byte[] value = SignedCheckpoint.of(c, List.of(cos.toLine())).text().getBytes(StandardCharsets.UTF_8);
+        ConsumerRecord<byte[], byte[]> r = new ConsumerRecord<>(Topics.CHECKPOINT_COSIGNATURES, 0, 42, 0L,
+                TimestampType.CREATE_TIME, 0, value.length, "acme/bot/1".getBytes(StandardCharsets.UTF_8), value,
+                new RecordHeaders(), Optional.empty());
+        TableRow row = new RowMapper(registry, false).map(r, id -> { }, LANDED).get(0);
+        assertThat(row.table()).isEqualTo(Table.CHECKPOINT_ATTESTATIONS);
+        assertThat(Arrays.asList(row.values()).subList(0, 3)).containsExactly("acme", "bot/1", 7L);
+        assertThat(value(Table.CHECKPOINT_ATTESTATIONS, row.values(), "root_hash")).isEqualTo(c.rootHash().toBytes());
+        assertThat(value(Table.CHECKPOINT_ATTESTATIONS, row.values(), "witness_name")).isEqualTo("witness.test/w1");
+        assertThat(value(Table.CHECKPOINT_ATTESTATIONS, row.values(), "cosigned_at"))
+                .isEqualTo(Instant.ofEpochSecond(1_795_651_200L));
+        assertThat(value(Table.CHECKPOINT_ATTESTATIONS, row.values(), "cosignature")).isEqualTo(cos.toLine().line());
+        assertThat(value(Table.CHECKPOINT_ATTESTATIONS, row.values(), "record_bytes")).isEqualTo(value);
+        assertThat(value(Table.CHECKPOINT_ATTESTATIONS, row.values(), "kafka_offset")).isEqualTo(42L);
+        // A note with the log's signature instead of one cosignature line is refused.
+        byte[] logNote = SignedCheckpoint.sign(c, logKey).text().getBytes(StandardCharsets.UTF_8);
+        ConsumerRecord<byte[], byte[]> bad = new ConsumerRecord<>(Topics.CHECKPOINT_COSIGNATURES, 0, 43, 0L,
+                TimestampType.CREATE_TIME, 0, logNote.length, null, logNote, new RecordHeaders(), Optional.empty());
+        assertThatThrownBy(() -> new RowMapper(registry, false).map(bad, id -> { }, LANDED))
+                .hasMessageContaining("cosignature record").hasMessageContaining("offset 43");
     }
 
     @Test

@@ -24,13 +24,10 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -48,7 +45,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code POST /v1/events}: authenticates, parses one JSON event or an NDJSON batch, maps each onto the Avro schema,
  * checks the key's scope, sends the batch to Kafka and answers 202 only once Kafka acknowledged every event.
- * Status precedence: 401, 413, 429, then per item 403 and 400 (a batch with any refused item sends nothing), 503.
+ * Status precedence: 405, 401, 415, 413, 429, then per item 403 and 400 (a batch with any refused item sends
+ * nothing), 503. Text rules (UTF-8, no lone surrogates, no byte order mark) are {@link TextRules}.
  */
 public final class EventsHandler implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(EventsHandler.class);
@@ -124,11 +122,18 @@ public final class EventsHandler implements HttpHandler {
             exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"attestream\"");
             return send(exchange, 401, error("a valid API key is required (Authorization: Bearer KEY or X-Api-Key)"));
         }
+        String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
+        Optional<Boolean> ndjson = mediaType(contentType);
+        if (ndjson.isEmpty()) {
+            return send(exchange, 415, error("Content-Type must be application/json (one event) or"
+                    + " application/x-ndjson (one event per line), in UTF-8; got "
+                    + (contentType == null ? "none" : "'" + contentType + "'")));
+        }
         byte[] body = readBody(exchange);
         if (body == null) {
             return send(exchange, 413, error("request body larger than " + limits.maxBodyBytes() + " bytes"));
         }
-        List<byte[]> lines = split(body, isNdjson(exchange));
+        List<byte[]> lines = split(body, ndjson.get());
         if (lines.isEmpty()) {
             return send(exchange, 400, error("empty body: send one JSON event or NDJSON lines"));
         }
@@ -229,11 +234,9 @@ public final class EventsHandler implements HttpHandler {
 
     private Item parse(byte[] line, ApiKeys.Scope scope) {
         Item item = new Item();
-        try {
-            StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(line));
-        } catch (CharacterCodingException e) {
-            return item.invalid(List.of(new Violation("$", "not valid UTF-8")));
+        Optional<Violation> badText = TextRules.checkBytes(line);
+        if (badText.isPresent()) {
+            return item.invalid(List.of(badText.get()));
         }
         JsonNode node;
         try {
@@ -247,6 +250,10 @@ public final class EventsHandler implements HttpHandler {
             return item.invalid(List.of(new Violation("$", "must be a JSON object")));
         }
         ObjectNode event = (ObjectNode) node;
+        Optional<Violation> surrogate = TextRules.checkSurrogates(event);
+        if (surrogate.isPresent()) {
+            return item.invalid(List.of(surrogate.get()));
+        }
         JsonNode tenant = event.get("tenant");
         JsonNode agent = event.get("agentId");
         if (tenant != null && tenant.isTextual() && agent != null && agent.isTextual()
@@ -340,10 +347,30 @@ public final class EventsHandler implements HttpHandler {
         return exchange.getRequestHeaders().getFirst("X-Api-Key");
     }
 
-    private static boolean isNdjson(HttpExchange exchange) {
-        String type = exchange.getRequestHeaders().getFirst("Content-Type");
-        return type != null && (type.startsWith("application/x-ndjson") || type.startsWith("application/ndjson")
-                || type.startsWith("application/jsonl"));
+    /**
+     * Whether the body is NDJSON ({@code application/x-ndjson}) or one event ({@code application/json}); empty for
+     * any other media type, a missing header, or a charset other than UTF-8. Parameters and case are ignored.
+     */
+    static Optional<Boolean> mediaType(String contentType) {
+        if (contentType == null) {
+            return Optional.empty();
+        }
+        String[] parts = contentType.split(";");
+        String type = parts[0].strip().toLowerCase(Locale.ROOT);
+        for (int i = 1; i < parts.length; i++) {
+            String[] param = parts[i].strip().split("=", 2);
+            if (param[0].strip().equalsIgnoreCase("charset") && (param.length < 2
+                    || !param[1].strip().replace("\"", "").equalsIgnoreCase("utf-8"))) {
+                return Optional.empty();
+            }
+        }
+        if (type.equals("application/json")) {
+            return Optional.of(false);
+        }
+        if (type.equals("application/x-ndjson")) {
+            return Optional.of(true);
+        }
+        return Optional.empty();
     }
 
     /** The body, or null when it exceeds the limit. */

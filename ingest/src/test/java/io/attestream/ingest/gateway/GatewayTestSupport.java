@@ -42,7 +42,10 @@ final class GatewayTestSupport implements AutoCloseable {
 
     HttpResponse<String> post(String key, String contentType, byte[] body) throws IOException, InterruptedException {
         HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port()
-                + "/v1/events")).POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", contentType);
+                + "/v1/events")).POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            req.header("Content-Type", contentType);
+        }
         if (key != null) {
             req.header("Authorization", "Bearer " + key);
         }

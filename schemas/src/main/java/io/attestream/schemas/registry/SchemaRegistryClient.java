@@ -52,6 +52,7 @@ import org.apache.kafka.common.config.ConfigException;
 public final class SchemaRegistryClient {
     private static final String MEDIA_TYPE = "application/vnd.schemaregistry.v1+json";
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String JAVA_STRING_PROPERTY = "avro.java.string";
 
     private final List<String> baseUrls;
     private final HttpClient http;
@@ -259,8 +260,34 @@ public final class SchemaRegistryClient {
 
     private static String schemaBody(Schema schema) {
         ObjectNode body = JSON.createObjectNode();
-        body.put("schema", schema.toString());
+        body.put("schema", registryForm(schema));
         return body.toString();
+    }
+
+    /**
+     * The text this client registers, looks up and tests for {@code schema}: its JSON without the Java-only
+     * property {@value #JAVA_STRING_PROPERTY} (which classes generated with {@code stringType=String} carry on every
+     * string), printed compactly by Avro. For the schema of this build that is the newest released file
+     * ({@code schemas/.../released/AuditEvent-vN.avsc}) in canonical form, byte for byte, so a producer in any
+     * language that registers or looks up the released file gets the same schema id as the JVM pipeline. The
+     * Parsing Canonical Form, and so the fingerprint hashed into chains, is the same with or without the property.
+     */
+    public static String registryForm(Schema schema) {
+        requireNonNull(schema, "schema");
+        try {
+            JsonNode tree = JSON.readTree(schema.toString());
+            stripJavaProperties(tree);
+            return new Schema.Parser().parse(tree.toString()).toString();
+        } catch (IOException e) {
+            throw new IllegalStateException("Avro printed a schema that is not JSON: " + schema.getFullName(), e);
+        }
+    }
+
+    private static void stripJavaProperties(JsonNode node) {
+        if (node instanceof ObjectNode object && object.has("type")) {
+            object.remove(JAVA_STRING_PROPERTY);
+        }
+        node.forEach(SchemaRegistryClient::stripJavaProperties);
     }
 
     private static Schema parse(String text, String what) {

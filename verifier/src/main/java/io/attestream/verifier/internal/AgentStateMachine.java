@@ -16,6 +16,7 @@ import io.attestream.integrity.SignatureInvalidException;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.TimestampVerifier;
 import io.attestream.integrity.UnknownKeyException;
+import io.attestream.integrity.VerifiedTimestamp;
 import io.attestream.verifier.AgentResult;
 import io.attestream.verifier.ChainVerifier;
 import io.attestream.verifier.CheckpointRow;
@@ -23,6 +24,7 @@ import io.attestream.verifier.EventRow;
 import io.attestream.verifier.Finding;
 import io.attestream.verifier.FindingKind;
 import io.attestream.verifier.VerifierException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -56,6 +58,11 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
     private final List<Finding> findings = new ArrayList<>();
     private final List<TrustedCheckpoint> trusted = new ArrayList<>();
     private final int storedCheckpoints;
+    private final ChainVerifier.Settings settings;
+    private final List<CoverageCheck.Seal> seals = new ArrayList<>();
+    private final CoverageCheck coverage;
+    /** Subjects of the TSA certificates whose tokens verified. */
+    private final Set<String> tsaSubjects = new TreeSet<>();
     private int timestampsVerified;
     private int timestampsUnchecked;
     private int checkpointsVerified;
@@ -89,6 +96,16 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
     private final Map<Hash, Long> anomalyIndex = new HashMap<>();
     /** Rows reported MODIFIED without a position, with their finding's index: re-examined at the end. */
     private final List<Unexplained> unexplained = new ArrayList<>();
+    /** Rows stored under another seq than the entry they are: (stored seq, true seq, hash). */
+    private final List<Displaced> displaced = new ArrayList<>();
+    /** Positions whose stored row is another entry and where no row recomputes: missing unless found elsewhere. */
+    private final TreeSet<Long> vacated = new TreeSet<>();
+    /** Positions with no valid row stored under their own seq (gaps as ranges [from, to)), for copies. */
+    private final TreeMap<Long, Long> notOwnRow = new TreeMap<>();
+    /** Hash of each trusted checkpoint's chain head by tree size: which of two rows a tail entry really is. */
+    private final Map<Long, Hash> headBySize = new HashMap<>();
+    /** Tree sizes of stored checkpoints already reported (forged, unknown key): not missing, but not trusted. */
+    private final Set<Long> reportedCheckpointSizes = new HashSet<>();
 
     /**
      * @param log the log
@@ -100,12 +117,14 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
      * @param start the log state before the first row to be fed (empty for a whole log); checkpoints up to
      *     its size are not checked
      * @param checkTail whether rows up to the end of the log will be fed, so that a checkpoint larger than
-     *     what was fed means a truncated tail
+     *     what was fed means a truncated tail, and entries after the newest checkpoint are an unsealed tail
+     * @param settings coverage and time-binding settings
      */
     public AgentStateMachine(LogId log, List<CheckpointRow> checkpoints, CheckpointVerifier keys,
             TimestampVerifier timestamps, Map<Integer, Hash> fingerprints, int maxRegion, LogState start,
-            boolean checkTail) {
+            boolean checkTail, ChainVerifier.Settings settings) {
         this.log = requireNonNull(log, "log");
+        this.settings = requireNonNull(settings, "settings");
         this.tenant = log.tenant();
         this.agentId = log.agentId();
         this.fingerprints = requireNonNull(fingerprints, "fingerprints");
@@ -129,12 +148,19 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         }
         this.storedCheckpoints = count;
         trusted.sort(Comparator.comparingLong(TrustedCheckpoint::size));
+        for (TrustedCheckpoint c : trusted) {
+            headBySize.putIfAbsent(c.size(), c.head());
+        }
+        this.coverage = new CoverageCheck(seals, reportedCheckpointSizes, settings, nextSeq, checkTail);
     }
 
     private record TrustedCheckpoint(long size, Hash root, Hash head, String keyName) {
     }
 
     private record Unexplained(Row row, int findingIndex) {
+    }
+
+    private record Displaced(long label, long trueSeq, Hash hash) {
     }
 
     private void checkCheckpoint(CheckpointRow c, CheckpointVerifier keys, TimestampVerifier timestamps) {
@@ -153,12 +179,15 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             // Throws when the extension lines are not an attestream layout (chain-head is required).
             head = cp.chainHead().hash();
         } catch (UnknownKeyException e) {
+            reportedCheckpointSizes.add(c.treeSize());
             add(at, FindingKind.UNKNOWN_KEY_CHECKPOINT, what + " is signed by no trusted key: " + e.getMessage());
             return;
         } catch (SignatureInvalidException e) {
+            reportedCheckpointSizes.add(c.treeSize());
             add(at, FindingKind.FORGED_CHECKPOINT, what + ": signature does not verify: " + e.getMessage());
             return;
         } catch (IntegrityException e) {
+            reportedCheckpointSizes.add(c.treeSize());
             add(at, FindingKind.FORGED_CHECKPOINT, what + " is not a valid signed checkpoint of this log: "
                     + e.getMessage());
             return;
@@ -169,19 +198,25 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                     + cp.rootHash().base64());
         }
         byte[] ts = c.timestamp();
+        Instant genTime = null;
         if (ts != null) {
             if (timestamps == null) {
                 timestampsUnchecked++;
             } else {
                 try {
                     CheckpointTimestamp decoded = TimestampCodec.decode(ts);
-                    decoded.verify(c.note(), timestamps);
+                    VerifiedTimestamp v = decoded.verify(c.note(), timestamps);
                     timestampsVerified++;
+                    genTime = v.genTime();
+                    tsaSubjects.add(v.tsaSubject());
                 } catch (IntegrityException e) {
                     add(Math.max(0, cp.treeSize() - 1), FindingKind.TIMESTAMP_MISMATCH,
                             what + ": timestamp does not verify: " + e.getMessage());
                 }
             }
+        } else if (timestamps != null) {
+            add(at, FindingKind.MISSING_TIMESTAMP, what + " has no timestamp token (timestamp_token is NULL) although "
+                    + "a TSA certificate was given: nothing outside the operator dates it");
         }
         // Checkpoint formats never go back either, and entries chained after the first format 2 checkpoint
         // (seq >= its size) were chained by an upgraded chainer: version 2 (docs/integrity.md §2.3).
@@ -193,6 +228,8 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         }
         if (cp.treeSize() > 0) {
             trusted.add(new TrustedCheckpoint(cp.treeSize(), cp.rootHash(), head, c.keyName()));
+            seals.add(new CoverageCheck.Seal(cp.treeSize(), CoverageCheck.cadenceOf(cp, settings),
+                    cp.created().orElse(null), genTime, c.keyName()));
         }
     }
 
@@ -291,7 +328,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         Hash link = held != null ? held.hash() : base;
         if (x.label == expected && x.selfOk && x.prev().equals(link)) {
             if (held != null) {
-                appendLeaf(held.hash());
+                appendLeaf(held.hash(), held);
             }
             held = x;
             return;
@@ -360,10 +397,11 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             analyse(r, null, lastLabel + 1);
         }
         if (held != null) {
-            appendLeaf(held.hash());
+            appendLeaf(held.hash(), held);
             held = null;
         }
         reexamineUnexplained();
+        reportLossesAndCopies();
         TrustedCheckpoint largest = trusted.isEmpty() ? null : trusted.get(trusted.size() - 1);
         if (checkTail && largest != null && largest.size() > nextSeq) {
             long beyond = trusted.stream().filter(c -> c.size() > nextSeq).count();
@@ -372,14 +410,25 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                     - nextSeq) + " missing at the tail" + (beyond > 1 ? "; " + beyond + " checkpoints affected" : "")
                     + ")");
         }
+        coverage.finish(nextSeq, this::add);
         findings.sort(Comparator.comparingLong(Finding::seq).thenComparing(Finding::kind));
         return new AgentResult(tenant, agentId, rows, Math.max(nextSeq, lastLabel + 1), storedCheckpoints,
-                checkpointsVerified, latestVerified, timestampsVerified, timestampsUnchecked, findings);
+                checkpointsVerified, latestVerified, timestampsVerified, timestampsUnchecked, findings,
+                List.copyOf(tsaSubjects));
     }
 
     // ---------------------------------------------------------------- Merkle
 
-    private void appendLeaf(Hash leaf) {
+    /**
+     * Appends the entry hash the chain attests for seq nextSeq.
+     *
+     * @param leaf the hash
+     * @param row the stored row that is this entry (recomputes there), or null when only its successor attests it
+     */
+    private void appendLeaf(Hash leaf, Row row) {
+        if (row != null) {
+            coverage.observe(nextSeq, row.stored.chainedAtMicros());
+        }
         if (brokenAt < 0) {
             tree = tree.append(leaf);
         }
@@ -431,7 +480,8 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         for (Row r : in) {
             List<Row> same = byLabel.computeIfAbsent(r.label, k -> new ArrayList<>());
             if (same.stream().anyMatch(q -> q.stored.equals(r.stored))) {
-                add(r.label, FindingKind.REPLAYED, "an exact copy of the row at seq " + r.label + " is stored again");
+                add(r.label, FindingKind.DUPLICATE, "an identical copy of the row at seq " + r.label + " (hash "
+                        + r.hash().base64() + ", the same as the first copy's) is stored again");
                 continue;
             }
             same.add(r);
@@ -468,6 +518,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         Set<Row> used = new HashSet<>();
         Map<Long, Boolean> reportedModified = new HashMap<>();
         List<Hash> leaves = new ArrayList<>();
+        List<Row> leafRows = new ArrayList<>();
         Hash link = base;
         long s = start;
         while (s < endSeq) {
@@ -478,8 +529,12 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             if (!cands.isEmpty()) {
                 Row p = null;
                 int best = -1;
+                Hash signedHead = headBySize.get(s + 1);
                 for (Row c : cands) {
-                    int score = (link != null && c.prev().equals(link) ? 2 : 0) + (fwd.contains(c.hash()) ? 1 : 0);
+                    // Links back, is what the next entry (or a signed chain head) links to, is stored at its own seq.
+                    boolean attestedAhead = fwd.contains(c.hash()) || c.hash().equals(signedHead);
+                    int score = (link != null && c.prev().equals(link) ? 4 : 0) + (attestedAhead ? 2 : 0)
+                            + (c.label == s ? 1 : 0);
                     if (score > best) {
                         best = score;
                         p = c;
@@ -491,6 +546,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                                 + " links to " + p.prev().base64() + " but the stored entry " + (s - 1)
                                 + " hashes to " + link.base64());
                         leaves.set(leaves.size() - 1, p.prev());
+                        leafRows.set(leafRows.size() - 1, null);
                     } else if (s == start) {
                         add(p.label, FindingKind.MODIFIED, "the row at seq " + p.label + " does not link to entry "
                                 + (s - 1) + ": previous hash " + p.prev().base64() + ", expected " + link.base64());
@@ -500,8 +556,11 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                 if (p.reordered) {
                     add(p.label, FindingKind.REORDERED, "the row stored at seq " + p.label + " is entry " + s
                             + " (it recomputes and links only there)");
+                    displaced.add(new Displaced(p.label, s, p.hash()));
+                    notOwnRow.put(s, s + 1);
                 }
                 leaves.add(p.hash());
+                leafRows.add(p);
                 link = p.hash();
                 s++;
                 continue;
@@ -520,16 +579,22 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                 unexplained.add(new Unexplained(m, findings.size()));
                 add(s, FindingKind.MODIFIED, "the row at seq " + s + " does not verify: " + m.whyNot());
                 reportedModified.put(s, true);
+                notOwnRow.put(s, s + 1);
                 Hash leaf = attested != null ? attested : m.hash();
                 leaves.add(leaf);
+                leafRows.add(null);
                 link = leaf;
                 s++;
                 continue;
             }
             boolean displaced = byLabel.getOrDefault(s, List.of()).stream().anyMatch(r -> r.reordered);
             if (displaced) {
-                // The row stored here belongs elsewhere (reported where it is placed); entry s itself is elsewhere.
+                // The row stored here is another entry (reported as reordered); entry s is stored elsewhere or
+                // missing, which only the whole log tells (reportLossesAndCopies).
+                vacated.add(s);
+                notOwnRow.put(s, s + 1);
                 leaves.add(attested);
+                leafRows.add(null);
                 if (attested == null) {
                     markBroken(s);
                 }
@@ -542,8 +607,10 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             long missing = gapEnd - s;
             add(s, FindingKind.DELETED, missing == 1 ? "seq " + s + " is missing"
                     : "seq " + s + ".." + (gapEnd - 1) + " are missing (" + missing + " rows)");
+            notOwnRow.put(s, gapEnd);
             if (missing == 1 && attested != null) {
                 leaves.add(attested);
+                leafRows.add(null);
                 link = attested;
             } else {
                 // Only the last missing entry's hash is attested (by the next row); the tree cannot be rebuilt.
@@ -552,6 +619,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                 link = after.size() == 1 ? after.iterator().next() : null;
                 for (long i = s; i < gapEnd && leaves.size() < maxRegion; i++) {
                     leaves.add(null);
+                    leafRows.add(null);
                 }
                 nextSeq += gapEnd - s - Math.min(missing, maxRegion);
             }
@@ -565,14 +633,19 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             if (r.reordered) {
                 add(r.label, FindingKind.REORDERED, "the row stored at seq " + r.label + " is entry " + r.trueSeq
                         + " (it recomputes and links only there)");
+                displaced.add(new Displaced(r.label, r.trueSeq, r.hash()));
             } else {
-                add(r.label, FindingKind.INSERTED, "a second row for seq " + r.label + " that is not in the chain ("
-                        + (r.selfOk ? "self-consistent but not what entry " + (r.label + 1) + " links to"
-                        : r.whyNot()) + ")");
+                long i = r.label - start;
+                Hash genuine = i >= 0 && i < leaves.size() ? leaves.get((int) i) : null;
+                add(r.label, FindingKind.INSERTED, "a second row for seq " + r.label + ", hash " + r.hash().base64()
+                        + ", that is not in the chain (" + (r.selfOk ? "self-consistent but not what entry "
+                        + (r.label + 1) + " links to" : r.whyNot()) + ")" + (genuine == null ? ""
+                        : "; the chain's entry " + r.label + " has hash " + genuine.base64()));
             }
         }
         // 6. Append what the chain attests.
-        for (Hash leaf : leaves) {
+        for (int i = 0; i < leaves.size(); i++) {
+            Hash leaf = leaves.get(i);
             if (leaf == null) {
                 markBroken(nextSeq);
                 nextSeq++;
@@ -581,7 +654,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                 }
                 continue;
             }
-            appendLeaf(leaf);
+            appendLeaf(leaf, leafRows.get(i));
         }
         if (endAttest != null) {
             base = endAttest;
@@ -625,6 +698,34 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                 findings.set(u.findingIndex(), new Finding(tenant, agentId, r.label, FindingKind.REORDERED,
                         "the row stored at seq " + r.label + " is entry " + (l + 1)
                                 + " (it recomputes and links only there)"));
+                displaced.add(new Displaced(r.label, l + 1, r.hash()));
+            }
+        }
+    }
+
+    /**
+     * Names every loss and every second copy a displaced row implies: a position whose stored row is another entry
+     * has lost its own entry unless that entry is stored elsewhere (a swap), and a displaced copy of an entry that
+     * is also stored under its own seq is that entry stored twice.
+     */
+    private void reportLossesAndCopies() {
+        Set<Long> foundElsewhere = new HashSet<>();
+        for (Displaced d : displaced) {
+            foundElsewhere.add(d.trueSeq());
+        }
+        for (long v : vacated) {
+            if (!foundElsewhere.contains(v)) {
+                add(v, FindingKind.DELETED, "entry " + v + " is missing: the row stored at seq " + v + " is another "
+                        + "entry (reported as reordered) and no row anywhere is entry " + v);
+            }
+        }
+        for (Displaced d : displaced) {
+            Map.Entry<Long, Long> gap = notOwnRow.floorEntry(d.trueSeq());
+            boolean ownRowStored = d.trueSeq() < nextSeq && (gap == null || gap.getValue() <= d.trueSeq());
+            if (ownRowStored) {
+                add(d.trueSeq(), FindingKind.DUPLICATE, "entry " + d.trueSeq() + " is stored twice: at seq "
+                        + d.trueSeq() + " and, as a copy with the same hash " + d.hash().base64() + ", at seq "
+                        + d.label());
             }
         }
     }

@@ -23,6 +23,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.apache.avro.Schema;
 
 /**
  * Puts the JDBC row source in front of the {@link ChainVerifier}: one ordered scan of the selected events,
@@ -90,7 +91,9 @@ public final class AuditRunner {
         progress.start(countFirst ? reader.countEvents(sel) : -1);
         List<AgentResult> results = new ArrayList<>();
         Scan scan = new Scan(reader, verifier, sel, checkpoints, firstSeqs, results, progress);
-        pipeline(reader, sel, scan);
+        Map<Integer, Schema> schemas = reader.schemas();
+        DerivedColumns derived = new DerivedColumns(schemas);
+        pipeline(reader, sel, scan, derived);
         scan.finishCurrent();
         if (!sel.timeRange()) {
             // Agents whose every row is gone: their checkpoints still say how many there were.
@@ -98,8 +101,13 @@ public final class AuditRunner {
                 results.add(verifier.begin(e.getKey(), e.getValue()).finish());
             }
         }
+        // Derived columns were checked during the scan; the typed tables are read after it (one open result at a
+        // time: the local ClickHouse front serves one query at a time).
+        TypedRowCheck.run(reader, sel, derived, schemas);
+        CheckpointColumns.run(reader, sel, derived.findingList());
         progress.done();
         results.sort(Comparator.comparing(AgentResult::tenant).thenComparing(AgentResult::agentId));
+        results = DerivedColumns.merge(results, derived.findingList().all());
         return new VerificationReport(results, scan.rows, Duration.ofNanos(System.nanoTime() - t0));
     }
 
@@ -108,16 +116,18 @@ public final class AuditRunner {
 
     /**
      * Reads rows on a second thread while this one verifies, so decoding the JDBC stream and hashing overlap
-     * (batches of {@value #BATCH} rows through a small bounded queue: back-pressure, constant memory).
+     * (batches of {@value #BATCH} rows through a small bounded queue: back-pressure, constant memory). The reader
+     * thread also checks each row's derived columns ({@code derived}, read by this thread after the join).
      */
-    private static void pipeline(EvidenceReader reader, EvidenceReader.Selection sel, Scan scan) {
+    private static void pipeline(EvidenceReader reader, EvidenceReader.Selection sel, Scan scan,
+            DerivedColumns derived) {
         BlockingQueue<List<EventRow>> queue = new ArrayBlockingQueue<>(8);
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         AtomicBoolean stop = new AtomicBoolean();
         Thread t = new Thread(() -> {
             Batcher batcher = new Batcher(queue, stop);
             try {
-                reader.streamEvents(sel, batcher);
+                reader.streamEvents(sel, batcher, derived);
                 batcher.flush();
             } catch (RuntimeException e) {
                 failure.set(e);

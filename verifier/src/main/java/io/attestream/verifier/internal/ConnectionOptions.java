@@ -13,7 +13,9 @@ public final class ConnectionOptions {
     public static final String PASSWORD_ENV = "ATTESTREAM_CLICKHOUSE_PASSWORD";
 
     @Option(names = "--jdbc-url", required = true, paramLabel = "URL",
-            description = "ClickHouse JDBC URL, e.g. jdbc:clickhouse:http://127.0.0.1:8123/default")
+            description = "ClickHouse JDBC URL naming the evidence database, e.g."
+                    + " jdbc:clickhouse:http://127.0.0.1:8123/attestream (what `attestream stack up` prints and"
+                    + " writes to endpoints.properties)")
     private String jdbcUrl;
 
     @Option(names = "--user", defaultValue = "auditor", paramLabel = "USER",

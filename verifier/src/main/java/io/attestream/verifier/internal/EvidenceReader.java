@@ -39,7 +39,10 @@ public final class EvidenceReader implements AutoCloseable {
      * {@code entry_version} exists from the sink's migration V005 on.
      */
     public static final String EVENT_COLUMNS = "tenant, agent_id, seq, prev_hash, hash, schema_id, schema_fingerprint,"
-            + " event_bytes, entry_version, toUnixTimestamp64Micro(chained_at)";
+            + " event_bytes, entry_version, toUnixTimestamp64Micro(chained_at), " + DerivedColumns.COLUMNS;
+
+    /** Index of the first of {@link DerivedColumns#COLUMNS} in {@link #EVENT_COLUMNS}. */
+    private static final int DERIVED_FIRST = 11;
 
     private final Connection connection;
     private final Tables tables;
@@ -62,6 +65,18 @@ public final class EvidenceReader implements AutoCloseable {
             if (schemas != null) {
                 checkIdentifier(schemas, "--schemas-table");
             }
+        }
+
+        /**
+         * A table of the evidence sink's database (the typed tables): in the events table's database when that name
+         * is qualified, else unqualified (the JDBC URL's database).
+         *
+         * @param table the table name, e.g. {@code evals}
+         * @return e.g. {@code attestream.evals}
+         */
+        public String sibling(String table) {
+            int dot = events.indexOf('.');
+            return dot < 0 ? table : events.substring(0, dot + 1) + table;
         }
 
         private static void checkIdentifier(String name, String option) {
@@ -258,6 +273,17 @@ public final class EvidenceReader implements AutoCloseable {
      * @param sink receives each row
      */
     public void streamEvents(Selection sel, Consumer<EventRow> sink) {
+        streamEvents(sel, sink, null);
+    }
+
+    /**
+     * Streams the selected event rows ordered by tenant, agent, seq, checking each row's derived columns on the way.
+     *
+     * @param sel the selection
+     * @param sink receives each row
+     * @param derived checks each row's derived columns before the sink gets it, or null
+     */
+    public void streamEvents(Selection sel, Consumer<EventRow> sink, DerivedColumns derived) {
         String sql = "SELECT " + EVENT_COLUMNS + " FROM " + tables.events() + sel.eventWhere()
                 + " ORDER BY tenant, agent_id, seq";
         try (PreparedStatement ps = connection.prepareStatement(sql)) {
@@ -271,7 +297,11 @@ public final class EvidenceReader implements AutoCloseable {
                     // Reuse the previous row's strings: one agent's rows come together.
                     tenant = t.equals(tenant) ? tenant : t;
                     agent = a.equals(agent) ? agent : a;
-                    sink.accept(toEventRow(rs, tenant, agent));
+                    EventRow row = toEventRow(rs, tenant, agent);
+                    if (derived != null) {
+                        derived.accept(rs, DERIVED_FIRST, row);
+                    }
+                    sink.accept(row);
                 }
             }
         } catch (SQLException e) {
@@ -326,21 +356,44 @@ public final class EvidenceReader implements AutoCloseable {
      * @throws VerifierException when the table cannot be read or a schema text does not parse
      */
     public Map<Integer, Hash> schemaFingerprints() {
+        Map<Integer, Hash> out = new HashMap<>();
+        for (Map.Entry<Integer, Schema> e : schemas().entrySet()) {
+            out.put(e.getKey(), fingerprint(e.getValue()));
+        }
+        return out;
+    }
+
+    /**
+     * The writer schemas parsed from the stored schema text, the ones the fingerprints of
+     * {@link #schemaFingerprints()} are re-derived from (so a row whose hash verifies is decoded with the schema
+     * it was hashed with).
+     *
+     * @return by schema id; empty when no schemas table is configured
+     * @throws VerifierException when the table cannot be read, a schema text does not parse, or one id has two
+     *     texts of different canonical forms (stored rows disagree on what the id means)
+     */
+    public Map<Integer, Schema> schemas() {
         if (tables.schemas() == null) {
             return Map.of();
         }
-        Map<Integer, Hash> out = new HashMap<>();
+        Map<Integer, Schema> out = new HashMap<>();
         try (Statement s = connection.createStatement();
                 ResultSet rs = s.executeQuery("SELECT schema_id, schema_text FROM " + tables.schemas())) {
             while (rs.next()) {
                 int id = (int) rs.getLong(1);
                 String text = rs.getString(2);
+                Schema schema;
                 try {
-                    Schema schema = new Schema.Parser().parse(text);
-                    out.put(id, Hash.of(SchemaNormalization.parsingFingerprint("SHA-256", schema)));
-                } catch (RuntimeException | NoSuchAlgorithmException e) {
+                    schema = new Schema.Parser().parse(text);
+                } catch (RuntimeException e) {
                     throw new VerifierException("schema " + id + " in " + tables.schemas() + " does not parse: "
                             + e.getMessage(), e);
+                }
+                Schema earlier = out.put(id, schema);
+                if (earlier != null && !SchemaNormalization.toParsingForm(earlier)
+                        .equals(SchemaNormalization.toParsingForm(schema))) {
+                    throw new VerifierException("schema id " + id + " has two different texts in " + tables.schemas()
+                            + ": the stored schemas disagree on what the id means");
                 }
             }
         } catch (SQLException e) {
@@ -348,6 +401,20 @@ public final class EvidenceReader implements AutoCloseable {
                     + "to use the stored fingerprints): " + e.getMessage(), e);
         }
         return out;
+    }
+
+    /**
+     * SHA-256 of a schema's Parsing Canonical Form.
+     *
+     * @param schema the schema
+     * @return the fingerprint
+     */
+    static Hash fingerprint(Schema schema) {
+        try {
+            return Hash.of(SchemaNormalization.parsingFingerprint("SHA-256", schema));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     /**

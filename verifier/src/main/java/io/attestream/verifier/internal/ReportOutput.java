@@ -9,7 +9,11 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** Human and JSON renderings of a {@link VerificationReport}. */
 public final class ReportOutput {
@@ -30,7 +34,11 @@ public final class ReportOutput {
         long verified = 0;
         long tsOk = 0;
         long tsUnchecked = 0;
+        Map<String, List<String>> logsByTsa = new TreeMap<>();
         for (AgentResult a : r.agents()) {
+            for (String tsa : a.tsaSubjects()) {
+                logsByTsa.computeIfAbsent(tsa, k -> new ArrayList<>()).add(a.tenant() + "/" + a.agentId());
+            }
             checkpoints += a.checkpoints();
             verified += a.checkpointsVerified();
             tsOk += a.timestampsVerified();
@@ -46,8 +54,14 @@ public final class ReportOutput {
                         f.seq(), f.detail());
             }
         }
+        for (Map.Entry<String, List<String>> e : logsByTsa.entrySet()) {
+            List<String> logs = e.getValue();
+            out.printf(Locale.ROOT, "timestamps trusted from TSA \"%s\": %d log(s)%s%n", e.getKey(), logs.size(),
+                    logs.size() == r.agents().size() ? " (all)" : ": " + String.join(", ", logs));
+        }
         out.printf(Locale.ROOT, "%s: %d agent(s), %d failing; %d rows in %.1f s (%.0f rows/s); %d/%d checkpoints "
-                + "verified; timestamps %d verified, %d unchecked%n", r.ok() ? "OK" : "FAILED", r.agents().size(),
+                + "verified; timestamps %d verified, %d unchecked%n", r.noEvidence() ? "NO EVIDENCE" : r.ok() ? "OK"
+                : "FAILED", r.agents().size(),
                 failing, r.rows(), r.elapsed().toNanos() / 1e9, r.rowsPerSecond(), verified, checkpoints, tsOk,
                 tsUnchecked);
         if (tsUnchecked > 0) {
@@ -68,6 +82,7 @@ public final class ReportOutput {
             g.writeStartObject();
             g.writeNumberField("version", 1);
             g.writeBooleanField("ok", r.ok());
+            g.writeBooleanField("no_evidence", r.noEvidence());
             g.writeNumberField("rows", r.rows());
             g.writeNumberField("elapsed_ms", r.elapsed().toMillis());
             g.writeArrayFieldStart("agents");
@@ -84,6 +99,11 @@ public final class ReportOutput {
                 g.writeNumberField("timestamps_verified", a.timestampsVerified());
                 g.writeNumberField("timestamps_unchecked", a.timestampsUnchecked());
                 g.writeNumberField("findings", a.findings().size());
+                g.writeArrayFieldStart("tsa_subjects");
+                for (String tsa : a.tsaSubjects()) {
+                    g.writeString(tsa);
+                }
+                g.writeEndArray();
                 g.writeEndObject();
             }
             g.writeEndArray();

@@ -25,7 +25,9 @@ public final class TrustOptions {
     private List<String> keys = new ArrayList<>();
 
     @Option(names = "--tsa-cert", paramLabel = "FILE",
-            description = "Trusted TSA CA certificate (PEM). Without it timestamp tokens are reported as unchecked.")
+            description = "Trusted TSA CA certificate (PEM, repeatable). With it every checkpoint must carry a token "
+                    + "that verifies (a missing one is a missing-timestamp finding) and is bound in time "
+                    + "(late-timestamp); without it tokens are reported as unchecked.")
     private List<Path> tsaCerts = new ArrayList<>();
 
     @Option(names = "--tsa-policy", paramLabel = "OID",

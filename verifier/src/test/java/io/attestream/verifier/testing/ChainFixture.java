@@ -1,5 +1,6 @@
 package io.attestream.verifier.testing;
 
+import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.events.AuditEvent;
 import io.attestream.integrity.ChainEntry;
 import io.attestream.integrity.Checkpoint;
@@ -18,7 +19,9 @@ import io.attestream.verifier.CheckpointRow;
 import io.attestream.verifier.EventRow;
 import io.attestream.verifier.internal.TimestampCodec;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,14 +34,29 @@ import java.util.List;
  * batch per agent.
  */
 public final class ChainFixture {
-    /** Registry id the fixture's events claim. */
-    public static final int SCHEMA_ID = 7;
+    /** Registry id the fixture's events claim (the first id the test registry of {@link EvidenceLoader} gives). */
+    public static final int SCHEMA_ID = 1;
     /** Fingerprint of the current AuditEvent schema. */
     public static final Hash FINGERPRINT = Hash.of(AuditEventCodec.fingerprint(AuditEventCodec.currentSchema()));
     /** Chained time of seq 0; seq i is chained i ms later: a month before the tests run. */
     public static final Instant CHAINED_T0 = Instant.parse("2026-10-01T00:00:00Z");
 
+    /** When the fixture's TSA stamps: a minute after {@link #CHAINED_T0}, after every fixture checkpoint. */
+    public static final Instant STAMPED_AT = CHAINED_T0.plusSeconds(60);
+
     private ChainFixture() {
+    }
+
+    /**
+     * A development TSA whose clock stands at {@link #STAMPED_AT}, so that the fixture's timestamps are bound in
+     * time to its checkpoints (genTime at most a minute after their creation; certificates valid from a day
+     * before).
+     *
+     * @param name the TSA name
+     * @return the TSA
+     */
+    public static EmbeddedTimestampAuthority tsa(String name) {
+        return EmbeddedTimestampAuthority.generate(name, Clock.fixed(STAMPED_AT, ZoneOffset.UTC));
     }
 
     /**
@@ -79,6 +97,27 @@ public final class ChainFixture {
      */
     public static Agent build(String tenant, String agentId, int n, int checkpointEvery, SigningKey key,
             TimestampAuthority tsa) {
+        return build(tenant, agentId, n, checkpointEvery, key, tsa, CHAINED_T0, 1000,
+                new Checkpoint.Cadence(checkpointEvery, 60_000));
+    }
+
+    /**
+     * Builds one agent's chain with chosen times: seq i is chained at {@code t0 + i * stepMicros}, and each
+     * checkpoint is created 1 ms after the last entry it covers, stating {@code cadence}.
+     *
+     * @param tenant tenant
+     * @param agentId agent
+     * @param n events
+     * @param checkpointEvery a checkpoint after every this many entries, and at the end
+     * @param key signer
+     * @param tsa timestamp authority, or null for none
+     * @param t0 chained time of seq 0
+     * @param stepMicros chained time between two entries
+     * @param cadence the cadence the checkpoints state
+     * @return the evidence
+     */
+    public static Agent build(String tenant, String agentId, int n, int checkpointEvery, SigningKey key,
+            TimestampAuthority tsa, Instant t0, long stepMicros, Checkpoint.Cadence cadence) {
         LogId log = LogId.of(tenant, agentId);
         LogState state = LogState.empty(log);
         List<StoredEvent> events = new ArrayList<>(n);
@@ -89,7 +128,7 @@ public final class ChainFixture {
             AuditEvent e = SampleEvents.of(types[i % types.length], tenant, agentId, i);
             byte[] framed = AuditEventCodec.encode(SCHEMA_ID, e);
             byte[] body = AuditEventCodec.encodeBody(e);
-            long chainedAt = micros(CHAINED_T0) + i * 1000L;
+            long chainedAt = micros(t0) + i * stepMicros;
             LogState.Appended a = state.append(chainedAt, SCHEMA_ID, fp, body);
             state = a.state();
             EventRow row = new EventRow(tenant, agentId, i, a.entry().previousHash(), a.entry().hash(),
@@ -97,8 +136,8 @@ public final class ChainFixture {
             events.add(new StoredEvent(row, e.getEventId().toString(), e.getPayload().getClass().getSimpleName(),
                     e.getOccurredAt().toEpochMilli() * 1000));
             if ((i + 1) % checkpointEvery == 0 || i == n - 1) {
-                notes.add(SignedCheckpoint.sign(Checkpoint.forLog(state.head(), state.tree().root(),
-                        new Checkpoint.Cadence(checkpointEvery, 60_000), CHAINED_T0.plusMillis(i + 1)), key));
+                notes.add(SignedCheckpoint.sign(Checkpoint.forLog(state.head(), state.tree().root(), cadence,
+                        Instant.EPOCH.plus(chainedAt + 1000, ChronoUnit.MICROS)), key));
             }
         }
         List<CheckpointTimestamp> ts = tsa == null || notes.isEmpty() ? null

@@ -5,6 +5,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -58,12 +59,25 @@ public final class ChdbServerMain implements Callable<Integer> {
             description = "Largest request body accepted; larger ones get HTTP 413 (default: ${DEFAULT-VALUE}).")
     private long maxBodyBytes;
 
+    @Option(names = "--max-execution-time", defaultValue = "300", description = "Longest a statement may run, in "
+            + "seconds, streamed results included; past it the client gets TIMEOUT_EXCEEDED (default: ${DEFAULT-VALUE}).")
+    private long maxExecutionTime;
+
+    @Option(names = "--engine-wait", defaultValue = "10", description = "Longest a request waits for a free engine "
+            + "session, in seconds; past it HTTP 503 with Retry-After, the statement not run (default: ${DEFAULT-VALUE}).")
+    private long engineWait;
+
+    @Option(names = "--sessions", defaultValue = "2", description = "Engine sessions per kind of user (full, "
+            + "read-only), 1 to 16: statements beyond that wait (default: ${DEFAULT-VALUE}).")
+    private int sessions;
+
     @Override
     public Integer call() throws Exception {
         Path libPath = lib != null ? lib
                 : ChdbLibrary.ensureInstalled(cacheDir != null ? cacheDir : ChdbLibrary.defaultCacheDir(),
                         ChdbServerMain::log);
-        ChdbServerConfig config = new ChdbServerConfig(host, port, dataDir, usersFile, libPath, maxBodyBytes);
+        ChdbServerConfig config = new ChdbServerConfig(host, port, dataDir, usersFile, libPath, maxBodyBytes,
+                Duration.ofSeconds(maxExecutionTime), Duration.ofSeconds(engineWait), sessions);
         CountDownLatch stopped = new CountDownLatch(1);
         Running running = start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -102,7 +116,7 @@ public final class ChdbServerMain implements Callable<Integer> {
         long t0 = System.nanoTime();
         ChdbEngine engine;
         try {
-            engine = ChdbEngine.open(config.lib(), config.dataDir());
+            engine = ChdbEngine.open(config.lib(), config.dataDir(), config.limits(), ChdbServerMain::log);
         } catch (ChdbQueryException e) {
             throw new ChdbServerException(e.getMessage() + " (--data-dir " + config.dataDir() + ")", e);
         }

@@ -55,7 +55,10 @@ public final class ChdbServerProcess implements AutoCloseable {
                 "--port", Integer.toString(config.port()),
                 "--data-dir", config.dataDir().toAbsolutePath().toString(),
                 "--lib", config.lib().toAbsolutePath().toString(),
-                "--max-body-bytes", Long.toString(config.maxBodyBytes())));
+                "--max-body-bytes", Long.toString(config.maxBodyBytes()),
+                "--max-execution-time", Long.toString(config.maxExecutionTime().toSeconds()),
+                "--engine-wait", Long.toString(config.engineWait().toSeconds()),
+                "--sessions", Integer.toString(config.sessions())));
         if (config.usersFile() != null) {
             args.add("--users-file");
             args.add(config.usersFile().toAbsolutePath().toString());

@@ -276,7 +276,7 @@ public final class ChdbBenchmark {
         java.io.BufferedReader commands = new java.io.BufferedReader(
                 new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8));
         try (ChdbEngine engine = ChdbEngine.open(lib, dataDir)) {
-            ChdbEngine.Session s = engine.fullSession();
+            ChdbEngine.Access s = ChdbEngine.Access.FULL;
             String line;
             while ((line = commands.readLine()) != null && line.startsWith("run ")) {
                 String table = "bench_" + line.substring(4).trim();

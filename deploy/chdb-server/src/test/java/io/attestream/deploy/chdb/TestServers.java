@@ -36,6 +36,16 @@ final class TestServers {
                 Duration.ofSeconds(120));
     }
 
+    /** A server on a free port with the given time limit (s), engine wait (s) and sessions per kind. */
+    static ChdbServerProcess start(Path dataDir, Path usersFile, long maxExecutionSeconds, long engineWaitSeconds,
+                                   int sessions) throws IOException {
+        ChdbServerConfig config = new ChdbServerConfig("127.0.0.1", freePort(), dataDir, usersFile, lib(),
+                ChdbServerConfig.DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(maxExecutionSeconds),
+                Duration.ofSeconds(engineWaitSeconds), sessions);
+        return ChdbServerProcess.start(config, dataDir.resolveSibling(dataDir.getFileName() + ".log"),
+                Duration.ofSeconds(120));
+    }
+
     static Connection jdbc(ChdbServerProcess server, String user, String password, String options)
             throws SQLException {
         Properties p = new Properties();

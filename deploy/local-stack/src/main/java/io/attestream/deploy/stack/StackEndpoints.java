@@ -28,7 +28,8 @@ import java.util.Properties;
  * @param registryUrl Confluent-compatible schema registry base URL, e.g.
  *     {@code http://127.0.0.1:8081/apis/ccompat/v7}
  * @param clickHouseUrl ClickHouse HTTP interface, e.g. {@code http://127.0.0.1:8123}
- * @param clickHouseJdbcUrl JDBC URL for clickhouse-jdbc
+ * @param clickHouseJdbcUrl JDBC URL for clickhouse-jdbc; derived ones name the evidence database
+ *     {@value #EVIDENCE_DATABASE}, so {@code attestream verify} and {@code report} find their tables unqualified
  * @param clickHouseUser read-write ClickHouse user
  * @param clickHousePassword its password (may be empty)
  * @param auditorUser read-only ClickHouse user
@@ -43,6 +44,9 @@ public record StackEndpoints(
         String clickHousePassword,
         String auditorUser,
         String auditorPassword) {
+
+    /** The database the evidence sink writes (its default {@code clickhouse.database}); created by {@code stack up}. */
+    public static final String EVIDENCE_DATABASE = "attestream";
 
     /** Name of the endpoints file inside the stack directory. */
     public static final String FILE_NAME = "endpoints.properties";
@@ -226,7 +230,7 @@ public record StackEndpoints(
     }
 
     private static String jdbcUrl(String httpUrl) {
-        return "jdbc:clickhouse:" + stripTrailingSlash(httpUrl) + "/default";
+        return "jdbc:clickhouse:" + stripTrailingSlash(httpUrl) + "/" + EVIDENCE_DATABASE;
     }
 
     private static String stripTrailingSlash(String url) {

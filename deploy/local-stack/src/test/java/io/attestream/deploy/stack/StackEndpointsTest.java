@@ -21,7 +21,7 @@ class StackEndpointsTest {
         assertThat(Files.getPosixFilePermissions(file)).containsOnly(PosixFilePermission.OWNER_READ,
                 PosixFilePermission.OWNER_WRITE);
         assertThat(e.registryUrl()).isEqualTo("http://127.0.0.1:8081/apis/ccompat/v7");
-        assertThat(e.clickHouseJdbcUrl()).isEqualTo("jdbc:clickhouse:http://127.0.0.1:8123/default");
+        assertThat(e.clickHouseJdbcUrl()).isEqualTo("jdbc:clickhouse:http://127.0.0.1:8123/attestream");
         assertThat(e.describe()).doesNotContain("s3cret");
     }
 
@@ -53,7 +53,7 @@ class StackEndpointsTest {
                 StackEndpoints.ENV_AUDITOR_PASSWORD, "pw")).orElseThrow();
         assertThat(e.bootstrapServers()).isEqualTo("broker:9092");
         assertThat(e.registryUrl()).isEqualTo("https://registry.example/apis/ccompat/v7");
-        assertThat(e.clickHouseJdbcUrl()).isEqualTo("jdbc:clickhouse:https://ch.example:8443/default");
+        assertThat(e.clickHouseJdbcUrl()).isEqualTo("jdbc:clickhouse:https://ch.example:8443/attestream");
         assertThat(e.clickHouseUser()).isEqualTo("default");
         assertThat(e.auditorPassword()).isEqualTo("pw");
     }

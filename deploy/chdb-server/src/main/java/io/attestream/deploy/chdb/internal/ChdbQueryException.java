@@ -20,6 +20,10 @@ public final class ChdbQueryException extends Exception {
     public static final int CANNOT_DECOMPRESS = 271;
     public static final int AUTHENTICATION_FAILED = 516;
     public static final int UNKNOWN_FORMAT = 73;
+    public static final int TIMEOUT_EXCEEDED = 159;
+    /** All engine sessions busy for longer than the wait limit: HTTP 503, the statement did not run. */
+    public static final int ENGINE_BUSY = 202;
+    public static final int QUERY_WAS_CANCELLED = 394;
 
     private final int code;
 
@@ -71,8 +75,10 @@ public final class ChdbQueryException extends Exception {
             case UNKNOWN_DATABASE:
             case 107: // FILE_DOESNT_EXIST
                 return 404;
-            case 159: // TIMEOUT_EXCEEDED
+            case TIMEOUT_EXCEEDED:
                 return 408;
+            case ENGINE_BUSY: // TOO_MANY_SIMULTANEOUS_QUERIES
+                return 503;
             case 48: // NOT_IMPLEMENTED
                 return 501;
             case 6: case 16: case 26: case 27: case 32: case 33: case 38: case 41: case 43: case 44: case 47:

@@ -20,10 +20,12 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -51,6 +53,8 @@ public final class HttpFront implements AutoCloseable {
     private static final String TIMEZONE = "UTC";
     /** Streamed results up to this size are sent with a Content-Length (see {@link HeldResponse}). */
     private static final long HELD_RESPONSE_BYTES = 64L << 20;
+    /** Retry-After of a 503 (every engine session busy): a short statement frees one in about that time. */
+    private static final long RETRY_AFTER_SECONDS = 1;
 
     private final ChdbEngine engine;
     private final ChdbUsers users;
@@ -59,6 +63,11 @@ public final class HttpFront implements AutoCloseable {
     private final Consumer<String> log;
     private static final Object END = new Object();
 
+    /**
+     * Per exchange: the thread that answers it, the handler's or the watchdog's. Not an
+     * exchange attribute: the JDK server keeps those in the context, shared by all exchanges.
+     */
+    private final Map<HttpExchange, AtomicReference<Thread>> answeredBy = new ConcurrentHashMap<>();
     private HttpServer server;
     private ExecutorService executor;
 
@@ -110,6 +119,7 @@ public final class HttpFront implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
+        answeredBy.put(ex, new AtomicReference<>());
         boolean answered = false;
         try {
             String path = ex.getRequestURI().getRawPath();
@@ -143,6 +153,7 @@ public final class HttpFront implements AutoCloseable {
             if (answered) {
                 ex.close();
             }
+            answeredBy.remove(ex);
         }
     }
 
@@ -197,7 +208,7 @@ public final class HttpFront implements AutoCloseable {
             }
         }
         boolean readonly = user.get().readonly() || "GET".equals(ex.getRequestMethod());
-        ChdbEngine.Session session = readonly ? engine.readOnlySession() : engine.fullSession();
+        ChdbEngine.Access session = readonly ? ChdbEngine.Access.READ_ONLY : ChdbEngine.Access.FULL;
         InputStream body = new BodyLimitInputStream(ex.getRequestBody(), maxBodyBytes);
         if (req.decompress()) {
             body = new BodyLimitInputStream(new CompressedBlocks.BlockInputStream(body), maxBodyBytes);
@@ -225,7 +236,7 @@ public final class HttpFront implements AutoCloseable {
     private record Prepared(byte[] sql, SqlStatement statement, Path stagedFile) {
     }
 
-    private Prepared prepare(Request req, InputStream body, ChdbEngine.Session session, ChdbUsers.User user)
+    private Prepared prepare(Request req, InputStream body, ChdbEngine.Access session, ChdbUsers.User user)
             throws IOException, ChdbQueryException {
         if (req.urlQuery() != null) {
             byte[] head = req.urlQuery().getBytes(StandardCharsets.UTF_8);
@@ -282,9 +293,9 @@ public final class HttpFront implements AutoCloseable {
         return rest;
     }
 
-    private Prepared stageInsert(byte[] text, int len, SqlStatement st, InputStream body, ChdbEngine.Session session,
+    private Prepared stageInsert(byte[] text, int len, SqlStatement st, InputStream body, ChdbEngine.Access session,
                                  ChdbUsers.User user) throws IOException, ChdbQueryException {
-        if (session.readonly()) {
+        if (session == ChdbEngine.Access.READ_ONLY) {
             throw ChdbQueryException.of(ChdbQueryException.READONLY, user.name()
                     + ": Cannot execute query in readonly mode"
                     + (user.readonly() ? "" : ". For queries over HTTP, method GET implies readonly. "
@@ -342,12 +353,15 @@ public final class HttpFront implements AutoCloseable {
         return s.replace("\\", "\\\\").replace("'", "\\'");
     }
 
-    private void run(HttpExchange ex, Request req, ChdbEngine.Session session, Prepared p)
+    private void run(HttpExchange ex, Request req, ChdbEngine.Access session, Prepared p)
             throws IOException, ChdbQueryException {
         SqlStatement st = p.statement();
         if (st.multiStatement()) {
             throw ChdbQueryException.of(ChdbQueryException.SYNTAX_ERROR,
                     "Multi-statements are not allowed: send one statement per request. (SYNTAX_ERROR)");
+        }
+        if (session == ChdbEngine.Access.READ_ONLY) {
+            refuseWhatReadonlyDoesNotCover(st);
         }
         if (st.keyword().isEmpty() && !st.hasInsertData()) {
             if ("GET".equals(ex.getRequestMethod()) && req.urlQuery() == null) {
@@ -356,7 +370,7 @@ public final class HttpFront implements AutoCloseable {
             }
             throw ChdbQueryException.of(ChdbQueryException.SYNTAX_ERROR, "Empty query. (SYNTAX_ERROR)");
         }
-        if ("USE".equals(st.keyword()) || "SET".equals(st.keyword()) && !session.readonly()) {
+        if ("USE".equals(st.keyword()) || "SET".equals(st.keyword()) && session == ChdbEngine.Access.FULL) {
             // Over ClickHouse HTTP without session_id these have no effect on later requests;
             // on the shared chdb session they would leak into everybody's queries.
             sendSuccess(ex, req, new byte[0], ChdbEngine.Stats.EMPTY);
@@ -364,35 +378,98 @@ public final class HttpFront implements AutoCloseable {
         }
         String outputFormat = st.outputFormat() != null ? st.outputFormat() : req.format();
         Optional<StreamFormats.HeaderSkipper> streamable = StreamFormats.forFormat(outputFormat);
-        if (st.isStreamable() && !st.hasInsertData() && streamable.isPresent() && !req.waitEnd()) {
+        // INTO OUTFILE writes while the statement runs: never through the stream, whose empty
+        // result used to send it through the buffered path a second time.
+        if (st.isStreamable() && !st.hasInsertData() && !st.intoOutfile() && streamable.isPresent()
+                && !req.waitEnd()) {
             try {
-                if (stream(ex, req, session, p, streamable.get())) {
-                    return;
-                }
+                stream(ex, req, session, p, streamable.get());
+                return;
             } catch (ChdbQueryException e) {
-                // chdb answers some empty results (e.g. a filtered MergeTree read) with "No active
-                // streaming query" instead of an empty chunk; nothing was sent yet, and re-running a
-                // read buffered is safe.
-                if (!e.getMessage().contains("Streaming query is not supported")
-                        && !e.getMessage().contains("No active streaming query")) {
+                // chdb refuses to stream some statements when it parses them, before running
+                // anything: only then is the buffered path taken, so a statement runs once.
+                if (!e.getMessage().contains("Streaming query is not supported")) {
                     throw e;
                 }
             }
-            // Not streamable after all, or an empty result: chdb's stream gives no header for
-            // those, and clients need the names and types. The buffered result has them.
         }
-        ChdbEngine.Result r = engine.execute(session, req.database(), p.sql(), req.format(), req.params());
+        ChdbEngine.Result r = engine.execute(session, req.database(), p.sql(), req.format(), req.params(),
+                () -> answerOverdue(ex, req));
         sendSuccess(ex, req, r.data(), r.stats());
     }
 
-    /** Streams the result; returns false, having sent nothing, when the result is empty. */
-    private boolean stream(HttpExchange ex, Request req, ChdbEngine.Session session, Prepared p,
-                           StreamFormats.HeaderSkipper repeatedHeader) throws IOException, ChdbQueryException {
+    /**
+     * The watchdog's last resort for a statement that chdb does not return from even after KILL
+     * QUERY: the client is answered now (see {@link ChdbEngine#stillRunning()}), and the handler
+     * thread, when chdb returns, finds the exchange answered and sends nothing.
+     */
+    private void answerOverdue(HttpExchange ex, Request req) {
+        if (!claim(ex)) {
+            // The handler has started the response: the result is being sent, leave it alone.
+            return;
+        }
+        try {
+            sendError(ex, req, 500, engine.stillRunning());
+        } catch (IOException e) {
+            log.accept("query " + req.queryId() + ": could not answer the overdue statement: " + e);
+        } finally {
+            ex.close();
+        }
+    }
+
+    /**
+     * The few things readonly=1 does not stop in chdb, refused before the statement reaches the
+     * engine. Everything else (INSERT, DDL, SYSTEM, table functions, settings) is refused by the
+     * engine itself; this is not a SQL filter, only a list of the engine's gaps:
+     * <ul>
+     * <li>{@code INTO OUTFILE} (with or without TRUNCATE/APPEND, after SELECT, SHOW, EXPLAIN...):
+     * chdb writes that output in its client layer, where no access check runs; clickhouse-server
+     * refuses it over HTTP, chdb 26.5 has no setting to do the same.</li>
+     * <li>{@code SYSTEM}: readonly=1 lets {@code SYSTEM STOP MERGES}, {@code STOP TTL MERGES},
+     * {@code STOP MOVES} (and their START) through (measured on chdb 26.5), which would stall the
+     * sink's storage for everybody; a read-only user has no use for any SYSTEM statement.</li>
+     * <li>{@code KILL}: every chdb session is the same ClickHouse user {@code default}, so the
+     * engine's rule "a user may kill its own queries and mutations" would let a read-only session
+     * kill the writers' statements.</li>
+     * <li>the {@code file(path)} function: chdb runs as clickhouse-local, where {@code file()} reads
+     * any path the process can read ({@code user_files_path} is not enforced in that mode) and
+     * readonly does not restrict functions. The table function {@code file()} is refused by the
+     * engine already.</li>
+     * </ul>
+     */
+    static void refuseWhatReadonlyDoesNotCover(SqlStatement st) throws ChdbQueryException {
+        String what = null;
+        if (st.intoOutfile()) {
+            what = "INTO OUTFILE writes a file on the server";
+        } else if ("KILL".equals(st.keyword())) {
+            what = "KILL is not allowed for read-only users";
+        } else if ("SYSTEM".equals(st.keyword())) {
+            what = "SYSTEM is not allowed for read-only users";
+        } else if (st.fileFunction()) {
+            what = "file() reads files on the server";
+        }
+        if (what != null) {
+            throw ChdbQueryException.of(ChdbQueryException.READONLY,
+                    "Cannot execute query in readonly mode: " + what + ". (READONLY)");
+        }
+    }
+
+    /** Streams the result (an empty one too: it ran once, there is nothing to run again). */
+    private void stream(HttpExchange ex, Request req, ChdbEngine.Access session, Prepared p,
+                        StreamFormats.HeaderSkipper repeatedHeader) throws IOException, ChdbQueryException {
         try (ChdbEngine.Stream s = engine.stream(session, req.database(), p.sql(), req.format(), req.params(),
-                repeatedHeader)) {
+                repeatedHeader, () -> answerOverdue(ex, req))) {
+            // Formats with a header get it in the first chunk even for an empty result (measured
+            // for every header format of StreamFormats); headerless empty results are empty.
             boolean more = s.fetch();
+            if (!claim(ex)) {
+                return;
+            }
             if (!more) {
-                return false;
+                ChdbEngine.Stats stats = s.stats();
+                s.close();
+                sendSuccess(ex, req, new byte[0], stats);
+                return;
             }
             setSuccessHeaders(ex, req, s.stats());
             HeldResponse held = new HeldResponse(ex, HELD_RESPONSE_BYTES);
@@ -453,7 +530,6 @@ public final class HttpFront implements AutoCloseable {
                 s.close();
             }
             held.close();
-            return true;
         }
     }
 
@@ -564,7 +640,20 @@ public final class HttpFront implements AutoCloseable {
                 + "\",\"result_bytes\":\"0\",\"elapsed_ns\":\"" + elapsedNs + "\"}";
     }
 
+    /**
+     * Takes the right to answer {@code ex} for the calling thread (again, if it has it already);
+     * false when another thread (the watchdog) answers it.
+     */
+    private boolean claim(HttpExchange ex) {
+        AtomicReference<Thread> by = answeredBy.get(ex);
+        Thread me = Thread.currentThread();
+        return by == null || by.compareAndSet(null, me) || by.get() == me;
+    }
+
     private void sendSuccess(HttpExchange ex, Request req, byte[] data, ChdbEngine.Stats s) throws IOException {
+        if (!claim(ex)) {
+            return;
+        }
         setSuccessHeaders(ex, req, s);
         byte[] payload = data;
         if (req.compress() && data.length > 0) {
@@ -590,6 +679,9 @@ public final class HttpFront implements AutoCloseable {
     }
 
     private void sendError(HttpExchange ex, Request req, int status, ChdbQueryException e) throws IOException {
+        if (!claim(ex)) {
+            return;
+        }
         byte[] body = (e.getMessage() + "\n").getBytes(StandardCharsets.UTF_8);
         Headers rh = ex.getResponseHeaders();
         rh.set("Content-Type", "text/plain; charset=UTF-8");
@@ -597,6 +689,9 @@ public final class HttpFront implements AutoCloseable {
         rh.set("X-ClickHouse-Query-Id", req.queryId());
         rh.set("X-ClickHouse-Server-Display-Name", "chdb-server");
         rh.set("X-ClickHouse-Timezone", TIMEZONE);
+        if (status == 503) {
+            rh.set("Retry-After", Long.toString(RETRY_AFTER_SECONDS));
+        }
         ex.sendResponseHeaders(status, body.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(body);
@@ -606,7 +701,10 @@ public final class HttpFront implements AutoCloseable {
         }
     }
 
-    private static void sendText(HttpExchange ex, int status, String text) throws IOException {
+    private void sendText(HttpExchange ex, int status, String text) throws IOException {
+        if (!claim(ex)) {
+            return;
+        }
         byte[] b = text.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().set("Content-Type", "text/plain; charset=UTF-8");
         ex.sendResponseHeaders(status, b.length);

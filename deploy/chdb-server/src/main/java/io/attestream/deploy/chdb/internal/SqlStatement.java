@@ -22,9 +22,12 @@ import java.util.Locale;
  * @param format        input format of the inline data ({@code Values} for VALUES), or null
  * @param settingsStart byte offset of a top-level {@code SETTINGS} clause before the marker, or -1
  * @param outputFormat  for other statements: the name after a top-level {@code FORMAT}, or null
+ * @param intoOutfile   true when the words {@code INTO OUTFILE} occur anywhere outside quotes and
+ *                      comments (chdb writes such output to a file on the client side of the engine)
+ * @param fileFunction  true when the function {@code file(...)} is called anywhere
  */
 public record SqlStatement(String keyword, boolean multiStatement, int dataMarker, int dataStart,
-                           String format, int settingsStart, String outputFormat) {
+                           String format, int settingsStart, String outputFormat, boolean intoOutfile, boolean fileFunction) {
 
     /** True when the statement is an INSERT carrying (or expecting) data after FORMAT/VALUES. */
     public boolean hasInsertData() {
@@ -47,11 +50,22 @@ public record SqlStatement(String keyword, boolean multiStatement, int dataMarke
         int settings = -1;
         int depth = 0;
         String outputFormat = null;
+        boolean intoOutfile = false;
+        boolean fileFunction = false;
+        String previousWord = "";
         while (true) {
             int start = lx.nextToken();
             if (start < 0) {
                 break;
             }
+            String current = lx.kind == 'w' ? lx.word().toUpperCase(Locale.ROOT) : "";
+            if ("OUTFILE".equals(current) && "INTO".equals(previousWord)) {
+                intoOutfile = true;
+            }
+            if (lx.kind == '(' && "FILE".equals(previousWord)) {
+                fileFunction = true;
+            }
+            previousWord = current;
             if (afterSemicolon && lx.kind != ';') {
                 multi = true;
                 break;
@@ -88,6 +102,7 @@ public record SqlStatement(String keyword, boolean multiStatement, int dataMarke
                 int nameStart = lx.nextToken();
                 if (nameStart >= 0 && lx.kind == 'w') {
                     outputFormat = lx.word();
+                    previousWord = outputFormat.toUpperCase(Locale.ROOT);
                 } else if (nameStart >= 0 && lx.kind == ';') {
                     afterSemicolon = true;
                 }
@@ -109,7 +124,7 @@ public record SqlStatement(String keyword, boolean multiStatement, int dataMarke
                     break;
                 case "VALUES":
                     if (!fromInfile) {
-                        return new SqlStatement(keyword, false, start, lx.pos, "Values", settings, null);
+                        return insert(keyword, start, lx.pos, "Values", settings, intoOutfile, fileFunction);
                     }
                     break;
                 case "FORMAT":
@@ -117,17 +132,25 @@ public record SqlStatement(String keyword, boolean multiStatement, int dataMarke
                         int nameStart = lx.nextToken();
                         String format = nameStart >= 0 && lx.kind == 'w' ? lx.word() : null;
                         if (format == null) {
-                            return new SqlStatement(keyword, false, -1, -1, null, -1, null);
+                            return insert(keyword, -1, -1, null, -1, intoOutfile, fileFunction);
                         }
-                        return new SqlStatement(keyword, false, start, dataStartAfterFormat(sql, lx.pos, lx.len),
-                                format, settings, null);
+                        return insert(keyword, start, dataStartAfterFormat(sql, lx.pos, lx.len), format, settings,
+                                intoOutfile, fileFunction);
                     }
                     break;
                 default:
                     break;
             }
         }
-        return new SqlStatement(keyword.equals("?") ? "" : keyword, multi, -1, -1, null, -1, outputFormat);
+        return new SqlStatement(keyword.equals("?") ? "" : keyword, multi, -1, -1, null, -1, outputFormat,
+                intoOutfile, fileFunction);
+    }
+
+    /** An INSERT: everything after its data marker is data, never lexed as SQL. */
+    private static SqlStatement insert(String keyword, int dataMarker, int dataStart, String format, int settings,
+                                       boolean intoOutfile, boolean fileFunction) {
+        return new SqlStatement(keyword, false, dataMarker, dataStart, format, settings, null, intoOutfile,
+                fileFunction);
     }
 
     /** ClickHouse's rule: skip blanks after the format name, then at most one line break. */

@@ -67,4 +67,25 @@ class SqlStatementTest {
         byte[] cut = "INSERT INTO t FORMAT Row".getBytes(StandardCharsets.UTF_8);
         assertThat(SqlStatement.parse(cut, cut.length).dataStart()).isEqualTo(cut.length);
     }
+
+    @Test
+    void findsIntoOutfileAnywhereButInQuotesAndComments() {
+        assertThat(SqlStatement.parse("SELECT 1 INTO OUTFILE '/x' TRUNCATE").intoOutfile()).isTrue();
+        assertThat(SqlStatement.parse("select 1 into /* c */ outfile '/x' append format TSV").intoOutfile()).isTrue();
+        assertThat(SqlStatement.parse("EXPLAIN SELECT 1 INTO\n-- c\nOUTFILE '/x'").intoOutfile()).isTrue();
+        assertThat(SqlStatement.parse("SHOW TABLES INTO OUTFILE '/x'").intoOutfile()).isTrue();
+        assertThat(SqlStatement.parse("SELECT * FROM (SELECT 1) INTO OUTFILE '/x' AND STDOUT").intoOutfile()).isTrue();
+        assertThat(SqlStatement.parse("SELECT 'INTO OUTFILE', `INTO` AS outfile -- INTO OUTFILE").intoOutfile())
+                .isFalse();
+        assertThat(SqlStatement.parse("SELECT 1 /* INTO OUTFILE '/x' */").intoOutfile()).isFalse();
+    }
+
+    @Test
+    void findsCallsOfTheFileFunction() {
+        assertThat(SqlStatement.parse("SELECT file('/etc/hostname')").fileFunction()).isTrue();
+        assertThat(SqlStatement.parse("SELECT length(FILE /* c */ ('/x'))").fileFunction()).isTrue();
+        assertThat(SqlStatement.parse("SELECT * FROM file('/x', 'CSV')").fileFunction()).isTrue();
+        assertThat(SqlStatement.parse("SELECT file FROM t WHERE file = 'file('").fileFunction()).isFalse();
+        assertThat(SqlStatement.parse("SELECT `file`(1)").fileFunction()).isFalse();
+    }
 }

@@ -7,6 +7,7 @@ import io.attestream.deploy.chdb.ChdbServerMain;
 import io.attestream.deploy.chdb.ChdbServerProcess;
 import io.attestream.deploy.chdb.ChdbUsers;
 import io.attestream.deploy.stack.StackConfig;
+import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.StackException;
 import java.io.IOException;
 import java.net.URI;
@@ -152,6 +153,32 @@ public final class ClickHouseService extends Service {
                 }
             }
             pause();
+        }
+    }
+
+    /**
+     * Creates the evidence database, so the JDBC URL the stack prints (which names it) works before the evidence
+     * sink first ran: a connection to a database that does not exist fails with UNKNOWN_DATABASE.
+     */
+    @Override
+    public void afterReady() {
+        String auth = "Basic " + Base64.getEncoder().encodeToString(
+                (DEFAULT_USER + ":" + config.clickHouseDefaultPassword()).getBytes(StandardCharsets.UTF_8));
+        String sql = "CREATE DATABASE IF NOT EXISTS " + StackEndpoints.EVIDENCE_DATABASE;
+        try {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url() + "/"))
+                    .header("Authorization", auth).timeout(Duration.ofSeconds(30))
+                    .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (r.statusCode() != 200) {
+                throw new StackException("ClickHouse refused '" + sql + "': HTTP " + r.statusCode() + ": "
+                        + r.body().strip());
+            }
+        } catch (IOException e) {
+            throw new StackException("ClickHouse: '" + sql + "' failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted while creating the evidence database", e);
         }
     }
 

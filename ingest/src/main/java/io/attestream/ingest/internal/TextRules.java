@@ -1,0 +1,147 @@
+package io.attestream.ingest.internal;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.attestream.schemas.EventRules;
+import io.attestream.schemas.EventRules.Violation;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The gateway's text rules, checked before any JSON is mapped (docs/http-api.md, "Input rules"):
+ * <ul>
+ *   <li>the body is UTF-8; a malformed sequence (including an encoded surrogate, an overlong form or a code point
+ *       above U+10FFFF) is refused with the path of the field it is in;</li>
+ *   <li>no string or field name holds a lone UTF-16 surrogate, which JSON can write as an escape ({@code "\ud800"})
+ *       but no Unicode encoding can carry: Avro would replace it with {@code ?} and two different ids would become
+ *       one;</li>
+ *   <li>a byte order mark at the start of the body or of an NDJSON line is refused (RFC 8259 section 8.1: senders
+ *       MUST NOT add one), never skipped, so the same bytes mean the same thing in a single event and in a batch.
+ *       U+FEFF inside a string is an ordinary character.</li>
+ * </ul>
+ */
+final class TextRules {
+    private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private TextRules() {
+    }
+
+    /** The first problem with the raw bytes of one event, if any. */
+    static Optional<Violation> checkBytes(byte[] event) {
+        if (startsWithBom(event)) {
+            return Optional.of(new Violation("$", "starts with a byte order mark (U+FEFF); send UTF-8 without it"
+                    + " (RFC 8259 section 8.1)"));
+        }
+        int malformed = firstMalformedUtf8(event);
+        if (malformed >= 0) {
+            return Optional.of(new Violation(pathAt(event, malformed), String.format(Locale.ROOT,
+                    "not valid UTF-8 (byte offset %d: 0x%02X)", malformed, event[malformed] & 0xFF)));
+        }
+        return Optional.empty();
+    }
+
+    /** The first string or field name of {@code node} that holds a lone surrogate, if any. */
+    static Optional<Violation> checkSurrogates(JsonNode node) {
+        return surrogates(node, "");
+    }
+
+    private static Optional<Violation> surrogates(JsonNode node, String path) {
+        if (node.isTextual()) {
+            int at = EventRules.loneSurrogate(node.textValue());
+            return at < 0 ? Optional.empty() : Optional.of(new Violation(path.isEmpty() ? "$" : path,
+                    String.format(Locale.ROOT, "holds a lone UTF-16 surrogate \\u%04x at character %d: not Unicode"
+                            + " text", (int) node.textValue().charAt(at), at)));
+        }
+        if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                Optional<Violation> found = surrogates(node.get(i), path + "[" + i + "]");
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+        } else if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> field = it.next();
+                if (EventRules.loneSurrogate(field.getKey()) >= 0) {
+                    return Optional.of(new Violation(path.isEmpty() ? "$" : path,
+                            "has a field name with a lone UTF-16 surrogate: not Unicode text"));
+                }
+                Optional<Violation> found = surrogates(field.getValue(), child(path, field.getKey()));
+                if (found.isPresent()) {
+                    return found;
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static boolean startsWithBom(byte[] b) {
+        return b.length >= 3 && b[0] == BOM[0] && b[1] == BOM[1] && b[2] == BOM[2];
+    }
+
+    /** Byte offset of the first malformed UTF-8 sequence (by the JDK's strict decoder), or -1. */
+    private static int firstMalformedUtf8(byte[] bytes) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(4096);
+        while (true) {
+            CoderResult result = decoder.decode(in, out, true);
+            if (result.isError()) {
+                return in.position();
+            }
+            if (result.isUnderflow()) {
+                return -1;
+            }
+            out.clear();
+        }
+    }
+
+    /**
+     * The field path (in {@link io.attestream.schemas.EventRules} style) of the JSON value that contains byte
+     * {@code offset}: the last token the parser read before it, or {@code $}.
+     */
+    private static String pathAt(byte[] json, int offset) {
+        String path = "$";
+        try (JsonParser parser = FACTORY.createParser(json, 0, offset)) {
+            while (parser.nextToken() != null) {
+                path = path(parser.getParsingContext());
+            }
+        } catch (IOException | RuntimeException e) {
+            // Input cut at the bad byte: the path of the last complete token is what we want.
+        }
+        return path;
+    }
+
+    private static String path(JsonStreamContext context) {
+        StringBuilder out = new StringBuilder();
+        for (JsonStreamContext c = context; c != null && !c.inRoot(); c = c.getParent()) {
+            String part;
+            if (c.inArray()) {
+                part = "[" + Math.max(0, c.getCurrentIndex()) + "]";
+            } else if (c.getCurrentName() != null) {
+                part = (c.getParent() != null && c.getParent().inRoot() ? "" : ".") + c.getCurrentName();
+            } else {
+                continue;
+            }
+            out.insert(0, part);
+        }
+        return out.length() == 0 ? "$" : out.toString();
+    }
+
+    private static String child(String path, String name) {
+        return path.isEmpty() ? name : path + "." + name;
+    }
+}

@@ -1,0 +1,321 @@
+package io.attestream.verifier.internal;
+
+import io.attestream.integrity.LogId;
+import io.attestream.verifier.EventRow;
+import io.attestream.verifier.FindingKind;
+import io.attestream.verifier.VerifierException;
+import java.security.MessageDigest;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.Schema;
+
+/**
+ * Checks every row of every typed table against the event it was derived from, after the event scan: each row
+ * must equal, column by column, the row its source event gives ({@link EventDecoder}), and each event of a type
+ * with a typed table must have exactly one. One ordered scan per table; rows are matched by digest against the
+ * {@link DerivedColumns.TypedIndex} the event scan filled, so memory stays at the index and only rows that do not
+ * match are looked at again (their source event is re-read by key to name the differing columns).
+ *
+ * <p>Findings, each at the row's tenant, agent and seq: {@code column-mismatch} (one per differing column, with the
+ * stored and the derived value), {@code orphan-row} (no stored event at that seq gives a row of that table),
+ * {@code duplicate-row} (a second identical copy), {@code missing-row} (an event whose typed row is absent).
+ *
+ * <p>With {@code --since}/{@code --until}, only typed rows inside each log's scanned seq range are checked.
+ */
+final class TypedRowCheck {
+    /** Problems per run whose source event is re-read to explain them; later ones get a shorter finding. */
+    static final int MAX_EXPLAINED = 2000;
+
+    private final EvidenceReader reader;
+    private final EvidenceReader.Selection sel;
+    private final DerivedColumns.TypedIndex index;
+    private final DerivedColumns.FindingList findings;
+    private final Map<Integer, Schema> schemas;
+    private final MessageDigest sha = DerivedColumns.sha256();
+    private int explained;
+
+    private TypedRowCheck(EvidenceReader reader, EvidenceReader.Selection sel, DerivedColumns derived,
+            Map<Integer, Schema> schemas) {
+        this.reader = reader;
+        this.sel = sel;
+        this.index = derived.expected();
+        this.findings = derived.findingList();
+        this.schemas = schemas;
+    }
+
+    /**
+     * Runs the check; findings go to {@code derived}'s list.
+     *
+     * @param reader the evidence
+     * @param sel the selection of the event scan
+     * @param derived the event scan's derived-column check, complete
+     * @param schemas writer schemas by id
+     */
+    static void run(EvidenceReader reader, EvidenceReader.Selection sel, DerivedColumns derived,
+            Map<Integer, Schema> schemas) {
+        TypedRowCheck c = new TypedRowCheck(reader, sel, derived, schemas);
+        for (TypedTable t : TypedTable.values()) {
+            c.table(t);
+        }
+        c.missing();
+    }
+
+    /** A stored typed row that did not match. */
+    private record Problem(LogId log, long seq, TypedTable table, Object[] values, FindingKind kind) {
+    }
+
+    private void table(TypedTable t) {
+        String name = reader.tables().sibling(t.tableName());
+        StringBuilder sql = new StringBuilder("SELECT tenant, agent_id, seq, event_id, agent_version,"
+                + " toUnixTimestamp64Micro(occurred_at), toUnixTimestamp64Micro(chained_at)");
+        for (TypedTable.Column c : t.columns()) {
+            sql.append(", ").append(c.kind().select(c.name()));
+        }
+        sql.append(" FROM ").append(name).append(sel.agentWhere()).append(" ORDER BY tenant, agent_id, seq");
+        List<Problem> problems = new ArrayList<>();
+        try (PreparedStatement ps = reader.connection().prepareStatement(sql.toString())) {
+            sel.bindAgent(ps, 1);
+            try (ResultSet rs = ps.executeQuery()) {
+                Group g = new Group();
+                while (rs.next()) {
+                    String tenant = rs.getString(1);
+                    String agent = rs.getString(2);
+                    long seq = rs.getLong(3);
+                    if (!g.is(tenant, agent, seq)) {
+                        g.flush(t, problems);
+                        g.start(tenant, agent, seq);
+                    }
+                    g.rows.add(values(rs, t));
+                }
+                g.flush(t, problems);
+            }
+        } catch (SQLException e) {
+            throw new VerifierException("cannot read " + name + ": " + e.getMessage(), e);
+        }
+        for (Problem p : problems) {
+            explain(p);
+        }
+    }
+
+    private static Object[] values(ResultSet rs, TypedTable t) throws SQLException {
+        Object[] v = new Object[t.width()];
+        v[0] = bytes(rs, 4);
+        v[1] = bytes(rs, 5);
+        v[2] = rs.getLong(6);
+        v[3] = rs.getLong(7);
+        int i = 8;
+        int k = TypedTable.PREFIX.size();
+        for (TypedTable.Column c : t.columns()) {
+            v[k++] = switch (c.kind()) {
+                case DOUBLE -> rs.getDouble(i);
+                case TIME_OR_OCCURRED -> rs.getLong(i);
+                default -> bytes(rs, i);
+            };
+            i++;
+        }
+        return v;
+    }
+
+    private static byte[] bytes(ResultSet rs, int i) throws SQLException {
+        byte[] b = rs.getBytes(i);
+        return rs.wasNull() ? null : b;
+    }
+
+    /** The typed rows stored under one key, matched as a whole (a key may hold copies or forgeries). */
+    private final class Group {
+        String tenant;
+        String agent;
+        long seq;
+        LogId log;
+        final List<Object[]> rows = new ArrayList<>();
+
+        boolean is(String t, String a, long s) {
+            return log != null && s == seq && t.equals(tenant) && a.equals(agent);
+        }
+
+        void start(String t, String a, long s) {
+            if (log == null || !t.equals(tenant) || !a.equals(agent)) {
+                log = LogId.of(t, a);
+            }
+            tenant = t;
+            agent = a;
+            seq = s;
+        }
+
+        void flush(TypedTable t, List<Problem> problems) {
+            if (rows.isEmpty()) {
+                return;
+            }
+            DerivedColumns.TypedIndex.PerLog p = index.get(log);
+            boolean inRange = p != null && seq >= p.minSeq && seq <= p.maxSeq;
+            if (sel.timeRange() && !inRange) {
+                rows.clear();
+                return;
+            }
+            int from = p == null ? 0 : p.first(seq);
+            int to = from;
+            while (p != null && to < p.n && p.seqs[to] == seq) {
+                to++;
+            }
+            long[][] digests = new long[rows.size()][];
+            boolean[] done = new boolean[rows.size()];
+            for (int r = 0; r < rows.size(); r++) {
+                digests[r] = DerivedColumns.TypedIndex.digest(sha, rows.get(r));
+                for (int i = from; i < to; i++) {
+                    if (p.tables[i] == t.ordinal() && !p.matched.get(i) && p.d0[i] == digests[r][0]
+                            && p.d1[i] == digests[r][1]) {
+                        p.matched.set(i);
+                        done[r] = true;
+                        break;
+                    }
+                }
+            }
+            for (int r = 0; r < rows.size(); r++) {
+                if (done[r]) {
+                    continue;
+                }
+                FindingKind kind = FindingKind.ORPHAN_ROW;
+                for (int i = from; i < to; i++) {
+                    if (p.tables[i] == t.ordinal() && p.d0[i] == digests[r][0] && p.d1[i] == digests[r][1]) {
+                        kind = FindingKind.DUPLICATE_ROW;
+                    }
+                }
+                if (kind == FindingKind.ORPHAN_ROW) {
+                    for (int i = from; i < to; i++) {
+                        if (p.tables[i] == t.ordinal() && !p.matched.get(i)) {
+                            // The source event's row, with columns changed: paired, so it is not also missing.
+                            p.matched.set(i);
+                            kind = FindingKind.COLUMN_MISMATCH;
+                            break;
+                        }
+                    }
+                }
+                if (kind == FindingKind.DUPLICATE_ROW) {
+                    findings.add(log, seq, kind, "a second identical " + t.tableName() + " row at this seq: the "
+                            + "typed table holds this event twice");
+                } else {
+                    problems.add(new Problem(log, seq, t, rows.get(r), kind));
+                }
+            }
+            rows.clear();
+        }
+    }
+
+    /** Names the differing columns of a row that did not match, from its source event read again. */
+    private void explain(Problem p) {
+        String table = p.table().tableName();
+        if (explained++ >= MAX_EXPLAINED) {
+            findings.add(p.log(), p.seq(), p.kind(), table + " row differs from every row the stored events at this "
+                    + "seq give (not explained: more than " + MAX_EXPLAINED + " such rows)");
+            return;
+        }
+        List<Object[]> candidates = new ArrayList<>();
+        List<String> others = new ArrayList<>();
+        for (Source s : sources(p.log(), p.seq())) {
+            Schema schema = schemas.get(s.schemaId());
+            EventDecoder.Decoded d = null;
+            if (schema != null) {
+                try {
+                    byte[] b = s.bytes();
+                    d = EventDecoder.of(schema).decode(b, EventRow.HEADER_SIZE,
+                            Math.max(0, b.length - EventRow.HEADER_SIZE));
+                } catch (EventDecoder.UnusableSchemaException | AvroCursor.Corrupt e) {
+                    others.add("an event whose bytes do not decode");
+                    continue;
+                }
+            }
+            if (d == null) {
+                others.add("an event of unknown schema " + s.schemaId());
+            } else if (d.table() == p.table()) {
+                candidates.add(d.typedRow(s.chainedAtMicros()));
+            } else {
+                others.add(("AEIOU".indexOf(d.eventType().charAt(0)) >= 0 ? "an " : "a ") + d.eventType() + " event");
+            }
+        }
+        if (candidates.isEmpty()) {
+            String there = others.isEmpty() ? "no chained_events row" : String.join(" and ", others) + ", which gives "
+                    + "no " + table + " row";
+            findings.add(p.log(), p.seq(), FindingKind.ORPHAN_ROW, table + " row without a source event: at this seq "
+                    + "there is " + there);
+            return;
+        }
+        Object[] best = null;
+        int bestDiffs = Integer.MAX_VALUE;
+        for (Object[] c : candidates) {
+            int diffs = 0;
+            for (int i = 0; i < c.length; i++) {
+                diffs += DerivedValues.same(c[i], p.values()[i]) ? 0 : 1;
+            }
+            if (diffs < bestDiffs) {
+                best = c;
+                bestDiffs = diffs;
+            }
+        }
+        if (bestDiffs == 0) {
+            // Equal to an event row that the scan did not see (e.g. outside a time range): nothing to report.
+            return;
+        }
+        for (int i = 0; i < best.length; i++) {
+            if (!DerivedValues.same(best[i], p.values()[i])) {
+                String col = p.table().columnName(i);
+                DerivedValues.Render how = render(p.table(), i);
+                String detail = DerivedColumns.mismatch(table, col, DerivedValues.render(p.values()[i], how),
+                        DerivedValues.render(best[i], how));
+                findings.add(p.log(), p.seq(), p.kind() == FindingKind.COLUMN_MISMATCH ? FindingKind.COLUMN_MISMATCH
+                        : FindingKind.ORPHAN_ROW, p.kind() == FindingKind.COLUMN_MISMATCH ? detail
+                        : "a second " + table + " row at this seq, matching no stored event; " + detail);
+            }
+        }
+    }
+
+    private static DerivedValues.Render render(TypedTable t, int i) {
+        if (i < TypedTable.PREFIX.size()) {
+            return i >= 2 ? DerivedValues.Render.TIME : DerivedValues.Render.TEXT;
+        }
+        return switch (t.columns().get(i - TypedTable.PREFIX.size()).kind()) {
+            case DOUBLE -> DerivedValues.Render.NUMBER;
+            case OPT_DIGEST -> DerivedValues.Render.HEX;
+            case STRINGS -> DerivedValues.Render.LIST;
+            case TIME_OR_OCCURRED -> DerivedValues.Render.TIME;
+            default -> DerivedValues.Render.TEXT;
+        };
+    }
+
+    private record Source(int schemaId, byte[] bytes, long chainedAtMicros) {
+    }
+
+    private List<Source> sources(LogId log, long seq) {
+        String sql = "SELECT schema_id, event_bytes, toUnixTimestamp64Micro(chained_at) FROM " + reader.tables().events()
+                + " WHERE tenant = ? AND agent_id = ? AND seq = ?";
+        List<Source> out = new ArrayList<>();
+        try (PreparedStatement ps = reader.connection().prepareStatement(sql)) {
+            ps.setString(1, log.tenant());
+            ps.setString(2, log.agentId());
+            ps.setLong(3, seq);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Source((int) rs.getLong(1), rs.getBytes(2), rs.getLong(3)));
+                }
+            }
+        } catch (SQLException e) {
+            throw new VerifierException("cannot read " + log + " seq " + seq + " from " + reader.tables().events()
+                    + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private void missing() {
+        for (Map.Entry<LogId, DerivedColumns.TypedIndex.PerLog> e : index.all().entrySet()) {
+            DerivedColumns.TypedIndex.PerLog p = e.getValue();
+            for (int i = p.matched.nextClearBit(0); i < p.n; i = p.matched.nextClearBit(i + 1)) {
+                TypedTable t = TypedTable.values()[p.tables[i]];
+                findings.add(e.getKey(), p.seqs[i], FindingKind.MISSING_ROW, "the " + t.payload() + " event at this "
+                        + "seq has no " + t.tableName() + " row");
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package io.attestream.witness.submit;
+
+import static java.util.Objects.requireNonNull;
+
+import io.attestream.chain.ChainedEvent;
+import io.attestream.chain.CheckpointRecord;
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.LogId;
+import io.attestream.integrity.SignedCheckpoint;
+import io.attestream.schemas.Topics;
+import io.attestream.schemas.registry.SchemaRegistryClient;
+import io.attestream.schemas.wire.SpecificRecordCodec;
+import io.attestream.witness.WitnessClient;
+import io.attestream.witness.WitnessException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The witness-submitter stage: reads {@code attestream.events.chained} (entry hashes) and
+ * {@code attestream.checkpoints} with {@code isolation.level=read_committed}, feeds a {@link CheckpointSubmitter},
+ * and publishes each cosignature to {@code attestream.checkpoint-cosignatures} (key {@code <tenant>/<agentId>}).
+ *
+ * <p>It keeps no offsets: every start reads both topics from the beginning, rebuilding each log's tree, and
+ * learns each witness's size from its 409 answer; only checkpoints a witness has not cosigned yet are sent
+ * (the newest one it has is cosigned again, see {@link CheckpointSubmitter}). Start-up time therefore grows
+ * with the chained topic (a durable tree store is the next step, docs: witness-submitter/README.md).
+ */
+public final class SubmitterStage implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SubmitterStage.class);
+    private static final Duration POLL = Duration.ofMillis(200);
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final SpecificRecordCodec<ChainedEvent> chained;
+    private final SpecificRecordCodec<CheckpointRecord> checkpoints;
+    private final CheckpointSubmitter submitter;
+    private final Clock clock;
+    private final AtomicBoolean running = new AtomicBoolean(true);
+    private final List<RuntimeException> publishFailures = new ArrayList<>();
+
+    /**
+     * Connects to Kafka and the registry (nothing is read until {@link #run}).
+     *
+     * @param bootstrapServers Kafka
+     * @param registry the schema registry client (ChainedEvent and CheckpointRecord are Avro in wire format)
+     * @param witnesses the witness clients, at least one
+     * @param minBackoff first retry delay for an unavailable witness
+     * @param maxBackoff largest retry delay
+     * @param clock the clock for back-off
+     */
+    public SubmitterStage(String bootstrapServers, SchemaRegistryClient registry,
+            List<WitnessClient> witnesses, Duration minBackoff, Duration maxBackoff, Clock clock) {
+        requireNonNull(bootstrapServers, "bootstrapServers");
+        requireNonNull(registry, "registry");
+        this.clock = requireNonNull(clock, "clock");
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, "attestream-witness-submitter");
+        this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "attestream-witness-submitter");
+        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        this.chained = new SpecificRecordCodec<>(registry, ChainedEvent.class, ChainedEvent.getClassSchema());
+        this.checkpoints = new SpecificRecordCodec<>(registry, CheckpointRecord.class,
+                CheckpointRecord.getClassSchema());
+        this.submitter = new CheckpointSubmitter(witnesses, this::publish, minBackoff, maxBackoff);
+        ensureOutputTopic(bootstrapServers);
+    }
+
+    private void ensureOutputTopic(String bootstrapServers) {
+        Properties a = new Properties();
+        a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (Admin admin = Admin.create(a)) {
+            Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            if (names.contains(Topics.CHECKPOINT_COSIGNATURES)) {
+                return;
+            }
+            int partitions = names.contains(Topics.CHECKPOINTS) ? admin.describeTopics(List.of(Topics.CHECKPOINTS))
+                    .allTopicNames().get(30, TimeUnit.SECONDS).get(Topics.CHECKPOINTS).partitions().size() : 1;
+            admin.createTopics(List.of(new NewTopic(Topics.CHECKPOINT_COSIGNATURES, Optional.of(partitions),
+                    Optional.empty()))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new WitnessException("cannot create topic " + Topics.CHECKPOINT_COSIGNATURES + ": " + e.getCause(),
+                        e);
+            }
+        } catch (TimeoutException e) {
+            throw new WitnessException("Kafka at " + bootstrapServers + " did not answer within 30 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WitnessException("interrupted while checking topic " + Topics.CHECKPOINT_COSIGNATURES, e);
+        }
+    }
+
+    private void publish(Attestation a) {
+        producer.send(new ProducerRecord<>(Topics.CHECKPOINT_COSIGNATURES,
+                Topics.agentKey(a.log().tenant(), a.log().agentId()).getBytes(StandardCharsets.UTF_8),
+                a.toBytes()), (md, e) -> {
+                    if (e != null) {
+                        synchronized (publishFailures) {
+                            publishFailures.add(new WitnessException("cannot publish the cosignature of "
+                                    + a.cosignature().keyName() + " on " + a.log() + " at size "
+                                    + a.checkpoint().treeSize() + ": " + e, e));
+                        }
+                    }
+                });
+    }
+
+    /**
+     * Runs until {@link #stop}: assigns every partition of both input topics from the beginning and loops
+     * poll, feed, submit.
+     *
+     * @throws WitnessException when the cosignature topic cannot be written (the stage stops: a cosignature
+     *     must not be lost silently)
+     */
+    public void run() {
+        List<TopicPartition> all = new ArrayList<>();
+        for (String topic : List.of(Topics.CHAINED, Topics.CHECKPOINTS)) {
+            List<PartitionInfo> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30));
+            for (PartitionInfo pi : parts == null ? List.<PartitionInfo>of() : parts) {
+                all.add(new TopicPartition(topic, pi.partition()));
+            }
+        }
+        consumer.assign(all);
+        consumer.seekToBeginning(all);
+        LOG.info("witness-submitter reading {} partitions of {} and {} from the beginning", all.size(), Topics.CHAINED,
+                Topics.CHECKPOINTS);
+        long lastReport = 0;
+        while (running.get()) {
+            try {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                    feed(r);
+                }
+            } catch (WakeupException e) {
+                if (running.get()) {
+                    throw e;
+                }
+                return;
+            }
+            submitter.work(clock.instant(), 500);
+            producer.flush();
+            synchronized (publishFailures) {
+                if (!publishFailures.isEmpty()) {
+                    throw publishFailures.get(0);
+                }
+            }
+            long now = clock.millis();
+            if (now - lastReport > 30_000) {
+                lastReport = now;
+                LOG.info("witness-submitter: {}", submitter.counters());
+            }
+        }
+    }
+
+    private void feed(ConsumerRecord<byte[], byte[]> r) {
+        if (r.value() == null) {
+            return;
+        }
+        if (r.topic().equals(Topics.CHAINED)) {
+            ChainedEvent ce = chained.decode(r.value()).value();
+            submitter.entry(LogId.of(ce.getTenant(), ce.getAgentId()), ce.getSeq(), Hash.of(ce.getHash().bytes()));
+        } else {
+            CheckpointRecord cp = checkpoints.decode(r.value()).value();
+            submitter.checkpoint(SignedCheckpoint.parse(cp.getNote()));
+        }
+    }
+
+    /**
+     * The submitter's counters.
+     *
+     * @return see {@link CheckpointSubmitter#counters()}
+     */
+    public Map<String, Long> counters() {
+        return submitter.counters();
+    }
+
+    /** Makes {@link #run} return after its current iteration (callable from any thread). */
+    public void stop() {
+        running.set(false);
+        consumer.wakeup();
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(10));
+        consumer.close(Duration.ofSeconds(10));
+    }
+}

@@ -1,0 +1,2 @@
+/** Implementation of the witness: its durable per-log state files. Not API. */
+package io.attestream.witness.internal;
