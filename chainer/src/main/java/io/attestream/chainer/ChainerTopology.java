@@ -7,7 +7,6 @@ import io.attestream.chain.CheckpointRecord;
 import io.attestream.chainer.DeadLetterReason.FailureMode;
 import io.attestream.chainer.internal.ChainProcessor;
 import io.attestream.chainer.internal.ChainerMetrics;
-import io.attestream.chainer.internal.EventIdIndex;
 import io.attestream.chainer.internal.Notary;
 import io.attestream.chainer.internal.Refusals;
 import io.attestream.chainer.internal.RouteProcessor;
@@ -64,10 +63,8 @@ public final class ChainerTopology {
     public static final String CHECKPOINTS_SINK = "checkpoints-sink";
     /** Per-agent state store: chain head, Merkle frontier, checkpoint bookkeeping. */
     public static final String AGENT_STORE = "chainer-agent-state";
-    /** eventId window store (deduplication, point lookups by time bucket). */
-    public static final String EVENT_ID_STORE = "chainer-event-ids-v2";
-    /** eventId window store of earlier versions (exact times, range lookups): read during an upgrade, never written. */
-    public static final String LEGACY_EVENT_ID_STORE = "chainer-event-ids";
+    /** eventId window store (deduplication). */
+    public static final String EVENT_ID_STORE = "chainer-event-ids";
     /** Signed checkpoints waiting for their timestamp. */
     public static final String PENDING_STORE = "chainer-pending-checkpoints";
     /** Agents with uncheckpointed entries, by the time their time checkpoint is due. */
@@ -112,7 +109,7 @@ public final class ChainerTopology {
                 config.getLong(ChainerConfig.REGISTRY_MAX_BLOCK_MS_CONFIG),
                 config.rekeyAll(), inputPartitions, REKEY_SINK, CHAIN);
         long dedupWindow = config.getLong(ChainerConfig.DEDUP_WINDOW_MS_CONFIG);
-        ChainProcessor.Settings chain = new ChainProcessor.Settings(AGENT_STORE, EVENT_ID_STORE, LEGACY_EVENT_ID_STORE, PENDING_STORE,
+        ChainProcessor.Settings chain = new ChainProcessor.Settings(AGENT_STORE, EVENT_ID_STORE, PENDING_STORE,
                 DUE_STORE, CHAINED_SINK, CHECKPOINTS_SINK, dedupWindow,
                 config.getLong(ChainerConfig.CHECKPOINT_EVERY_EVENTS_CONFIG),
                 config.getLong(ChainerConfig.CHECKPOINT_INTERVAL_MS_CONFIG),
@@ -130,11 +127,8 @@ public final class ChainerTopology {
         t.addProcessor(CHAIN, () -> new ChainProcessor(chain, notary, refusals, metrics), ROUTE, ROUTE_REKEYED);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGENT_STORE), Serdes.String(),
                 Serdes.ByteArray()).withCachingEnabled(), CHAIN);
-        t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(EVENT_ID_STORE,
-                Duration.ofMillis(EventIdIndex.retentionMs(window.toMillis())), window, false), Serdes.String(),
-                Serdes.ByteArray()), CHAIN);
-        t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(LEGACY_EVENT_ID_STORE, window, window,
-                false), Serdes.String(), Serdes.ByteArray()), CHAIN);
+        t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(EVENT_ID_STORE, window, window, false),
+                Serdes.String(), Serdes.ByteArray()), CHAIN);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(),
                 Serdes.ByteArray()), CHAIN);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DUE_STORE), Serdes.String(),

@@ -18,12 +18,11 @@ import java.util.stream.IntStream;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
 import org.junit.jupiter.api.Test;
 
 /**
  * The stores behind the time cadence (the due index: the punctuation reads only agents that are due) and the eventId
- * window (point lookups by time bucket, earlier versions' store still read), under TopologyTestDriver. The harness
+ * window's edges, under TopologyTestDriver. The harness
  * cadence: N = 3 events, T = 10 s, punctuation every 1 s.
  */
 class TimeCadenceAndDedupStoresTest {
@@ -170,23 +169,6 @@ class TimeCadenceAndDedupStoresTest {
             h.send(e);
             assertThat(h.deadLetters.readValuesToList()).as("chained 59 s ago, one bucket back").hasSize(1);
             assertThat(h.chained.readValuesToList()).extracting(ChainedEvent::getSeq).containsExactly(0L);
-        }
-    }
-
-    @Test
-    void eventIdChainedByAnEarlierVersionIsStillRefusedWithinTheWindow() throws Exception {
-        try (ChainerHarness h = ChainerHarness.start(Map.of(ChainerConfig.DEDUP_WINDOW_MS_CONFIG, 60_000))) {
-            AuditEvent e = event("agent-a", 0);
-            WindowStore<String, byte[]> legacy = h.driver.getWindowStore(ChainerTopology.LEGACY_EVENT_ID_STORE);
-            legacy.put(e.getEventId() + "@" + agentKey("agent-a"), ByteBuffer.allocate(8).putLong(41).array(),
-                    ChainerHarness.START.toEpochMilli() - 30_000);
-            h.send(e);
-            assertThat(h.chained.isEmpty()).isTrue();
-            assertThat(h.deadLetters.readValuesToList()).hasSize(1);
-            h.advance(Duration.ofMillis(31_000));
-            h.send(e);
-            assertThat(h.chained.readValuesToList()).as("older than W: forgotten, as documented")
-                    .extracting(ChainedEvent::getSeq).containsExactly(0L);
         }
     }
 }

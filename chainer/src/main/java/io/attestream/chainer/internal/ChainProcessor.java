@@ -33,6 +33,7 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,7 +77,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
     private final ChainerMetrics metrics;
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, byte[]> agents;
-    private EventIdIndex eventIds;
+    private WindowStore<String, byte[]> eventIds;
     private KeyValueStore<String, byte[]> pending;
     private DueIndex due;
     /** Index built for this T (checked in the first punctuation after init). */
@@ -92,8 +93,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
      * Settings of the chaining processor.
      *
      * @param agentStore        name of the agent-state store
-     * @param eventIdStore      name of the eventId window store ({@link EventIdIndex})
-     * @param legacyEventIdStore name of the eventId window store of earlier versions (read during an upgrade)
+     * @param eventIdStore      name of the eventId window store
      * @param pendingStore      name of the pending-checkpoint store
      * @param dueStore          name of the time-cadence due store
      * @param chainedSink       name of the chained-events sink
@@ -105,15 +105,13 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
      * @param tsaMaxWaitMs      chainer.tsa.max.wait.ms
      * @param tsaFailWhenUnavailable chainer.tsa.unavailable.mode = fail
      */
-    public record Settings(String agentStore, String eventIdStore, String legacyEventIdStore, String pendingStore,
-                           String dueStore,
+    public record Settings(String agentStore, String eventIdStore, String pendingStore, String dueStore,
                            String chainedSink, String checkpointsSink, long dedupWindowMs, long everyEvents,
                            long intervalMs, long flushIntervalMs, long tsaMaxWaitMs, boolean tsaFailWhenUnavailable) {
         /** Validates. */
         public Settings {
             requireNonNull(agentStore, "agentStore");
             requireNonNull(eventIdStore, "eventIdStore");
-            requireNonNull(legacyEventIdStore, "legacyEventIdStore");
             requireNonNull(pendingStore, "pendingStore");
             requireNonNull(dueStore, "dueStore");
             requireNonNull(chainedSink, "chainedSink");
@@ -138,9 +136,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
     public void init(ProcessorContext<Object, Object> context) {
         this.context = context;
         this.agents = context.getStateStore(settings.agentStore());
-        WindowStore<String, byte[]> ids = context.getStateStore(settings.eventIdStore());
-        WindowStore<String, byte[]> legacyIds = context.getStateStore(settings.legacyEventIdStore());
-        this.eventIds = settings.dedupWindowMs() > 0 ? new EventIdIndex(ids, legacyIds, settings.dedupWindowMs()) : null;
+        this.eventIds = context.getStateStore(settings.eventIdStore());
         this.pending = context.getStateStore(settings.pendingStore());
         this.due = new DueIndex(context.getStateStore(settings.dueStore()));
         // Init also follows a revive after an aborted transaction (stores restored to the last commit): forget hints.
@@ -160,7 +156,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
         String eventId = event.getEventId().toString();
         String dedupKey = eventId + "@" + agentKey;
         if (settings.dedupWindowMs() > 0) {
-            Long earlier = eventIds.seqOf(dedupKey, now);
+            Long earlier = earlierSeq(dedupKey, now);
             if (earlier != null) {
                 refusals.refuse(context, DeadLetterReason.DUPLICATE_EVENT_ID, "eventId " + eventId + " of " + agentKey
                         + " was already chained as seq " + earlier, null, accepted.originalKey(), accepted.recordBytes(),
@@ -214,7 +210,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
             due.add(dueAt(state), agentKey);
         }
         if (settings.dedupWindowMs() > 0) {
-            eventIds.put(dedupKey, entry.seq(), now);
+            eventIds.put(dedupKey, ByteBuffer.allocate(8).putLong(entry.seq()).array(), now);
         }
         metrics.chainNanos(System.nanoTime() - t0);
         metrics.chained(now - record.timestamp());
@@ -223,6 +219,14 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
     /** When the time checkpoint of an agent in {@code state} is due (meaningful when it has uncheckpointed entries). */
     private long dueAt(AgentState state) {
         return state.lastCheckpointAtMs() + settings.intervalMs();
+    }
+
+    private Long earlierSeq(String dedupKey, long now) {
+        // The long-based fetch: the Instant overload formats its argument-check messages on every call (a measurable
+        // share of the per-event cost, docs/performance.md).
+        try (WindowStoreIterator<byte[]> it = eventIds.fetch(dedupKey, now - settings.dedupWindowMs(), now)) {
+            return it.hasNext() ? ByteBuffer.wrap(it.next().value).getLong() : null;
+        }
     }
 
     /** Signs the checkpoint of {@code state}'s current tree, parks it as pending, returns the state after it. */

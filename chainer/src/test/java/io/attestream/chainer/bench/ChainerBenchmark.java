@@ -407,7 +407,7 @@ public final class ChainerBenchmark {
         try (Stream<Path> files = Files.walk(state)) {
             files.filter(Files::isRegularFile).forEach(f -> {
                 for (String store : List.of(ChainerTopology.AGENT_STORE, ChainerTopology.EVENT_ID_STORE,
-                        ChainerTopology.PENDING_STORE)) {
+                        ChainerTopology.PENDING_STORE, ChainerTopology.DUE_STORE)) {
                     if (f.toString().contains("/" + store)) {
                         bytes.merge(store, f.toFile().length(), Long::sum);
                     }
