@@ -78,7 +78,7 @@ public final class OtlpTracesHandler implements HttpHandler {
         if (!"POST".equals(exchange.getRequestMethod())) {
             return text(exchange, 405, "use POST");
         }
-        Optional<ApiKeys.Scope> scope = keys.lookup(apiKey(exchange));
+        Optional<ApiKeys.Scope> scope = keys.lookup(EventsHandler.apiKey(exchange));
         if (scope.isEmpty()) {
             return text(exchange, 401, "a valid API key is required (Authorization: Bearer KEY or X-Api-Key)");
         }
@@ -161,14 +161,6 @@ public final class OtlpTracesHandler implements HttpHandler {
             os.write(bytes);
         }
         return status;
-    }
-
-    private static String apiKey(HttpExchange exchange) {
-        String auth = exchange.getRequestHeaders().getFirst("Authorization");
-        if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return auth.substring(7).strip();
-        }
-        return exchange.getRequestHeaders().getFirst("X-Api-Key");
     }
 
     /** The (gunzipped) body, or null over the limit: the limit applies to the uncompressed size too. */
