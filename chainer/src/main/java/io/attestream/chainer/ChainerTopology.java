@@ -67,6 +67,8 @@ public final class ChainerTopology {
     public static final String EVENT_ID_STORE = "chainer-event-ids";
     /** Signed checkpoints waiting for their timestamp. */
     public static final String PENDING_STORE = "chainer-pending-checkpoints";
+    /** Agents with uncheckpointed entries, by the time their time checkpoint is due. */
+    public static final String DUE_STORE = "chainer-checkpoint-due";
 
     private ChainerTopology() {
     }
@@ -108,7 +110,7 @@ public final class ChainerTopology {
                 config.rekeyAll(), inputPartitions, REKEY_SINK, CHAIN);
         long dedupWindow = config.getLong(ChainerConfig.DEDUP_WINDOW_MS_CONFIG);
         ChainProcessor.Settings chain = new ChainProcessor.Settings(AGENT_STORE, EVENT_ID_STORE, PENDING_STORE,
-                CHAINED_SINK, CHECKPOINTS_SINK, dedupWindow,
+                DUE_STORE, CHAINED_SINK, CHECKPOINTS_SINK, dedupWindow,
                 config.getLong(ChainerConfig.CHECKPOINT_EVERY_EVENTS_CONFIG),
                 config.getLong(ChainerConfig.CHECKPOINT_INTERVAL_MS_CONFIG),
                 config.getLong(ChainerConfig.CHECKPOINT_FLUSH_INTERVAL_MS_CONFIG),
@@ -128,6 +130,8 @@ public final class ChainerTopology {
         t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(EVENT_ID_STORE, window, window, false),
                 Serdes.String(), Serdes.ByteArray()), CHAIN);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_STORE), Serdes.String(),
+                Serdes.ByteArray()), CHAIN);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DUE_STORE), Serdes.String(),
                 Serdes.ByteArray()), CHAIN);
         t.addSink(REKEY_SINK, config.rekeyTopic(), new StringSerializer(), new ByteArraySerializer(), ROUTE);
         t.addSink(DEAD_LETTER_SINK, config.deadLetterTopic(), new ByteArraySerializer(), new ByteArraySerializer(),

@@ -41,4 +41,36 @@ class CliReadmeTest {
         }
         assertThat(missing).isEmpty();
     }
+
+    /**
+     * Every exit code a command's --help lists (its own and its subcommands' {@code exitCodeList}) appears in the
+     * exit-code column of the command's README row as "N " at the start of the cell or after "; ", ", ", ": ".
+     */
+    @Test
+    void readmeRowOfEveryCommandListsTheExitCodesOfItsHelp() throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("README.md"), StandardCharsets.UTF_8);
+        List<String> missing = new ArrayList<>();
+        for (CommandLine command : AttestreamMain.commandLine().getSubcommands().values()) {
+            String name = command.getCommandName();
+            String row = lines.stream().filter(l -> l.startsWith("| `attestream " + name + " ")
+                    || l.startsWith("| `attestream " + name + "`")).findFirst().orElse(null);
+            if (row == null) {
+                continue; // readmeListsEverySubcommand reports it
+            }
+            String[] cells = row.split("(?<!\\\\)\\|");
+            String codes = cells[cells.length - 1].strip();
+            List<CommandLine> withSubs = new ArrayList<>(List.of(command));
+            withSubs.addAll(command.getSubcommands().values());
+            for (CommandLine c : withSubs) {
+                for (String code : c.getCommandSpec().usageMessage().exitCodeList().keySet()) {
+                    String k = code.strip();
+                    if (!java.util.regex.Pattern.compile("(^|[;,:] )" + java.util.regex.Pattern.quote(k) + " ")
+                            .matcher(codes).find()) {
+                        missing.add(name + " exit " + k);
+                    }
+                }
+            }
+        }
+        assertThat(missing).as("exit codes in --help but not in the cli/README.md row").isEmpty();
+    }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.attestream.chain.ChainedEvent;
 import io.attestream.chainer.ChainerApp;
 import io.attestream.chainer.testing.TestChainers;
 import io.attestream.deploy.stack.StackEndpoints;
@@ -21,14 +20,12 @@ import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.testing.SampleEvents;
 import io.attestream.schemas.wire.AuditEventCodec;
-import io.attestream.schemas.wire.WireSerde;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,10 +36,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -136,7 +129,8 @@ class IngestIT {
         }
 
         try {
-            List<String> seen = readChained(stack, registry, chained, expected.size(), run);
+            List<String> seen = ChainedEvents.readEventIds(stack, registry, chained, expected.size(),
+                    "it-ingest-reader-" + run);
             assertThat(seen).as("every SDK and gateway event chained exactly once").hasSize(expected.size())
                     .doesNotHaveDuplicates();
             assertThat(new HashSet<>(seen)).isEqualTo(expected);
@@ -154,34 +148,6 @@ class IngestIT {
             b.header("X-Api-Key", key);
         }
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static List<String> readChained(StackEndpoints stack, SchemaRegistryClient registry, String chained,
-                                            int expected, String run) {
-        WireSerde<ChainedEvent> serde = WireSerde.of(registry, ChainedEvent.class, ChainedEvent.getClassSchema(),
-                false);
-        Map<String, Object> cp = new HashMap<>();
-        cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        cp.put(ConsumerConfig.GROUP_ID_CONFIG, "it-ingest-reader-" + run);
-        List<String> seen = new ArrayList<>();
-        try (KafkaConsumer<String, ChainedEvent> consumer = new KafkaConsumer<>(cp, new StringDeserializer(),
-                serde.deserializer())) {
-            consumer.subscribe(List.of(chained));
-            long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-            long quietUntil = Long.MAX_VALUE;
-            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-                for (ConsumerRecord<String, ChainedEvent> r : consumer.poll(Duration.ofMillis(300))) {
-                    seen.add(r.value().getEventId().toString());
-                }
-                if (seen.size() >= expected && quietUntil == Long.MAX_VALUE) {
-                    // Keep reading a little: a duplicate would show up now.
-                    quietUntil = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-                }
-            }
-        }
-        return seen;
     }
 
     private static ChainerApp chainer(StackEndpoints stack, Path dir, String run, String input, String chained)

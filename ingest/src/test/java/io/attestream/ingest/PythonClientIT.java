@@ -2,7 +2,6 @@ package io.attestream.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.attestream.chain.ChainedEvent;
 import io.attestream.chainer.ChainerApp;
 import io.attestream.chainer.testing.TestChainers;
 import io.attestream.deploy.stack.StackEndpoints;
@@ -13,13 +12,10 @@ import io.attestream.ingest.internal.ApiKeys;
 import io.attestream.schemas.SchemaEvolution;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
-import io.attestream.schemas.wire.WireSerde;
 import io.attestream.testing.ExternalTool;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -28,10 +24,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -92,7 +84,8 @@ class PythonClientIT {
             List<String> expected = Files.readAllLines(eventLog);
             assertThat(expected).as("event ids the suite saw accepted").hasSizeGreaterThan(1200)
                     .doesNotHaveDuplicates();
-            List<String> seen = readChained(stack, registry, chained, expected.size(), run);
+            List<String> seen = ChainedEvents.readEventIds(stack, registry, chained, expected.size(),
+                    "it-python-reader-" + run);
             assertThat(seen).as("chained exactly once each").hasSize(expected.size()).doesNotHaveDuplicates();
             assertThat(new HashSet<>(seen)).isEqualTo(new HashSet<>(expected));
         } finally {
@@ -117,33 +110,5 @@ class PythonClientIT {
             return -2;
         }
         return p.exitValue();
-    }
-
-    private static List<String> readChained(StackEndpoints stack, SchemaRegistryClient registry, String chained,
-                                            int expected, String run) {
-        WireSerde<ChainedEvent> serde = WireSerde.of(registry, ChainedEvent.class, ChainedEvent.getClassSchema(),
-                false);
-        Map<String, Object> cp = new HashMap<>();
-        cp.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        cp.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        cp.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        cp.put(ConsumerConfig.GROUP_ID_CONFIG, "it-python-reader-" + run);
-        List<String> seen = new ArrayList<>();
-        try (KafkaConsumer<String, ChainedEvent> consumer = new KafkaConsumer<>(cp, new StringDeserializer(),
-                serde.deserializer())) {
-            consumer.subscribe(List.of(chained));
-            long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-            long quietUntil = Long.MAX_VALUE;
-            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
-                for (ConsumerRecord<String, ChainedEvent> r : consumer.poll(Duration.ofMillis(300))) {
-                    seen.add(r.value().getEventId().toString());
-                }
-                if (seen.size() >= expected && quietUntil == Long.MAX_VALUE) {
-                    // Keep reading a little: a duplicate would show up now.
-                    quietUntil = System.nanoTime() + Duration.ofSeconds(3).toNanos();
-                }
-            }
-        }
-        return seen;
     }
 }

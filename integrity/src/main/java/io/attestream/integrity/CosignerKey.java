@@ -6,8 +6,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.Base64;
 
@@ -112,17 +110,7 @@ public final class CosignerKey {
     }
 
     static int keyId(String name, byte[] publicKey) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            md.update(name.getBytes(StandardCharsets.UTF_8));
-            md.update((byte) '\n');
-            md.update(ALG_COSIGNATURE_V1);
-            md.update(publicKey);
-            byte[] h = md.digest();
-            return (h[0] & 0xff) << 24 | (h[1] & 0xff) << 16 | (h[2] & 0xff) << 8 | h[3] & 0xff;
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
+        return VerifierKey.keyId(name, ALG_COSIGNATURE_V1, publicKey);
     }
 
     /**

@@ -172,11 +172,16 @@ public final class VerifierKey {
     }
 
     static int keyId(String name, byte[] publicKey) {
+        return keyId(name, ALG_ED25519, publicKey);
+    }
+
+    /** Signed-note key id for a signature type: first 4 bytes of SHA-256(name || '\n' || type || key), big-endian. */
+    static int keyId(String name, byte type, byte[] publicKey) {
         try {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             md.update(name.getBytes(StandardCharsets.UTF_8));
             md.update((byte) '\n');
-            md.update(ALG_ED25519);
+            md.update(type);
             md.update(publicKey);
             byte[] h = md.digest();
             return (h[0] & 0xff) << 24 | (h[1] & 0xff) << 16 | (h[2] & 0xff) << 8 | h[3] & 0xff;

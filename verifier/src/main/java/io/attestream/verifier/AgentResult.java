@@ -3,6 +3,7 @@ package io.attestream.verifier;
 import static java.util.Objects.requireNonNull;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The verification result of one agent's log.
@@ -21,10 +22,12 @@ import java.util.List;
  * @param findings every failure found, ordered by seq
  * @param tsaSubjects subject names of the TSA certificates whose tokens verified for this log (each chains to a
  *     trusted {@code --tsa-cert}), sorted
+ * @param newestVerifiedCheckpoint the stored row of the largest checkpoint whose signature, root and chain head
+ *     verified, or null when none did (what {@code --state} remembers)
  */
 public record AgentResult(String tenant, String agentId, long rows, long entries, int checkpoints,
         int checkpointsVerified, long latestVerifiedTreeSize, int timestampsVerified, int timestampsUnchecked,
-        List<Finding> findings, List<String> tsaSubjects) {
+        List<Finding> findings, List<String> tsaSubjects, CheckpointRow newestVerifiedCheckpoint) {
 
     /** Validates and copies. */
     public AgentResult {
@@ -32,6 +35,15 @@ public record AgentResult(String tenant, String agentId, long rows, long entries
         requireNonNull(agentId, "agentId");
         findings = List.copyOf(requireNonNull(findings, "findings"));
         tsaSubjects = List.copyOf(requireNonNull(tsaSubjects, "tsaSubjects"));
+    }
+
+    /**
+     * The newest verified checkpoint.
+     *
+     * @return its stored row, if any
+     */
+    public Optional<CheckpointRow> newestVerified() {
+        return Optional.ofNullable(newestVerifiedCheckpoint);
     }
 
     /**

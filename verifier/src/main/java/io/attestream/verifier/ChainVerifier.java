@@ -60,7 +60,7 @@ public final class ChainVerifier {
     }
 
     /**
-     * What the coverage and time-binding checks assume (docs/integrity.md §6; the verify options of the same
+     * What the coverage and time-binding checks assume (docs/integrity.md §7; the verify options of the same
      * names).
      *
      * @param defaultCadence the cadence assumed where no verified checkpoint states one: logs whose newest
@@ -159,10 +159,27 @@ public final class ChainVerifier {
      * @return the run to feed rows into
      */
     public AgentRun begin(LogId log, List<CheckpointRow> checkpoints) {
+        return begin(log, checkpoints, Optional.empty());
+    }
+
+    /**
+     * Starts verifying one whole log against the checkpoint an auditor remembers from an earlier run
+     * ({@code --state}): the stored log must have a checkpoint at least as large
+     * ({@link FindingKind#ROLLBACK} otherwise), and an RFC 9162 consistency proof, computed from the stored rows,
+     * from the remembered checkpoint to the newest stored one must verify ({@link FindingKind#FORK} otherwise).
+     *
+     * @param log the agent's log
+     * @param checkpoints every stored checkpoint of this log
+     * @param remembered the remembered checkpoint (its note is verified with the trusted keys), if any
+     * @return the run
+     * @throws VerifierException when the remembered note does not verify with the trusted keys
+     */
+    public AgentRun begin(LogId log, List<CheckpointRow> checkpoints, Optional<CheckpointRow> remembered) {
         requireNonNull(log, "log");
         requireNonNull(checkpoints, "checkpoints");
+        requireNonNull(remembered, "remembered");
         return new AgentStateMachine(log, checkpoints, keys, timestamps, fingerprints, MAX_ANOMALY_ROWS,
-                LogState.empty(log), true, settings);
+                LogState.empty(log), true, settings, remembered.orElse(null));
     }
 
     /**
@@ -183,7 +200,7 @@ public final class ChainVerifier {
         requireNonNull(checkpoints, "checkpoints");
         LogId log = start.head().log();
         return new AgentStateMachine(log, checkpoints, keys, timestamps, fingerprints, MAX_ANOMALY_ROWS, start,
-                untilEnd, settings);
+                untilEnd, settings, null);
     }
 
     /** The verification of one agent in progress. */

@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "check-proof", mixinStandardHelpOptions = true,
         description = "Verifies a proof written by 'attestream prove' offline: recomputes the event's chain hash, "
                 + "verifies the checkpoint signature with the given key and the inclusion path to its root, and "
-                + "the checkpoint's timestamp token when --tsa-cert is given. Needs no database.",
+                + "the checkpoint's timestamp token when --tsa-cert is given; for a consistency proof "
+                + "(prove --consistency-from), verifies both checkpoint signatures and the RFC 9162 consistency "
+                + "proof between them. Needs no database.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:the proof verifies",
@@ -61,6 +63,19 @@ public final class CheckProofCommand implements Callable<Integer> {
         } catch (IOException e) {
             err.println("attestream check-proof: cannot read " + file + ": " + e);
             return 1;
+        }
+        if (ConsistencyBundle.isConsistencyBundle(text)) {
+            try {
+                ConsistencyBundle.Checked c = ConsistencyBundle.fromJson(text).check(keys);
+                out.println("OK the checkpoint of tree size " + c.newSize() + " of " + c.log().tenant() + "/"
+                        + c.log().agentId() + " extends the checkpoint of tree size " + c.oldSize()
+                        + " (RFC 9162 consistency proof)");
+                out.flush();
+                return 0;
+            } catch (IntegrityException e) {
+                err.println("INVALID " + file + ": " + e.getMessage());
+                return 3;
+            }
         }
         ProofBundle.Checked checked;
         try {

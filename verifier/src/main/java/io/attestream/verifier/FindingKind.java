@@ -47,7 +47,15 @@ public enum FindingKind {
     /** A second identical copy of a typed-table row. */
     DUPLICATE_ROW,
     /** An event whose typed-table row is absent. */
-    MISSING_ROW;
+    MISSING_ROW,
+    /** The auditor's state ({@code --state}) remembers a verified checkpoint larger than the newest one stored:
+     *  the log was cut back (its tail deleted together with its checkpoints). */
+    ROLLBACK,
+    /** The stored log is not consistent with the checkpoint the auditor's state remembers: no RFC 9162 consistency
+     *  proof from it to the newest stored checkpoint verifies (history rewritten, even if re-signed). */
+    FORK,
+    /** A log the auditor's state remembers has no rows and no checkpoints any more. */
+    VANISHED;
 
     /**
      * The lower-case, hyphenated name used in human and JSON output.

@@ -1,12 +1,15 @@
 package io.attestream.verifier;
 
+import static io.attestream.verifier.BundleJson.JSON;
+import static io.attestream.verifier.BundleJson.expect;
+import static io.attestream.verifier.BundleJson.number;
+import static io.attestream.verifier.BundleJson.raw;
+import static io.attestream.verifier.BundleJson.text;
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import io.attestream.integrity.ChainEntry;
 import io.attestream.integrity.CheckpointTimestamp;
 import io.attestream.integrity.CheckpointVerifier;
@@ -53,9 +56,6 @@ import java.util.Set;
  */
 public record ProofBundle(EventRow row, String eventId, InclusionProof proof, String checkpointNote,
         CheckpointTimestamp timestamp) {
-    private static final JsonFactory JSON = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-            .build();
-
     /** Validates. */
     public ProofBundle {
         requireNonNull(row, "row");
@@ -250,34 +250,5 @@ public record ProofBundle(EventRow row, String eventId, InclusionProof proof, St
         } catch (IOException | IllegalArgumentException e) {
             throw new MalformedDataException("proof bundle JSON: " + e.getMessage(), e);
         }
-    }
-
-    private static void expect(JsonToken got, JsonToken want, String what) {
-        if (got != want) {
-            throw new MalformedDataException(what + ": expected " + want + ", got " + got);
-        }
-    }
-
-    private static long number(JsonParser p, JsonToken t, String name) throws IOException {
-        if (t != JsonToken.VALUE_NUMBER_INT) {
-            throw new MalformedDataException(name + " must be an integer");
-        }
-        return p.getLongValue();
-    }
-
-    private static String text(JsonParser p, JsonToken t, String name) throws IOException {
-        if (t != JsonToken.VALUE_STRING) {
-            throw new MalformedDataException(name + " must be a string");
-        }
-        return p.getText();
-    }
-
-    private static String raw(JsonParser p, JsonToken t, String name) throws IOException {
-        expect(t, JsonToken.START_OBJECT, name);
-        StringWriter w = new StringWriter();
-        try (JsonGenerator g = JSON.createGenerator(w)) {
-            g.copyCurrentStructure(p);
-        }
-        return w.toString();
     }
 }

@@ -2,6 +2,7 @@ package io.attestream.verifier;
 
 import io.attestream.integrity.ChainEntry;
 import io.attestream.integrity.CheckpointTimestamp;
+import io.attestream.integrity.ConsistencyProof;
 import io.attestream.integrity.Hash;
 import io.attestream.integrity.InclusionProof;
 import io.attestream.integrity.IntegrityException;
@@ -10,6 +11,7 @@ import io.attestream.integrity.MerkleTree;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.verifier.internal.ConnectionOptions;
 import io.attestream.verifier.internal.EvidenceReader;
+import io.attestream.verifier.internal.StateDirectory;
 import io.attestream.verifier.internal.TimestampCodec;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -26,12 +28,17 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code attestream prove --event-id ID}: emits the inclusion proof of one stored event against the latest
- * checkpoint of its log, with the signed note, as a {@link ProofBundle} for {@code attestream check-proof}.
+ * checkpoint of its log, with the signed note, as a {@link ProofBundle} for {@code attestream check-proof};
+ * {@code attestream prove --consistency-from STATE_FILE}: the consistency proof from a remembered checkpoint to the
+ * latest stored one, as a {@link ConsistencyBundle}.
  */
 @Command(name = "prove", mixinStandardHelpOptions = true,
-        description = "Emits a self-contained inclusion proof (JSON) of one stored event in the latest signed "
+        description = {"Emits a self-contained inclusion proof (JSON) of one stored event in the latest signed "
                 + "checkpoint of its log: the event's chained fields, the RFC 9162 inclusion path, the signed "
                 + "checkpoint note and its timestamp. Check it offline with 'attestream check-proof'.",
+            "With --consistency-from FILE (a file of 'attestream verify --state'), emits instead the RFC 9162 "
+                + "consistency proof from that remembered checkpoint to the latest stored one of its log, with both "
+                + "signed notes."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:proof written",
@@ -43,8 +50,12 @@ public final class ProveCommand implements Callable<Integer> {
     @Mixin
     private ConnectionOptions connection;
 
-    @Option(names = "--event-id", required = true, paramLabel = "ID", description = "The event to prove.")
+    @Option(names = "--event-id", paramLabel = "ID", description = "The event to prove.")
     private String eventId;
+
+    @Option(names = "--consistency-from", paramLabel = "STATE_FILE",
+            description = "Prove that the latest stored checkpoint extends the one in this 'verify --state' file.")
+    private Path consistencyFrom;
 
     @Option(names = "--out", paramLabel = "FILE", description = "Write the proof here instead of stdout.")
     private Path outFile;
@@ -57,9 +68,15 @@ public final class ProveCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         try {
             connection.tables();
+            if ((eventId == null) == (consistencyFrom == null)) {
+                throw new IllegalArgumentException("give exactly one of --event-id and --consistency-from");
+            }
         } catch (IllegalArgumentException e) {
             err.println("attestream prove: " + e.getMessage());
             return 2;
+        }
+        if (consistencyFrom != null) {
+            return proveConsistency(err);
         }
         ProofBundle bundle;
         try (EvidenceReader reader = connection.connect(System.getenv())) {
@@ -113,7 +130,47 @@ public final class ProveCommand implements Callable<Integer> {
                     + e.getMessage() + ": run 'attestream verify'");
             return 3;
         }
-        String json = bundle.toJson();
+        return write(bundle.toJson(), err);
+    }
+
+    private Integer proveConsistency(PrintWriter err) {
+        ConsistencyBundle bundle;
+        try (EvidenceReader reader = connection.connect(System.getenv())) {
+            CheckpointRow old = StateDirectory.read(consistencyFrom);
+            LogId log = LogId.of(old.tenant(), old.agentId());
+            List<CheckpointRow> latest = reader.latestCheckpoints(log).orElse(List.of());
+            if (latest.isEmpty() || latest.get(0).treeSize() < old.treeSize()) {
+                err.println("attestream prove: " + log + " has no stored checkpoint as large as the remembered one of"
+                        + " tree size " + old.treeSize() + (latest.isEmpty() ? " (none at all)" : " (latest "
+                        + latest.get(0).treeSize() + ")") + ": the log was rolled back; run 'attestream verify --state'");
+                return 3;
+            }
+            CheckpointRow cp = latest.get(0);
+            long n = SignedCheckpoint.parse(cp.note()).checkpoint().treeSize();
+            List<Hash> leaves = reader.storedHashes(log, n);
+            if (leaves.size() != n) {
+                err.println("attestream prove: " + log + " has " + leaves.size() + " rows below seq " + n
+                        + " where the checkpoint covers " + n + ": run 'attestream verify'");
+                return 3;
+            }
+            MerkleTree tree = MerkleTree.of(leaves);
+            ConsistencyProof proof = tree.consistencyProof(old.treeSize(), n);
+            SignedCheckpoint oldNote = SignedCheckpoint.parse(old.note());
+            SignedCheckpoint newNote = SignedCheckpoint.parse(cp.note());
+            proof.verify(old.treeSize(), oldNote.checkpoint().rootHash(), n, newNote.checkpoint().rootHash());
+            bundle = new ConsistencyBundle(log, old.note(), cp.note(), proof);
+        } catch (VerifierException e) {
+            err.println("attestream prove: " + e.getMessage());
+            return 1;
+        } catch (IntegrityException e) {
+            err.println("attestream prove: the stored log is not consistent with the remembered checkpoint of "
+                    + consistencyFrom + ": " + e.getMessage() + ": run 'attestream verify --state'");
+            return 3;
+        }
+        return write(bundle.toJson(), err);
+    }
+
+    private Integer write(String json, PrintWriter err) {
         if (outFile == null) {
             spec.commandLine().getOut().print(json);
             spec.commandLine().getOut().flush();

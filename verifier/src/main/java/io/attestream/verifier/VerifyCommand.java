@@ -2,17 +2,21 @@ package io.attestream.verifier;
 
 import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointVerifier;
+import io.attestream.integrity.LogId;
 import io.attestream.integrity.TimestampVerifier;
 import io.attestream.verifier.internal.AuditRunner;
 import io.attestream.verifier.internal.ConnectionOptions;
 import io.attestream.verifier.internal.EvidenceReader;
 import io.attestream.verifier.internal.ProgressBar;
 import io.attestream.verifier.internal.ReportOutput;
+import io.attestream.verifier.internal.StateDirectory;
 import io.attestream.verifier.internal.TrustOptions;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -37,7 +41,7 @@ import picocli.CommandLine.Spec;
             "Reports OK, or every finding with tenant, agent, seq and kind (modified, deleted, inserted, "
                 + "reordered, duplicate, truncated, forged-checkpoint, unknown-key-checkpoint, timestamp-mismatch, "
                 + "missing-checkpoint, unsealed, missing-timestamp, late-timestamp, column-mismatch, undecodable, "
-                + "orphan-row, duplicate-row, missing-row)."},
+                + "orphan-row, duplicate-row, missing-row; with --state: rollback, fork, vanished)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:every selected agent verified",
@@ -90,6 +94,13 @@ public final class VerifyCommand implements Callable<Integer> {
                     + "behind the chainer's, TSAs giving whole seconds); ISO-8601. Default: ${DEFAULT-VALUE}.")
     private Duration clockSkew;
 
+    @Option(names = "--state", paramLabel = "DIR",
+            description = "Auditor-held state (created when missing): per log the newest checkpoint this auditor "
+                    + "verified, one text file each. Each run requires the stored log to be consistent with it "
+                    + "(rollback, fork, vanished findings) and, for logs without findings, remembers the newest "
+                    + "verified checkpoint. Not with --since/--until.")
+    private Path stateDir;
+
     @Option(names = "--json", description = "Print the report as JSON on stdout.")
     private boolean json;
 
@@ -119,16 +130,32 @@ public final class VerifyCommand implements Callable<Integer> {
             tsa = trust.timestampVerifier();
             connection.tables();
             sel = new EvidenceReader.Selection(tenant, agent, since, until);
+            if (stateDir != null && sel.timeRange()) {
+                throw new IllegalArgumentException("--state needs whole logs: drop --since/--until");
+            }
         } catch (IllegalArgumentException e) {
             err.println("attestream verify: " + e.getMessage());
             return 2;
         }
         boolean showProgress = progress != null ? progress : System.console() != null;
         VerificationReport report;
+        StateDirectory state;
+        Map<LogId, CheckpointRow> remembered;
+        try {
+            state = stateDir == null ? null : StateDirectory.open(stateDir);
+        } catch (IllegalArgumentException e) {
+            err.println("attestream verify: " + e.getMessage());
+            return 2;
+        }
+        int advanced = 0;
         try (EvidenceReader reader = connection.connect(System.getenv())) {
+            remembered = state == null ? Map.of() : state.readAll();
             ChainVerifier verifier = ChainVerifier.of(keys, tsa, reader.schemaFingerprints(), settings);
             report = AuditRunner.run(reader, verifier, sel,
-                    showProgress ? new ProgressBar(System.err) : AuditRunner.SILENT, showProgress);
+                    showProgress ? new ProgressBar(System.err) : AuditRunner.SILENT, showProgress, remembered);
+            if (state != null) {
+                advanced = state.advance(report, remembered, Instant.now());
+            }
         } catch (VerifierException e) {
             err.println("attestream verify: " + e.getMessage());
             return 1;
@@ -138,6 +165,10 @@ public final class VerifyCommand implements Callable<Integer> {
             out.flush();
         } else {
             ReportOutput.human(report, out);
+        }
+        if (state != null) {
+            err.println("attestream verify: state " + state.dir() + ": " + remembered.size() + " log(s) remembered, "
+                    + advanced + " advanced");
         }
         if (report.noEvidence()) {
             err.println("attestream verify: no evidence " + describe(sel) + ": no event row in "

@@ -762,4 +762,62 @@ class ChainVerifierTest {
         }
         return out;
     }
+
+    // ---------------------------------------------------------------- auditor state (issue 14 point 2)
+
+    private static AgentResult runRemembering(ChainFixture.Agent a, List<EventRow> rows, List<CheckpointRow> cps,
+            CheckpointRow remembered) {
+        ChainVerifier.AgentRun run = verifier().begin(a.log(), cps, Optional.of(remembered));
+        rows.forEach(run::accept);
+        return run.finish();
+    }
+
+    @Test
+    void acceptsAStoredLogThatExtendsTheRememberedCheckpointAndRemembersTheNewestVerified() {
+        ChainFixture.Agent a = agents.get(0);
+        for (CheckpointRow remembered : a.checkpoints()) {
+            AgentResult r = runRemembering(a, a.rows(), a.checkpoints(), remembered);
+            assertThat(r.findings()).as("remembered size %d", remembered.treeSize()).isEmpty();
+            assertThat(r.newestVerified()).contains(a.checkpoints().get(a.checkpoints().size() - 1));
+        }
+    }
+
+    @Test
+    void reportsRollbackWhenTheTailWasDeletedTogetherWithItsCheckpoints() {
+        ChainFixture.Agent a = agents.get(0);
+        CheckpointRow remembered = a.checkpoints().get(6);
+        AgentResult r = runRemembering(a, a.rows().subList(0, 80), a.checkpoints().subList(0, 5), remembered);
+        assertOnly(r.findings(), 99, FindingKind.ROLLBACK);
+        assertThat(r.findings().get(0).detail()).contains("tree size 100", "newest stored checkpoint is of tree size 80",
+                "80 entries are stored");
+        // Without the state, the cut-back log is self-consistent.
+        assertThat(run(verifier(), a, a.rows().subList(0, 80), a.checkpoints().subList(0, 5)).findings()).isEmpty();
+    }
+
+    @Test
+    void reportsForkWhenTheHistoryWasRewrittenAndReSignedWithTheRealKey() {
+        ChainFixture.Agent a = agents.get(0);
+        List<EventRow> rewritten = ChainFixture.rechainFrom(a.log(), a.rows(), 10);
+        List<CheckpointRow> resigned = resign(a, rewritten);
+        assertThat(run(verifier(), a, rewritten, resigned).findings()).as("no state: undetected").isEmpty();
+        AgentResult older = runRemembering(a, rewritten, resigned, a.checkpoints().get(2));
+        assertOnly(older.findings(), 47, FindingKind.FORK);
+        assertThat(older.findings().get(0).detail()).contains("consistency proof", "tree size 100");
+        AgentResult sameSize = runRemembering(a, rewritten, resigned, a.checkpoints().get(6));
+        assertOnly(sameSize.findings(), 99, FindingKind.FORK);
+        // Rewritten after the remembered checkpoint: consistent with it, so no fork.
+        List<EventRow> later = ChainFixture.rechainFrom(a.log(), a.rows(), 60);
+        assertThat(runRemembering(a, later, resign(a, later), a.checkpoints().get(2)).findings()).isEmpty();
+    }
+
+    @Test
+    void refusesARememberedCheckpointThatTheKeysDoNotVerify() {
+        ChainFixture.Agent a = agents.get(0);
+        CheckpointRow c = a.checkpoints().get(2);
+        String other = SignedCheckpoint.sign(SignedCheckpoint.parse(c.note()).checkpoint(), OTHER_KEY).text();
+        CheckpointRow foreign = new CheckpointRow(c.tenant(), c.agentId(), c.treeSize(), c.rootHash(), other,
+                c.keyName(), null);
+        assertThatThrownBy(() -> verifier().begin(a.log(), a.checkpoints(), Optional.of(foreign)))
+                .isInstanceOf(VerifierException.class).hasMessageContaining("does not verify with the given keys");
+    }
 }

@@ -58,6 +58,26 @@ class VerifyCommandTest {
     }
 
     @Test
+    void exitsTwoForUnusableCoverageAndStateOptions() throws Exception {
+        Path key = dir.resolve("k.vkey");
+        Files.writeString(key, SigningKey.generate("k", new SecureRandom()).verifierKey().toVkey());
+        String url = "jdbc:clickhouse:http://127.0.0.1:1/x";
+        for (String bad : List.of("1000", "0:60000", "1000:-1", "a:b", "1000:60000:1")) {
+            StringWriter err = new StringWriter();
+            assertThat(run(err, "--jdbc-url", url, "--key", key.toString(), "--default-cadence", bad)).as(bad)
+                    .isEqualTo(2);
+            assertThat(err.toString()).contains("--default-cadence must be EVENTS:MS");
+        }
+        StringWriter neg = new StringWriter();
+        assertThat(run(neg, "--jdbc-url", url, "--key", key.toString(), "--seal-slack", "-PT1M")).isEqualTo(2);
+        assertThat(neg.toString()).contains("--seal-slack must not be negative");
+        StringWriter state = new StringWriter();
+        assertThat(run(state, "--jdbc-url", url, "--key", key.toString(), "--state", dir.resolve("s").toString(),
+                "--since", "2026-11-01T00:00:00Z")).isEqualTo(2);
+        assertThat(state.toString()).contains("--state needs whole logs");
+    }
+
+    @Test
     void exitsOneWhenClickHouseCannotBeReached() throws Exception {
         Path key = dir.resolve("k.vkey");
         Files.writeString(key, SigningKey.generate("k", new SecureRandom()).verifierKey().toVkey());
@@ -71,8 +91,8 @@ class VerifyCommandTest {
     void rendersEveryFindingWithAgentSeqAndKindInJsonAndText() {
         Finding f = new Finding("acme", "agent \"7\"", 41, FindingKind.UNKNOWN_KEY_CHECKPOINT, "signed by no trusted key");
         VerificationReport r = new VerificationReport(List.of(
-                new AgentResult("acme", "agent \"7\"", 50, 50, 2, 1, 32, 1, 0, List.of(f), List.of()),
-                new AgentResult("acme", "agent-8", 50, 50, 2, 2, 50, 2, 0, List.of(), List.of("CN=test TSA"))), 100, Duration.ofMillis(250));
+                new AgentResult("acme", "agent \"7\"", 50, 50, 2, 1, 32, 1, 0, List.of(f), List.of(), null),
+                new AgentResult("acme", "agent-8", 50, 50, 2, 2, 50, 2, 0, List.of(), List.of("CN=test TSA"), null)), 100, Duration.ofMillis(250));
         StringWriter json = new StringWriter();
         ReportOutput.json(r, json);
         assertThat(json.toString()).contains("\"ok\":false", "\"rows\":100",
@@ -82,5 +102,15 @@ class VerifyCommandTest {
         ReportOutput.human(r, new PrintWriter(text));
         assertThat(text.toString()).contains("unknown-key-checkpoint", "acme/agent \"7\" seq 41",
                 "FAILED: 2 agent(s), 1 failing", "3/4 checkpoints verified").doesNotContain("agent-8:");
+        assertThat(text.toString()).contains("timestamps trusted from TSA \"CN=test TSA\": 1 log(s): acme/agent-8");
+
+        VerificationReport none = new VerificationReport(List.of(), 0, Duration.ZERO);
+        assertThat(none.ok()).isFalse();
+        StringWriter noneText = new StringWriter();
+        ReportOutput.human(none, new PrintWriter(noneText));
+        assertThat(noneText.toString()).startsWith("NO EVIDENCE: 0 agent(s)");
+        StringWriter noneJson = new StringWriter();
+        ReportOutput.json(none, noneJson);
+        assertThat(noneJson.toString()).contains("\"ok\":false,\"no_evidence\":true");
     }
 }

@@ -21,7 +21,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code attestream.chainer.checkpoints}{trigger, timestamped} [attestream_chainer_checkpoints_total]</li>
  *   <li>{@code attestream.chainer.registry.retries}, {@code attestream.chainer.tsa.failures}</li>
  *   <li>{@code attestream.chainer.latency}: record timestamp to chained (end-to-end, includes input lag)</li>
- *   <li>{@code attestream.chainer.stage}{stage=decode|chain|checkpoint-sign|timestamp}: time spent per stage</li>
+ *   <li>{@code attestream.chainer.stage}{stage=decode|chain|checkpoint-sign|timestamp|punctuate}: time spent per
+ *   stage ({@code punctuate}: one whole wall-clock punctuation, due checkpoints signed, timestamped and written)</li>
  * </ul>
  * Consumer lag comes from the Kafka Streams client metrics bound in ChainerMain ({@code kafka.consumer.fetch.manager.records.lag}).
  */
@@ -37,6 +38,7 @@ public final class ChainerMetrics {
     private final Timer chain;
     private final Timer sign;
     private final Timer timestamp;
+    private final Timer punctuate;
 
     /** Registers every meter in {@code registry} (refusal counters at zero for every reason). */
     public ChainerMetrics(MeterRegistry registry) {
@@ -65,6 +67,7 @@ public final class ChainerMetrics {
         chain = stage("chain");
         sign = stage("checkpoint-sign");
         timestamp = stage("timestamp");
+        punctuate = stage("punctuate");
     }
 
     private Timer stage(String name) {
@@ -119,6 +122,10 @@ public final class ChainerMetrics {
 
     void timestampNanos(long nanos) {
         timestamp.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    void punctuateNanos(long nanos) {
+        punctuate.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Count of refused records of {@code reason} handled with {@code mode} (for tests and the README's alerts). */

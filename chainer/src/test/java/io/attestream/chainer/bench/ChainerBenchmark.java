@@ -14,6 +14,11 @@ import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.testing.SampleEvents;
 import io.attestream.schemas.wire.AuditEventCodec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +35,9 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -41,6 +46,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 
 /**
@@ -48,11 +55,17 @@ import org.apache.kafka.streams.KafkaStreams;
  * and produce-to-chained latency percentiles at a fixed rate.
  *
  * <p>{@code ./mvnw -pl chainer test-compile exec:exec@bench -Dbench.args="[--endpoints FILE] [--events N]
- * [--rate R] [--seconds S] [--threads T]"}. Without --endpoints it starts the local stack in a temporary directory.
+ * [--rate R] [--seconds S] [--threads T] [--agents A] [--idle-agents I] [--interval-ms T]"}. Without --endpoints it
+ * starts the local stack in a temporary directory. {@code --seconds 0} skips the latency run.
+ *
+ * <p>With {@code --idle-agents I} (e.g. 100000) the throughput chainer first chains one event for each of I other
+ * agents and waits until each of them has its time checkpoint (after {@code --interval-ms}, default 10000), so they
+ * sit idle in the state store; then the backlog of the A active agents is produced and drained. It prints the
+ * stream threads' CPU per event, the punctuation cost while idle and while draining, and the chainer's memory and
+ * state-store size per agent, so a cost that grows with idle agents shows next to a run without them.
  */
 public final class ChainerBenchmark {
     private static final int PARTITIONS = 6;
-    private static final int AGENTS = 50;
 
     private final StackEndpoints stack;
     private final Path dir;
@@ -60,12 +73,32 @@ public final class ChainerBenchmark {
     private final SigningKey key = SigningKey.generate("bench", new SecureRandom());
     private final TimestampAuthority tsa = EmbeddedTimestampAuthority.generate("bench", Clock.systemUTC());
     private final int threads;
+    private final int agents;
+    private final int idleAgents;
+    private final long intervalMs;
+    private final long sampleMs;
+    private final Path sampleOut;
+    private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-    private ChainerBenchmark(StackEndpoints stack, Path dir, int threads) {
+    private ChainerBenchmark(StackEndpoints stack, Path dir, Map<String, String> a) {
         this.stack = stack;
         this.dir = dir;
         this.registry = SchemaRegistryClient.forUrl(stack.registryUrl());
-        this.threads = threads;
+        this.threads = Integer.parseInt(a.getOrDefault("--threads", "2"));
+        this.agents = Integer.parseInt(a.getOrDefault("--agents", "50"));
+        this.idleAgents = Integer.parseInt(a.getOrDefault("--idle-agents", "0"));
+        this.intervalMs = Long.parseLong(a.getOrDefault("--interval-ms", idleAgents > 0 ? "10000" : "60000"));
+        this.sampleMs = Long.parseLong(a.getOrDefault("--sample-ms", "0"));
+        this.sampleOut = Path.of(a.getOrDefault("--sample-out", "chainer-stacks.txt"));
+    }
+
+    /** The wall-clock sampler of the stream threads while the backlog drains, if asked for ({@code --sample-ms}). */
+    private AutoCloseable sampler() {
+        if (sampleMs <= 0) {
+            return () -> { };
+        }
+        System.out.println("sampling the stream threads every " + sampleMs + " ms into " + sampleOut);
+        return new StackSampler(sampleMs, sampleOut);
     }
 
     public static void main(String[] args) throws Exception {
@@ -73,10 +106,19 @@ public final class ChainerBenchmark {
         int events = Integer.parseInt(a.getOrDefault("--events", "50000"));
         int rate = Integer.parseInt(a.getOrDefault("--rate", "10000"));
         int seconds = Integer.parseInt(a.getOrDefault("--seconds", "20"));
-        int threads = Integer.parseInt(a.getOrDefault("--threads", "2"));
         Path dir = Files.createTempDirectory("chainer-bench-");
+        System.out.println("load average at start: " + loadAverage());
         try (BenchmarkStack stack = BenchmarkStack.startOrAttach(a, dir)) {
-            new ChainerBenchmark(stack.endpoints(), dir, threads).run(events, rate, seconds);
+            new ChainerBenchmark(stack.endpoints(), dir, a).run(events, rate, seconds);
+        }
+        System.out.println("load average at end: " + loadAverage());
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).trim();
+        } catch (IOException e) {
+            return "unknown (" + e + ")";
         }
     }
 
@@ -88,13 +130,14 @@ public final class ChainerBenchmark {
         List<byte[]> values = new ArrayList<>();
         List<byte[]> keys = new ArrayList<>();
         for (int i = 0; i < events; i++) {
-            AuditEvent e = SampleEvents.of(EventType.values()[i % EventType.values().length], "bench", "agent-" + (i % AGENTS), i);
+            AuditEvent e = SampleEvents.of(EventType.values()[i % EventType.values().length], "bench", "agent-" + (i % agents), i);
             e = AuditEvent.newBuilder(e).setOccurredAt(Instant.now()).build();
             values.add(AuditEventCodec.encode(schemaId, e));
             keys.add(Topics.agentKey(e.getTenant(), e.getAgentId()).getBytes(StandardCharsets.UTF_8));
         }
         double avgSize = values.stream().mapToInt(v -> v.length).average().orElse(0);
-        System.out.printf("record size: %.0f bytes on average, key %d bytes%n", avgSize, keys.get(0).length);
+        System.out.printf("record size: %.0f bytes on average, key %d bytes; %,d events of %,d agents%n", avgSize,
+                keys.get(0).length, events, agents);
 
         // Warm-up of broker and producer (the first runs after a broker start are ~2x slower).
         String warm = "bench." + run + ".warmup";
@@ -106,19 +149,25 @@ public final class ChainerBenchmark {
         double rawRate = produce(raw, keys, values, events);
         System.out.printf("raw producer (acks=all, idempotent, linger 5 ms): %,.0f records/s%n", rawRate);
 
-        produce(input, keys, values, events);
-        double chainedRate = chainThroughput(input, events);
-        System.out.printf("chainer exactly_once_v2 (%d stream thread(s), TSA embedded, checkpoint every 1000): "
-                + "%,.0f events/s%n", threads, chainedRate);
+        double chainedRate;
+        if (idleAgents > 0) {
+            chainedRate = chainWithIdleAgents(input, schemaId, keys, values, events);
+        } else {
+            produce(input, keys, values, events);
+            chainedRate = chainThroughput(input, events);
+        }
+        System.out.printf("chainer exactly_once_v2 (%d stream thread(s), TSA embedded, checkpoint every 1000 or %d ms"
+                + "%s): %,.0f events/s%n", threads, intervalMs,
+                idleAgents > 0 ? String.format(", %,d idle agents", idleAgents) : "", chainedRate);
         System.out.printf("ratio chained/raw: %.1f %%%n", 100 * chainedRate / rawRate);
 
-        latency(run, schemaId, rate, seconds);
+        if (seconds > 0) {
+            latency(run, schemaId, rate, seconds);
+        }
     }
 
     private void createTopic(String topic) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", stack.bootstrapServers()))) {
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get();
-        }
+        BenchmarkStack.createTopics(stack, PARTITIONS, List.of(topic));
     }
 
     private KafkaProducer<byte[], byte[]> producer() {
@@ -126,15 +175,32 @@ public final class ChainerBenchmark {
                 new ByteArraySerializer());
     }
 
-    /** Produces n records as fast as possible; returns records/s including the final flush. */
+    /**
+     * Produces n records as fast as possible; returns records/s including the final flush.
+     *
+     * @throws IllegalStateException when any record was not acknowledged (a baseline that lost records is no baseline)
+     */
     private double produce(String topic, List<byte[]> keys, List<byte[]> values, int n) {
+        AtomicLong failed = new AtomicLong();
+        AtomicReference<Exception> firstError = new AtomicReference<>();
         try (KafkaProducer<byte[], byte[]> p = producer()) {
             long t0 = System.nanoTime();
             for (int i = 0; i < n; i++) {
-                p.send(new ProducerRecord<>(topic, keys.get(i % keys.size()), values.get(i % values.size())));
+                p.send(new ProducerRecord<>(topic, keys.get(i % keys.size()), values.get(i % values.size())),
+                        (meta, e) -> {
+                            if (e != null) {
+                                failed.incrementAndGet();
+                                firstError.compareAndSet(null, e);
+                            }
+                        });
             }
             p.flush();
-            return n / ((System.nanoTime() - t0) / 1e9);
+            double rate = n / ((System.nanoTime() - t0) / 1e9);
+            if (failed.get() > 0) {
+                throw new IllegalStateException(failed.get() + " of " + n + " records to " + topic + " failed",
+                        firstError.get());
+            }
+            return rate;
         }
     }
 
@@ -148,6 +214,7 @@ public final class ChainerBenchmark {
         props.put(ChainerConfig.CHECKPOINTS_TOPIC_CONFIG, input + ".checkpoints");
         props.put(ChainerConfig.DEAD_LETTER_TOPIC_CONFIG, input + ".dlq");
         props.put(ChainerConfig.REKEY_TOPIC_CONFIG, input + ".rekey");
+        props.put(ChainerConfig.CHECKPOINT_INTERVAL_MS_CONFIG, Long.toString(intervalMs));
         props.put(ChainerConfig.SIGNING_KEY_FILE_CONFIG, "bench.key");
         props.put(ChainerConfig.TSA_MODE_CONFIG, ChainerConfig.TSA_MODE_EMBEDDED);
         props.put(ChainerConfig.TSA_EMBEDDED_DIR_CONFIG, "unused-key-given-in-process");
@@ -155,12 +222,10 @@ public final class ChainerBenchmark {
         props.put("num.stream.threads", Integer.toString(threads));
         props.put("state.dir", Files.createDirectories(dir.resolve("state-" + appId)).toString());
         ChainerConfig config = new ChainerConfig(props);
-        for (String t : List.of(config.rekeyTopic(), config.chainedTopic(), config.checkpointsTopic(),
-                config.deadLetterTopic())) {
-            createTopic(t);
-        }
+        BenchmarkStack.createTopics(stack, PARTITIONS, List.of(config.rekeyTopic(), config.chainedTopic(),
+                config.checkpointsTopic(), config.deadLetterTopic()));
         KafkaStreams ks = new KafkaStreams(ChainerTopology.buildTopology(config, registry, key, Optional.of(tsa),
-                new SimpleMeterRegistry(), PARTITIONS), config.streamsProperties());
+                meters, PARTITIONS), config.streamsProperties());
         CountDownLatch running = new CountDownLatch(1);
         ks.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
@@ -189,7 +254,9 @@ public final class ChainerBenchmark {
     /** Chains a backlog of n events; rate = events / (time of the last - time of the first chained record seen). */
     private double chainThroughput(String input, int n) throws Exception {
         try (KafkaConsumer<byte[], byte[]> c = consumer(input + ".chained");
-             KafkaStreams ks = startChainer(input, "bench-tput-" + input)) {
+             KafkaStreams ks = startChainer(input, "bench-tput-" + input);
+             AutoCloseable sampling = sampler()) {
+            long cpu0 = streamThreadCpuNanos();
             long seen = 0;
             long first = 0;
             long firstCount = 0;
@@ -203,12 +270,162 @@ public final class ChainerBenchmark {
                 seen += got;
             }
             long last = System.nanoTime();
+            long cpu = streamThreadCpuNanos() - cpu0;
+            sampling.close();
             if (seen < n) {
                 throw new IllegalStateException("only " + seen + " of " + n + " events chained in time");
             }
+            System.out.printf("stream-thread CPU %.1f us per event (%.1f s over %d thread(s))%n", cpu / 1e3 / n,
+                    cpu / 1e9, threads);
             ks.close(Duration.ofSeconds(30));
             return (seen - firstCount) / ((last - first) / 1e9);
         }
+    }
+
+    /**
+     * The idle-agents mode (class javadoc): seeds the idle agents, waits for their time checkpoints, measures the
+     * punctuation while idle, then drains the active backlog. Returns the backlog's events/s.
+     */
+    private double chainWithIdleAgents(String input, int schemaId, List<byte[]> keys, List<byte[]> values, int n)
+            throws Exception {
+        List<byte[]> seedKeys = new ArrayList<>(idleAgents);
+        List<byte[]> seedValues = new ArrayList<>(idleAgents);
+        for (int i = 0; i < idleAgents; i++) {
+            AuditEvent e = SampleEvents.of(EventType.values()[i % EventType.values().length], "bench",
+                    "idle-" + i, i);
+            e = AuditEvent.newBuilder(e).setOccurredAt(Instant.now()).build();
+            seedValues.add(AuditEventCodec.encode(schemaId, e));
+            seedKeys.add(Topics.agentKey(e.getTenant(), e.getAgentId()).getBytes(StandardCharsets.UTF_8));
+        }
+        System.gc();
+        long heapBefore = usedHeap();
+        long rssBefore = rssBytes();
+        produce(input, seedKeys, seedValues, idleAgents);
+        try (KafkaConsumer<byte[], byte[]> chained = consumer(input + ".chained");
+             KafkaConsumer<byte[], byte[]> checkpoints = consumer(input + ".checkpoints");
+             KafkaStreams ks = startChainer(input, "bench-idle-" + input)) {
+            long t0 = System.nanoTime();
+            drain(chained, idleAgents, "seed events");
+            double seedSeconds = (System.nanoTime() - t0) / 1e9;
+            long cps = drain(checkpoints, idleAgents, "time checkpoints of the idle agents");
+            System.out.printf("idle agents: %,d seeded, chained in %.1f s, %,d time checkpoints written after %.1f s%n",
+                    idleAgents, seedSeconds, cps, (System.nanoTime() - t0) / 1e9);
+
+            Timer punctuate = meters.find("attestream.chainer.stage").tag("stage", "punctuate").timer();
+            if (punctuate == null) {
+                throw new IllegalStateException("the chainer has no attestream.chainer.stage{stage=punctuate} timer");
+            }
+            long idleCount = punctuate.count();
+            double idleTotal = punctuate.totalTime(TimeUnit.MICROSECONDS);
+            Thread.sleep(5_000);
+            System.out.printf("punctuation while all %,d agents are idle: %.0f us mean over %d punctuations%n",
+                    idleAgents + agents, (punctuate.totalTime(TimeUnit.MICROSECONDS) - idleTotal)
+                            / Math.max(1, punctuate.count() - idleCount), punctuate.count() - idleCount);
+            System.gc();
+            long heapAfter = usedHeap();
+            long rssAfter = rssBytes();
+            System.out.printf("memory: heap after GC %+,d bytes (%.0f per agent), process RSS %+,d bytes (%.0f per "
+                    + "agent)%n", heapAfter - heapBefore, (heapAfter - heapBefore) / (double) idleAgents,
+                    rssAfter - rssBefore, (rssAfter - rssBefore) / (double) idleAgents);
+            storeSizes(ks, input);
+
+            long drainCount = punctuate.count();
+            double drainTotal = punctuate.totalTime(TimeUnit.MICROSECONDS);
+            AutoCloseable sampling = sampler();
+            long cpu0 = streamThreadCpuNanos();
+            produce(input, keys, values, n);
+            long first = 0;
+            long seen = 0;
+            long firstCount = 0;
+            long deadline = System.currentTimeMillis() + 600_000;
+            while (seen < n && System.currentTimeMillis() < deadline) {
+                int got = chained.poll(Duration.ofMillis(100)).count();
+                if (got > 0 && first == 0) {
+                    first = System.nanoTime();
+                    firstCount = got;
+                }
+                seen += got;
+            }
+            long last = System.nanoTime();
+            long cpu = streamThreadCpuNanos() - cpu0;
+            sampling.close();
+            if (seen < n) {
+                throw new IllegalStateException("only " + seen + " of " + n + " events chained in time");
+            }
+            System.out.printf("active backlog with %,d idle agents: stream-thread CPU %.1f us per event; punctuation "
+                            + "%.0f us mean over %d punctuations while draining%n", idleAgents, cpu / 1e3 / n,
+                    (punctuate.totalTime(TimeUnit.MICROSECONDS) - drainTotal) / Math.max(1, punctuate.count() - drainCount),
+                    punctuate.count() - drainCount);
+            ks.close(Duration.ofSeconds(30));
+            return (seen - firstCount) / ((last - first) / 1e9);
+        }
+    }
+
+    /** Polls until n records arrived (10 min at most); returns how many did. */
+    private static long drain(KafkaConsumer<byte[], byte[]> c, long n, String what) {
+        long seen = 0;
+        long deadline = System.currentTimeMillis() + 600_000;
+        while (seen < n && System.currentTimeMillis() < deadline) {
+            seen += c.poll(Duration.ofMillis(100)).count();
+        }
+        if (seen < n) {
+            throw new IllegalStateException("only " + seen + " of " + n + " " + what + " arrived in time");
+        }
+        return seen;
+    }
+
+    private static long usedHeap() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static long rssBytes() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        return -1;
+    }
+
+    /** CPU time of this JVM's Kafka Streams threads so far. */
+    private static long streamThreadCpuNanos() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+            if (t != null && t.getThreadName().contains("-StreamThread-")
+                    && !t.getThreadName().startsWith("kafka-")) {
+                sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+            }
+        }
+        return sum;
+    }
+
+    /** Prints the size of each state store on disk and RocksDB's key estimate, per agent. */
+    private void storeSizes(KafkaStreams ks, String input) throws IOException {
+        Path state = dir.resolve("state-bench-idle-" + input);
+        Map<String, Long> bytes = new HashMap<>();
+        try (Stream<Path> files = Files.walk(state)) {
+            files.filter(Files::isRegularFile).forEach(f -> {
+                for (String store : List.of(ChainerTopology.AGENT_STORE, ChainerTopology.EVENT_ID_STORE,
+                        ChainerTopology.PENDING_STORE, ChainerTopology.DUE_STORE)) {
+                    if (f.toString().contains("/" + store)) {
+                        bytes.merge(store, f.toFile().length(), Long::sum);
+                    }
+                }
+            });
+        }
+        double keys = 0;
+        for (Map.Entry<MetricName, ? extends Metric> m : ks.metrics().entrySet()) {
+            if (m.getKey().name().equals("estimate-num-keys")
+                    && ChainerTopology.AGENT_STORE.equals(m.getKey().tags().get("rocksdb-state-id"))
+                    && m.getValue().metricValue() instanceof Number v) {
+                keys += v.doubleValue();
+            }
+        }
+        int total = idleAgents + agents;
+        System.out.printf("state stores on disk (RocksDB files, %,d agents; agent-state keys estimated %,.0f): %s%n",
+                total, keys, bytes.entrySet().stream().map(e -> String.format("%s %,d bytes (%.0f per agent)",
+                        e.getKey(), e.getValue(), e.getValue() / (double) total)).toList());
     }
 
     private void latency(String run, int schemaId, int rate, int seconds) throws Exception {
@@ -247,7 +464,7 @@ public final class ChainerBenchmark {
                     Thread.sleep(wait);
                 }
                 AuditEvent e = SampleEvents.of(EventType.values()[i % EventType.values().length], "bench",
-                        "agent-" + (i % AGENTS), i);
+                        "agent-" + (i % agents), i);
                 e = AuditEvent.newBuilder(e).setOccurredAt(Instant.now()).build();
                 p.send(new ProducerRecord<>(input, null, System.currentTimeMillis(),
                         Topics.agentKey(e.getTenant(), e.getAgentId()).getBytes(StandardCharsets.UTF_8),

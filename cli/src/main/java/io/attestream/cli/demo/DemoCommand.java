@@ -148,6 +148,7 @@ public final class DemoCommand implements Callable<Integer> {
             startChainer(stack, demoDir, keys, tsaDir, stops, failure);
             startSink(stack, stops, failure);
             startDrift(stack, demoDir, stops, failure);
+            DemoWitness witness = DemoWitness.start(stack, demoDir, keys, registry, stops, failure, this::note);
 
             step("4/7 simulated fleet (seed " + fleetSeed + ")");
             FleetSimulator fleet = new FleetSimulator(fleetSeed, agentsPerTenant, eventsPerAgent,
@@ -177,6 +178,12 @@ public final class DemoCommand implements Callable<Integer> {
                     events.size(), landSeconds, events.size() / landSeconds));
 
             waitForCheckpointsAndAlerts(stack, failure);
+            try (Connection jdbc = connect(stack)) {
+                if (witness.awaitAndShow(jdbc, failure, this::note) == 0) {
+                    out.println("no checkpoint was witnessed: see the witness submitter's log above");
+                    return 3;
+                }
+            }
 
             step("6/7 verification");
             String[] trust = {"--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),

@@ -645,7 +645,8 @@ final class EvidencePack {
                            arrayStringConcat(arraySort(groupUniqArray(event_type)), ', ') AS event_types
                     FROM (SELECT arrayJoin(controls) AS control, agent_id, occurred_at, event_type
                           FROM {db}.chained_events WHERE tenant = {tenant} AND {period})
-                    GROUP BY control ORDER BY control"""));
+                    GROUP BY control ORDER BY replaceRegexpAll(control, '[^A-Za-z]', ''),
+                             arrayMap(x -> toUInt32(x), extractAll(control, '[0-9]+'))"""));
             Map<String, String> titles = new TreeMap<>();
             mappingsOf(f).forEach(r -> titles.putIfAbsent(r.control(), r.title()));
             List<List<String>> titled = new ArrayList<>();
@@ -673,7 +674,8 @@ final class EvidencePack {
                                uniqExact(toDate(occurred_at))
                         FROM {db}.policy_changes WHERE tenant = {tenant} AND {period} AND kind = 'RETRIEVAL_CORPUS'
                     ) AS e ON m.event_type = e.event_type AND m.scope = e.scope
-                    GROUP BY m.control ORDER BY m.control"""));
+                    GROUP BY m.control ORDER BY replaceRegexpAll(m.control, '[^A-Za-z]', ''),
+                             arrayMap(x -> toUInt32(x), extractAll(m.control, '[0-9]+'))"""));
         }
         StringBuilder byGap = new StringBuilder();
         for (Gap g : Gap.values()) {
@@ -835,8 +837,9 @@ final class EvidencePack {
 
     private String page() {
         Verification.Outcome v = verification.orElse(null);
-        String verdict = v == null ? "not re-verified" : v.report().ok() ? "VERIFIED" : "FAILED";
-        String verdictClass = v == null ? "unknown" : v.report().ok() ? "ok" : "fail";
+        String verdict = v == null ? "not re-verified" : v.report().noEvidence() ? "NO EVIDENCE"
+                : v.report().ok() ? "VERIFIED" : "FAILED";
+        String verdictClass = v == null || v.report().noEvidence() ? "unknown" : v.report().ok() ? "ok" : "fail";
         StringBuilder cover = new StringBuilder("<section id=\"cover\" data-section=\"cover\" class=\"cover\">"
                 + "<h1>Evidence pack</h1><table class=\"cover-table content\"><tbody>");
         coverRow(cover, "Tenant", Html.escape(scope.tenant()));

@@ -36,7 +36,8 @@ import picocli.CommandLine.Spec;
                 + " incidents, and every query in an appendix.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:report written (verification OK or not requested)", "1:failed (message says why)",
-            "2:invalid command line", "3:report written, and verification found a problem"})
+            "2:invalid command line", "3:report written, and verification found a problem",
+            "4:report written, and the tenant has no evidence (no event row, no checkpoint)"})
 public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--tenant", required = true, description = "Tenant to report on.")
     String tenant;
@@ -161,6 +162,9 @@ public final class ReportCommand implements Callable<Integer> {
                     + (System.nanoTime() - p0) / 1_000_000 + " ms");
         }
         stdout.flush();
+        if (outcome != null && outcome.report().noEvidence()) {
+            return 4;
+        }
         return outcome != null && !outcome.report().ok() ? 3 : 0;
     }
 

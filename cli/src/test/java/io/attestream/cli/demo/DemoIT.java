@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -58,6 +59,8 @@ class DemoIT {
         assertThat(SchemaRegistryClient.forUrl(stack.registryUrl()).subjectCompatibility("attestream.events-value"))
                 .contains(Compatibility.BACKWARD_TRANSITIVE);
         assertThat(text).contains("all 420 events landed")
+                .containsPattern("every one of \\d+ checkpoints is cosigned by witness.attestream.local/demo")
+                .contains("witnessed checkpoint of attestream/")
                 .contains("attestream verify (all tenants) exit 0")
                 .contains("attestream verify (tenant demo-tamper-1) exit 3")
                 .contains("modified")
@@ -84,6 +87,7 @@ class DemoIT {
                 "--key", dir.resolve("keys/attestream-demo.vkey").toString(),
                 "--tsa-cert", dir.resolve("tsa/tsa-ca.crt").toString());
         assertThat(reportCode).as(reportOut.toString()).isZero();
+        Files.writeString(Path.of("target", "report-acme.out"), reportOut.toString());
         String page = Files.readString(html);
         Files.copy(html, Path.of("target", "report-acme.html"), StandardCopyOption.REPLACE_EXISTING);
         assertThat(page).contains("<span class=\"status ok\">VERIFIED")
@@ -93,7 +97,8 @@ class DemoIT {
         String gaps = FleetSimulator.GAPS_AGENT;
         assertThat(verdict(page, "oversight", gaps)).isEqualTo("not met");
         assertThat(verdict(page, "oversight", "refund-bot")).isEqualTo("met");
-        assertThat(verdict(page, "monitoring", gaps)).isEqualTo("not met");
+        // One row per agent version: 1.0.0 was evaluated before it acted, 2.0.0 never.
+        assertThat(verdicts(page, "monitoring", gaps)).containsExactly("met", "not met");
         assertThat(page).contains("deployed without any eval");
         assertThat(verdict(page, "change", gaps)).isEqualTo("not met");
         assertThat(verdict(page, "change", "refund-bot")).isEqualTo("met");
@@ -106,6 +111,19 @@ class DemoIT {
         assertThat(verdict(page, "readiness", "Human oversight used")).isEqualTo("not met");
         assertThat(verdict(page, "readiness", "Tamper-evident logging on")).isEqualTo("met");
         assertThat(verdict(page, "readiness", "Incident workflow exercised")).isEqualTo("met");
+
+        // The same evidence organised by the EU AI Act, through the control_mappings table the sink loaded (V007).
+        Path euHtml = dir.resolve("acme-eu.html");
+        int euCode = new CommandLine(new ReportCommand()).execute("--tenant", "acme", "--out", euHtml.toString(),
+                "--framework", "eu-ai-act", "--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
+                "--password-file", password.toString());
+        assertThat(euCode).isZero();
+        String eu = Files.readString(euHtml);
+        assertThat(eu).contains("holds exactly the shipped mapping version 1")
+                .contains("<td>Art. 12</td><td>Record-keeping</td>").contains("<td>Art. 14</td><td>Human oversight</td>")
+                .contains("Controls (eu-ai-act): Art. 14 Human oversight");
+        assertThat(eu.indexOf("<td>Art. 9</td>")).isPositive().isLessThan(eu.indexOf("<td>Art. 10</td>"));
+        assertThat(verdict(eu, "tamper-evident", gaps)).isEqualTo("no evidence");
 
         Process browser = new ProcessBuilder(chromium.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
@@ -161,12 +179,21 @@ class DemoIT {
     private static final List<String> SECTIONS = List.of("cover", "verification", "readiness", "gaps", "clocks",
             "framework", "over-time", "evals", "incidents", "appendix");
 
-    /** The verdict cell of one check and subject, e.g. ("oversight", "support-triage"). */
+    /** The one verdict cell of a check and subject, e.g. ("oversight", "support-triage"). */
     private static String verdict(String page, String check, String subject) {
+        List<String> all = verdicts(page, check, subject);
+        assertThat(all).as("verdicts of " + check + " for " + subject).hasSize(1);
+        return all.get(0);
+    }
+
+    private static List<String> verdicts(String page, String check, String subject) {
         Matcher m = Pattern.compile("data-check=\"" + Pattern.quote(check) + "\" data-subject=\""
                 + Pattern.quote(subject) + "\">([^<]*)<").matcher(page);
-        assertThat(m.find()).as("verdict of " + check + " for " + subject).isTrue();
-        return m.group(1);
+        List<String> out = new ArrayList<>();
+        while (m.find()) {
+            out.add(m.group(1));
+        }
+        return out;
     }
 
     private static int run(Path dir, String... command) throws Exception {

@@ -9,6 +9,7 @@ import com.sun.net.httpserver.HttpsServer;
 import io.attestream.ingest.AuditClientConfig;
 import io.attestream.ingest.internal.ApiKeys;
 import io.attestream.ingest.internal.EventsHandler;
+import io.attestream.ingest.internal.OtlpTracesHandler;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventSerializer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -53,14 +54,16 @@ public final class Gateway implements AutoCloseable {
     Gateway(GatewayConfig config, ApiKeys keys, Producer<String, byte[]> producer, int schemaId) {
         this.producer = requireNonNull(producer, "producer");
         this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        EventsHandler events = new EventsHandler(keys, producer,
-                config.clientConfig().getString(AuditClientConfig.TOPIC_CONFIG), schemaId, new EventsHandler.Limits(
+        EventsHandler.Limits limits = new EventsHandler.Limits(
                 config.getInt(GatewayConfig.MAX_BODY_BYTES_CONFIG), config.getInt(GatewayConfig.MAX_EVENT_BYTES_CONFIG),
                 config.getInt(GatewayConfig.MAX_BATCH_EVENTS_CONFIG),
                 config.getInt(GatewayConfig.MAX_NESTING_DEPTH_CONFIG),
                 config.getInt(GatewayConfig.MAX_IN_FLIGHT_EVENTS_CONFIG),
                 config.getInt(GatewayConfig.RETRY_AFTER_SECONDS_CONFIG),
-                config.getInt(GatewayConfig.ACK_TIMEOUT_MS_CONFIG)), localHost(), meters);
+                config.getInt(GatewayConfig.ACK_TIMEOUT_MS_CONFIG));
+        String topic = config.clientConfig().getString(AuditClientConfig.TOPIC_CONFIG);
+        EventsHandler events = new EventsHandler(keys, producer, topic, schemaId, limits, localHost(), meters);
+        OtlpTracesHandler traces = new OtlpTracesHandler(keys, producer, topic, schemaId, limits, localHost(), meters);
         InetSocketAddress address = new InetSocketAddress(config.getString(GatewayConfig.LISTEN_HOST_CONFIG),
                 config.getInt(GatewayConfig.LISTEN_PORT_CONFIG));
         try {
@@ -86,6 +89,7 @@ public final class Gateway implements AutoCloseable {
         });
         server.setExecutor(workers);
         server.createContext("/v1/events", events);
+        server.createContext("/v1/traces", traces);
         server.createContext("/health", exchange -> {
             boolean down = events.kafkaFailing();
             reply(exchange, down ? 503 : 200, "application/json",

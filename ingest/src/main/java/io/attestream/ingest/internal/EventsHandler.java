@@ -339,7 +339,8 @@ public final class EventsHandler implements HttpHandler {
         return status;
     }
 
-    private static String apiKey(HttpExchange exchange) {
+    /** The API key of a request: {@code Authorization: Bearer KEY}, else {@code X-Api-Key}; null if neither. */
+    static String apiKey(HttpExchange exchange) {
         String auth = exchange.getRequestHeaders().getFirst("Authorization");
         if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return auth.substring(7).strip();

@@ -52,6 +52,17 @@ final class GatewayTestSupport implements AutoCloseable {
         return http.send(req.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** POST to {@code path} (e.g. {@code /v1/traces}); the answer as bytes. */
+    HttpResponse<byte[]> postBytes(String path, String key, String contentType, byte[] body)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + path))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).header("Content-Type", contentType);
+        if (key != null) {
+            req.header("Authorization", "Bearer " + key);
+        }
+        return http.send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     HttpResponse<String> post(String key, String body) throws IOException, InterruptedException {
         boolean ndjson = body.indexOf('\n') >= 0;
         return post(key, ndjson ? "application/x-ndjson" : "application/json", body.getBytes(StandardCharsets.UTF_8));

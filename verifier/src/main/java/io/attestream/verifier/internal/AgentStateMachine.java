@@ -8,6 +8,7 @@ import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointTimestamp;
 import io.attestream.integrity.CheckpointVerifier;
 import io.attestream.integrity.CompactMerkleTree;
+import io.attestream.integrity.ConsistencyProof;
 import io.attestream.integrity.Hash;
 import io.attestream.integrity.IntegrityException;
 import io.attestream.integrity.LogId;
@@ -27,6 +28,7 @@ import io.attestream.verifier.VerifierException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Optional;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -63,6 +65,13 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
     private final CoverageCheck coverage;
     /** Subjects of the TSA certificates whose tokens verified. */
     private final Set<String> tsaSubjects = new TreeSet<>();
+    private CheckpointRow newestVerifiedRow;
+    /** The auditor's remembered checkpoint (--state): its size and signed root, or null. */
+    private final Checkpoint remembered;
+    /** Root of the rebuilt tree at the remembered size, once reached. */
+    private Hash rootAtRemembered;
+    /** Consistency proof from the remembered size to the largest trusted one, built as leaves pass. */
+    private final ConsistencyBuilder consistency;
     private int timestampsVerified;
     private int timestampsUnchecked;
     private int checkpointsVerified;
@@ -119,10 +128,12 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
      * @param checkTail whether rows up to the end of the log will be fed, so that a checkpoint larger than
      *     what was fed means a truncated tail, and entries after the newest checkpoint are an unsealed tail
      * @param settings coverage and time-binding settings
+     * @param remembered the checkpoint the auditor's state remembers for this whole log, or null
+     * @throws VerifierException when the remembered note does not verify with the keys
      */
     public AgentStateMachine(LogId log, List<CheckpointRow> checkpoints, CheckpointVerifier keys,
             TimestampVerifier timestamps, Map<Integer, Hash> fingerprints, int maxRegion, LogState start,
-            boolean checkTail, ChainVerifier.Settings settings) {
+            boolean checkTail, ChainVerifier.Settings settings, CheckpointRow remembered) {
         this.log = requireNonNull(log, "log");
         this.settings = requireNonNull(settings, "settings");
         this.tenant = log.tenant();
@@ -152,9 +163,23 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             headBySize.putIfAbsent(c.size(), c.head());
         }
         this.coverage = new CoverageCheck(seals, reportedCheckpointSizes, settings, nextSeq, checkTail);
+        this.remembered = remembered == null ? null : verifyRemembered(remembered, keys);
+        long largest = trusted.isEmpty() ? 0 : trusted.get(trusted.size() - 1).size();
+        this.consistency = this.remembered != null && largest > this.remembered.treeSize() && nextSeq == 0
+                ? new ConsistencyBuilder(this.remembered.treeSize(), largest) : null;
     }
 
-    private record TrustedCheckpoint(long size, Hash root, Hash head, String keyName) {
+    private Checkpoint verifyRemembered(CheckpointRow r, CheckpointVerifier keys) {
+        try {
+            return keys.verify(r.note(), log.origin()).checkpoint();
+        } catch (IntegrityException e) {
+            throw new VerifierException("the auditor state's checkpoint of " + log + " (tree size " + r.treeSize()
+                    + ") does not verify with the given keys (after a key rotation pass the old key too): "
+                    + e.getMessage(), e);
+        }
+    }
+
+    private record TrustedCheckpoint(long size, Hash root, Hash head, String keyName, CheckpointRow row) {
     }
 
     private record Unexplained(Row row, int findingIndex) {
@@ -227,7 +252,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                     + firstFormat2Size + " is already in format 2: checkpoint formats never go back");
         }
         if (cp.treeSize() > 0) {
-            trusted.add(new TrustedCheckpoint(cp.treeSize(), cp.rootHash(), head, c.keyName()));
+            trusted.add(new TrustedCheckpoint(cp.treeSize(), cp.rootHash(), head, c.keyName(), c));
             seals.add(new CoverageCheck.Seal(cp.treeSize(), CoverageCheck.cadenceOf(cp, settings),
                     cp.created().orElse(null), genTime, c.keyName()));
         }
@@ -411,10 +436,11 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                     + ")");
         }
         coverage.finish(nextSeq, this::add);
+        checkAgainstRemembered();
         findings.sort(Comparator.comparingLong(Finding::seq).thenComparing(Finding::kind));
         return new AgentResult(tenant, agentId, rows, Math.max(nextSeq, lastLabel + 1), storedCheckpoints,
                 checkpointsVerified, latestVerified, timestampsVerified, timestampsUnchecked, findings,
-                List.copyOf(tsaSubjects));
+                List.copyOf(tsaSubjects), newestVerifiedRow);
     }
 
     // ---------------------------------------------------------------- Merkle
@@ -431,8 +457,14 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         }
         if (brokenAt < 0) {
             tree = tree.append(leaf);
+            if (consistency != null) {
+                consistency.offer(nextSeq, leaf);
+            }
         }
         nextSeq++;
+        if (remembered != null && nextSeq == remembered.treeSize() && brokenAt < 0) {
+            rootAtRemembered = tree.root();
+        }
         base = leaf;
         while (nextCheckpoint < trusted.size() && trusted.get(nextCheckpoint).size() <= nextSeq) {
             TrustedCheckpoint c = trusted.get(nextCheckpoint++);
@@ -444,6 +476,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             if (root.equals(c.root()) && headOk) {
                 checkpointsVerified++;
                 latestVerified = Math.max(latestVerified, c.size());
+                newestVerifiedRow = c.row();
                 lastMatchedSize = c.size();
             } else {
                 add(lastMatchedSize, FindingKind.MODIFIED, "entries seq " + lastMatchedSize + ".." + (c.size() - 1)
@@ -699,6 +732,47 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                         "the row stored at seq " + r.label + " is entry " + (l + 1)
                                 + " (it recomputes and links only there)"));
                 displaced.add(new Displaced(r.label, l + 1, r.hash()));
+            }
+        }
+    }
+
+    /**
+     * Compares the stored log with the checkpoint the auditor remembers (docs/integrity.md §7.5): the newest stored
+     * trusted checkpoint must be at least as large, and consistent with it by an RFC 9162 consistency proof
+     * computed from the stored rows.
+     */
+    private void checkAgainstRemembered() {
+        if (remembered == null) {
+            return;
+        }
+        long m = remembered.treeSize();
+        Hash rootM = remembered.rootHash();
+        TrustedCheckpoint newest = trusted.isEmpty() ? null : trusted.get(trusted.size() - 1);
+        long n = newest == null ? 0 : newest.size();
+        String was = "the auditor's state remembers the checkpoint of tree size " + m + " (root " + rootM.base64() + ")";
+        if (n < m) {
+            add(m - 1, FindingKind.ROLLBACK, was + ", but the newest stored checkpoint is " + (newest == null ? "none"
+                    : "of tree size " + n) + " and " + nextSeq + " entries are stored: the log was cut back");
+            if (rootAtRemembered != null && !rootAtRemembered.equals(rootM)) {
+                add(m - 1, FindingKind.FORK, was + ", but the stored entries 0.." + (m - 1) + " give the root "
+                        + rootAtRemembered.base64() + ": the history was rewritten");
+            }
+        } else if (n == m) {
+            if (!newest.root().equals(rootM)) {
+                add(m - 1, FindingKind.FORK, was + ", but the stored checkpoint of the same size, signed by "
+                        + newest.keyName() + ", has the root " + newest.root().base64() + ": two histories were signed");
+            }
+        } else if (consistency != null) {
+            Optional<ConsistencyProof> proof = consistency.proof();
+            if (proof.isEmpty()) {
+                return; // entries missing: reported already, and no proof can be computed
+            }
+            try {
+                proof.get().verify(m, rootM, n, newest.root());
+            } catch (IntegrityException e) {
+                add(m - 1, FindingKind.FORK, was + ", but the consistency proof computed from the stored rows to the "
+                        + "stored checkpoint of tree size " + n + " (key " + newest.keyName() + ") does not verify ("
+                        + e.getMessage() + "): the history up to seq " + (m - 1) + " was rewritten");
             }
         }
     }

@@ -11,6 +11,8 @@ import io.attestream.verifier.AgentResult;
 import io.attestream.verifier.ChainVerifier;
 import io.attestream.verifier.CheckpointRow;
 import io.attestream.verifier.EventRow;
+import io.attestream.verifier.Finding;
+import io.attestream.verifier.FindingKind;
 import io.attestream.verifier.VerificationReport;
 import io.attestream.verifier.VerifierException;
 import java.time.Duration;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -81,6 +84,27 @@ public final class AuditRunner {
      */
     public static VerificationReport run(EvidenceReader reader, ChainVerifier verifier,
             EvidenceReader.Selection sel, Progress progress, boolean countFirst) {
+        return run(reader, verifier, sel, progress, countFirst, Map.of());
+    }
+
+    /**
+     * Verifies the selected agents against what an auditor remembers ({@code --state}, whole logs only).
+     *
+     * @param reader the evidence
+     * @param verifier the trust configuration
+     * @param sel what to verify; without a time range when {@code remembered} is not empty
+     * @param progress progress callbacks
+     * @param countFirst whether to count rows first (for a progress bar)
+     * @param remembered the remembered checkpoint by log (any logs; those outside the selection are ignored);
+     *     a selected remembered log with no rows and no checkpoints is {@link FindingKind#VANISHED}
+     * @return the report
+     */
+    public static VerificationReport run(EvidenceReader reader, ChainVerifier verifier,
+            EvidenceReader.Selection sel, Progress progress, boolean countFirst, Map<LogId, CheckpointRow> remembered) {
+        requireNonNull(remembered, "remembered");
+        if (!remembered.isEmpty() && sel.timeRange()) {
+            throw new IllegalArgumentException("auditor state needs whole logs, not a time range");
+        }
         requireNonNull(reader, "reader");
         requireNonNull(verifier, "verifier");
         requireNonNull(sel, "sel");
@@ -90,7 +114,7 @@ public final class AuditRunner {
         Map<LogId, Long> firstSeqs = sel.timeRange() ? reader.firstSeqs(sel) : Map.of();
         progress.start(countFirst ? reader.countEvents(sel) : -1);
         List<AgentResult> results = new ArrayList<>();
-        Scan scan = new Scan(reader, verifier, sel, checkpoints, firstSeqs, results, progress);
+        Scan scan = new Scan(reader, verifier, sel, checkpoints, firstSeqs, results, progress, remembered);
         Map<Integer, Schema> schemas = reader.schemas();
         DerivedColumns derived = new DerivedColumns(schemas);
         pipeline(reader, sel, scan, derived);
@@ -98,7 +122,17 @@ public final class AuditRunner {
         if (!sel.timeRange()) {
             // Agents whose every row is gone: their checkpoints still say how many there were.
             for (Map.Entry<LogId, List<CheckpointRow>> e : checkpoints.entrySet()) {
-                results.add(verifier.begin(e.getKey(), e.getValue()).finish());
+                results.add(verifier.begin(e.getKey(), e.getValue(), Optional.ofNullable(remembered.get(e.getKey())))
+                        .finish());
+            }
+            for (Map.Entry<LogId, CheckpointRow> e : remembered.entrySet()) {
+                LogId log = e.getKey();
+                boolean selected = (sel.tenant() == null || sel.tenant().equals(log.tenant()))
+                        && (sel.agentId() == null || sel.agentId().equals(log.agentId()));
+                if (selected && results.stream().noneMatch(r -> r.tenant().equals(log.tenant())
+                        && r.agentId().equals(log.agentId()))) {
+                    results.add(vanished(log, e.getValue()));
+                }
             }
         }
         // Derived columns were checked during the scan; the typed tables are read after it (one open result at a
@@ -109,6 +143,13 @@ public final class AuditRunner {
         results.sort(Comparator.comparing(AgentResult::tenant).thenComparing(AgentResult::agentId));
         results = DerivedColumns.merge(results, derived.findingList().all());
         return new VerificationReport(results, scan.rows, Duration.ofNanos(System.nanoTime() - t0));
+    }
+
+    private static AgentResult vanished(LogId log, CheckpointRow was) {
+        Finding f = new Finding(log.tenant(), log.agentId(), was.treeSize() - 1, FindingKind.VANISHED,
+                "the auditor's state remembers the checkpoint of tree size " + was.treeSize() + " (root "
+                        + was.rootHash().base64() + "), but the log has no rows and no checkpoints any more");
+        return new AgentResult(log.tenant(), log.agentId(), 0, 0, 0, 0, 0, 0, 0, List.of(f), List.of(), null);
     }
 
     private static final int BATCH = 1024;
@@ -207,6 +248,7 @@ public final class AuditRunner {
         private final Map<LogId, Long> firstSeqs;
         private final List<AgentResult> results;
         private final Progress progress;
+        private final Map<LogId, CheckpointRow> remembered;
         private ChainVerifier.AgentRun run;
         private String tenant;
         private String agent;
@@ -215,7 +257,8 @@ public final class AuditRunner {
 
         Scan(EvidenceReader reader, ChainVerifier verifier, EvidenceReader.Selection sel,
                 Map<LogId, List<CheckpointRow>> checkpoints, Map<LogId, Long> firstSeqs, List<AgentResult> results,
-                Progress progress) {
+                Progress progress, Map<LogId, CheckpointRow> remembered) {
+            this.remembered = remembered;
             this.reader = reader;
             this.verifier = verifier;
             this.sel = sel;
@@ -243,7 +286,8 @@ public final class AuditRunner {
             cps = cps == null ? List.of() : cps;
             Long first = firstSeqs.get(id);
             if (!sel.timeRange() || first == null || first == 0) {
-                return sel.until() == null ? verifier.begin(id, cps) : verifier.beginAt(LogState.empty(id), cps, false);
+                return sel.until() == null ? verifier.begin(id, cps, Optional.ofNullable(remembered.get(id)))
+                        : verifier.beginAt(LogState.empty(id), cps, false);
             }
             List<Hash> prefix = reader.storedHashes(id, first);
             if (prefix.size() != first) {

@@ -17,7 +17,7 @@ import java.util.TreeSet;
 
 /**
  * Checks one log's checkpoints against the cadence they sign and against their timestamps (docs/integrity.md
- * §6.3 and §6.4): missing checkpoints between two verified ones, an overdue unsealed tail, and the time binding
+ * §7.3 and §7.4): missing checkpoints between two verified ones, an overdue unsealed tail, and the time binding
  * of genTime to the signed creation time and to the chained times of the entries covered.
  *
  * <p>Fed by {@link AgentStateMachine}: the signature-verified checkpoints up front, then {@link #observe} for
@@ -42,8 +42,10 @@ final class CoverageCheck {
     private final List<Seal> seals = new ArrayList<>();
     /** Seals with a verified timestamp, ascending by size. */
     private final List<Seal> stamped = new ArrayList<>();
-    /** The seqs whose chained time the rules need, and what was observed for them. */
-    private final TreeSet<Long> wanted = new TreeSet<>();
+    /** The seqs whose chained time the rules need, ascending (a cursor walks them: no boxing per row), and what
+     *  was observed for them. */
+    private final long[] wanted;
+    private int wantedIdx;
     private final Map<Long, Long> chainedAt = new HashMap<>();
     private int stampedIdx;
     /** Per stamped seal: entries covered first by it whose chained time is after its genTime. */
@@ -74,12 +76,14 @@ final class CoverageCheck {
                 stamped.add(s);
             }
         }
-        wanted.add(startSize);
+        TreeSet<Long> want = new TreeSet<>();
+        want.add(startSize);
         for (Seal s : this.seals) {
-            wanted.add(s.size());
-            wanted.add(saturatedAdd(s.size(), s.cadence().everyEvents() - 1));
+            want.add(s.size());
+            want.add(saturatedAdd(s.size(), s.cadence().everyEvents() - 1));
         }
-        wanted.add(saturatedAdd(startSize, settings.defaultCadence().everyEvents() - 1));
+        want.add(saturatedAdd(startSize, settings.defaultCadence().everyEvents() - 1));
+        this.wanted = want.stream().mapToLong(Long::longValue).toArray();
     }
 
     /**
@@ -100,7 +104,10 @@ final class CoverageCheck {
      * @param chainedAtMicros its stored chained time
      */
     void observe(long seq, long chainedAtMicros) {
-        if (wanted.contains(seq)) {
+        while (wantedIdx < wanted.length && wanted[wantedIdx] < seq) {
+            wantedIdx++;
+        }
+        if (wantedIdx < wanted.length && wanted[wantedIdx] == seq) {
             chainedAt.putIfAbsent(seq, chainedAtMicros);
         }
         while (stampedIdx < stamped.size() && stamped.get(stampedIdx).size() <= seq) {

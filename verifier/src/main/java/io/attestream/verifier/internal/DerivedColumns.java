@@ -268,12 +268,12 @@ public final class DerivedColumns {
             all.sort(Comparator.comparingLong(Finding::seq));
             out.add(new AgentResult(a.tenant(), a.agentId(), a.rows(), a.entries(), a.checkpoints(),
                     a.checkpointsVerified(), a.latestVerifiedTreeSize(), a.timestampsVerified(),
-                    a.timestampsUnchecked(), all, a.tsaSubjects()));
+                    a.timestampsUnchecked(), all, a.tsaSubjects(), a.newestVerifiedCheckpoint()));
         }
         for (Map.Entry<LogId, List<Finding>> e : byLog.entrySet()) {
             List<Finding> all = new ArrayList<>(e.getValue());
             all.sort(Comparator.comparingLong(Finding::seq));
-            out.add(new AgentResult(e.getKey().tenant(), e.getKey().agentId(), 0, 0, 0, 0, 0, 0, 0, all, List.of()));
+            out.add(new AgentResult(e.getKey().tenant(), e.getKey().agentId(), 0, 0, 0, 0, 0, 0, 0, all, List.of(), null));
         }
         out.sort(Comparator.comparing(AgentResult::tenant).thenComparing(AgentResult::agentId));
         return out;

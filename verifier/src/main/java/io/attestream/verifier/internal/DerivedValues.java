@@ -43,7 +43,7 @@ final class DerivedValues {
             return b instanceof byte[] y && Arrays.equals(x, y);
         }
         if (a instanceof Double x) {
-            return b instanceof Double y && Double.doubleToLongBits(x) == Double.doubleToLongBits(y);
+            return b instanceof Double y && Double.doubleToRawLongBits(x) == Double.doubleToRawLongBits(y);
         }
         return a.equals(b);
     }
@@ -191,7 +191,9 @@ final class DerivedValues {
 
     /**
      * Feeds values into a digest, each tagged with its type and length so that different value lists never
-     * give the same input.
+     * give the same input: null = {@code 0x00}; bytes = {@code 0x01}, length as 8 bytes big-endian, the bytes;
+     * long = {@code 0x02}, 8 bytes big-endian; double = {@code 0x03}, its raw IEEE bits as 8 bytes big-endian.
+     * {@link TypedTable#digestSql()} computes the same in ClickHouse.
      *
      * @param md the digest
      * @param values the values
@@ -209,7 +211,7 @@ final class DerivedValues {
                 updateLong(md, l);
             } else if (v instanceof Double d) {
                 md.update((byte) 3);
-                updateLong(md, Double.doubleToLongBits(d));
+                updateLong(md, Double.doubleToRawLongBits(d));
             } else {
                 throw new IllegalArgumentException("not a derived value: " + v.getClass().getName());
             }

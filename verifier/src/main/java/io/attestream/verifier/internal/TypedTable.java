@@ -129,6 +129,47 @@ enum TypedTable {
         return columns;
     }
 
+    /**
+     * The SELECT expression that computes, in ClickHouse, the row digest {@link DerivedColumns.TypedIndex#digest}
+     * computes in Java from the derived values: the first 16 bytes of SHA-256 over the values in
+     * {@link DerivedValues#digest}'s tagged encoding. The typed tables are then read as keys and digests only; the
+     * columns of a row are read only when its digest does not match.
+     *
+     * @return the expression (a 16-byte String)
+     */
+    String digestSql() {
+        StringBuilder sb = new StringBuilder("substring(SHA256(concat(");
+        sb.append(bytesSql("event_id")).append(", ").append(bytesSql("agent_version")).append(", ")
+                .append(longSql("toUnixTimestamp64Micro(occurred_at)")).append(", ")
+                .append(longSql("toUnixTimestamp64Micro(chained_at)"));
+        for (Column c : columns) {
+            sb.append(", ").append(switch (c.kind()) {
+                case STRING, ENUM -> bytesSql(c.name());
+                case OPT_STRING, OPT_ENUM, OPT_DIGEST -> "if(isNull(" + c.name() + "), '\\x00', "
+                        + bytesSql("assumeNotNull(" + c.name() + ")") + ")";
+                case DOUBLE -> "concat('\\x03', " + be64("reinterpretAsUInt64(" + c.name() + ")") + ")";
+                case STRINGS -> bytesSql(DerivedValues.encodedListSql(c.name()));
+                case TIME_OR_OCCURRED -> longSql("toUnixTimestamp64Micro(" + c.name() + ")");
+            });
+        }
+        return sb.append(")), 1, 16)").toString();
+    }
+
+    /** Tag 1, the length as 8 bytes big-endian, the bytes ({@link DerivedValues#digest}). */
+    private static String bytesSql(String expr) {
+        return "concat('\\x01', " + be64("length(" + expr + ")") + ", " + expr + ")";
+    }
+
+    /** Tag 2, the value as 8 bytes big-endian. */
+    private static String longSql(String expr) {
+        return "concat('\\x02', " + be64(expr) + ")";
+    }
+
+    /** 8 bytes big-endian ({@code hex} trims leading zero bytes; {@code reinterpretAsString} would drop trailing ones). */
+    private static String be64(String expr) {
+        return "unhex(leftPad(hex(toUInt64(" + expr + ")), 16, '0'))";
+    }
+
     /** @return the number of compared values of a row: {@link #PREFIX} then {@link #columns()} */
     int width() {
         return PREFIX.size() + columns.size();

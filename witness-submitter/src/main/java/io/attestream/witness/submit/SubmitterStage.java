@@ -65,20 +65,46 @@ public final class SubmitterStage implements AutoCloseable {
     private final Clock clock;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<RuntimeException> publishFailures = new ArrayList<>();
+    private final StageTopics topics;
+
+    /**
+     * The topics of one deployment.
+     *
+     * @param chained the chained events (entry hashes), read committed
+     * @param checkpoints the checkpoints, read committed
+     * @param cosignatures where cosignatures go (the sink lands {@code attestream.checkpoint-cosignatures})
+     */
+    public record StageTopics(String chained, String checkpoints, String cosignatures) {
+        /** The pipeline's standard topics ({@link io.attestream.schemas.Topics}). */
+        public static final StageTopics STANDARD = new StageTopics(Topics.CHAINED,
+                Topics.CHECKPOINTS, Topics.CHECKPOINT_COSIGNATURES);
+
+        /** Validates. */
+        public StageTopics {
+            requireNonNull(chained, "chained");
+            requireNonNull(checkpoints, "checkpoints");
+            requireNonNull(cosignatures, "cosignatures");
+            if (chained.equals(checkpoints) || cosignatures.equals(chained) || cosignatures.equals(checkpoints)) {
+                throw new IllegalArgumentException("the chained, checkpoints and cosignatures topics must differ");
+            }
+        }
+    }
 
     /**
      * Connects to Kafka and the registry (nothing is read until {@link #run}).
      *
      * @param bootstrapServers Kafka
      * @param registry the schema registry client (ChainedEvent and CheckpointRecord are Avro in wire format)
+     * @param topics the topics
      * @param witnesses the witness clients, at least one
      * @param minBackoff first retry delay for an unavailable witness
      * @param maxBackoff largest retry delay
      * @param clock the clock for back-off
      */
-    public SubmitterStage(String bootstrapServers, SchemaRegistryClient registry,
+    public SubmitterStage(String bootstrapServers, SchemaRegistryClient registry, StageTopics topics,
             List<WitnessClient> witnesses, Duration minBackoff, Duration maxBackoff, Clock clock) {
         requireNonNull(bootstrapServers, "bootstrapServers");
+        this.topics = requireNonNull(topics, "topics");
         requireNonNull(registry, "registry");
         this.clock = requireNonNull(clock, "clock");
         Properties c = new Properties();
@@ -105,28 +131,27 @@ public final class SubmitterStage implements AutoCloseable {
         a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(a)) {
             Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            if (names.contains(Topics.CHECKPOINT_COSIGNATURES)) {
+            if (names.contains(topics.cosignatures())) {
                 return;
             }
-            int partitions = names.contains(Topics.CHECKPOINTS) ? admin.describeTopics(List.of(Topics.CHECKPOINTS))
-                    .allTopicNames().get(30, TimeUnit.SECONDS).get(Topics.CHECKPOINTS).partitions().size() : 1;
-            admin.createTopics(List.of(new NewTopic(Topics.CHECKPOINT_COSIGNATURES, Optional.of(partitions),
+            int partitions = names.contains(topics.checkpoints()) ? admin.describeTopics(List.of(topics.checkpoints()))
+                    .allTopicNames().get(30, TimeUnit.SECONDS).get(topics.checkpoints()).partitions().size() : 1;
+            admin.createTopics(List.of(new NewTopic(topics.cosignatures(), Optional.of(partitions),
                     Optional.empty()))).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new WitnessException("cannot create topic " + Topics.CHECKPOINT_COSIGNATURES + ": " + e.getCause(),
-                        e);
+                throw new WitnessException("cannot create topic " + topics.cosignatures() + ": " + e.getCause(), e);
             }
         } catch (TimeoutException e) {
             throw new WitnessException("Kafka at " + bootstrapServers + " did not answer within 30 s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new WitnessException("interrupted while checking topic " + Topics.CHECKPOINT_COSIGNATURES, e);
+            throw new WitnessException("interrupted while checking topic " + topics.cosignatures(), e);
         }
     }
 
     private void publish(Attestation a) {
-        producer.send(new ProducerRecord<>(Topics.CHECKPOINT_COSIGNATURES,
+        producer.send(new ProducerRecord<>(topics.cosignatures(),
                 Topics.agentKey(a.log().tenant(), a.log().agentId()).getBytes(StandardCharsets.UTF_8),
                 a.toBytes()), (md, e) -> {
                     if (e != null) {
@@ -148,16 +173,20 @@ public final class SubmitterStage implements AutoCloseable {
      */
     public void run() {
         List<TopicPartition> all = new ArrayList<>();
-        for (String topic : List.of(Topics.CHAINED, Topics.CHECKPOINTS)) {
+        for (String topic : List.of(topics.chained(), topics.checkpoints())) {
             List<PartitionInfo> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30));
-            for (PartitionInfo pi : parts == null ? List.<PartitionInfo>of() : parts) {
+            if (parts == null || parts.isEmpty()) {
+                throw new WitnessException("topic " + topic + " does not exist: start the chainer (it creates its "
+                        + "output topics) before the witness submitter");
+            }
+            for (PartitionInfo pi : parts) {
                 all.add(new TopicPartition(topic, pi.partition()));
             }
         }
         consumer.assign(all);
         consumer.seekToBeginning(all);
-        LOG.info("witness-submitter reading {} partitions of {} and {} from the beginning", all.size(), Topics.CHAINED,
-                Topics.CHECKPOINTS);
+        LOG.info("witness-submitter reading {} partitions of {} and {} from the beginning", all.size(), topics.chained(),
+                topics.checkpoints());
         long lastReport = 0;
         while (running.get()) {
             try {
@@ -189,7 +218,7 @@ public final class SubmitterStage implements AutoCloseable {
         if (r.value() == null) {
             return;
         }
-        if (r.topic().equals(Topics.CHAINED)) {
+        if (r.topic().equals(topics.chained())) {
             ChainedEvent ce = chained.decode(r.value()).value();
             submitter.entry(LogId.of(ce.getTenant(), ce.getAgentId()), ce.getSeq(), Hash.of(ce.getHash().bytes()));
         } else {

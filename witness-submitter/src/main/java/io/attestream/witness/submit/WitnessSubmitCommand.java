@@ -2,6 +2,7 @@ package io.attestream.witness.submit;
 
 import io.attestream.integrity.CosignerKey;
 import io.attestream.integrity.IntegrityException;
+import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.witness.WitnessClient;
 import io.attestream.witness.WitnessException;
@@ -46,6 +47,19 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
             description = "A witness: its submission prefix and the file of its cosigner vkey (`attestream witness "
                     + "--print-vkey`). Repeatable.")
     private List<String> witnessOptions = new ArrayList<>();
+
+    @Option(names = "--chained-topic", defaultValue = Topics.CHAINED, paramLabel = "TOPIC",
+            description = "Chained events, read committed (default: ${DEFAULT-VALUE}).")
+    private String chainedTopic;
+
+    @Option(names = "--checkpoints-topic", defaultValue = Topics.CHECKPOINTS,
+            paramLabel = "TOPIC", description = "Checkpoints, read committed (default: ${DEFAULT-VALUE}).")
+    private String checkpointsTopic;
+
+    @Option(names = "--cosignatures-topic", defaultValue = Topics.CHECKPOINT_COSIGNATURES,
+            paramLabel = "TOPIC", description = "Where cosignatures go; the sink lands the default one (default: "
+                    + "${DEFAULT-VALUE}).")
+    private String cosignaturesTopic;
 
     @Option(names = "--timeout-ms", defaultValue = "10000", paramLabel = "MS",
             description = "Connect and request timeout per witness call (default: ${DEFAULT-VALUE}).")
@@ -102,9 +116,15 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
             err.println("witness-submit: " + e.getMessage());
             return 1;
         }
+        SubmitterStage.StageTopics topics;
+        try {
+            topics = new SubmitterStage.StageTopics(chainedTopic, checkpointsTopic, cosignaturesTopic);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         SubmitterStage stage;
         try {
-            stage = new SubmitterStage(bootstrap, SchemaRegistryClient.forUrl(registryUrl), witnesses,
+            stage = new SubmitterStage(bootstrap, SchemaRegistryClient.forUrl(registryUrl), topics, witnesses,
                     Duration.ofMillis(minBackoffMs), Duration.ofMillis(maxBackoffMs), Clock.systemUTC());
         } catch (WitnessException | KafkaException e) {
             err.println("witness-submit: " + e.getMessage());

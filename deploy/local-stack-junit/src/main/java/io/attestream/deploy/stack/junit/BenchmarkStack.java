@@ -8,11 +8,20 @@ import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.internal.Ports;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 
 /**
  * The stack a benchmark's {@code main} runs against: the running stack named by {@code --endpoints FILE}, or a
@@ -80,6 +89,53 @@ public final class BenchmarkStack implements AutoCloseable {
         pp.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         pp.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         return pp;
+    }
+
+    /**
+     * Creates topics (replication factor 1) and returns once every partition is served by its leader, i.e. answers a
+     * ListOffsets request. Producing right after {@code createTopics} returns hits partitions the broker has not yet
+     * opened: the first batch fails with NOT_LEADER_OR_FOLLOWER, a later in-flight batch of the same idempotent
+     * producer is appended first (the broker has no producer state yet), and every retry of the first one then fails
+     * with OUT_OF_ORDER_SEQUENCE_NUMBER until delivery.timeout.ms drops it (KAFKA-14359, KAFKA-15591): the baseline
+     * collapses and loses records. Waiting for the leaders avoids that state.
+     *
+     * @param stack      where the broker runs
+     * @param partitions partitions per topic
+     * @param topics     the topics
+     * @throws IllegalStateException when a partition has no serving leader after 60 s
+     */
+    public static void createTopics(StackEndpoints stack, int partitions, Collection<String> topics)
+            throws InterruptedException {
+        requireNonNull(stack, "stack");
+        requireNonNull(topics, "topics");
+        List<NewTopic> create = new ArrayList<>();
+        Map<TopicPartition, OffsetSpec> probe = new HashMap<>();
+        for (String t : topics) {
+            create.add(new NewTopic(t, partitions, (short) 1));
+            for (int p = 0; p < partitions; p++) {
+                probe.put(new TopicPartition(t, p), OffsetSpec.latest());
+            }
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
+            try {
+                admin.createTopics(create).all().get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("creating " + topics + " failed: " + e.getCause(), e.getCause());
+            }
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (true) {
+                try {
+                    admin.listOffsets(probe).all().get();
+                    return;
+                } catch (ExecutionException e) {
+                    if (System.currentTimeMillis() > deadline) {
+                        throw new IllegalStateException("partitions of " + topics + " have no serving leader after "
+                                + "60 s: " + e.getCause(), e.getCause());
+                    }
+                    Thread.sleep(50);
+                }
+            }
+        }
     }
 
     /**
