@@ -381,7 +381,8 @@ class ChainerCrashIT {
     private static void awaitRunning(Path log) throws IOException, InterruptedException {
         long deadline = System.currentTimeMillis() + 300_000;
         while (System.currentTimeMillis() < deadline) {
-            if (Files.exists(log) && Files.readString(log).contains("-> RUNNING")) {
+            // ChainerApp logs "chainer RUNNING: ..." when it first runs, "chainer back to RUNNING ..." after a rebalance.
+            if (Files.exists(log) && Files.readString(log).contains("RUNNING")) {
                 return;
             }
             Thread.sleep(500);

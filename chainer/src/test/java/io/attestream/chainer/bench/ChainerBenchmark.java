@@ -257,28 +257,13 @@ public final class ChainerBenchmark {
              KafkaStreams ks = startChainer(input, "bench-tput-" + input);
              AutoCloseable sampling = sampler()) {
             long cpu0 = streamThreadCpuNanos();
-            long seen = 0;
-            long first = 0;
-            long firstCount = 0;
-            long deadline = System.currentTimeMillis() + 600_000;
-            while (seen < n && System.currentTimeMillis() < deadline) {
-                int got = c.poll(Duration.ofMillis(100)).count();
-                if (got > 0 && first == 0) {
-                    first = System.nanoTime();
-                    firstCount = got;
-                }
-                seen += got;
-            }
-            long last = System.nanoTime();
+            double rate = drainRate(c, n);
             long cpu = streamThreadCpuNanos() - cpu0;
             sampling.close();
-            if (seen < n) {
-                throw new IllegalStateException("only " + seen + " of " + n + " events chained in time");
-            }
             System.out.printf("stream-thread CPU %.1f us per event (%.1f s over %d thread(s))%n", cpu / 1e3 / n,
                     cpu / 1e9, threads);
             ks.close(Duration.ofSeconds(30));
-            return (seen - firstCount) / ((last - first) / 1e9);
+            return rate;
         }
     }
 
@@ -334,31 +319,42 @@ public final class ChainerBenchmark {
             AutoCloseable sampling = sampler();
             long cpu0 = streamThreadCpuNanos();
             produce(input, keys, values, n);
-            long first = 0;
-            long seen = 0;
-            long firstCount = 0;
-            long deadline = System.currentTimeMillis() + 600_000;
-            while (seen < n && System.currentTimeMillis() < deadline) {
-                int got = chained.poll(Duration.ofMillis(100)).count();
-                if (got > 0 && first == 0) {
-                    first = System.nanoTime();
-                    firstCount = got;
-                }
-                seen += got;
-            }
-            long last = System.nanoTime();
+            double rate = drainRate(chained, n);
             long cpu = streamThreadCpuNanos() - cpu0;
             sampling.close();
-            if (seen < n) {
-                throw new IllegalStateException("only " + seen + " of " + n + " events chained in time");
-            }
             System.out.printf("active backlog with %,d idle agents: stream-thread CPU %.1f us per event; punctuation "
                             + "%.0f us mean over %d punctuations while draining%n", idleAgents, cpu / 1e3 / n,
                     (punctuate.totalTime(TimeUnit.MICROSECONDS) - drainTotal) / Math.max(1, punctuate.count() - drainCount),
                     punctuate.count() - drainCount);
             ks.close(Duration.ofSeconds(30));
-            return (seen - firstCount) / ((last - first) / 1e9);
+            return rate;
         }
+    }
+
+    /**
+     * Polls until n chained events arrived; returns events / (time of the last - time of the first poll that
+     * returned any), not counting that first poll's records.
+     *
+     * @throws IllegalStateException when fewer arrived within 10 min
+     */
+    private static double drainRate(KafkaConsumer<byte[], byte[]> c, int n) {
+        long seen = 0;
+        long first = 0;
+        long firstCount = 0;
+        long deadline = System.currentTimeMillis() + 600_000;
+        while (seen < n && System.currentTimeMillis() < deadline) {
+            int got = c.poll(Duration.ofMillis(100)).count();
+            if (got > 0 && first == 0) {
+                first = System.nanoTime();
+                firstCount = got;
+            }
+            seen += got;
+        }
+        long last = System.nanoTime();
+        if (seen < n) {
+            throw new IllegalStateException("only " + seen + " of " + n + " events chained in time");
+        }
+        return (seen - firstCount) / ((last - first) / 1e9);
     }
 
     /** Polls until n records arrived (10 min at most); returns how many did. */
