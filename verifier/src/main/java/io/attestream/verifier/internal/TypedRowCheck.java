@@ -9,6 +9,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -31,6 +33,8 @@ import org.apache.avro.Schema;
 final class TypedRowCheck {
     /** Problems per run whose source event is re-read to explain them; later ones get a shorter finding. */
     static final int MAX_EXPLAINED = 2000;
+    /** Rows re-read per query when explaining mismatches. */
+    private static final int EXPLAIN_BATCH = 500;
 
     private final EvidenceReader reader;
     private final EvidenceReader.Selection sel;
@@ -94,9 +98,32 @@ final class TypedRowCheck {
         } catch (SQLException e) {
             throw new VerifierException("cannot read " + name + ": " + e.getMessage(), e);
         }
+        // The rows to explain are re-read per log in batches (one query per table and per batch, not two per row):
+        // a forged or truncated log can leave thousands of them.
+        Map<LogId, List<Problem>> byLog = new LinkedHashMap<>();
         for (Problem p : problems) {
-            explain(p);
+            byLog.computeIfAbsent(p.log(), k -> new ArrayList<>()).add(p);
         }
+        for (Map.Entry<LogId, List<Problem>> e : byLog.entrySet()) {
+            List<Problem> ps = e.getValue();
+            for (int from = 0; from < ps.size(); from += EXPLAIN_BATCH) {
+                List<Problem> batch = ps.subList(from, Math.min(ps.size(), from + EXPLAIN_BATCH));
+                List<Long> seqs = batch.stream().map(Problem::seq).distinct().toList();
+                Map<Long, List<Object[]>> stored = storedRows(t, e.getKey(), seqs);
+                Map<Long, List<Source>> sources = sources(e.getKey(), seqs);
+                for (Problem p : batch) {
+                    explain(p, stored.getOrDefault(p.seq(), List.of()), sources.getOrDefault(p.seq(), List.of()));
+                }
+            }
+        }
+    }
+
+    private static String seqList(List<Long> seqs) {
+        StringBuilder b = new StringBuilder();
+        for (long s : seqs) {
+            b.append(b.length() == 0 ? "" : ",").append(s);
+        }
+        return b.toString();
     }
 
     private static long[] digest(byte[] b) {
@@ -113,27 +140,28 @@ final class TypedRowCheck {
         return new long[] {a, c};
     }
 
-    /** The stored rows of {@code t} at one key, with all compared columns. */
-    private List<Object[]> storedRows(TypedTable t, LogId log, long seq) {
+    /** The stored rows of {@code t} at the given seqs of one log, with all compared columns, by seq. */
+    private Map<Long, List<Object[]>> storedRows(TypedTable t, LogId log, List<Long> seqs) {
         StringBuilder sql = new StringBuilder("SELECT tenant, agent_id, seq, event_id, agent_version,"
                 + " toUnixTimestamp64Micro(occurred_at), toUnixTimestamp64Micro(chained_at)");
         for (TypedTable.Column c : t.columns()) {
             sql.append(", ").append(c.kind().select(c.name()));
         }
         String name = reader.tables().sibling(t.tableName());
-        sql.append(" FROM ").append(name).append(" WHERE tenant = ? AND agent_id = ? AND seq = ?");
-        List<Object[]> out = new ArrayList<>();
+        sql.append(" FROM ").append(name).append(" WHERE tenant = ? AND agent_id = ? AND seq IN (")
+                .append(seqList(seqs)).append(')');
+        Map<Long, List<Object[]>> out = new HashMap<>();
         try (PreparedStatement ps = reader.connection().prepareStatement(sql.toString())) {
             ps.setString(1, log.tenant());
             ps.setString(2, log.agentId());
-            ps.setLong(3, seq);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(values(rs, t));
+                    Object[] v = values(rs, t);
+                    out.computeIfAbsent(rs.getLong(3), k -> new ArrayList<>()).add(v);
                 }
             }
         } catch (SQLException e) {
-            throw new VerifierException("cannot read " + log + " seq " + seq + " from " + name + ": "
+            throw new VerifierException("cannot read " + log + " seqs " + seqs.get(0) + ".. from " + name + ": "
                     + e.getMessage(), e);
         }
         return out;
@@ -247,11 +275,11 @@ final class TypedRowCheck {
     }
 
     /** Names the differing columns of a row that did not match, from its source event read again. */
-    private void explain(Problem p) {
+    private void explain(Problem p, List<Object[]> storedAtSeq, List<Source> sourcesAtSeq) {
         String table = p.table().tableName();
         explained++;
         Object[] stored = null;
-        for (Object[] v : storedRows(p.table(), p.log(), p.seq())) {
+        for (Object[] v : storedAtSeq) {
             long[] d = DerivedColumns.TypedIndex.digest(sha, v);
             if (d[0] == p.digest()[0] && d[1] == p.digest()[1]) {
                 stored = v;
@@ -265,7 +293,7 @@ final class TypedRowCheck {
         }
         List<Object[]> candidates = new ArrayList<>();
         List<String> others = new ArrayList<>();
-        for (Source s : sources(p.log(), p.seq())) {
+        for (Source s : sourcesAtSeq) {
             Schema schema = schemas.get(s.schemaId());
             EventDecoder.Decoded d = null;
             if (schema != null) {
@@ -338,22 +366,22 @@ final class TypedRowCheck {
     private record Source(int schemaId, byte[] bytes, long chainedAtMicros) {
     }
 
-    private List<Source> sources(LogId log, long seq) {
-        String sql = "SELECT schema_id, event_bytes, toUnixTimestamp64Micro(chained_at) FROM " + reader.tables().events()
-                + " WHERE tenant = ? AND agent_id = ? AND seq = ?";
-        List<Source> out = new ArrayList<>();
+    private Map<Long, List<Source>> sources(LogId log, List<Long> seqs) {
+        String sql = "SELECT seq, schema_id, event_bytes, toUnixTimestamp64Micro(chained_at) FROM "
+                + reader.tables().events() + " WHERE tenant = ? AND agent_id = ? AND seq IN (" + seqList(seqs) + ")";
+        Map<Long, List<Source>> out = new HashMap<>();
         try (PreparedStatement ps = reader.connection().prepareStatement(sql)) {
             ps.setString(1, log.tenant());
             ps.setString(2, log.agentId());
-            ps.setLong(3, seq);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(new Source((int) rs.getLong(1), rs.getBytes(2), rs.getLong(3)));
+                    out.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>())
+                            .add(new Source((int) rs.getLong(2), rs.getBytes(3), rs.getLong(4)));
                 }
             }
         } catch (SQLException e) {
-            throw new VerifierException("cannot read " + log + " seq " + seq + " from " + reader.tables().events()
-                    + ": " + e.getMessage(), e);
+            throw new VerifierException("cannot read " + log + " seqs " + seqs.get(0) + ".. from "
+                    + reader.tables().events() + ": " + e.getMessage(), e);
         }
         return out;
     }
