@@ -6,7 +6,9 @@ import static org.assertj.core.groups.Tuple.tuple;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
 import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
+import io.attestream.integrity.ChainEntry;
 import io.attestream.integrity.CheckpointVerifier;
+import io.attestream.integrity.Hash;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.SigningKey;
 import io.attestream.schemas.testing.SampleEvents;
@@ -22,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -45,8 +48,9 @@ import picocli.CommandLine;
 class VerifierIT {
     /** A database of its own per run: an external stack may keep earlier runs' tables. */
     private static final String DB = "verifier_it_" + Long.toHexString(System.nanoTime());
-    /** Agents 0..12 and 16..17 get one mutation each, 13..15 stay untouched. */
-    private static final int AGENTS = 18;
+    /** Agents 0..12 and 16..22 get one mutation each (20 is the destination of 19's moved row), 13..15 stay
+     *  untouched. */
+    private static final int AGENTS = 23;
     /** Events per agent: 2,000 by default; {@code -Dverifier.it.events=20000} lands the 200,000. */
     private static final int EVENTS = Integer.getInteger("verifier.it.events", 2_000);
     private static final int EVERY = 250;
@@ -126,6 +130,28 @@ class VerifierIT {
                     Optional.of(tsa.verifier()), reader.schemaFingerprints());
             return AuditRunner.run(reader, v, sel, AuditRunner.SILENT, false);
         }
+    }
+
+    private static VerificationReport verifyAsAuditorAt(EvidenceReader.Selection sel, java.time.Instant now) {
+        try (EvidenceReader reader = EvidenceReader.connect(stack.clickHouseJdbcUrl(), stack.auditorUser(),
+                stack.auditorPassword(), new EvidenceReader.Tables(DB + ".chained_events", DB + ".checkpoints",
+                        DB + ".registry_schemas"))) {
+            ChainVerifier v = ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()),
+                    Optional.of(tsa.verifier()), reader.schemaFingerprints(),
+                    ChainVerifier.Settings.defaults().withClock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC)));
+            return AuditRunner.run(reader, v, sel, AuditRunner.SILENT, false);
+        }
+    }
+
+    /** The note with one byte of its signature (past the 4-byte key id) changed, the base64 re-encoded. */
+    private static String withReplacedSignature(String note) {
+        int at = note.lastIndexOf(SignedCheckpoint.SIGNATURE_PREFIX);
+        String line = note.substring(at, note.indexOf('\n', at));
+        int space = line.lastIndexOf(' ');
+        byte[] sig = Base64.getDecoder().decode(line.substring(space + 1));
+        sig[10] ^= 0x01;
+        return note.substring(0, at) + line.substring(0, space + 1) + Base64.getEncoder().encodeToString(sig)
+                + note.substring(at + line.length());
     }
 
     @Test
@@ -308,6 +334,67 @@ class VerifierIT {
         loader.store().insert(Table.CHAINED_EVENTS, List.<Object[]>of(loader.eventRow(new ChainFixture.StoredEvent(
                 forged, "forged-" + genuine.eventId(), "ApprovalDecision", genuine.occurredAtMicros()))));
 
+        // A payload byte flipped and the row's hash recomputed self-consistently (docs/integrity.md §2, entry v2),
+        // as a forger with write access but no signing key would: the row recomputes, but entry 801 still links to
+        // the genuine hash and the checkpoints' roots no longer match.
+        ChainFixture.Agent rehashed = agents.get(18);
+        EventRow r800 = rehashed.events().get(800).row();
+        byte[] rehashedBytes = r800.eventBytes();
+        rehashedBytes[60] ^= 0x01;
+        Hash newHash = ChainEntry.recompute(rehashed.log(), 800, r800.prevHash(), r800.entryVersion(),
+                r800.chainedAtMicros(), r800.schemaId(), r800.schemaFingerprint().toBytes(),
+                Arrays.copyOfRange(rehashedBytes, EventRow.HEADER_SIZE, rehashedBytes.length)).hash();
+        assertThat(newHash).isNotEqualTo(r800.hash());
+        sql("ALTER TABLE " + events + " UPDATE event_bytes = unhex('" + HexFormat.of().formatHex(rehashedBytes)
+                + "'), hash = unhex('" + HexFormat.of().formatHex(newHash.toBytes()) + "')" + where(rehashed)
+                + " AND seq = 800" + sync);
+
+        // A row moved to another tenant and agent (globex/agent-19 seq 400 -> acme/agent-20): tenant and agent_id
+        // are key columns (no UPDATE), so a copy is inserted under the other log and the original deleted.
+        ChainFixture.Agent movedFrom = agents.get(19);
+        ChainFixture.Agent movedTo = agents.get(20);
+        String columns = String.join(", ", Table.CHAINED_EVENTS.columns());
+        String selected = Table.CHAINED_EVENTS.columns().stream()
+                .map(c -> c.equals("tenant") ? "'" + movedTo.log().tenant() + "'"
+                        : c.equals("agent_id") ? "'" + movedTo.log().agentId() + "'" : c)
+                .collect(java.util.stream.Collectors.joining(", "));
+        sql("INSERT INTO " + events + " (" + columns + ") SELECT " + selected + " FROM " + events + where(movedFrom)
+                + " AND seq = 400");
+        sql("ALTER TABLE " + events + " DELETE" + where(movedFrom) + " AND seq = 400" + sync);
+
+        // A checkpoint's signature line replaced: the note's text is kept, the signature bytes changed, so the
+        // stored note no longer verifies under the trusted key.
+        ChainFixture.Agent resigned = agents.get(21);
+        CheckpointRow c1250 = resigned.checkpoints().get(4);
+        assertThat(c1250.treeSize()).isEqualTo(1250);
+        String forgedNote = withReplacedSignature(c1250.note());
+        assertThat(forgedNote).isNotEqualTo(c1250.note());
+        sql("ALTER TABLE " + cps + " UPDATE note = unhex('"
+                + HexFormat.of().formatHex(forgedNote.getBytes(StandardCharsets.UTF_8)) + "')" + where(resigned)
+                + " AND tree_size = 1250" + sync);
+
+        // The tail deleted after the newest checkpoint. Stored is a log whose newest checkpoint is 1750 (the one
+        // of 2000 is removed: it stands for the moment before the chainer writes it) and entries 1750..1999; the
+        // mutation deletes 1900..1999. What is NOT detectable from what is stored: the deleted entries themselves
+        // (no checkpoint or later entry commits to them), and a tail deleted entirely back to the checkpoint (the
+        // log then looks as if it ended there; only the auditor's --state, a witness, or the chainer's next
+        // checkpoint, which would then not match the rows, tell). What IS detectable: the remaining entries
+        // 1750..1899 are covered by no checkpoint, which becomes a finding (unsealed at 1750) once the next
+        // checkpoint is due by the signed cadence plus the slack; before that it is a checkpoint on its way.
+        ChainFixture.Agent cutTail = agents.get(22);
+        sql("ALTER TABLE " + cps + " DELETE" + where(cutTail) + " AND tree_size = " + EVENTS + sync);
+        sql("ALTER TABLE " + events + " DELETE" + where(cutTail) + " AND seq >= 1900" + sync);
+        EvidenceReader.Selection cutOnly = new EvidenceReader.Selection(cutTail.log().tenant(),
+                cutTail.log().agentId(), null, null);
+        // Checkpoint 1750 was created at T0 + 1.751 s and states 250 events / 60 s: the next one was due by
+        // T0 + 61.751 s, overdue after the slack of 10 minutes.
+        assertThat(verifyAsAuditorAt(cutOnly, ChainFixture.CHAINED_T0.plus(java.time.Duration.ofMinutes(5)))
+                .findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind())).isEmpty();
+        assertThat(verifyAsAuditorAt(cutOnly, ChainFixture.CHAINED_T0.plus(java.time.Duration.ofMinutes(12)))
+                .findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind()))
+                .extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)
+                .containsExactly(tuple("acme", "agent-22", 1750L, FindingKind.UNSEALED));
+
         VerificationReport r = verifyAsAuditor();
         assertThat(r.findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind()))
                 .extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)
@@ -327,7 +414,12 @@ class VerifierIT {
                         tuple("acme", "agent-10", 4L, FindingKind.REORDERED),
                         tuple("acme", "agent-10", 9L, FindingKind.DUPLICATE),
                         tuple("globex", "agent-11", 600L, FindingKind.DUPLICATE),
-                        tuple("acme", "agent-12", EVENTS - 1L, FindingKind.INSERTED));
+                        tuple("acme", "agent-12", EVENTS - 1L, FindingKind.INSERTED),
+                        tuple("acme", "agent-18", 800L, FindingKind.MODIFIED),
+                        tuple("globex", "agent-19", 400L, FindingKind.DELETED),
+                        tuple("acme", "agent-20", 400L, FindingKind.INSERTED),
+                        tuple("globex", "agent-21", 1249L, FindingKind.FORGED_CHECKPOINT),
+                        tuple("acme", "agent-22", 1750L, FindingKind.UNSEALED));
         // What the same mutations do to the derived columns and typed tables: only chained_events was touched, so
         // the typed rows of the swapped and the deleted events no longer have their source event.
         List<org.assertj.core.groups.Tuple> derived = new ArrayList<>(List.of(
