@@ -396,9 +396,7 @@ class VerifierIT {
                 .containsExactly(tuple("acme", "agent-22", 1750L, FindingKind.UNSEALED));
 
         VerificationReport r = verifyAsAuditor();
-        assertThat(r.findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind()))
-                .extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)
-                .containsExactlyInAnyOrder(
+        List<org.assertj.core.groups.Tuple> mutations = List.of(
                         tuple("acme", "agent-00", 777L, FindingKind.MODIFIED),
                         tuple("globex", "agent-01", 500L, FindingKind.DELETED),
                         tuple("acme", "agent-02", 300L, FindingKind.REORDERED),
@@ -420,6 +418,31 @@ class VerifierIT {
                         tuple("acme", "agent-20", 400L, FindingKind.INSERTED),
                         tuple("globex", "agent-21", 1249L, FindingKind.FORGED_CHECKPOINT),
                         tuple("acme", "agent-22", 1750L, FindingKind.UNSEALED));
+        assertThat(r.findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind()))
+                .extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)
+                .containsExactlyInAnyOrderElementsOf(mutations);
+        assertThat(r.findings()).filteredOn(f -> f.agentId().equals("agent-18") && f.kind() == FindingKind.MODIFIED)
+                .singleElement().extracting(Finding::detail).asString()
+                .startsWith("the row at seq 800 was rewritten: entry 801 links to " + Base64.getEncoder().encodeToString(r800.hash().toBytes()));
+        assertThat(r.findings()).filteredOn(f -> f.agentId().equals("agent-20") && f.kind() == FindingKind.INSERTED)
+                .singleElement().extracting(Finding::detail).asString()
+                .as("the hash commits to the log id: the moved row does not recompute under agent-20")
+                .contains("a second row for seq 400", "its bytes recompute to");
+        assertThat(r.findings()).filteredOn(f -> f.agentId().equals("agent-21"))
+                .singleElement().extracting(Finding::detail).asString()
+                .contains("tree size 1250", "signature does not verify");
+        assertThat(r.findings()).filteredOn(f -> f.agentId().equals("agent-22") && f.kind() == FindingKind.UNSEALED)
+                .singleElement().extracting(Finding::detail).asString()
+                .startsWith("seq 1750..1899 (150 entries").contains("tree size 1750", "PT10M");
+        // The CLI, one log at a time: exit 3 and the exact seq and kind of each mutation in its JSON report.
+        for (org.assertj.core.groups.Tuple t : mutations) {
+            List<Object> m = t.toList();
+            Run one = cli(new VerifyCommand(), connection(), trust("checkpoint.vkey"),
+                    new String[] {"--tenant", (String) m.get(0), "--agent", (String) m.get(1), "--json"});
+            assertThat(one.code()).as("%s", t).isEqualTo(3);
+            assertThat(one.out()).as("%s", t).contains("{\"tenant\":\"" + m.get(0) + "\",\"agent_id\":\"" + m.get(1)
+                    + "\",\"seq\":" + m.get(2) + ",\"kind\":\"" + ((FindingKind) m.get(3)).label() + "\"");
+        }
         // What the same mutations do to the derived columns and typed tables: only chained_events was touched, so
         // the typed rows of the swapped and the deleted events no longer have their source event.
         List<org.assertj.core.groups.Tuple> derived = new ArrayList<>(List.of(
