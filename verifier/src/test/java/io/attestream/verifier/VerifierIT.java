@@ -123,22 +123,21 @@ class VerifierIT {
     }
 
     private static VerificationReport verifyAsAuditor(EvidenceReader.Selection sel) {
-        try (EvidenceReader reader = EvidenceReader.connect(stack.clickHouseJdbcUrl(), stack.auditorUser(),
-                stack.auditorPassword(), new EvidenceReader.Tables(DB + ".chained_events", DB + ".checkpoints",
-                        DB + ".registry_schemas"))) {
-            ChainVerifier v = ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()),
-                    Optional.of(tsa.verifier()), reader.schemaFingerprints());
-            return AuditRunner.run(reader, v, sel, AuditRunner.SILENT, false);
-        }
+        return verifyAsAuditor(sel, ChainVerifier.Settings.defaults());
     }
 
+    /** As the auditor with a fixed verifier clock: when an unsealed tail is overdue. */
     private static VerificationReport verifyAsAuditorAt(EvidenceReader.Selection sel, java.time.Instant now) {
+        return verifyAsAuditor(sel,
+                ChainVerifier.Settings.defaults().withClock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC)));
+    }
+
+    private static VerificationReport verifyAsAuditor(EvidenceReader.Selection sel, ChainVerifier.Settings settings) {
         try (EvidenceReader reader = EvidenceReader.connect(stack.clickHouseJdbcUrl(), stack.auditorUser(),
                 stack.auditorPassword(), new EvidenceReader.Tables(DB + ".chained_events", DB + ".checkpoints",
                         DB + ".registry_schemas"))) {
             ChainVerifier v = ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()),
-                    Optional.of(tsa.verifier()), reader.schemaFingerprints(),
-                    ChainVerifier.Settings.defaults().withClock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC)));
+                    Optional.of(tsa.verifier()), reader.schemaFingerprints(), settings);
             return AuditRunner.run(reader, v, sel, AuditRunner.SILENT, false);
         }
     }
