@@ -372,27 +372,29 @@ class VerifierIT {
                 + HexFormat.of().formatHex(forgedNote.getBytes(StandardCharsets.UTF_8)) + "')" + where(resigned)
                 + " AND tree_size = 1250" + sync);
 
-        // The tail deleted after the newest checkpoint. Stored is a log whose newest checkpoint is 1750 (the one
-        // of 2000 is removed: it stands for the moment before the chainer writes it) and entries 1750..1999; the
-        // mutation deletes 1900..1999. What is NOT detectable from what is stored: the deleted entries themselves
+        // The tail deleted after the newest checkpoint. Stored is a log whose newest checkpoint is EVENTS - 250
+        // (1750 by default; the one of EVENTS is removed: it stands for the moment before the chainer writes it)
+        // and the entries after it up to EVENTS - 1; the mutation deletes the last 100 of them. What is NOT detectable from what is stored: the deleted entries themselves
         // (no checkpoint or later entry commits to them), and a tail deleted entirely back to the checkpoint (the
         // log then looks as if it ended there; only the auditor's --state, a witness, or the chainer's next
         // checkpoint, which would then not match the rows, tell). What IS detectable: the remaining entries
-        // 1750..1899 are covered by no checkpoint, which becomes a finding (unsealed at 1750) once the next
+        // EVENTS - 250 .. EVENTS - 101 are covered by no checkpoint, which becomes a finding (unsealed at
+        // EVENTS - 250) once the next
         // checkpoint is due by the signed cadence plus the slack; before that it is a checkpoint on its way.
         ChainFixture.Agent cutTail = agents.get(22);
         sql("ALTER TABLE " + cps + " DELETE" + where(cutTail) + " AND tree_size = " + EVENTS + sync);
-        sql("ALTER TABLE " + events + " DELETE" + where(cutTail) + " AND seq >= 1900" + sync);
+        sql("ALTER TABLE " + events + " DELETE" + where(cutTail) + " AND seq >= " + (EVENTS - 100) + sync);
         EvidenceReader.Selection cutOnly = new EvidenceReader.Selection(cutTail.log().tenant(),
                 cutTail.log().agentId(), null, null);
-        // Checkpoint 1750 was created at T0 + 1.751 s and states 250 events / 60 s: the next one was due by
-        // T0 + 61.751 s, overdue after the slack of 10 minutes.
+        // Checkpoint EVENTS - 250 was created at T0 + (EVENTS - 250) ms (one entry a millisecond; 20 s at the most
+        // for 20,000 events) and states 250 events / 60 s: the next one was due a minute later, overdue after the
+        // slack of 10 minutes.
         assertThat(verifyAsAuditorAt(cutOnly, ChainFixture.CHAINED_T0.plus(java.time.Duration.ofMinutes(5)))
                 .findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind())).isEmpty();
         assertThat(verifyAsAuditorAt(cutOnly, ChainFixture.CHAINED_T0.plus(java.time.Duration.ofMinutes(12)))
                 .findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind()))
                 .extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)
-                .containsExactly(tuple("acme", "agent-22", 1750L, FindingKind.UNSEALED));
+                .containsExactly(tuple("acme", "agent-22", EVENTS - 250L, FindingKind.UNSEALED));
 
         VerificationReport r = verifyAsAuditor();
         List<org.assertj.core.groups.Tuple> mutations = List.of(
@@ -416,7 +418,7 @@ class VerifierIT {
                         tuple("globex", "agent-19", 400L, FindingKind.DELETED),
                         tuple("acme", "agent-20", 400L, FindingKind.INSERTED),
                         tuple("globex", "agent-21", 1249L, FindingKind.FORGED_CHECKPOINT),
-                        tuple("acme", "agent-22", 1750L, FindingKind.UNSEALED));
+                        tuple("acme", "agent-22", EVENTS - 250L, FindingKind.UNSEALED));
         assertThat(r.findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind()))
                 .extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)
                 .containsExactlyInAnyOrderElementsOf(mutations);
@@ -432,7 +434,8 @@ class VerifierIT {
                 .contains("tree size 1250", "signature does not verify");
         assertThat(r.findings()).filteredOn(f -> f.agentId().equals("agent-22") && f.kind() == FindingKind.UNSEALED)
                 .singleElement().extracting(Finding::detail).asString()
-                .startsWith("seq 1750..1899 (150 entries").contains("tree size 1750", "PT10M");
+                .startsWith("seq " + (EVENTS - 250) + ".." + (EVENTS - 101) + " (150 entries")
+                .contains("tree size " + (EVENTS - 250), "PT10M");
         // The CLI, one log at a time: exit 3 and the exact seq and kind of each mutation in its JSON report.
         for (org.assertj.core.groups.Tuple t : mutations) {
             List<Object> m = t.toList();
