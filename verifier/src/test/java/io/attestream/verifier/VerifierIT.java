@@ -6,7 +6,9 @@ import static org.assertj.core.groups.Tuple.tuple;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
 import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
+import io.attestream.integrity.ChainEntry;
 import io.attestream.integrity.CheckpointVerifier;
+import io.attestream.integrity.Hash;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.SigningKey;
 import io.attestream.schemas.testing.SampleEvents;
@@ -22,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
@@ -45,8 +48,9 @@ import picocli.CommandLine;
 class VerifierIT {
     /** A database of its own per run: an external stack may keep earlier runs' tables. */
     private static final String DB = "verifier_it_" + Long.toHexString(System.nanoTime());
-    /** Agents 0..12 and 16..17 get one mutation each, 13..15 stay untouched. */
-    private static final int AGENTS = 18;
+    /** Agents 0..12 and 16..22 get one mutation each (20 is the destination of 19's moved row), 13..15 stay
+     *  untouched. */
+    private static final int AGENTS = 23;
     /** Events per agent: 2,000 by default; {@code -Dverifier.it.events=20000} lands the issue's 200,000. */
     private static final int EVENTS = Integer.getInteger("verifier.it.events", 2_000);
     private static final int EVERY = 250;
@@ -119,13 +123,34 @@ class VerifierIT {
     }
 
     private static VerificationReport verifyAsAuditor(EvidenceReader.Selection sel) {
+        return verifyAsAuditor(sel, ChainVerifier.Settings.defaults());
+    }
+
+    /** As the auditor with a fixed verifier clock: when an unsealed tail is overdue. */
+    private static VerificationReport verifyAsAuditorAt(EvidenceReader.Selection sel, java.time.Instant now) {
+        return verifyAsAuditor(sel,
+                ChainVerifier.Settings.defaults().withClock(java.time.Clock.fixed(now, java.time.ZoneOffset.UTC)));
+    }
+
+    private static VerificationReport verifyAsAuditor(EvidenceReader.Selection sel, ChainVerifier.Settings settings) {
         try (EvidenceReader reader = EvidenceReader.connect(stack.clickHouseJdbcUrl(), stack.auditorUser(),
                 stack.auditorPassword(), new EvidenceReader.Tables(DB + ".chained_events", DB + ".checkpoints",
                         DB + ".registry_schemas"))) {
             ChainVerifier v = ChainVerifier.of(CheckpointVerifier.of(KEY.verifierKey()),
-                    Optional.of(tsa.verifier()), reader.schemaFingerprints());
+                    Optional.of(tsa.verifier()), reader.schemaFingerprints(), settings);
             return AuditRunner.run(reader, v, sel, AuditRunner.SILENT, false);
         }
+    }
+
+    /** The note with one byte of its signature (past the 4-byte key id) changed, the base64 re-encoded. */
+    private static String withReplacedSignature(String note) {
+        int at = note.lastIndexOf(SignedCheckpoint.SIGNATURE_PREFIX);
+        String line = note.substring(at, note.indexOf('\n', at));
+        int space = line.lastIndexOf(' ');
+        byte[] sig = Base64.getDecoder().decode(line.substring(space + 1));
+        sig[10] ^= 0x01;
+        return note.substring(0, at) + line.substring(0, space + 1) + Base64.getEncoder().encodeToString(sig)
+                + note.substring(at + line.length());
     }
 
     @Test
@@ -308,10 +333,71 @@ class VerifierIT {
         loader.store().insert(Table.CHAINED_EVENTS, List.<Object[]>of(loader.eventRow(new ChainFixture.StoredEvent(
                 forged, "forged-" + genuine.eventId(), "ApprovalDecision", genuine.occurredAtMicros()))));
 
-        VerificationReport r = verifyAsAuditor();
-        assertThat(r.findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind()))
+        // A payload byte flipped and the row's hash recomputed self-consistently (docs/integrity.md §2, entry v2),
+        // as a forger with write access but no signing key would: the row recomputes, but entry 801 still links to
+        // the genuine hash and the checkpoints' roots no longer match.
+        ChainFixture.Agent rehashed = agents.get(18);
+        EventRow r800 = rehashed.events().get(800).row();
+        byte[] rehashedBytes = r800.eventBytes();
+        rehashedBytes[60] ^= 0x01;
+        Hash newHash = ChainEntry.recompute(rehashed.log(), 800, r800.prevHash(), r800.entryVersion(),
+                r800.chainedAtMicros(), r800.schemaId(), r800.schemaFingerprint().toBytes(),
+                Arrays.copyOfRange(rehashedBytes, EventRow.HEADER_SIZE, rehashedBytes.length)).hash();
+        assertThat(newHash).isNotEqualTo(r800.hash());
+        sql("ALTER TABLE " + events + " UPDATE event_bytes = unhex('" + HexFormat.of().formatHex(rehashedBytes)
+                + "'), hash = unhex('" + HexFormat.of().formatHex(newHash.toBytes()) + "')" + where(rehashed)
+                + " AND seq = 800" + sync);
+
+        // A row moved to another tenant and agent (globex/agent-19 seq 400 -> acme/agent-20): tenant and agent_id
+        // are key columns (no UPDATE), so a copy is inserted under the other log and the original deleted.
+        ChainFixture.Agent movedFrom = agents.get(19);
+        ChainFixture.Agent movedTo = agents.get(20);
+        String columns = String.join(", ", Table.CHAINED_EVENTS.columns());
+        String selected = Table.CHAINED_EVENTS.columns().stream()
+                .map(c -> c.equals("tenant") ? "'" + movedTo.log().tenant() + "'"
+                        : c.equals("agent_id") ? "'" + movedTo.log().agentId() + "'" : c)
+                .collect(java.util.stream.Collectors.joining(", "));
+        sql("INSERT INTO " + events + " (" + columns + ") SELECT " + selected + " FROM " + events + where(movedFrom)
+                + " AND seq = 400");
+        sql("ALTER TABLE " + events + " DELETE" + where(movedFrom) + " AND seq = 400" + sync);
+
+        // A checkpoint's signature line replaced: the note's text is kept, the signature bytes changed, so the
+        // stored note no longer verifies under the trusted key.
+        ChainFixture.Agent resigned = agents.get(21);
+        CheckpointRow c1250 = resigned.checkpoints().get(4);
+        assertThat(c1250.treeSize()).isEqualTo(1250);
+        String forgedNote = withReplacedSignature(c1250.note());
+        assertThat(forgedNote).isNotEqualTo(c1250.note());
+        sql("ALTER TABLE " + cps + " UPDATE note = unhex('"
+                + HexFormat.of().formatHex(forgedNote.getBytes(StandardCharsets.UTF_8)) + "')" + where(resigned)
+                + " AND tree_size = 1250" + sync);
+
+        // The tail deleted after the newest checkpoint. Stored is a log whose newest checkpoint is EVENTS - 250
+        // (1750 by default; the one of EVENTS is removed: it stands for the moment before the chainer writes it)
+        // and the entries after it up to EVENTS - 1; the mutation deletes the last 100 of them. What is NOT detectable from what is stored: the deleted entries themselves
+        // (no checkpoint or later entry commits to them), and a tail deleted entirely back to the checkpoint (the
+        // log then looks as if it ended there; only the auditor's --state, a witness, or the chainer's next
+        // checkpoint, which would then not match the rows, tell). What IS detectable: the remaining entries
+        // EVENTS - 250 .. EVENTS - 101 are covered by no checkpoint, which becomes a finding (unsealed at
+        // EVENTS - 250) once the next
+        // checkpoint is due by the signed cadence plus the slack; before that it is a checkpoint on its way.
+        ChainFixture.Agent cutTail = agents.get(22);
+        sql("ALTER TABLE " + cps + " DELETE" + where(cutTail) + " AND tree_size = " + EVENTS + sync);
+        sql("ALTER TABLE " + events + " DELETE" + where(cutTail) + " AND seq >= " + (EVENTS - 100) + sync);
+        EvidenceReader.Selection cutOnly = new EvidenceReader.Selection(cutTail.log().tenant(),
+                cutTail.log().agentId(), null, null);
+        // Checkpoint EVENTS - 250 was created at T0 + (EVENTS - 250) ms (one entry a millisecond; 20 s at the most
+        // for 20,000 events) and states 250 events / 60 s: the next one was due a minute later, overdue after the
+        // slack of 10 minutes.
+        assertThat(verifyAsAuditorAt(cutOnly, ChainFixture.CHAINED_T0.plus(java.time.Duration.ofMinutes(5)))
+                .findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind())).isEmpty();
+        assertThat(verifyAsAuditorAt(cutOnly, ChainFixture.CHAINED_T0.plus(java.time.Duration.ofMinutes(12)))
+                .findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind()))
                 .extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)
-                .containsExactlyInAnyOrder(
+                .containsExactly(tuple("acme", "agent-22", EVENTS - 250L, FindingKind.UNSEALED));
+
+        VerificationReport r = verifyAsAuditor();
+        List<org.assertj.core.groups.Tuple> mutations = List.of(
                         tuple("acme", "agent-00", 777L, FindingKind.MODIFIED),
                         tuple("globex", "agent-01", 500L, FindingKind.DELETED),
                         tuple("acme", "agent-02", 300L, FindingKind.REORDERED),
@@ -327,7 +413,38 @@ class VerifierIT {
                         tuple("acme", "agent-10", 4L, FindingKind.REORDERED),
                         tuple("acme", "agent-10", 9L, FindingKind.DUPLICATE),
                         tuple("globex", "agent-11", 600L, FindingKind.DUPLICATE),
-                        tuple("acme", "agent-12", EVENTS - 1L, FindingKind.INSERTED));
+                        tuple("acme", "agent-12", EVENTS - 1L, FindingKind.INSERTED),
+                        tuple("acme", "agent-18", 800L, FindingKind.MODIFIED),
+                        tuple("globex", "agent-19", 400L, FindingKind.DELETED),
+                        tuple("acme", "agent-20", 400L, FindingKind.INSERTED),
+                        tuple("globex", "agent-21", 1249L, FindingKind.FORGED_CHECKPOINT),
+                        tuple("acme", "agent-22", EVENTS - 250L, FindingKind.UNSEALED));
+        assertThat(r.findings()).filteredOn(f -> !DERIVED_KINDS.contains(f.kind()))
+                .extracting(Finding::tenant, Finding::agentId, Finding::seq, Finding::kind)
+                .containsExactlyInAnyOrderElementsOf(mutations);
+        assertThat(r.findings()).filteredOn(f -> f.agentId().equals("agent-18") && f.kind() == FindingKind.MODIFIED)
+                .singleElement().extracting(Finding::detail).asString()
+                .startsWith("the row at seq 800 was rewritten: entry 801 links to " + Base64.getEncoder().encodeToString(r800.hash().toBytes()));
+        assertThat(r.findings()).filteredOn(f -> f.agentId().equals("agent-20") && f.kind() == FindingKind.INSERTED)
+                .singleElement().extracting(Finding::detail).asString()
+                .as("the hash commits to the log id: the moved row does not recompute under agent-20")
+                .contains("a second row for seq 400", "its bytes recompute to");
+        assertThat(r.findings()).filteredOn(f -> f.agentId().equals("agent-21"))
+                .singleElement().extracting(Finding::detail).asString()
+                .contains("tree size 1250", "signature does not verify");
+        assertThat(r.findings()).filteredOn(f -> f.agentId().equals("agent-22") && f.kind() == FindingKind.UNSEALED)
+                .singleElement().extracting(Finding::detail).asString()
+                .startsWith("seq " + (EVENTS - 250) + ".." + (EVENTS - 101) + " (150 entries")
+                .contains("tree size " + (EVENTS - 250), "PT10M");
+        // The CLI, one log at a time: exit 3 and the exact seq and kind of each mutation in its JSON report.
+        for (org.assertj.core.groups.Tuple t : mutations) {
+            List<Object> m = t.toList();
+            Run one = cli(new VerifyCommand(), connection(), trust("checkpoint.vkey"),
+                    new String[] {"--tenant", (String) m.get(0), "--agent", (String) m.get(1), "--json"});
+            assertThat(one.code()).as("%s", t).isEqualTo(3);
+            assertThat(one.out()).as("%s", t).contains("{\"tenant\":\"" + m.get(0) + "\",\"agent_id\":\"" + m.get(1)
+                    + "\",\"seq\":" + m.get(2) + ",\"kind\":\"" + ((FindingKind) m.get(3)).label() + "\"");
+        }
         // What the same mutations do to the derived columns and typed tables: only chained_events was touched, so
         // the typed rows of the swapped and the deleted events no longer have their source event.
         List<org.assertj.core.groups.Tuple> derived = new ArrayList<>(List.of(
