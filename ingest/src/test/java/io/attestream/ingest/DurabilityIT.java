@@ -86,6 +86,7 @@ class DurabilityIT {
             try (Gateway gateway = Gateway.start(new GatewayConfig(gc))) {
                 HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                         "http://127.0.0.1:" + gateway.port() + "/v1/events")).header("X-Api-Key", "k")
+                        .header("Content-Type", "application/json")
                         .POST(HttpRequest.BodyPublishers.ofString(JsonEventMapper.toJson(event).toString())).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
