@@ -15,7 +15,6 @@ import org.junit.jupiter.api.Test;
 class DdlTest {
     @Test
     void migrationsAreNumberedInOrderWithoutGaps() {
-        List<Integer> reserved = List.of();
         List<Ddl.Migration> ms = Ddl.migrations("attestream", "");
         int expected = 1;
         for (Ddl.Migration m : ms) {
