@@ -259,11 +259,7 @@ public final class ClickHouseStore implements AutoCloseable {
     List<Integer> migrate(String cluster, String appliedBy, List<Ddl.Migration> migrations) {
         String onCluster = cluster.isEmpty() ? "" : " ON CLUSTER " + cluster;
         execute("CREATE DATABASE IF NOT EXISTS " + database + onCluster);
-        String migrationsTable = cluster.isEmpty() ? "ReplacingMergeTree"
-                : "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/" + database + "/schema_migrations', '{replica}')";
-        execute("CREATE TABLE IF NOT EXISTS " + database + ".schema_migrations" + onCluster
-                + " (version UInt32, name String, checksum String, applied_at DateTime64(6, 'UTC'), applied_by String)"
-                + " ENGINE = " + migrationsTable + " ORDER BY version");
+        execute(Ddl.schemaMigrationsTable(database, cluster));
         Map<Integer, String> applied = appliedMigrations();
         List<Integer> now = new ArrayList<>();
         for (Ddl.Migration m : migrations) {

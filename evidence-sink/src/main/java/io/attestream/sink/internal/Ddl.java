@@ -185,6 +185,20 @@ public final class Ddl {
         return out;
     }
 
+    /**
+     * The table recording applied migrations. On a cluster it is one replicated table over every node of every
+     * shard (no {@code {shard}} in its path, replica names {@code {shard}-{replica}}): a sink connected to any node
+     * sees every migration applied, whichever shard the node belongs to.
+     */
+    public static String schemaMigrationsTable(String database, String cluster) {
+        String engine = cluster.isEmpty() ? "ReplacingMergeTree"
+                : "ReplicatedReplacingMergeTree('/clickhouse/tables/all/" + database + "/schema_migrations',"
+                        + " '{shard}-{replica}')";
+        return "CREATE TABLE IF NOT EXISTS " + database + ".schema_migrations" + (cluster.isEmpty() ? ""
+                : " ON CLUSTER " + cluster) + " (version UInt32, name String, checksum String, applied_at"
+                + " DateTime64(6, 'UTC'), applied_by String) ENGINE = " + engine + " ORDER BY version";
+    }
+
     /** Statements of one template (on a cluster, with no table known to be converted to MergeTree later). */
     static List<Step> render(String template, String database, String cluster) {
         return render(template, database, cluster, Set.of());

@@ -199,4 +199,15 @@ class DdlTest {
         }
         return Arrays.asList(names.toArray(String[]::new));
     }
+
+    @Test
+    void migrationsAreRecordedOnOneServerAsBeforeAndOnAClusterInOneTableOverEveryShard() {
+        assertThat(Ddl.schemaMigrationsTable("attestream", "")).isEqualTo("CREATE TABLE IF NOT EXISTS"
+                + " attestream.schema_migrations (version UInt32, name String, checksum String, applied_at"
+                + " DateTime64(6, 'UTC'), applied_by String) ENGINE = ReplacingMergeTree ORDER BY version");
+        assertThat(Ddl.schemaMigrationsTable("attestream", "audit")).isEqualTo("CREATE TABLE IF NOT EXISTS"
+                + " attestream.schema_migrations ON CLUSTER audit (version UInt32, name String, checksum String,"
+                + " applied_at DateTime64(6, 'UTC'), applied_by String) ENGINE = ReplicatedReplacingMergeTree("
+                + "'/clickhouse/tables/all/attestream/schema_migrations', '{shard}-{replica}') ORDER BY version");
+    }
 }

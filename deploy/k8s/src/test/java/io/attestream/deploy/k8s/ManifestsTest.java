@@ -206,6 +206,28 @@ class ManifestsTest {
     }
 
     @Test
+    void everyMemoryRequestIsTheMeasuredRssWithHeadroomAndTheOperationsGuideSaysTheSame() throws IOException {
+        Pattern measured = Pattern.compile("# measured RSS ([0-9]+) MiB[^\n]*\n\\s*requests: \\{cpu: [0-9]+m, memory:"
+                + " ([0-9]+)Mi}");
+        String guide = Files.readString(Roles.repoRoot().resolve("docs/operations.md"));
+        Set<Path> files = new TreeSet<>();
+        m.workloads().forEach(w -> files.add(w.doc().file()));
+        int found = 0;
+        for (Path f : files) {
+            Matcher matcher = measured.matcher(Files.readString(f));
+            while (matcher.find()) {
+                int rss = Integer.parseInt(matcher.group(1));
+                int request = Integer.parseInt(matcher.group(2));
+                assertThat(request).as(f + ": request vs measured RSS " + rss).isGreaterThanOrEqualTo(rss * 5 / 4);
+                assertThat(guide).as("docs/operations.md lists " + rss + " MiB / " + request + "Mi")
+                        .containsPattern("\\| " + rss + " MiB \\| " + request + "Mi \\|");
+                found++;
+            }
+        }
+        assertThat(found).as("workloads with a measured RSS").isEqualTo(m.workloads().size());
+    }
+
+    @Test
     void theGatewayScalesAndTheStatefulStagesKeepTheirStateOnVolumes() {
         Manifests.Workload gateway = m.workload(Roles.GATEWAY);
         assertThat(gateway.doc().kind()).isEqualTo("Deployment");

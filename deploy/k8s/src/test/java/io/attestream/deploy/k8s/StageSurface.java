@@ -32,6 +32,9 @@ final class StageSurface {
     private static final Pattern TIMER = Pattern.compile("(?:Timer\\.builder|\\.timer)\\(\"([a-z0-9.]+)\"");
     private static final Pattern GAUGE = Pattern.compile("(?:Gauge\\.builder|\\.gauge)\\(\"([a-z0-9.]+)\"");
     private static final Pattern SUMMARY = Pattern.compile("DistributionSummary\\.builder\\(\"([a-z0-9.]+)\"");
+    /** The shared naming scheme (stage-runtime StageMetrics.name): rewritten to the literal name before scanning. */
+    private static final Pattern STAGE_NAME = Pattern.compile(
+            "StageMetrics\\.name\\(\\s*\"([a-z0-9_]+)\"\\s*,\\s*\"([a-z0-9.]+)\"\\s*\\)");
     private static final Pattern LITERAL = Pattern.compile("\"(?:# (?:HELP|TYPE) )?(attestream_[a-z0-9_]+)[\"{ ]");
     /**
      * Names Micrometer's KafkaStreamsMetrics / KafkaClientMetrics binders register from the Kafka client metrics;
@@ -115,6 +118,7 @@ final class StageSurface {
             if (usesStageRuntime(role)) {
                 text += sources(Roles.repoRoot().resolve("stage-runtime"));
             }
+            text = STAGE_NAME.matcher(text).replaceAll("\"attestream.$1.$2\"");
             add(out, COUNTER, text, "_total");
             add(out, TIMER, text, "_seconds_count", "_seconds_sum", "_seconds_max", "_seconds_bucket");
             add(out, GAUGE, text, "");
