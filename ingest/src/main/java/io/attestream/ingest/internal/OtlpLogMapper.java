@@ -187,6 +187,9 @@ public final class OtlpLogMapper {
         Schema.Field suite = mapped.payload().getField("suite");
         fields.putIfAbsent(mapped.attribute(suite), AnyValue.newBuilder().setStringValue(
                 scope.getName().isEmpty() ? EVALUATION_EVENT : scope.getName()).build());
+        // OTel evaluation events do not say what kind of evaluator scored: UNKNOWN, the schema's "not stated"
+        fields.putIfAbsent(mapped.attribute(mapped.payload().getField("evaluatorKind")),
+                AnyValue.newBuilder().setStringValue("UNKNOWN").build());
         AnyValue evalName = fields.get(mapped.attribute(mapped.payload().getField("evalName")));
         if (evalName != null) {
             fields.putIfAbsent(mapped.attribute(mapped.payload().getField("metric")), evalName);

@@ -229,7 +229,7 @@ class GatewayOtlpLogsAndJsonTest {
             assertThat(all.subList(5, 9)).extracting(AuditEvent::getEventId)
                     .containsExactlyElementsOf(all.subList(0, 4).stream().map(AuditEvent::getEventId).toList());
 
-            byte[] bad = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"AAEC\"}]}]}]}"
+            byte[] bad = "{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"traceId\":\"AAECAwQFBgcICQoLDA0ODw==\"}]}]}]}"
                     .getBytes(StandardCharsets.UTF_8);
             HttpResponse<byte[]> b = post(gw, "/v1/traces", bad, false);
             assertThat(b.statusCode()).isEqualTo(400);
