@@ -11,6 +11,8 @@ import io.attestream.deploy.stack.junit.LocalStackExtension;
 import io.attestream.deploy.stack.junit.SecuredKafka;
 import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.events.AuditEvent;
+import io.attestream.ingest.Ack;
+import io.attestream.ingest.AuditClient;
 import io.attestream.ingest.gateway.Gateway;
 import io.attestream.ingest.gateway.GatewayConfig;
 import io.attestream.ingest.internal.ApiKeys;
@@ -165,19 +167,34 @@ class SecuredKafkaIT {
             Path apiKeys = work.resolve("api-keys.txt");
             Files.writeString(apiKeys, "secured " + ApiKeys.hash("k-secured") + " " + tenant + " *\n");
             List<AuditEvent> events = events(tenant, run);
+            int viaGateway = events.size() * 3 / 4;
             try (Gateway gateway = Gateway.start(new GatewayConfig(gatewayProps(apiKeys, PASSWORDS.get(GATEWAY))))) {
                 HttpClient http = HttpClient.newHttpClient();
                 URI uri = URI.create("http://127.0.0.1:" + gateway.port() + "/v1/events");
-                for (int from = 0; from < events.size(); from += 50) {
+                for (int from = 0; from < viaGateway; from += 50) {
                     StringBuilder batch = new StringBuilder();
-                    for (AuditEvent e : events.subList(from, Math.min(events.size(), from + 50))) {
+                    for (AuditEvent e : events.subList(from, Math.min(viaGateway, from + 50))) {
                         batch.append(JsonEventMapper.toJson(e)).append('\n');
                     }
                     HttpResponse<String> r = post(http, uri, "k-secured", batch.toString());
                     assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
                 }
             }
-            System.out.printf("%d events accepted by the gateway (SASL_SSL as %s)%n", events.size(), GATEWAY);
+            // The SDK path (what the demo and in-process producers use): AuditClient with the same keys.
+            Map<String, Object> sdkProps = new HashMap<>(registryProps());
+            sdkProps.put("bootstrap.servers", kafka.bootstrapServers());
+            kafka.clientProperties(GATEWAY, PASSWORDS.get(GATEWAY)).forEach((k, v) -> sdkProps.put("producer." + k, v));
+            try (AuditClient sdk = AuditClient.create(sdkProps)) {
+                List<CompletableFuture<Ack>> acks = new ArrayList<>();
+                for (AuditEvent e : events.subList(viaGateway, events.size())) {
+                    acks.add(sdk.send(e));
+                }
+                for (CompletableFuture<Ack> ack : acks) {
+                    assertThat(ack.get(30, TimeUnit.SECONDS).topic()).isEqualTo(Topics.EVENTS);
+                }
+            }
+            System.out.printf("%d events accepted by the gateway and %d by the SDK (SASL_SSL as %s)%n", viaGateway,
+                    events.size() - viaGateway, GATEWAY);
 
             long landedAt = System.nanoTime();
             awaitLanded(stack, tenant, events.size(), failure, Duration.ofSeconds(90));
@@ -233,6 +250,8 @@ class SecuredKafkaIT {
                     URI.create("http://127.0.0.1:" + gateway.port() + "/v1/events"), "k-w",
                     JsonEventMapper.toJson(AuditEvent.newBuilder(e).setTenant("t").build()) + "\n");
             double seconds = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("gateway with a wrong Kafka password answered %d after %.1f s: %s%n", r.statusCode(),
+                    seconds, r.body());
             assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
             assertThat(r.body()).contains("Authentication failed");
             assertThat(seconds).as("answered without waiting for the ack timeout").isLessThan(20);
@@ -420,8 +439,12 @@ class SecuredKafkaIT {
                 return e;
             }
         });
+        long t0 = System.nanoTime();
         try {
-            return result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            Throwable e = result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+            System.out.printf("failed after %.1f s with: %s%n", (System.nanoTime() - t0) / 1e9,
+                    e == null ? null : rootMessage(e));
+            return e;
         } catch (java.util.concurrent.TimeoutException e) {
             throw new AssertionError("no error within " + limit + ": the stage hangs instead of failing");
         } catch (ExecutionException e) {
@@ -437,6 +460,14 @@ class SecuredKafkaIT {
             return;
         }
         throw new AssertionError("expected a failure mentioning " + text);
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.toString();
     }
 
     /** Class names and messages of {@code e} and its causes, for assertions on what an operator would read. */
