@@ -10,7 +10,12 @@ import io.attestream.deploy.stack.junit.BasicAuthProxy;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
 import io.attestream.deploy.stack.junit.SecuredKafka;
 import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
+import io.attestream.drift.DriftApp;
+import io.attestream.drift.DriftConfig;
 import io.attestream.events.AuditEvent;
+import io.attestream.events.EvalResult;
+import io.attestream.events.EvaluatorKind;
+import io.attestream.events.RecordedBy;
 import io.attestream.ingest.Ack;
 import io.attestream.ingest.AuditClient;
 import io.attestream.ingest.gateway.Gateway;
@@ -18,6 +23,7 @@ import io.attestream.ingest.gateway.GatewayConfig;
 import io.attestream.ingest.internal.ApiKeys;
 import io.attestream.ingest.internal.JsonEventMapper;
 import io.attestream.integrity.KeyPairFiles;
+import io.attestream.schemas.EventType;
 import io.attestream.schemas.SchemaEvolution;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.RegistryClientConfig;
@@ -84,6 +90,8 @@ class SecuredKafkaIT {
     private static final String DRIFT = "drift";
     private static final String SINK = "sink";
     private static final String REGISTRY_USER = "attestream-registry";
+    private static final String DRIFT_AGENT = "drift-bot";
+    private static final Duration DRIFT_WINDOW = Duration.ofSeconds(60);
 
     @TempDir
     static Path dir;
@@ -158,6 +166,12 @@ class SecuredKafkaIT {
                     throw new IllegalStateException("chainer ended: " + outcome);
                 }
             }, chainer::stop));
+            DriftApp drift = new DriftApp(new DriftConfig(driftProps(work, run, PASSWORDS.get(DRIFT))));
+            stops.add(background("secured-drift", failure, () -> {
+                if (!drift.run()) {
+                    throw new IllegalStateException("drift detector stopped", drift.failure().orElse(null));
+                }
+            }, drift::stop));
             EvidenceSink sink = new EvidenceSink(new SinkConfig(sinkProps(stack, run, PASSWORDS.get(SINK))));
             stops.add(background("secured-sink", failure, sink::run, () -> {
                 sink.stop();
@@ -189,6 +203,9 @@ class SecuredKafkaIT {
                 for (AuditEvent e : events.subList(viaGateway, events.size())) {
                     acks.add(sdk.send(e));
                 }
+                for (AuditEvent e : driftEvents(tenant)) {
+                    acks.add(sdk.send(e));
+                }
                 for (CompletableFuture<Ack> ack : acks) {
                     assertThat(ack.get(30, TimeUnit.SECONDS).topic()).isEqualTo(Topics.EVENTS);
                 }
@@ -197,9 +214,15 @@ class SecuredKafkaIT {
                     events.size() - viaGateway, GATEWAY);
 
             long landedAt = System.nanoTime();
-            awaitLanded(stack, tenant, events.size(), failure, Duration.ofSeconds(90));
-            System.out.printf("all %d events chained and landed %.1f s after the last gateway batch%n",
-                    events.size(), (System.nanoTime() - landedAt) / 1e9);
+            int expected = events.size() + driftEvents(tenant).size();
+            awaitLanded(stack, tenant, expected, failure, Duration.ofSeconds(90));
+            System.out.printf("all %d events chained and landed %.1f s after the last SDK send%n", expected,
+                    (System.nanoTime() - landedAt) / 1e9);
+            // The drift detector read the chained topic and wrote its alert to the alerts topic and, as an audit
+            // event, into the chain: both landed.
+            awaitDriftAlert(stack, tenant, failure, Duration.ofSeconds(60));
+            System.out.printf("drift alert of %s/%s landed (drift_alerts and chained as an event) %.1f s after the"
+                    + " last SDK send%n", tenant, DRIFT_AGENT, (System.nanoTime() - landedAt) / 1e9);
             awaitCheckpointed(stack, tenant, failure, Duration.ofSeconds(60));
         } finally {
             stops.forEach(Runnable::run);
@@ -225,6 +248,16 @@ class SecuredKafkaIT {
         Path work = Files.createDirectories(dir.resolve("wrong-" + UUID.randomUUID().toString().substring(0, 8)));
         Path keys = work.resolve("keys");
         KeyPairFiles.generate(keys, "attestream-wrong", new SecureRandom());
+
+        // The listener takes TLS only: the right SCRAM password without TLS gets nowhere.
+        Map<String, Object> noTls = kafka.adminProperties(ADMIN, PASSWORDS.get(ADMIN));
+        noTls.put("security.protocol", "SASL_PLAINTEXT");
+        noTls.put("default.api.timeout.ms", 5000);
+        noTls.put("request.timeout.ms", 3000);
+        try (Admin admin = Admin.create(noTls)) {
+            Throwable plain = within(Duration.ofSeconds(30), () -> admin.describeCluster().nodes().get());
+            assertThat(plain).as("SASL without TLS").isInstanceOf(ExecutionException.class);
+        }
 
         // Chainer: its start-up topic check authenticates first and fails.
         ChainerApp chainer = new ChainerApp(new ChainerConfig(chainerProps(work,
@@ -256,6 +289,21 @@ class SecuredKafkaIT {
             assertThat(r.body()).contains("Authentication failed");
             assertThat(seconds).as("answered without waiting for the ack timeout").isLessThan(20);
         }
+
+        // Drift detector: Kafka Streams' admin client and consumers authenticate first and fail.
+        DriftApp drift = new DriftApp(new DriftConfig(driftProps(work, "wrong", "not-" + PASSWORDS.get(DRIFT))));
+        Throwable driftError;
+        try {
+            driftError = within(Duration.ofSeconds(60), () -> {
+                if (!drift.run()) {
+                    throw new IllegalStateException("drift detector stopped", drift.failure().orElse(null));
+                }
+                return null;
+            });
+        } finally {
+            drift.stop();
+        }
+        assertThat(chain(driftError)).contains("Authentication failed");
 
         // Sink: its consumer's first poll fails with the authentication error, run() ends.
         Map<String, Object> sinkProps = new HashMap<>();
@@ -307,6 +355,50 @@ class SecuredKafkaIT {
         p.put("replication.factor", "1");
         p.put("commit.interval.ms", 200);
         return p;
+    }
+
+    private static Map<String, Object> driftProps(Path work, String run, String password) throws Exception {
+        Map<String, Object> p = new HashMap<>(registryProps());
+        p.putAll(kafka.clientProperties(DRIFT, password));
+        p.put(DriftConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(DriftConfig.APPLICATION_ID_CONFIG, "secured-it-drift-" + run);
+        p.put("state.dir", Files.createDirectories(work.resolve("drift-state")).toString());
+        p.put("replication.factor", "1");
+        p.put("commit.interval.ms", "200");
+        p.put("metrics.port", "-1");
+        p.put(DriftConfig.WINDOW_SIZE_MS_CONFIG, String.valueOf(DRIFT_WINDOW.toMillis()));
+        p.put(DriftConfig.WINDOW_GRACE_MS_CONFIG, "0");
+        p.put(DriftConfig.MIN_COUNT_CONFIG, "20");
+        return p;
+    }
+
+    /**
+     * One agent whose version 2 is clearly worse: three windows of 30 evals at accuracy 0.80, three at 0.60
+     * (sd 0.05), then a heartbeat that closes every window. Event time: the start of the previous hour.
+     */
+    private static List<AuditEvent> driftEvents(String tenant) {
+        Instant t0 = Instant.now().minus(1, ChronoUnit.HOURS).truncatedTo(ChronoUnit.HOURS);
+        java.util.Random random = new java.util.Random(tenant.hashCode());
+        List<AuditEvent> out = new ArrayList<>();
+        for (int w = 0; w < 6; w++) {
+            for (int i = 0; i < 30; i++) {
+                double mean = w < 3 ? 0.80 : 0.60;
+                out.add(eval(tenant, w < 3 ? "1" : "2", t0.plus(DRIFT_WINDOW.multipliedBy(w)).plusSeconds(i),
+                        mean + random.nextGaussian() * 0.05, w * 100 + i));
+            }
+        }
+        out.add(eval(tenant, "2", t0.plus(DRIFT_WINDOW.multipliedBy(8)), 0.6, 999));
+        return out;
+    }
+
+    private static AuditEvent eval(String tenant, String version, Instant at, double value, int n) {
+        EvalResult er = EvalResult.newBuilder().setSuite("safety-regression").setEvalName("case")
+                .setMetric("accuracy").setValue(value).setEvaluatorKind(EvaluatorKind.RULE).build();
+        return AuditEvent.newBuilder()
+                .setEventId(UUID.nameUUIDFromBytes((tenant + "/drift/" + n).getBytes(StandardCharsets.UTF_8)))
+                .setTenant(tenant).setAgentId(DRIFT_AGENT).setAgentVersion(version).setOccurredAt(at)
+                .setRecordedBy(new RecordedBy("secured-it", "attestream-it", "1")).setControls(List.of())
+                .setPayload(er).build();
     }
 
     private static Map<String, Object> sinkProps(StackEndpoints stack, String run, String password) {
@@ -401,6 +493,32 @@ class SecuredKafkaIT {
             }
         }
         throw new AssertionError(pending + " chains of " + tenant + " still have events after their last checkpoint");
+    }
+
+    private static void awaitDriftAlert(StackEndpoints stack, String tenant, AtomicReference<Throwable> failure,
+            Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long alerts = 0;
+        long chainedAlerts = 0;
+        try (Connection jdbc = connect(stack); Statement s = jdbc.createStatement()) {
+            while (System.nanoTime() < deadline) {
+                assertThat(failure.get()).as("no stage failed").isNull();
+                try (ResultSet rs = s.executeQuery("SELECT (SELECT count() FROM attestream.drift_alerts WHERE tenant = '"
+                        + tenant + "' AND agent_id = '" + DRIFT_AGENT + "'), (SELECT count() FROM"
+                        + " attestream.chained_events WHERE tenant = '" + tenant + "' AND agent_id = '" + DRIFT_AGENT
+                        + "' AND event_type = '" + EventType.DRIFT_ALERT.avroName() + "')")) {
+                    rs.next();
+                    alerts = rs.getLong(1);
+                    chainedAlerts = rs.getLong(2);
+                }
+                if (alerts > 0 && chainedAlerts > 0) {
+                    return;
+                }
+                Thread.sleep(500);
+            }
+        }
+        throw new AssertionError("drift alert of " + tenant + "/" + DRIFT_AGENT + " not landed within " + timeout
+                + ": " + alerts + " in drift_alerts, " + chainedAlerts + " chained");
     }
 
     /** Runs {@code body} on a thread; its exception goes to {@code failure}; the returned stop joins the thread. */
