@@ -41,6 +41,7 @@ public final class EvidenceSink implements AutoCloseable {
         // rebalance would only re-read what is held. Heartbeats continue on the client's own thread.
         props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 24 * 3600 * 1000);
         props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 10_000);
+        props.putAll(SinkConfig.CONSUMER_DEFAULTS);
         props.putAll(config.consumerOverrides());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());

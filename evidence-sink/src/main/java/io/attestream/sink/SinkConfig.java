@@ -128,6 +128,16 @@ public final class SinkConfig extends AbstractConfig {
     /** Prefix of extra Kafka consumer properties passed through unchanged. */
     public static final String CONSUMER_PREFIX = "consumer.";
 
+    /**
+     * The sink's consumer defaults where Kafka's are wrong for it, each overridable as {@code consumer.<key>}:
+     * a session timeout of 6 s (the broker's default minimum, group.min.session.timeout.ms) instead of 45 s, so that
+     * a sink killed with SIGKILL and restarted gets its partitions back within seconds instead of 41-45 s
+     * (docs/operations.md, "Failures and recovery"), with three heartbeats per session.
+     */
+    public static final Map<String, Object> CONSUMER_DEFAULTS = Map.of(
+            "session.timeout.ms", 6_000,
+            "heartbeat.interval.ms", 1_500);
+
     /** The topics the sink knows how to land. */
     public static final List<String> KNOWN_TOPICS = List.of(Topics.CHAINED, Topics.CHECKPOINTS, Topics.DEAD_LETTER,
             Topics.DRIFT_ALERTS, Topics.CHECKPOINT_COSIGNATURES);

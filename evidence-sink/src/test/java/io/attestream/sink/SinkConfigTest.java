@@ -27,6 +27,17 @@ class SinkConfigTest {
     }
 
     @Test
+    void consumerDetectsACrashedSinkWithinTheBrokersMinimumSessionTimeout() {
+        // 6 s: the smallest session timeout a broker accepts by default (group.min.session.timeout.ms); Kafka's
+        // consumer default, 45 s, kept a restarted sink idle for 41-45 s. Three heartbeats per session.
+        assertThat(SinkConfig.CONSUMER_DEFAULTS).containsEntry("session.timeout.ms", 6_000)
+                .containsEntry("heartbeat.interval.ms", 1_500);
+        Map<String, Object> p = minimal();
+        p.put("consumer.session.timeout.ms", "20000");
+        assertThat(new SinkConfig(p).consumerOverrides()).containsEntry("session.timeout.ms", "20000");
+    }
+
+    @Test
     void requiredKeysAreNamedWhenMissing() {
         for (String key : new String[] {SinkConfig.BOOTSTRAP_SERVERS_CONFIG, SinkConfig.REGISTRY_URL_CONFIG,
             SinkConfig.CLICKHOUSE_URL_CONFIG}) {
