@@ -122,7 +122,8 @@ start witness --key "$WORK/witness.key" --name rss-witness --dir "$WORK/witness"
 # The drift detector and the submitter read the chainer's output topics: start them once the chainer runs.
 for _ in $(seq 1 120); do grep -q "RUNNING" "$WORK/chainer.log" 2>/dev/null && break; sleep 1; done
 start drift --config "$WORK/drift.properties"
-start witness-submit --bootstrap-servers "$B" --registry-url "$R" --witness "http://127.0.0.1:19390=$WORK/witness.vkey"
+start witness-submit --bootstrap-servers "$B" --registry-url "$R" --witness "http://127.0.0.1:19390=$WORK/witness.vkey" \
+  --state-dir "$WORK/submitter"
 for _ in $(seq 1 60); do
   (echo > /dev/tcp/127.0.0.1/19388) 2>/dev/null && break; sleep 1
 done

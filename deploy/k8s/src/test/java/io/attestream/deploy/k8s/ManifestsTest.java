@@ -255,6 +255,12 @@ class ManifestsTest {
         assertThat(witness.volumeAt(witness.mountCovering(dir).path("mountPath").asText()).has("spec"))
                 .as("the witness's cosigned sizes survive restarts").isTrue();
 
+        Manifests.Workload submitter = m.workload(Roles.WITNESS_SUBMIT);
+        assertThat(submitter.doc().kind()).isEqualTo("StatefulSet");
+        String stateOf = submitter.args().get(submitter.args().indexOf("--state-dir") + 1);
+        assertThat(submitter.volumeAt(submitter.mountCovering(stateOf).path("mountPath").asText()).has("spec"))
+                .as("the submitter's position survives restarts").isTrue();
+
         assertThat(m.workload(Roles.DRIFT).doc().kind()).isEqualTo("Deployment");
         assertThat(m.workload(Roles.SINK).doc().kind()).isEqualTo("Deployment");
         for (Manifests.Workload w : m.workloads()) {
