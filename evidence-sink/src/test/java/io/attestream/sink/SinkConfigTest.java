@@ -27,6 +27,42 @@ class SinkConfigTest {
     }
 
     @Test
+    void keysTheSinkDoesNotOwnGoToTheConsumerUnchangedAndConsumerPrefixWins() {
+        Map<String, Object> p = minimal();
+        p.put("security.protocol", "SASL_SSL");
+        p.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        p.put("ssl.truststore.location", "/t.p12");
+        p.put("client.rack", "rack-b");
+        p.put("consumer.retry.backoff.ms", "50");
+        p.put("basic.auth.user.info", "sink:pw");
+        Map<String, Object> consumer = new SinkConfig(p).consumerOverrides();
+        assertThat(consumer).containsEntry("security.protocol", "SASL_SSL").containsKey("sasl.jaas.config")
+                .containsEntry("ssl.truststore.location", "/t.p12").containsEntry("client.rack", "rack-b")
+                .containsEntry("retry.backoff.ms", "50")
+                .doesNotContainKeys("clickhouse.url", "schema.registry.url", "basic.auth.user.info", "metrics.port",
+                        "batch.max.rows", "group.id", "topics");
+    }
+
+    @Test
+    void anUnprefixedIsolationLevelIsRefusedLikeThePrefixedOne() {
+        Map<String, Object> p = minimal();
+        p.put("isolation.level", "read_uncommitted");
+        assertThatThrownBy(() -> new SinkConfig(p)).hasMessageContaining("isolation.level");
+    }
+
+    @Test
+    void clickHousePasswordComesFromItsFileAndTheEnvironmentNamesIt() throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("ch", ".pw");
+        java.nio.file.Files.writeString(f, "from-file\n");
+        Map<String, String> set = new HashMap<>();
+        minimal().forEach((k, v) -> set.put(k, v.toString()));
+        SinkConfig c = new SinkConfig(SinkConfig.loader().load(new io.attestream.runtime.ConfigSources(set,
+                Map.of("ATTESTREAM_CLICKHOUSE_PASSWORD_FILE", f.toString()), null, null, false)).values());
+        assertThat(c.getPassword(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG).value()).isEqualTo("from-file");
+        java.nio.file.Files.delete(f);
+    }
+
+    @Test
     void requiredKeysAreNamedWhenMissing() {
         for (String key : new String[] {SinkConfig.BOOTSTRAP_SERVERS_CONFIG, SinkConfig.REGISTRY_URL_CONFIG,
             SinkConfig.CLICKHOUSE_URL_CONFIG}) {
