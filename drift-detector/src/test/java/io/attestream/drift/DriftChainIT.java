@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.attestream.chain.ChainedEvent;
 import io.attestream.chainer.ChainerApp;
+import io.attestream.chainer.internal.ChainerMetrics;
 import io.attestream.chainer.testing.TestChainers;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
@@ -41,6 +42,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -95,6 +98,7 @@ class DriftChainIT {
         dc.put(HealthServer.BIND_ADDRESS_CONFIG, "127.0.0.1");
         DriftApp drift = new DriftApp(new DriftConfig(dc));
         assertThat(drift.readiness().ready()).as("ready before start").isFalse();
+        assertThat(chainer.readiness().ready()).as("chainer ready before start").isFalse();
 
         Thread chainerThread = new Thread(() -> run(chainer::run), "it-chainer");
         Thread driftThread = new Thread(() -> run(drift::run), "it-drift");
@@ -193,10 +197,21 @@ class DriftChainIT {
             assertThat(get(probes.resolve("/live")).statusCode()).isEqualTo(200);
             String metrics = get(probes.resolve("/metrics")).body();
             assertThat(metrics).contains(DriftMetrics.NAMES);
-            assertThat(metrics).containsPattern("attestream_drift_alerts_raised_total\\{early=\"false\","
+            assertThat(metrics).containsPattern("attestream_drift_alerts_raised_total\\{early=\"(true|false)\","
                     + "severity=\"[A-Z]+\"} 1.0");
+            double evaluated = 0;
+            Matcher m = Pattern.compile("attestream_drift_windows_evaluated_total\\{outcome=\"[a-z-]+\"} ([0-9.]+)")
+                    .matcher(metrics);
+            while (m.find()) {
+                evaluated += Double.parseDouble(m.group(1));
+            }
+            assertThat(evaluated).as("the 6 closed windows were evaluated").isEqualTo(6.0);
             assertThat(metrics).containsPattern("attestream_drift_windows_evaluated_total\\{outcome=\"drifted\"} "
                     + "[1-9]");
+            // The chainer's probes and meters (TestChainers serves them on a free port).
+            URI chainerProbes = URI.create("http://127.0.0.1:" + chainer.healthPort());
+            assertThat(get(chainerProbes.resolve("/ready")).statusCode()).isEqualTo(200);
+            assertThat(get(chainerProbes.resolve("/metrics")).body()).contains(ChainerMetrics.NAMES);
         } finally {
             drift.stop();
             chainer.stop();
@@ -204,6 +219,7 @@ class DriftChainIT {
             chainerThread.join(60_000);
         }
         assertThat(drift.readiness().ready()).as("ready after stop").isFalse();
+        assertThat(chainer.readiness().ready()).as("chainer ready after stop").isFalse();
     }
 
     private static HttpResponse<String> get(URI uri) throws Exception {
