@@ -51,6 +51,18 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * written; the caller MUST retry them with the same eventIds (429/503: after Retry-After) or fix them (400/403/413).
  */
 public final class Gateway implements AutoCloseable {
+    /**
+     * Every Prometheus metric name the gateway serves besides jvm_* / process_* (docs/operations.md); the counters
+     * appear with their first request.
+     */
+    public static final List<String> METRIC_NAMES = List.of(
+            "attestream_gateway_requests_total",
+            "attestream_gateway_events_total",
+            "attestream_gateway_request_seconds",
+            "attestream_gateway_in_flight_events",
+            "attestream_gateway_otlp_requests_total",
+            "attestream_gateway_otlp_spans_total");
+
     private final HttpServer server;
     private final ExecutorService workers;
     private final Producer<String, byte[]> producer;
