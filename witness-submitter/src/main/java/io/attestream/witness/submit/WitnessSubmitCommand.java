@@ -88,6 +88,18 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
             description = "Largest retry delay (= " + WitnessSubmitConfig.MAX_BACKOFF_MS_CONFIG + ").")
     private String maxBackoffMs;
 
+    @Option(names = "--state-dir", required = true, paramLabel = "DIR",
+            description = "Where the stage keeps its position (created when missing): the next offset of every input "
+                    + "partition and each log's tree suffix, pending checkpoints and witness sizes, replaced "
+                    + "atomically (submitter.state). A restart resumes there instead of reading both topics from the "
+                    + "beginning. 'none': keep nothing, read from the beginning on every start.")
+    private String stateDir;
+
+    @Option(names = "--snapshot-interval-ms", defaultValue = "5000", paramLabel = "MS",
+            description = "Least time between two state snapshots while running; one more is written on stop "
+                    + "(default: ${DEFAULT-VALUE}). Work after the last snapshot is redone after a kill.")
+    private long snapshotIntervalMs;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /**
@@ -136,6 +148,10 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw new ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
         }
+        if (snapshotIntervalMs < 0) {
+            throw new ParameterException(spec.commandLine(), "--snapshot-interval-ms must not be negative");
+        }
+        Path state = "none".equals(stateDir) ? null : Path.of(stateDir);
         List<WitnessClient> witnesses;
         try {
             witnesses = parseWitnesses(config.getList(WitnessSubmitConfig.WITNESSES_CONFIG),
@@ -159,7 +175,8 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
         try {
             stage = new SubmitterStage(config.clientProps(), new SchemaRegistryClient(config.registryConfig()), topics,
                     witnesses, Duration.ofMillis(config.getLong(WitnessSubmitConfig.MIN_BACKOFF_MS_CONFIG)),
-                    Duration.ofMillis(config.getLong(WitnessSubmitConfig.MAX_BACKOFF_MS_CONFIG)), Clock.systemUTC());
+                    Duration.ofMillis(config.getLong(WitnessSubmitConfig.MAX_BACKOFF_MS_CONFIG)), Clock.systemUTC(),
+                    state, Duration.ofMillis(snapshotIntervalMs));
         } catch (WitnessException | KafkaException e) {
             err.println("witness-submit: " + e.getMessage());
             return 1;
@@ -182,10 +199,13 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
             }
         }, "witness-submit-shutdown"));
         err.println("witness-submit: submitting checkpoints to " + witnesses.stream()
-                .map(w -> w.witnessKey().name()).toList());
+                .map(w -> w.witnessKey().name()).toList() + (state == null ? ", no state (reading from the beginning)"
+                        : ", state in " + state));
         err.flush();
         try {
             stage.run();
+            err.println("witness-submit: stopped, " + new java.util.TreeMap<>(stage.counters()));
+            err.flush();
             return 0;
         } catch (RuntimeException e) {
             err.println("witness-submit: " + e.getMessage());
