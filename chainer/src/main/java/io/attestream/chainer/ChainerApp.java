@@ -2,14 +2,16 @@ package io.attestream.chainer;
 
 import static java.util.Objects.requireNonNull;
 
-import io.attestream.chainer.internal.MetricsServer;
+import io.attestream.chainer.internal.ChainerMetrics;
 import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.integrity.HttpTimestampAuthority;
 import io.attestream.integrity.SigningKey;
 import io.attestream.integrity.TimestampAuthority;
+import io.attestream.runtime.HealthServer;
+import io.attestream.runtime.Readiness;
+import io.attestream.runtime.StageMetrics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.nio.file.Path;
@@ -26,7 +28,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
@@ -60,6 +61,7 @@ public final class ChainerApp {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile KafkaStreams streams;
     private volatile boolean stopRequested;
+    private volatile HealthServer health;
 
     /** @param config the validated configuration */
     public ChainerApp(ChainerConfig config) {
@@ -109,16 +111,23 @@ public final class ChainerApp {
             LOG.error("start-up check failed: {}", e.getMessage());
             return Outcome.CHECK_FAILED;
         }
-        PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        int port = config.getInt(ChainerConfig.METRICS_PORT_CONFIG);
-        MetricsServer server = port < 0 ? null
-                : MetricsServer.start(meters, config.getString(ChainerConfig.METRICS_HOST_CONFIG), port);
+        PrometheusMeterRegistry meters = StageMetrics.newRegistry();
         Topology topology = ChainerTopology.buildTopology(config, registry, key, tsa, meters, partitions);
         LOG.debug("chainer topology:\n{}", topology.describe());
         KafkaStreams ks = new KafkaStreams(topology, props);
         streams = ks;
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(ks);
         streamsMetrics.bindTo(meters);
+        StageMetrics.registerLag(meters, ChainerMetrics.STAGE, ks::metrics);
+        HealthServer server;
+        try {
+            server = HealthServer.start(config, meters, this::readiness, this::liveness);
+        } catch (RuntimeException e) {
+            ks.close();
+            streamsMetrics.close();
+            throw e;
+        }
+        health = server;
         long[] backoff = {1000};
         boolean[] runningSeen = {false};
         ks.setUncaughtExceptionHandler(e -> {
@@ -159,8 +168,7 @@ public final class ChainerApp {
         try {
             ks.start();
             if (server != null) {
-                LOG.info("metrics at http://{}:{}/metrics", config.getString(ChainerConfig.METRICS_HOST_CONFIG),
-                        server.port());
+                LOG.info("chainer probes and metrics at {} (/live, /ready, /metrics)", server.uri());
             }
             stopped.await();
         } finally {
@@ -171,6 +179,30 @@ public final class ChainerApp {
             }
         }
         return failure.get() != null || !stopRequested ? Outcome.FAILED : Outcome.STOPPED;
+    }
+
+    /** {@code /ready}: up only while Kafka Streams is RUNNING (connected, tasks assigned and processing). */
+    public Readiness.Status readiness() {
+        KafkaStreams ks = streams;
+        if (ks == null) {
+            return Readiness.Status.down("not started");
+        }
+        KafkaStreams.State state = ks.state();
+        return new Readiness.Status(state == KafkaStreams.State.RUNNING, "streams " + state);
+    }
+
+    /** {@code /live}: down once Kafka Streams failed (ERROR or PENDING_ERROR), so the orchestrator restarts it. */
+    public Readiness.Status liveness() {
+        KafkaStreams ks = streams;
+        KafkaStreams.State state = ks == null ? KafkaStreams.State.CREATED : ks.state();
+        return new Readiness.Status(state != KafkaStreams.State.ERROR && state != KafkaStreams.State.PENDING_ERROR,
+                "streams " + state);
+    }
+
+    /** @return the probe server's port, or -1 when none runs (metrics.port=-1 or not started) */
+    public int healthPort() {
+        HealthServer h = health;
+        return h == null ? -1 : h.port();
     }
 
     /** Asks a running instance to stop (what the shutdown hook calls); {@link #run()} then returns STOPPED. */
@@ -208,12 +240,8 @@ public final class ChainerApp {
      * @throws IllegalStateException when the re-key topic's partition count differs from the input's
      */
     private int prepareTopics(Properties streamsProps) throws InterruptedException {
-        Properties adminProps = new Properties();
-        for (String k : streamsProps.stringPropertyNames()) {
-            if (AdminClientConfig.configNames().contains(k)) {
-                adminProps.put(k, streamsProps.get(k));
-            }
-        }
+        // The admin client Kafka Streams itself would build: every client key (security included) plus admin.*.
+        Map<String, Object> adminProps = new StreamsConfig(streamsProps).getAdminConfigs("chainer-admin");
         int replication = Integer.parseInt(String.valueOf(streamsProps.getOrDefault(
                 StreamsConfig.REPLICATION_FACTOR_CONFIG, "-1")));
         try (Admin admin = Admin.create(adminProps)) {

@@ -1,26 +1,20 @@
 package io.attestream.chainer;
 
 import io.attestream.integrity.IntegrityException;
-import java.io.IOException;
+import io.attestream.runtime.LoadedConfig;
+import io.attestream.runtime.StageOptions;
 import java.io.PrintWriter;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code attestream chainer --config FILE [--set KEY=VALUE]...}: runs one chainer instance until SIGTERM. Keys and
- * defaults: {@link ChainerConfig} and chainer/README.md.
+ * {@code attestream chainer [--config FILE] [--set KEY=VALUE]...}: runs one chainer instance until SIGTERM. Keys and
+ * defaults: {@link ChainerConfig} and chainer/README.md; sources and precedence: {@link StageOptions}.
  */
 @Command(name = "chainer", mixinStandardHelpOptions = true,
         description = "Run the chainer: sequence, hash-chain and checkpoint every agent's events (Kafka Streams, "
@@ -42,12 +36,8 @@ public final class ChainerCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Properties file with the configuration.")
-    private Path configFile;
-
-    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
-            description = "A configuration value; wins over --config. Repeatable.")
-    private Map<String, String> overrides = new LinkedHashMap<>();
+    @Mixin
+    private StageOptions options = new StageOptions();
 
     @Option(names = "--print-config", description = "Print every configuration key with its default and exit.")
     private boolean printConfig;
@@ -61,8 +51,10 @@ public final class ChainerCommand implements Callable<Integer> {
         }
         ChainerConfig config;
         try {
-            config = new ChainerConfig(properties());
-        } catch (ConfigException | IOException e) {
+            LoadedConfig loaded = ChainerConfig.loader().load(options.sources());
+            loaded.log();
+            config = new ChainerConfig(loaded.values());
+        } catch (ConfigException e) {
             err.println("chainer: invalid configuration: " + e.getMessage());
             return EXIT_FAILED;
         }
@@ -83,6 +75,9 @@ public final class ChainerCommand implements Callable<Integer> {
         } catch (ChainerException | IntegrityException e) {
             err.println("chainer: " + e.getMessage());
             return EXIT_FAILED;
+        } catch (ConfigException e) {
+            err.println("chainer: invalid configuration: " + e.getMessage());
+            return EXIT_FAILED;
         } finally {
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -90,20 +85,5 @@ public final class ChainerCommand implements Callable<Integer> {
                 // The hook is running: it stops the app itself.
             }
         }
-    }
-
-    private Map<String, Object> properties() throws IOException {
-        Map<String, Object> props = new HashMap<>();
-        if (configFile != null) {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
-                p.load(r);
-            }
-            for (String k : p.stringPropertyNames()) {
-                props.put(k, p.getProperty(k));
-            }
-        }
-        props.putAll(overrides);
-        return props;
     }
 }

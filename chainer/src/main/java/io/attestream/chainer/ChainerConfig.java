@@ -3,6 +3,9 @@ package io.attestream.chainer;
 import static java.util.Objects.requireNonNull;
 
 import io.attestream.chainer.DeadLetterReason.FailureMode;
+import io.attestream.runtime.HealthServer;
+import io.attestream.runtime.KafkaClientKeys;
+import io.attestream.runtime.StageConfigLoader;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.RegistryClientConfig;
 import java.nio.file.Path;
@@ -25,9 +28,11 @@ import org.apache.kafka.streams.StreamsConfig;
 
 /**
  * Configuration of the chainer. Keys starting with {@code chainer.} are the chainer's own; the schema registry keys
- * are {@link RegistryClientConfig}'s; every other key is handed to Kafka Streams unchanged (e.g. {@code state.dir},
- * {@code num.stream.threads}, {@code replication.factor}), except {@code processing.guarantee}, which is always
- * {@code exactly_once_v2}: any other value is rejected at start-up.
+ * are {@link RegistryClientConfig}'s; {@code metrics.port} / {@code metrics.bind.address} are the probe server's
+ * ({@link HealthServer}); every other key is handed to Kafka Streams unchanged (e.g. {@code state.dir},
+ * {@code num.stream.threads}, {@code replication.factor}, {@code security.protocol}, {@code sasl.*}, {@code ssl.*}),
+ * except {@code processing.guarantee}, which is always {@code exactly_once_v2}: any other value is rejected at
+ * start-up.
  *
  * <p>Rules spanning keys are checked in the constructor and fail with a {@link ConfigException} naming the key.
  */
@@ -172,14 +177,19 @@ public final class ChainerConfig extends AbstractConfig {
     private static final String AUTO_REGISTER_DOC = "Register the ChainedEvent and CheckpointRecord schemas under "
             + "<topic>-value when missing; false: they must already be registered.";
 
-    /** Metrics endpoint port. */
-    public static final String METRICS_PORT_CONFIG = "chainer.metrics.port";
-    private static final String METRICS_PORT_DOC = "Port of the Prometheus endpoint (GET /metrics); -1 disables it, "
-            + "0 picks a free port.";
+    /** Port of /live, /ready and /metrics ({@link HealthServer}). */
+    public static final String METRICS_PORT_CONFIG = HealthServer.PORT_CONFIG;
+    /** Default of {@link #METRICS_PORT_CONFIG}. */
+    public static final int DEFAULT_METRICS_PORT = 9404;
 
-    /** Metrics endpoint bind address. */
-    public static final String METRICS_HOST_CONFIG = "chainer.metrics.host";
-    private static final String METRICS_HOST_DOC = "Address the Prometheus endpoint binds to.";
+    /** Address /live, /ready and /metrics bind to. */
+    public static final String METRICS_BIND_ADDRESS_CONFIG = HealthServer.BIND_ADDRESS_CONFIG;
+
+    /** Prefix of the chainer's own keys; an unknown key with it is rejected at start-up. */
+    public static final String PREFIX = "chainer.";
+
+    /** Prefix of the registry client's keys (besides basic.auth.user.info). */
+    private static final String REGISTRY_PREFIX = "schema.registry.";
 
     /** Consumer group session timeout handed to Kafka Streams unless set (a Kafka consumer key, not the chainer's). */
     public static final String SESSION_TIMEOUT_MS_KEY = "session.timeout.ms";
@@ -301,11 +311,8 @@ public final class ChainerConfig extends AbstractConfig {
                         TSA_UNAVAILABLE_MODE_DOC)
                 .define(REGISTRY_MAX_BLOCK_MS_CONFIG, Type.LONG, 5_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
                         REGISTRY_MAX_BLOCK_MS_DOC)
-                .define(AUTO_REGISTER_CONFIG, Type.BOOLEAN, true, Importance.LOW, AUTO_REGISTER_DOC)
-                .define(METRICS_PORT_CONFIG, Type.INT, 9404, ConfigDef.Range.between(-1, 65535), Importance.LOW,
-                        METRICS_PORT_DOC)
-                .define(METRICS_HOST_CONFIG, Type.STRING, "127.0.0.1", new ConfigDef.NonEmptyString(), Importance.LOW,
-                        METRICS_HOST_DOC);
+                .define(AUTO_REGISTER_CONFIG, Type.BOOLEAN, true, Importance.LOW, AUTO_REGISTER_DOC);
+        HealthServer.define(def, DEFAULT_METRICS_PORT);
         String[] modes = Arrays.stream(FailureMode.values()).map(FailureMode::id).toArray(String[]::new);
         for (DeadLetterReason r : DeadLetterReason.values()) {
             def.define(onReasonKey(r), Type.STRING, FailureMode.DEAD_LETTER.id(), ConfigDef.ValidString.in(modes),
@@ -327,7 +334,14 @@ public final class ChainerConfig extends AbstractConfig {
     }
 
     private static boolean isRegistryKey(String key) {
-        return key.startsWith("schema.registry.") || key.equals(RegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG);
+        return key.startsWith(REGISTRY_PREFIX) || key.equals(RegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG);
+    }
+
+    /** The loader of this stage's configuration ({@code attestream chainer}). */
+    public static StageConfigLoader loader() {
+        return StageConfigLoader.forStage("chainer").owning(CONFIG, RegistryClientConfig.configDef())
+                .owningPrefixes(PREFIX).clients(StreamsConfig.configDef())
+                .endpoints(StageConfigLoader.Endpoint.KAFKA, StageConfigLoader.Endpoint.REGISTRY);
     }
 
     /** The registry client configuration (keys {@code schema.registry.*}). */
@@ -336,17 +350,15 @@ public final class ChainerConfig extends AbstractConfig {
     }
 
     /**
-     * The Kafka Streams configuration: every key that is neither the chainer's nor the registry's, with
+     * The Kafka Streams configuration: every key that is neither the chainer's nor the registry's, unchanged
+     * (security, client and Streams keys alike: {@link KafkaClientKeys}), with
      * {@code processing.guarantee=exactly_once_v2} and the chainer's defaults for keys not given.
      */
     public Properties streamsProperties() {
         Properties p = new Properties();
-        for (Map.Entry<String, Object> e : originals().entrySet()) {
-            String key = e.getKey();
-            if (!key.startsWith("chainer.") && !isRegistryKey(key)) {
-                p.put(key, e.getValue());
-            }
-        }
+        Set<String> owned = new HashSet<>(CONFIG.names());
+        owned.add(RegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG);
+        p.putAll(KafkaClientKeys.passThrough(originals(), owned, List.of(PREFIX, REGISTRY_PREFIX)));
         p.put(APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));
         p.put(BOOTSTRAP_SERVERS_CONFIG, getString(BOOTSTRAP_SERVERS_CONFIG));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);

@@ -59,8 +59,8 @@ class ChainerCommandTest {
         d.put("chainer.tsa.unavailable.mode", "fail");
         d.put("chainer.registry.max.block.ms", "5000");
         d.put("chainer.schemas.auto.register", "true");
-        d.put("chainer.metrics.port", "9404");
-        d.put("chainer.metrics.host", "127.0.0.1");
+        d.put("metrics.port", "9404");
+        d.put("metrics.bind.address", "0.0.0.0");
         for (String reason : List.of("invalid-magic-byte", "truncated-record", "unknown-schema-id",
                 "unresolvable-schema", "corrupt-avro", "missing-identity", "rule-violation", "record-too-large",
                 "occurred-at-in-future", "duplicate-event-id")) {

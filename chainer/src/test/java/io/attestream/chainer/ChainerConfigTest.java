@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.attestream.chainer.DeadLetterReason.FailureMode;
+import io.attestream.runtime.ConfigSources;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
 import org.junit.jupiter.api.Test;
 
 class ChainerConfigTest {
@@ -43,6 +45,35 @@ class ChainerConfigTest {
     void passesUnknownKeysToKafkaStreams() {
         assertThat(new ChainerConfig(with("state.dir", "/var/lib/x")).streamsProperties().getProperty("state.dir"))
                 .isEqualTo("/var/lib/x");
+    }
+
+    @Test
+    void passesSecurityKeysToStreamsAndItsAdminButNotTheProbeKeys() {
+        Map<String, Object> p = minimal();
+        p.put("security.protocol", "SASL_SSL");
+        p.put("sasl.mechanism", "SCRAM-SHA-512");
+        p.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        p.put("ssl.truststore.location", "/t.p12");
+        p.put("client.rack", "rack-a");
+        p.put("admin.retries", "3");
+        p.put(ChainerConfig.METRICS_PORT_CONFIG, "9500");
+        p.put("basic.auth.user.info", "chainer:pw");
+        Properties streams = new ChainerConfig(p).streamsProperties();
+        assertThat(streams).containsEntry("security.protocol", "SASL_SSL").containsEntry("sasl.mechanism",
+                "SCRAM-SHA-512").containsKey("sasl.jaas.config").containsEntry("ssl.truststore.location", "/t.p12")
+                .containsEntry("client.rack", "rack-a")
+                .doesNotContainKeys(ChainerConfig.METRICS_PORT_CONFIG, "basic.auth.user.info");
+        Map<String, Object> admin = new StreamsConfig(streams).getAdminConfigs("chainer-admin");
+        assertThat(admin).containsEntry("security.protocol", "SASL_SSL").containsEntry("retries", "3")
+                .containsKey("sasl.jaas.config");
+    }
+
+    @Test
+    void theLoaderRejectsAMistypedChainerKey() {
+        Map<String, String> p = new HashMap<>();
+        p.put("chainer.checkpoint.every.event", "10");
+        assertThatThrownBy(() -> ChainerConfig.loader().load(ConfigSources.of(p)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("chainer.checkpoint.every.event");
     }
 
     @Test

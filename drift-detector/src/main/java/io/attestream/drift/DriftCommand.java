@@ -3,21 +3,16 @@ package io.attestream.drift;
 import io.attestream.events.AuditEvent;
 import io.attestream.events.BaselinePinned;
 import io.attestream.events.RecordedBy;
+import io.attestream.runtime.KafkaClientKeys;
+import io.attestream.runtime.LoadedConfig;
+import io.attestream.runtime.StageOptions;
 import io.attestream.schemas.EventRules;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventSerializer;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -28,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -58,35 +54,10 @@ public final class DriftCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Mixin
-    private ConfigOptions options = new ConfigOptions();
+    private StageOptions options = new StageOptions();
 
     @Option(names = "--print-config", description = "Print every configuration key with its default and exit.")
     private boolean printConfig;
-
-    /** --config and --set, shared by the subcommands. */
-    public static final class ConfigOptions {
-        @Option(names = "--config", paramLabel = "FILE", description = "Properties file with the configuration.")
-        Path configFile;
-
-        @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
-                description = "A configuration value; wins over --config. Repeatable.")
-        Map<String, String> overrides = new LinkedHashMap<>();
-
-        Map<String, Object> properties() throws IOException {
-            Map<String, Object> props = new HashMap<>();
-            if (configFile != null) {
-                Properties p = new Properties();
-                try (Reader r = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
-                    p.load(r);
-                }
-                for (String k : p.stringPropertyNames()) {
-                    props.put(k, p.getProperty(k));
-                }
-            }
-            props.putAll(overrides);
-            return props;
-        }
-    }
 
     @Override
     public Integer call() throws InterruptedException {
@@ -97,8 +68,10 @@ public final class DriftCommand implements Callable<Integer> {
         }
         DriftConfig config;
         try {
-            config = new DriftConfig(options.properties());
-        } catch (ConfigException | IOException e) {
+            LoadedConfig loaded = DriftConfig.loader().load(options.sources());
+            loaded.log();
+            config = new DriftConfig(loaded.values());
+        } catch (ConfigException e) {
             err.println("drift: invalid configuration: " + e.getMessage());
             return EXIT_FAILED;
         }
@@ -113,6 +86,9 @@ public final class DriftCommand implements Callable<Integer> {
             return EXIT_FAILED;
         } catch (DriftException e) {
             err.println("drift: " + e.getMessage());
+            return EXIT_FAILED;
+        } catch (ConfigException e) {
+            err.println("drift: invalid configuration: " + e.getMessage());
             return EXIT_FAILED;
         } finally {
             try {
@@ -156,7 +132,7 @@ public final class DriftCommand implements Callable<Integer> {
         private CommandSpec spec;
 
         @Mixin
-        private ConfigOptions options = new ConfigOptions();
+        private StageOptions options = new StageOptions();
 
         @Option(names = "--tenant", required = true, description = "Tenant of the agent.")
         private String tenant;
@@ -184,8 +160,8 @@ public final class DriftCommand implements Callable<Integer> {
             PrintWriter err = spec.commandLine().getErr();
             DriftConfig config;
             try {
-                config = new DriftConfig(options.properties());
-            } catch (ConfigException | IOException e) {
+                config = new DriftConfig(DriftConfig.loader().load(options.sources()).values());
+            } catch (ConfigException e) {
                 err.println("drift baseline pin: invalid configuration: " + e.getMessage());
                 return EXIT_FAILED;
             }
@@ -196,6 +172,7 @@ public final class DriftCommand implements Callable<Integer> {
                 return 3;
             }
             Properties p = new Properties();
+            p.putAll(KafkaClientKeys.forClient(config.passThrough(), StreamsConfig.PRODUCER_PREFIX));
             p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                     String.join(",", config.getList(DriftConfig.BOOTSTRAP_SERVERS_CONFIG)));
             p.put(ProducerConfig.ACKS_CONFIG, "all");

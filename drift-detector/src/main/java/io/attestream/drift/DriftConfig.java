@@ -3,12 +3,18 @@ package io.attestream.drift;
 import io.attestream.drift.internal.DriftRule;
 import io.attestream.drift.internal.QuantileSketch;
 import io.attestream.schemas.Topics;
+import io.attestream.runtime.HealthServer;
+import io.attestream.runtime.KafkaClientKeys;
+import io.attestream.runtime.StageConfigLoader;
 import io.attestream.schemas.registry.RegistryClientConfig;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -19,10 +25,15 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Configuration of the drift detector. Keys not defined here that Kafka Streams knows (e.g. {@code state.dir},
- * {@code replication.factor}) are passed to it unchanged; {@code processing.guarantee} is always exactly_once_v2.
+ * Configuration of the drift detector. Keys starting with {@code drift.} are the detector's own, the registry keys are
+ * {@link RegistryClientConfig}'s, {@code metrics.port} / {@code metrics.bind.address} are the probe server's
+ * ({@link HealthServer}); every other key goes to Kafka Streams (and through it to its clients and admin client)
+ * unchanged: {@code state.dir}, {@code replication.factor}, {@code security.protocol}, {@code sasl.*}, {@code ssl.*},
+ * {@code client.rack}... ({@link KafkaClientKeys}). {@code processing.guarantee} is always exactly_once_v2.
  */
 public final class DriftConfig extends AbstractConfig {
+    /** Prefix of the detector's own keys; an unknown key with it is rejected at start-up. */
+    public static final String PREFIX = "drift.";
     public static final String APPLICATION_ID_CONFIG = StreamsConfig.APPLICATION_ID_CONFIG;
     public static final String BOOTSTRAP_SERVERS_CONFIG = StreamsConfig.BOOTSTRAP_SERVERS_CONFIG;
     public static final String REGISTRY_URL_CONFIG = RegistryClientConfig.URL_CONFIG;
@@ -50,7 +61,10 @@ public final class DriftConfig extends AbstractConfig {
     /** Log it with topic/partition/offset and go on. */
     public static final String BAD_RECORD_LOG_AND_SKIP = "log-and-skip";
 
-    private static final ConfigDef DEF = new ConfigDef()
+    /** Default of {@link HealthServer#PORT_CONFIG}. */
+    public static final int DEFAULT_METRICS_PORT = 9402;
+
+    private static final ConfigDef DEF = HealthServer.define(new ConfigDef(), DEFAULT_METRICS_PORT)
             .define(APPLICATION_ID_CONFIG, Type.STRING, "attestream-drift-detector", new ConfigDef.NonEmptyString(),
                     Importance.HIGH, "Kafka Streams application id (consumer group, state and internal topic prefix).")
             .define(BOOTSTRAP_SERVERS_CONFIG, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
@@ -97,9 +111,9 @@ public final class DriftConfig extends AbstractConfig {
             .define(RECORDED_BY_HOST_CONFIG, Type.STRING, "drift-detector", Importance.LOW,
                     "The recordedBy.host of the audit events this detector writes.");
 
-    /** @param props the configuration; unknown keys are kept for Kafka Streams */
+    /** @param props the configuration; keys the detector does not own are kept for Kafka Streams */
     public DriftConfig(Map<?, ?> props) {
-        super(DEF, props);
+        super(DEF, props, false);
         long size = getLong(WINDOW_SIZE_MS_CONFIG);
         long advance = advanceMs();
         if (advance > size || size % advance != 0) {
@@ -137,31 +151,45 @@ public final class DriftConfig extends AbstractConfig {
         return BAD_RECORD_LOG_AND_SKIP.equals(getString(BAD_RECORD_HANDLING_CONFIG).toLowerCase(Locale.ROOT));
     }
 
-    /** Kafka Streams properties: ours plus every passed-through Streams key, exactly-once v2 forced. */
+    /** The loader of this stage's configuration ({@code attestream drift}). */
+    public static StageConfigLoader loader() {
+        return StageConfigLoader.forStage("drift").owning(DEF, RegistryClientConfig.configDef())
+                .owningPrefixes(PREFIX).clients(StreamsConfig.configDef())
+                .endpoints(StageConfigLoader.Endpoint.KAFKA, StageConfigLoader.Endpoint.REGISTRY);
+    }
+
+    /**
+     * Kafka Streams properties: every key the detector does not own (security, client and Streams keys alike,
+     * unchanged), then application id, bootstrap servers and exactly-once v2.
+     */
     public Properties streamsProperties() {
         Properties p = new Properties();
-        Map<String, Object> originals = new HashMap<>(originals());
-        for (Map.Entry<String, Object> e : originals.entrySet()) {
-            if (StreamsConfig.configDef().names().contains(e.getKey())
-                    || e.getKey().startsWith(StreamsConfig.PRODUCER_PREFIX)
-                    || e.getKey().startsWith(StreamsConfig.CONSUMER_PREFIX)) {
-                p.put(e.getKey(), e.getValue());
-            }
-        }
+        p.putAll(passThrough());
         p.put(APPLICATION_ID_CONFIG, getString(APPLICATION_ID_CONFIG));
         p.put(BOOTSTRAP_SERVERS_CONFIG, String.join(",", getList(BOOTSTRAP_SERVERS_CONFIG)));
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         return p;
     }
 
+    /** Every key the detector does not own, unchanged (what Kafka Streams and the pin command's producer get). */
+    public Map<String, Object> passThrough() {
+        Set<String> owned = new HashSet<>(DEF.names());
+        owned.addAll(RegistryClientConfig.configDef().names());
+        return KafkaClientKeys.passThrough(originals(), owned, List.of(PREFIX));
+    }
+
     /** The registry client configuration (every schema.registry.* / basic.auth.* key passed through). */
     public RegistryClientConfig registryConfig() {
+        return new RegistryClientConfig(registryProps(originals()));
+    }
+
+    private static Map<String, Object> registryProps(Map<String, Object> originals) {
         Map<String, Object> r = new HashMap<>();
-        for (Map.Entry<String, Object> e : originals().entrySet()) {
+        for (Map.Entry<String, Object> e : originals.entrySet()) {
             if (RegistryClientConfig.configDef().names().contains(e.getKey())) {
                 r.put(e.getKey(), e.getValue());
             }
         }
-        return new RegistryClientConfig(r);
+        return r;
     }
 }

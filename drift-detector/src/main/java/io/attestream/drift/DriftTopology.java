@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.attestream.chain.ChainedEvent;
 import io.attestream.drift.internal.DetectProcessor;
+import io.attestream.drift.internal.DriftMetrics;
 import io.attestream.events.DriftAlert;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventCodec;
@@ -49,7 +50,20 @@ public final class DriftTopology {
      * @return the topology
      */
     public static Topology buildTopology(DriftConfig config, SchemaRegistryClient registry) {
+        return buildTopology(config, registry, DriftMetrics.unregistered());
+    }
+
+    /**
+     * Builds the topology.
+     *
+     * @param config   the configuration
+     * @param registry decodes inputs and registers the output schemas (auto-registration on)
+     * @param metrics  the detector's meters, shared by its tasks
+     * @return the topology
+     */
+    public static Topology buildTopology(DriftConfig config, SchemaRegistryClient registry, DriftMetrics metrics) {
         requireNonNull(config, "config");
+        requireNonNull(metrics, "metrics");
         requireNonNull(registry, "registry");
         WireSerde<ChainedEvent> chained = WireSerde.of(registry, ChainedEvent.class, ChainedEvent.getClassSchema(), false);
         WireSerde<DriftAlert> alerts = WireSerde.of(registry, DriftAlert.class, DriftAlert.getClassSchema(), true);
@@ -61,7 +75,8 @@ public final class DriftTopology {
         Topology t = new Topology();
         t.addSource(SOURCE, new StringDeserializer(), chained.deserializer(),
                 config.getString(DriftConfig.INPUT_TOPIC_CONFIG));
-        t.addProcessor(DETECT, () -> new DetectProcessor(SERIES_STORE, FAMILY_STORE, DEADLINE_STORE, codec, settings),
+        t.addProcessor(DETECT, () -> new DetectProcessor(SERIES_STORE, FAMILY_STORE, DEADLINE_STORE, codec, settings,
+                metrics),
                 SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SERIES_STORE), Serdes.String(),
                 Serdes.ByteArray()), DETECT);

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.attestream.chain.ChainedEvent;
 import io.attestream.chainer.ChainerApp;
+import io.attestream.chainer.internal.ChainerMetrics;
 import io.attestream.chainer.testing.TestChainers;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
+import io.attestream.drift.internal.DriftMetrics;
 import io.attestream.drift.internal.SyntheticGenerator;
 import io.attestream.events.AuditEvent;
 import io.attestream.events.DriftAlert;
@@ -16,6 +18,7 @@ import io.attestream.events.EvaluatorKind;
 import io.attestream.events.RecordedBy;
 import io.attestream.integrity.ChainEntry;
 import io.attestream.integrity.Hash;
+import io.attestream.runtime.HealthServer;
 import io.attestream.integrity.LogId;
 import io.attestream.schemas.EventType;
 import io.attestream.schemas.Topics;
@@ -23,6 +26,10 @@ import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventCodec;
 import io.attestream.schemas.wire.AuditEventSerializer;
 import io.attestream.schemas.wire.WireSerde;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +42,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -85,7 +94,11 @@ class DriftChainIT {
         dc.put(DriftConfig.ALERTS_TOPIC_CONFIG, alertsTopic);
         dc.put(DriftConfig.WINDOW_SIZE_MS_CONFIG, String.valueOf(WINDOW_SECONDS * 1000));
         dc.put(DriftConfig.WINDOW_GRACE_MS_CONFIG, "0");
+        dc.put(HealthServer.PORT_CONFIG, "0");
+        dc.put(HealthServer.BIND_ADDRESS_CONFIG, "127.0.0.1");
         DriftApp drift = new DriftApp(new DriftConfig(dc));
+        assertThat(drift.readiness().ready()).as("ready before start").isFalse();
+        assertThat(chainer.readiness().ready()).as("chainer ready before start").isFalse();
 
         Thread chainerThread = new Thread(() -> run(chainer::run), "it-chainer");
         Thread driftThread = new Thread(() -> run(drift::run), "it-drift");
@@ -177,12 +190,41 @@ class DriftChainIT {
                 assertThat(entry.previousHash()).isEqualTo(prev == null ? log.genesisHash() : prev);
                 prev = entry.hash();
             }
+
+            // Probes and metrics of the running detector (issue 17): ready while Streams is RUNNING.
+            URI probes = URI.create("http://127.0.0.1:" + drift.healthPort());
+            assertThat(get(probes.resolve("/ready")).statusCode()).isEqualTo(200);
+            assertThat(get(probes.resolve("/live")).statusCode()).isEqualTo(200);
+            String metrics = get(probes.resolve("/metrics")).body();
+            assertThat(metrics).contains(DriftMetrics.NAMES);
+            assertThat(metrics).containsPattern("attestream_drift_alerts_raised_total\\{early=\"(true|false)\","
+                    + "severity=\"[A-Z]+\"} 1.0");
+            double evaluated = 0;
+            Matcher m = Pattern.compile("attestream_drift_windows_evaluated_total\\{outcome=\"[a-z-]+\"} ([0-9.]+)")
+                    .matcher(metrics);
+            while (m.find()) {
+                evaluated += Double.parseDouble(m.group(1));
+            }
+            assertThat(evaluated).as("the 6 closed windows were evaluated").isEqualTo(6.0);
+            assertThat(metrics).containsPattern("attestream_drift_windows_evaluated_total\\{outcome=\"drifted\"} "
+                    + "[1-9]");
+            // The chainer's probes and meters (TestChainers serves them on a free port).
+            URI chainerProbes = URI.create("http://127.0.0.1:" + chainer.healthPort());
+            assertThat(get(chainerProbes.resolve("/ready")).statusCode()).isEqualTo(200);
+            assertThat(get(chainerProbes.resolve("/metrics")).body()).contains(ChainerMetrics.NAMES);
         } finally {
             drift.stop();
             chainer.stop();
             driftThread.join(60_000);
             chainerThread.join(60_000);
         }
+        assertThat(drift.readiness().ready()).as("ready after stop").isFalse();
+        assertThat(chainer.readiness().ready()).as("chainer ready after stop").isFalse();
+    }
+
+    private static HttpResponse<String> get(URI uri) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private interface Run {

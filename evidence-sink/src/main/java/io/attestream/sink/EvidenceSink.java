@@ -2,6 +2,8 @@ package io.attestream.sink;
 
 import static java.util.Objects.requireNonNull;
 
+import io.attestream.runtime.HealthServer;
+import io.attestream.runtime.Readiness;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.sink.internal.ClickHouseStore;
 import io.attestream.sink.internal.RowMapper;
@@ -12,6 +14,8 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Lands the pipeline's topics in ClickHouse. {@link #run()} blocks on the calling thread until {@link #stop()} (from
@@ -22,12 +26,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * without dropping, reordering or acknowledging anything (see the module README).
  */
 public final class EvidenceSink implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(EvidenceSink.class);
+
     private final SinkLoop loop;
     private final SinkMetrics metrics;
-    private final int metricsPort;
+    private final SinkConfig config;
+    private volatile HealthServer health;
 
     public EvidenceSink(SinkConfig config) {
-        requireNonNull(config, "config");
+        this.config = requireNonNull(config, "config");
         this.metrics = new SinkMetrics();
         Map<String, Object> props = new HashMap<>();
         props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.getList(SinkConfig.BOOTSTRAP_SERVERS_CONFIG));
@@ -58,20 +65,41 @@ public final class EvidenceSink implements AutoCloseable {
                 config.getInt(SinkConfig.RETRY_BACKOFF_MS_CONFIG), config.getInt(SinkConfig.RETRY_BACKOFF_MAX_MS_CONFIG),
                 config.getLong(SinkConfig.RETRY_TIMEOUT_MS_CONFIG));
         this.loop = new SinkLoop(consumer, store, registry, mapper, metrics, settings);
-        this.metricsPort = config.getInt(SinkConfig.METRICS_PORT_CONFIG);
     }
 
     /**
-     * Migrates the schema, then lands records until {@link #stop()}.
+     * Serves {@code /live}, {@code /ready} and {@code /metrics} on {@code metrics.port}, migrates the schema, then
+     * lands records until {@link #stop()}.
      *
      * @throws SinkException when a record cannot be landed or ClickHouse stays unavailable past
      *                       {@value SinkConfig#RETRY_TIMEOUT_MS_CONFIG}
+     * @throws org.apache.kafka.common.config.ConfigException when {@code metrics.port} cannot be bound
      */
     public void run() {
-        if (metricsPort >= 0) {
-            metrics.serve(metricsPort);
+        HealthServer h = HealthServer.start(config, metrics.registry(), metrics::readiness,
+                HealthServer.alwaysLive());
+        health = h;
+        if (h != null) {
+            LOG.info("evidence sink probes and metrics at {} (/live, /ready, /metrics)", h.uri());
         }
-        loop.run();
+        try {
+            loop.run();
+        } finally {
+            if (h != null) {
+                h.close();
+            }
+        }
+    }
+
+    /** {@code /ready}: consuming and ClickHouse reachable. */
+    public Readiness.Status readiness() {
+        return metrics.readiness();
+    }
+
+    /** @return the probe server's port, or -1 when none runs (metrics.port=-1 or not running) */
+    public int healthPort() {
+        HealthServer h = health;
+        return h == null ? -1 : h.port();
     }
 
     /** Lands the batch in hand and makes {@link #run()} return. Thread-safe. */
@@ -87,6 +115,5 @@ public final class EvidenceSink implements AutoCloseable {
     @Override
     public void close() {
         loop.close();
-        metrics.close();
     }
 }

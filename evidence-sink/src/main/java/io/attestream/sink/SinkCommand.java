@@ -1,17 +1,11 @@
 package io.attestream.sink;
 
+import io.attestream.runtime.LoadedConfig;
+import io.attestream.runtime.StageOptions;
 import io.attestream.sink.internal.ClickHouseStore;
 import io.attestream.sink.internal.Ddl;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.config.ConfigException;
@@ -44,13 +38,13 @@ public final class SinkCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: run, ddl or status");
     }
 
-    /** Options naming where things are; each maps to a config key. */
+    /**
+     * Options naming where things are; each maps to a config key at {@code --set} level. Sources and precedence:
+     * {@link StageOptions}.
+     */
     static final class Connection {
-        @Option(names = "--config", paramLabel = "FILE", description = "Properties file of config keys (README).")
-        Path configFile;
-
-        @Option(names = {"-D", "--set"}, paramLabel = "KEY=VALUE", description = "Set a config key (repeatable).")
-        Map<String, String> overrides = new LinkedHashMap<>();
+        @CommandLine.Mixin
+        StageOptions options = new StageOptions();
 
         @Option(names = "--bootstrap-servers", description = "= " + SinkConfig.BOOTSTRAP_SERVERS_CONFIG)
         String bootstrapServers;
@@ -67,34 +61,13 @@ public final class SinkCommand implements Runnable {
         @Option(names = "--database", description = "= " + SinkConfig.CLICKHOUSE_DATABASE_CONFIG)
         String database;
 
-        Map<String, Object> props() {
-            Map<String, Object> props = new HashMap<>();
-            if (configFile != null) {
-                Properties p = new Properties();
-                try (Reader r = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
-                    p.load(r);
-                } catch (IOException e) {
-                    throw new ConfigException("--config", configFile.toString(), "cannot read: " + e.getMessage());
-                }
-                p.stringPropertyNames().forEach(k -> props.put(k, p.getProperty(k)));
-            }
-            put(props, SinkConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            put(props, SinkConfig.REGISTRY_URL_CONFIG, registryUrl);
-            put(props, SinkConfig.CLICKHOUSE_URL_CONFIG, clickHouseUrl);
-            put(props, SinkConfig.CLICKHOUSE_USER_CONFIG, clickHouseUser);
-            put(props, SinkConfig.CLICKHOUSE_DATABASE_CONFIG, database);
-            props.putAll(overrides);
-            String password = System.getenv("ATTESTREAM_CLICKHOUSE_PASSWORD");
-            if (password != null && !props.containsKey(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG)) {
-                props.put(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, password);
-            }
-            return props;
-        }
-
-        private static void put(Map<String, Object> props, String key, String value) {
-            if (value != null) {
-                props.put(key, value);
-            }
+        LoadedConfig load() {
+            options.setIfAbsent(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            options.setIfAbsent(SinkConfig.REGISTRY_URL_CONFIG, registryUrl);
+            options.setIfAbsent(SinkConfig.CLICKHOUSE_URL_CONFIG, clickHouseUrl);
+            options.setIfAbsent(SinkConfig.CLICKHOUSE_USER_CONFIG, clickHouseUser);
+            options.setIfAbsent(SinkConfig.CLICKHOUSE_DATABASE_CONFIG, database);
+            return SinkConfig.loader().load(options.sources());
         }
     }
 
@@ -111,7 +84,9 @@ public final class SinkCommand implements Runnable {
         public Integer call() {
             SinkConfig config;
             try {
-                config = new SinkConfig(connection.props());
+                LoadedConfig loaded = connection.load();
+                loaded.log();
+                config = new SinkConfig(loaded.values());
             } catch (ConfigException e) {
                 spec.commandLine().getErr().println("configuration error: " + e.getMessage());
                 return 2;
@@ -134,6 +109,9 @@ public final class SinkCommand implements Runnable {
             } catch (SinkException e) {
                 spec.commandLine().getErr().println("sink failed: " + e.getMessage());
                 return 1;
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("configuration error: " + e.getMessage());
+                return 2;
             } finally {
                 done.countDown();
             }
@@ -179,11 +157,11 @@ public final class SinkCommand implements Runnable {
 
         @Override
         public Integer call() {
-            Map<String, Object> props = connection.props();
-            props.putIfAbsent(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-            props.putIfAbsent(SinkConfig.REGISTRY_URL_CONFIG, "http://unused");
             SinkConfig config;
             try {
+                Map<String, Object> props = connection.load().values();
+                props.putIfAbsent(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+                props.putIfAbsent(SinkConfig.REGISTRY_URL_CONFIG, "http://unused");
                 config = new SinkConfig(props);
             } catch (ConfigException e) {
                 spec.commandLine().getErr().println("configuration error: " + e.getMessage());

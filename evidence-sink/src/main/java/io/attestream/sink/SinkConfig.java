@@ -1,13 +1,18 @@
 package io.attestream.sink;
 
 import io.attestream.sink.internal.ClickHouseStore;
+import io.attestream.runtime.HealthServer;
+import io.attestream.runtime.KafkaClientKeys;
+import io.attestream.runtime.StageConfigLoader;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.RegistryClientConfig;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -17,7 +22,10 @@ import org.apache.kafka.common.config.ConfigException;
 
 /**
  * Configuration of the {@link EvidenceSink}. Required keys have no default; rules spanning keys are checked here,
- * at start-up, with a message naming the key.
+ * at start-up, with a message naming the key. Every key the sink does not declare (and that is not a registry key)
+ * goes to its Kafka consumer unchanged ({@code security.protocol}, {@code sasl.*}, {@code ssl.*},
+ * {@code client.rack}...); {@code consumer.X} sets consumer key {@code X} where the sink declares {@code X} itself
+ * (e.g. {@code consumer.retry.backoff.ms}).
  */
 public final class SinkConfig extends AbstractConfig {
 
@@ -121,12 +129,17 @@ public final class SinkConfig extends AbstractConfig {
     private static final String ERRORS_TOLERANCE_DOC = "none: stop at a chained event whose original bytes do not"
             + " decode. all: land its evidence row without the typed row, log topic/partition/offset and count it.";
 
-    public static final String METRICS_PORT_CONFIG = "metrics.port";
-    private static final String METRICS_PORT_DOC = "Port of the Prometheus text endpoint /metrics on 127.0.0.1;"
-            + " -1 disables it, 0 picks a free port.";
+    /** Port of /live, /ready and /metrics ({@link HealthServer}). */
+    public static final String METRICS_PORT_CONFIG = HealthServer.PORT_CONFIG;
+    /** Address they bind to. */
+    public static final String METRICS_BIND_ADDRESS_CONFIG = HealthServer.BIND_ADDRESS_CONFIG;
+    /** Default of {@link #METRICS_PORT_CONFIG}. */
+    public static final int DEFAULT_METRICS_PORT = 9403;
 
-    /** Prefix of extra Kafka consumer properties passed through unchanged. */
+    /** Prefix of Kafka consumer properties passed through unchanged (prefix stripped). */
     public static final String CONSUMER_PREFIX = "consumer.";
+
+    private static final String REGISTRY_PREFIX = "schema.registry.";
 
     /**
      * The sink's consumer defaults where Kafka's are wrong for it, each overridable as {@code consumer.<key>}:
@@ -187,9 +200,11 @@ public final class SinkConfig extends AbstractConfig {
             .define(CLICKHOUSE_ROW_BINARY_INSERT_CONFIG, Type.BOOLEAN, true, Importance.LOW,
                     CLICKHOUSE_ROW_BINARY_INSERT_DOC)
             .define(ERRORS_TOLERANCE_CONFIG, Type.STRING, "none", ConfigDef.ValidString.in("none", "all"),
-                    Importance.MEDIUM, ERRORS_TOLERANCE_DOC)
-            .define(METRICS_PORT_CONFIG, Type.INT, -1, ConfigDef.Range.between(-1, 65535), Importance.LOW,
-                    METRICS_PORT_DOC);
+                    Importance.MEDIUM, ERRORS_TOLERANCE_DOC);
+
+    static {
+        HealthServer.define(CONFIG, DEFAULT_METRICS_PORT);
+    }
 
     private static ConfigDef.Validator nonEmptyList() {
         return ConfigDef.LambdaValidator.with((name, value) -> {
@@ -213,14 +228,15 @@ public final class SinkConfig extends AbstractConfig {
         if (getList(TOPICS_CONFIG).isEmpty()) {
             throw new ConfigException(TOPICS_CONFIG, "", "name at least one topic");
         }
-        Object isolation = originals().get(CONSUMER_PREFIX + "isolation.level");
+        Map<String, Object> consumer = consumerOverrides();
+        Object isolation = consumer.get("isolation.level");
         if (isolation != null && !"read_committed".equals(isolation.toString().toLowerCase(Locale.ROOT))) {
-            throw new ConfigException(CONSUMER_PREFIX + "isolation.level", isolation,
+            throw new ConfigException(givenAs("isolation.level"), isolation,
                     "the sink reads read_committed only: aborted chainer transactions are not evidence");
         }
-        Object autoCommit = originals().get(CONSUMER_PREFIX + "enable.auto.commit");
+        Object autoCommit = consumer.get("enable.auto.commit");
         if (autoCommit != null && Boolean.parseBoolean(autoCommit.toString())) {
-            throw new ConfigException(CONSUMER_PREFIX + "enable.auto.commit", autoCommit,
+            throw new ConfigException(givenAs("enable.auto.commit"), autoCommit,
                     "offsets are committed by the sink after ClickHouse has the rows");
         }
         checkDriverKeys();
@@ -288,6 +304,10 @@ public final class SinkConfig extends AbstractConfig {
         return out;
     }
 
+    private String givenAs(String consumerKey) {
+        return originals().containsKey(CONSUMER_PREFIX + consumerKey) ? CONSUMER_PREFIX + consumerKey : consumerKey;
+    }
+
     /** The key definitions, for documentation ({@code ConfigDef#toRst}). */
     public static ConfigDef configDef() {
         return new ConfigDef(CONFIG);
@@ -297,15 +317,29 @@ public final class SinkConfig extends AbstractConfig {
     public RegistryClientConfig registryConfig() {
         Map<String, Object> props = new HashMap<>();
         for (Map.Entry<String, ?> e : originals().entrySet()) {
-            if (e.getKey().startsWith("schema.registry.") || e.getKey().equals("basic.auth.user.info")) {
+            if (e.getKey().startsWith(REGISTRY_PREFIX)
+                    || e.getKey().equals(RegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG)) {
                 props.put(e.getKey(), e.getValue());
             }
         }
         return new RegistryClientConfig(props);
     }
 
-    /** Extra consumer properties given with the {@value #CONSUMER_PREFIX} prefix. */
+    /**
+     * Consumer properties from the configuration: every key the sink does not own, unchanged, then those given with
+     * the {@value #CONSUMER_PREFIX} prefix (prefix stripped) over them.
+     */
     public Map<String, Object> consumerOverrides() {
-        return originalsWithPrefix(CONSUMER_PREFIX);
+        Set<String> owned = new HashSet<>(CONFIG.names());
+        owned.add(RegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG);
+        // clickhouse.jdbc.* and clickhouse.setting.* are the sink's driver flags and server settings: never Kafka's.
+        return KafkaClientKeys.forClient(KafkaClientKeys.passThrough(originals(), owned, List.of(REGISTRY_PREFIX,
+                CLICKHOUSE_JDBC_PREFIX, CLICKHOUSE_SETTING_PREFIX)), CONSUMER_PREFIX);
+    }
+
+    /** The loader of this stage's configuration ({@code attestream sink run}). */
+    public static StageConfigLoader loader() {
+        return StageConfigLoader.forStage("sink").owning(CONFIG, RegistryClientConfig.configDef())
+                .endpoints(StageConfigLoader.Endpoint.values());
     }
 }

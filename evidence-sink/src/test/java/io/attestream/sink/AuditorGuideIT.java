@@ -10,6 +10,7 @@ import io.attestream.integrity.Hash;
 import io.attestream.integrity.LogId;
 import io.attestream.integrity.MerkleTree;
 import io.attestream.schemas.registry.SchemaRegistryClient;
+import io.attestream.sink.internal.SinkMetrics;
 import io.attestream.sink.testing.DemoChains;
 import io.attestream.sink.testing.Sql;
 import java.net.URI;
@@ -63,8 +64,11 @@ class AuditorGuideIT {
                 SinkConfig.CLICKHOUSE_USER_CONFIG, stack.clickHouseUser(),
                 SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, stack.clickHousePassword(),
                 SinkConfig.GROUP_ID_CONFIG, "auditor-guide-it",
-                SinkConfig.BATCH_LINGER_MS_CONFIG, "200"));
+                SinkConfig.BATCH_LINGER_MS_CONFIG, "200",
+                SinkConfig.METRICS_PORT_CONFIG, "0",
+                SinkConfig.METRICS_BIND_ADDRESS_CONFIG, "127.0.0.1"));
         EvidenceSink sink = new EvidenceSink(config);
+        assertThat(sink.readiness().ready()).as("ready before run").isFalse();
         Thread runner = new Thread(sink::run, "sink-under-test");
         runner.start();
         try {
@@ -77,13 +81,23 @@ class AuditorGuideIT {
                     || count(stack, "SELECT count() FROM attestream.drift_alerts") < 4)) {
                 Thread.sleep(500);
             }
+            // Probes (issue 17): ready while consuming with ClickHouse reachable; metrics in the one naming scheme.
+            URI probes = URI.create("http://127.0.0.1:" + sink.healthPort());
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> ready = http.send(HttpRequest.newBuilder(probes.resolve("/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+            String metrics = http.send(HttpRequest.newBuilder(probes.resolve("/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            assertThat(metrics).contains(SinkMetrics.NAMES).contains("attestream_sink_clickhouse_up 1.0");
         } finally {
             sink.stop();
             runner.join(60_000);
             sink.close();
         }
+        assertThat(sink.readiness().ready()).as("ready after stop").isFalse();
         assertThat(sink.metricsText()).contains("attestream_sink_rows_total{table=\"chained_events\"} "
-                + AGENTS.size() * PER_AGENT);
+                + AGENTS.size() * PER_AGENT + ".0");
 
         for (String agent : AGENTS) {
             String[] ta = agent.split("/");

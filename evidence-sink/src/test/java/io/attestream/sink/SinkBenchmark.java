@@ -122,7 +122,7 @@ public final class SinkBenchmark {
         Thread runner = new Thread(sink::run, "sink");
         long s0 = System.nanoTime();
         runner.start();
-        Pattern landed = Pattern.compile("attestream_sink_rows_total\\{table=\"chained_events\"} (\\d+)");
+        Pattern landed = Pattern.compile("attestream_sink_rows_total\\{table=\"chained_events\"} (\\d+)(?:\\.0)?");
         long chained = 0;
         long firstAt = 0;
         long firstRows = 0;
@@ -145,7 +145,7 @@ public final class SinkBenchmark {
         sink.close();
         String metrics = sink.metricsText();
         long allRows = 0;
-        for (Matcher m = Pattern.compile("attestream_sink_rows_total\\{table=\"[a-z_]+\"} (\\d+)").matcher(metrics);
+        for (Matcher m = Pattern.compile("attestream_sink_rows_total\\{table=\"[a-z_]+\"} (\\d+)(?:\\.0)?").matcher(metrics);
                 m.find(); ) {
             allRows += Long.parseLong(m.group(1));
         }

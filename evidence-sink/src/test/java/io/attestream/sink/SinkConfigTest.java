@@ -27,6 +27,46 @@ class SinkConfigTest {
     }
 
     @Test
+    void keysTheSinkDoesNotOwnGoToTheConsumerUnchangedAndConsumerPrefixWins() {
+        Map<String, Object> p = minimal();
+        p.put("security.protocol", "SASL_SSL");
+        p.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        p.put("ssl.truststore.location", "/t.p12");
+        p.put("client.rack", "rack-b");
+        p.put("consumer.retry.backoff.ms", "50");
+        p.put("basic.auth.user.info", "sink:pw");
+        p.put(SinkConfig.CLICKHOUSE_SETTING_PREFIX + "max_insert_block_size", "100000");
+        p.put(SinkConfig.CLICKHOUSE_JDBC_PREFIX + "socket_keepalive", "true");
+        Map<String, Object> consumer = new SinkConfig(p).consumerOverrides();
+        assertThat(consumer).containsEntry("security.protocol", "SASL_SSL").containsKey("sasl.jaas.config")
+                .containsEntry("ssl.truststore.location", "/t.p12").containsEntry("client.rack", "rack-b")
+                .containsEntry("retry.backoff.ms", "50")
+                .doesNotContainKeys("clickhouse.url", "schema.registry.url", "basic.auth.user.info", "metrics.port",
+                        "batch.max.rows", "group.id", "topics");
+        assertThat(consumer.keySet()).noneMatch(k -> k.startsWith("clickhouse.") || k.equals("max_insert_block_size")
+                || k.equals("socket_keepalive"));
+    }
+
+    @Test
+    void anUnprefixedIsolationLevelIsRefusedLikeThePrefixedOne() {
+        Map<String, Object> p = minimal();
+        p.put("isolation.level", "read_uncommitted");
+        assertThatThrownBy(() -> new SinkConfig(p)).hasMessageContaining("isolation.level");
+    }
+
+    @Test
+    void clickHousePasswordComesFromItsFileAndTheEnvironmentNamesIt() throws Exception {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("ch", ".pw");
+        java.nio.file.Files.writeString(f, "from-file\n");
+        Map<String, String> set = new HashMap<>();
+        minimal().forEach((k, v) -> set.put(k, v.toString()));
+        SinkConfig c = new SinkConfig(SinkConfig.loader().load(new io.attestream.runtime.ConfigSources(set,
+                Map.of("ATTESTREAM_CLICKHOUSE_PASSWORD_FILE", f.toString()), null, null, false)).values());
+        assertThat(c.getPassword(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG).value()).isEqualTo("from-file");
+        java.nio.file.Files.delete(f);
+    }
+
+    @Test
     void consumerDetectsACrashedSinkWithinTheBrokersMinimumSessionTimeout() {
         // 6 s: the smallest session timeout a broker accepts by default (group.min.session.timeout.ms); Kafka's
         // consumer default, 45 s, kept a restarted sink idle for 41-45 s. Three heartbeats per session.

@@ -181,7 +181,7 @@ class SinkCrashIT {
                 "--bootstrap-servers", stack.bootstrapServers(), "--registry-url", stack.registryUrl(),
                 "--clickhouse-url", clickHouse.jdbcUrl(), "--database", database,
                 "-D", "group.id=crash-" + run, "-D", "batch.max.rows=3000", "-D", "batch.linger.ms=100",
-                "-D", "retry.backoff.max.ms=1000",
+                "-D", "retry.backoff.max.ms=1000", "-D", "metrics.port=0",
                 // Static membership: a restarted sink takes its partitions back at once instead of waiting for
                 // the killed one's session to expire.
                 "-D", "consumer.group.instance.id=crash-sink-" + run, "-D", "consumer.session.timeout.ms=10000"),

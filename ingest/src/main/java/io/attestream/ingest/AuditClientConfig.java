@@ -1,11 +1,14 @@
 package io.attestream.ingest;
 
+import io.attestream.runtime.KafkaClientKeys;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.RegistryClientConfig;
 import io.attestream.schemas.wire.AuditEventSerdeConfig;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -73,8 +76,8 @@ public final class AuditClientConfig extends AbstractConfig {
         super(CONFIG, props, false);
         this.raw = Map.copyOf(props);
         for (String key : props.keySet()) {
-            if (key.equals(PRODUCER_PREFIX + ProducerConfig.ACKS_CONFIG)
-                    || key.equals(PRODUCER_PREFIX + ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)) {
+            String bare = key.startsWith(PRODUCER_PREFIX) ? key.substring(PRODUCER_PREFIX.length()) : key;
+            if (bare.equals(ProducerConfig.ACKS_CONFIG) || bare.equals(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG)) {
                 throw new ConfigException(key, props.get(key), "cannot be overridden: the client always uses acks=all"
                         + " and enable.idempotence=true");
             }
@@ -100,14 +103,17 @@ public final class AuditClientConfig extends AbstractConfig {
         return new RegistryClientConfig(out);
     }
 
-    /** Kafka producer settings: the prefixed extras, then the fixed safety settings. */
+    /**
+     * Kafka producer settings: every key this config and the registry's do not declare, unchanged
+     * ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}, {@code client.rack}...; keys starting with
+     * {@code gateway.} or {@code metrics.} belong to the gateway and are left out), then the
+     * {@value #PRODUCER_PREFIX} extras over them, then the fixed safety settings.
+     */
     public Map<String, Object> producerConfig() {
-        Map<String, Object> out = new HashMap<>();
-        raw.forEach((k, v) -> {
-            if (k.startsWith(PRODUCER_PREFIX)) {
-                out.put(k.substring(PRODUCER_PREFIX.length()), v);
-            }
-        });
+        Set<String> owned = new HashSet<>(CONFIG.names());
+        owned.addAll(RegistryClientConfig.configDef().names());
+        Map<String, Object> out = KafkaClientKeys.forClient(KafkaClientKeys.passThrough(raw, owned,
+                List.of("gateway.", "metrics.port", "metrics.bind.address", "schema.registry.")), PRODUCER_PREFIX);
         out.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, getList(BOOTSTRAP_SERVERS_CONFIG));
         out.put(ProducerConfig.ACKS_CONFIG, "all");
         out.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

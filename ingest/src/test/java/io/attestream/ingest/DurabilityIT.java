@@ -58,6 +58,21 @@ class DurabilityIT {
         }
     }
 
+    /** Polls {@code uri} until it answers {@code status} or {@code seconds} pass; the last status seen. */
+    private static int awaitStatus(URI uri, int status, int seconds) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        int last;
+        do {
+            last = HttpClient.newHttpClient().send(HttpRequest.newBuilder(uri).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode();
+            if (last == status) {
+                return last;
+            }
+            Thread.sleep(200);
+        } while (System.nanoTime() < deadline);
+        return last;
+    }
+
     @Test
     void a202SurvivesAKafkaKillAndTheSpoolSurvivesAnOutageAndAProcessDeath() throws Exception {
         Path dir = Files.createTempDirectory("ingest-durability-");
@@ -81,7 +96,7 @@ class DurabilityIT {
             Map<String, Object> gc = new HashMap<>(Map.of("bootstrap.servers", stack.bootstrapServers(),
                     "schema.registry.url", stack.registryUrl(), AuditClientConfig.TOPIC_CONFIG, topic,
                     GatewayConfig.API_KEYS_FILE_CONFIG, keys.toString(), GatewayConfig.LISTEN_PORT_CONFIG, 0,
-                    GatewayConfig.LISTEN_HOST_CONFIG, "127.0.0.1"));
+                    GatewayConfig.LISTEN_HOST_CONFIG, "127.0.0.1", GatewayConfig.METRICS_PORT_CONFIG, 0));
             AuditEvent event = SampleEvents.of(EventType.APPROVAL_DECISION, "acme", "durable-bot", 1);
             try (Gateway gateway = Gateway.start(new GatewayConfig(gc))) {
                 HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
@@ -90,7 +105,11 @@ class DurabilityIT {
                         .POST(HttpRequest.BodyPublishers.ofString(JsonEventMapper.toJson(event).toString())).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).as(r.body()).isEqualTo(202);
+                // /ready (issue 17): true while the producer is connected, false once the broker is gone.
+                URI ready = URI.create("http://127.0.0.1:" + gateway.healthPort() + "/ready");
+                assertThat(awaitStatus(ready, 200, 15)).as("ready with Kafka up").isEqualTo(200);
                 killKafka(local);
+                assertThat(awaitStatus(ready, 503, 60)).as("not ready once Kafka is killed").isEqualTo(503);
             }
 
             // Kafka is down: a producer process spools 40 events and dies without closing its client.

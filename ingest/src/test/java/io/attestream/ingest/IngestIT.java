@@ -80,6 +80,7 @@ class IngestIT {
         gc.put(GatewayConfig.API_KEYS_FILE_CONFIG, keys.toString());
         gc.put(GatewayConfig.LISTEN_HOST_CONFIG, "127.0.0.1");
         gc.put(GatewayConfig.LISTEN_PORT_CONFIG, 0);
+        gc.put(GatewayConfig.METRICS_PORT_CONFIG, 0);
 
         Set<String> expected = new HashSet<>();
         try (AuditClient sdk = AuditClient.create(client); Gateway gateway = Gateway.start(new GatewayConfig(gc))) {

@@ -67,7 +67,7 @@ class PythonClientIT {
         Map<String, Object> gc = new HashMap<>(Map.of("bootstrap.servers", stack.bootstrapServers(),
                 "schema.registry.url", stack.registryUrl(), AuditClientConfig.TOPIC_CONFIG, input,
                 GatewayConfig.API_KEYS_FILE_CONFIG, keys.toString(), GatewayConfig.LISTEN_HOST_CONFIG, "127.0.0.1",
-                GatewayConfig.LISTEN_PORT_CONFIG, 0));
+                GatewayConfig.LISTEN_PORT_CONFIG, 0, GatewayConfig.METRICS_PORT_CONFIG, 0));
         Path eventLog = dir.resolve("accepted-event-ids.txt");
         Path output = dir.resolve("pytest.log");
         int exit;

@@ -8,7 +8,13 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 
 /**
  * The one metric naming scheme: a stage's meters are named {@code attestream.<stage>.<what>} (Micrometer dots),
@@ -43,5 +49,35 @@ public final class StageMetrics {
         // JvmGcMetrics keeps a listener; the registry lives as long as the process, so it is never closed.
         new JvmGcMetrics().bindTo(registry);
         return registry;
+    }
+
+    /**
+     * Registers {@code attestream.<stage>.lag.records}: the records not yet consumed, summed over the partitions a
+     * Kafka client (a consumer, or a Streams client's consumers) is assigned: its {@code records-lag} metrics.
+     *
+     * @param clientMetrics the client's {@code metrics()}, read on every scrape
+     */
+    public static void registerLag(MeterRegistry registry, String stage,
+            Supplier<Map<MetricName, ? extends Metric>> clientMetrics) {
+        requireNonNull(clientMetrics, "clientMetrics");
+        Gauge.builder(name(stage, "lag.records"), () -> recordsLag(clientMetrics.get()))
+                .description("Records not yet consumed, summed over assigned partitions (Kafka records-lag)")
+                .register(registry);
+    }
+
+    /** The sum of the per-partition {@code records-lag} metrics; 0 while nothing is assigned. */
+    static double recordsLag(Map<MetricName, ? extends Metric> metrics) {
+        double sum = 0;
+        for (Map.Entry<MetricName, ? extends Metric> e : metrics.entrySet()) {
+            MetricName n = e.getKey();
+            if ("records-lag".equals(n.name()) && "consumer-fetch-manager-metrics".equals(n.group())
+                    && n.tags().containsKey("partition")) {
+                Object v = e.getValue().metricValue();
+                if (v instanceof Number num && !Double.isNaN(num.doubleValue())) {
+                    sum += num.doubleValue();
+                }
+            }
+        }
+        return sum;
     }
 }

@@ -14,7 +14,7 @@ public final class StageOptions {
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file with the configuration.")
     Path configFile;
 
-    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
+    @Option(names = {"-s", "-D", "--set"}, paramLabel = "KEY=VALUE",
             description = "A configuration value; wins over ATTESTREAM_* environment variables and --config. "
                     + "Repeatable.")
     Map<String, String> overrides = new LinkedHashMap<>();

@@ -123,7 +123,7 @@ class WitnessCrashIT {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
                 WitnessMain.class.getName(), "--key", key.toString(), "--name", TestLog.WITNESS_KEY.name(), "--dir", state.toString(),
-                "--log", "attestream/*=" + logVkey, "--port", "0"));
+                "--log", "attestream/*=" + logVkey, "--port", "0", "--set", "metrics.port=0"));
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     }
 

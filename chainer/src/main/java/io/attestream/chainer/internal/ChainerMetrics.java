@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -24,9 +25,25 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code attestream.chainer.stage}{stage=decode|chain|checkpoint-sign|timestamp|punctuate}: time spent per
  *   stage ({@code punctuate}: one whole wall-clock punctuation, due checkpoints signed, timestamped and written)</li>
  * </ul>
- * Consumer lag comes from the Kafka Streams client metrics bound in ChainerMain ({@code kafka.consumer.fetch.manager.records.lag}).
+ * Consumer lag: {@code attestream.chainer.lag.records} [attestream_chainer_lag_records] (ChainerApp, summed over the
+ * assigned partitions), and the Kafka Streams client metrics bound in ChainerApp ({@code kafka_consumer_*}).
  */
 public final class ChainerMetrics {
+    /** Stage name in meter names ({@code attestream.chainer.*}). */
+    public static final String STAGE = "chainer";
+
+    /** Every Prometheus metric name the chainer serves besides jvm_*, process_* and kafka_* (docs/operations.md). */
+    public static final List<String> NAMES = List.of(
+            "attestream_chainer_events_chained_total",
+            "attestream_chainer_events_refused_total",
+            "attestream_chainer_events_rekeyed_total",
+            "attestream_chainer_checkpoints_total",
+            "attestream_chainer_registry_retries_total",
+            "attestream_chainer_tsa_failures_total",
+            "attestream_chainer_latency_seconds",
+            "attestream_chainer_stage_seconds",
+            "attestream_chainer_lag_records");
+
     private final MeterRegistry registry;
     private final Counter chained;
     private final Counter rekeyed;

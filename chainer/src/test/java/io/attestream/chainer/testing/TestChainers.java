@@ -50,7 +50,9 @@ public final class TestChainers {
         cc.put(ChainerConfig.REKEY_TOPIC_CONFIG, input + ".rekey");
         cc.put(ChainerConfig.SIGNING_KEY_FILE_CONFIG, keyFile.toString());
         cc.put(ChainerConfig.TSA_MODE_CONFIG, ChainerConfig.TSA_MODE_NONE);
-        cc.put(ChainerConfig.METRICS_PORT_CONFIG, "-1");
+        // Probes and metrics on a free port, so that ITs can check /ready and /metrics (ChainerApp.healthPort()).
+        cc.put(ChainerConfig.METRICS_PORT_CONFIG, "0");
+        cc.put(ChainerConfig.METRICS_BIND_ADDRESS_CONFIG, "127.0.0.1");
         return new ChainerApp(new ChainerConfig(cc));
     }
 }

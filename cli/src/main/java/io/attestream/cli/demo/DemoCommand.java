@@ -287,7 +287,7 @@ public final class DemoCommand implements Callable<Integer> {
         props.put(ChainerConfig.CHECKPOINT_EVERY_EVENTS_CONFIG, 200);
         props.put(ChainerConfig.CHECKPOINT_INTERVAL_MS_CONFIG, 5_000);
         props.put(ChainerConfig.CHECKPOINT_FLUSH_INTERVAL_MS_CONFIG, 1_000);
-        props.put("chainer.metrics.port", -1);
+        props.put("metrics.port", -1);
         props.put("commit.interval.ms", 200);
         ChainerApp chainer = new ChainerApp(new ChainerConfig(props));
         Thread thread = new Thread(() -> {

@@ -65,6 +65,7 @@ public final class DetectProcessor implements Processor<String, ChainedEvent, St
     private final int capacity;
     private final boolean skipBad;
     private final RecordedBy recordedBy;
+    private final DriftMetrics metrics;
     private ProcessorContext<String, Object> context;
     private KeyValueStore<String, byte[]> series;
     private KeyValueStore<String, String> families;
@@ -79,6 +80,16 @@ public final class DetectProcessor implements Processor<String, ChainedEvent, St
     /** @param codec decodes the chained events' original bytes */
     public DetectProcessor(String seriesStoreName, String familyStoreName, String deadlineStoreName,
             AuditEventCodec codec, Settings settings) {
+        this(seriesStoreName, familyStoreName, deadlineStoreName, codec, settings, DriftMetrics.unregistered());
+    }
+
+    /**
+     * @param codec decodes the chained events' original bytes
+     * @param metrics counts evaluations, alerts, recoveries, late and skipped records
+     */
+    public DetectProcessor(String seriesStoreName, String familyStoreName, String deadlineStoreName,
+            AuditEventCodec codec, Settings settings, DriftMetrics metrics) {
+        this.metrics = requireNonNull(metrics, "metrics");
         this.seriesStoreName = requireNonNull(seriesStoreName, "seriesStoreName");
         this.familyStoreName = requireNonNull(familyStoreName, "familyStoreName");
         this.deadlineStoreName = requireNonNull(deadlineStoreName, "deadlineStoreName");
@@ -154,6 +165,7 @@ public final class DetectProcessor implements Processor<String, ChainedEvent, St
                 RecordMetadata m = context.recordMetadata().orElse(null);
                 LOG.warn("late EvalResult dropped for window [{}, {}) of {} (seq {}, {})", Instant.EPOCH.plusNanos(
                         start * 1000), Instant.EPOCH.plusNanos(end * 1000), key, ce.getSeq(), where(m));
+                metrics.lateEvent();
                 continue;
             }
             SeriesState.Open w = find(s, version, start);
@@ -243,6 +255,7 @@ public final class DetectProcessor implements Processor<String, ChainedEvent, St
         SeriesState.Closed ref = reference(s, o.version).orElse(null);
         int family = familySize(key.substring(0, key.lastIndexOf('|')));
         if (ref == null) {
+            metrics.windowEvaluated(DriftMetrics.OUTCOME_NO_REFERENCE);
             if (cur.count() >= rule.minCount()) {
                 s.lastClean.put(o.version, cur);
             }
@@ -250,8 +263,10 @@ public final class DetectProcessor implements Processor<String, ChainedEvent, St
         }
         DriftRule.Verdict v = rule.evaluate(ref.sample(), cur.sample(), family);
         if (!v.sufficient()) {
+            metrics.windowEvaluated(DriftMetrics.OUTCOME_INSUFFICIENT);
             return;
         }
+        metrics.windowEvaluated(v.drifted() ? DriftMetrics.OUTCOME_DRIFTED : DriftMetrics.OUTCOME_CLEAN);
         SeriesState.Episode ep = s.episodes.get(o.version);
         if (v.drifted()) {
             if (ep == null) {
@@ -325,6 +340,7 @@ public final class DetectProcessor implements Processor<String, ChainedEvent, St
         LOG.info("drift alert {} on {} version {} vs {} {} ({} = {}, p = {})", episodeId, key, cur.version(), kind,
                 ref.version(), tr.test(), tr.statistic(), tr.pValue());
         context.forward(new Record<String, Object>(parts[0], alert, context.currentSystemTimeMs()), ALERTS_CHILD);
+        metrics.alertRaised(alert.getSeverity().name(), early);
         emitEvent(parts[0], agent, cur.version(), at, episodeId + "/alert", alert);
     }
 
@@ -336,6 +352,7 @@ public final class DetectProcessor implements Processor<String, ChainedEvent, St
                 .setReferenceKind(DriftReferenceKind.valueOf(ep.referenceKind())).setCurrent(window(cur))
                 .setReference(window(ep.reference())).setWindowsInEpisode(ep.windows()).build();
         LOG.info("drift recovered {} on {} version {}", ep.id(), key, cur.version());
+        metrics.recovered();
         emitEvent(parts[0], agent, cur.version(), Instant.EPOCH.plusNanos(cur.end() * 1000), ep.id() + "/recovered",
                 rec);
     }
@@ -396,6 +413,7 @@ public final class DetectProcessor implements Processor<String, ChainedEvent, St
                     cause);
         }
         LOG.warn("skipped record: {}", msg);
+        metrics.skippedRecord();
     }
 
     private static String where(RecordMetadata m) {

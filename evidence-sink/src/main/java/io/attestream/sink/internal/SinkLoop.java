@@ -48,6 +48,8 @@ public final class SinkLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SinkLoop.class);
     private static final Duration POLL = Duration.ofMillis(100);
     private static final Duration LAG_INTERVAL = Duration.ofSeconds(2);
+    /** While idle, ClickHouse is checked this often, so that /ready notices an outage without a batch. */
+    private static final Duration IDLE_CHECK_INTERVAL = Duration.ofSeconds(5);
 
     /** Everything the loop needs, built by the caller. */
     public record Settings(String group, List<String> topics, String registryUrl, String cluster, int batchMaxRows,
@@ -74,6 +76,7 @@ public final class SinkLoop implements AutoCloseable {
     private volatile boolean stopping;
     private long bufferSince;
     private Instant nextLagCheck = Instant.EPOCH;
+    private long lastClickHouseCallNanos = System.nanoTime();
 
     public SinkLoop(Consumer<byte[], byte[]> consumer, ClickHouseStore store, SchemaRegistryClient registry,
                     RowMapper mapper, SinkMetrics metrics, Settings settings) {
@@ -103,6 +106,7 @@ public final class SinkLoop implements AutoCloseable {
                 } catch (WakeupException e) {
                     break;
                 }
+                metrics.polled(true);
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     if (buffer.isEmpty()) {
                         bufferSince = System.nanoTime();
@@ -116,9 +120,11 @@ public final class SinkLoop implements AutoCloseable {
                     flush();
                 }
                 measureLag();
+                checkClickHouseWhileIdle();
             }
             flush();
         } finally {
+            metrics.polled(false);
             metrics.pending(buffer.size());
         }
     }
@@ -272,6 +278,7 @@ public final class SinkLoop implements AutoCloseable {
                 // Offsets last: a crash before this line leaves rows beyond the recorded offsets, which recovery
                 // finds. A duplicate offsets row is harmless (max wins).
                 store.insert(Table.SINK_OFFSETS, offsetRows);
+                lastClickHouseCallNanos = System.nanoTime();
                 metrics.clickHouseAvailable(true);
                 for (Map.Entry<TopicPartition, long[]> e : ranges.entrySet()) {
                     long next = e.getValue()[1] + 1;
@@ -332,6 +339,21 @@ public final class SinkLoop implements AutoCloseable {
         metrics.landed(Table.REGISTRY_SCHEMAS, rows.size());
     }
 
+    /** One cheap query, no retry, when nothing went to ClickHouse for a while: it only updates clickhouse_up. */
+    private void checkClickHouseWhileIdle() {
+        if (!buffer.isEmpty() || System.nanoTime() - lastClickHouseCallNanos < IDLE_CHECK_INTERVAL.toNanos()) {
+            return;
+        }
+        lastClickHouseCallNanos = System.nanoTime();
+        try {
+            store.query("SELECT 1", rs -> { });
+            metrics.clickHouseAvailable(true);
+        } catch (ClickHouseUnavailableException e) {
+            metrics.clickHouseAvailable(false);
+            LOG.debug("idle ClickHouse check failed: {}", e.getMessage());
+        }
+    }
+
     private void measureLag() {
         Instant now = Instant.now();
         if (now.isBefore(nextLagCheck) || committed.isEmpty()) {
@@ -353,6 +375,7 @@ public final class SinkLoop implements AutoCloseable {
         while (true) {
             try {
                 T result = action.get();
+                lastClickHouseCallNanos = System.nanoTime();
                 metrics.clickHouseAvailable(true);
                 return result;
             } catch (ClickHouseUnavailableException e) {

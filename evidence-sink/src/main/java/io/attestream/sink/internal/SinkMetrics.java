@@ -1,42 +1,103 @@
 package io.attestream.sink.internal;
 
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.Locale;
+import io.attestream.runtime.Readiness;
+import io.attestream.runtime.StageMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
- * The sink's counters and gauges, exposed in the Prometheus text format. Written by the sink thread, read by any.
+ * The sink's meters (Micrometer, served by the stage's HealthServer) and the state behind its {@code /ready}. Written
+ * by the sink thread, read by any. Prometheus names: {@link #NAMES}.
  */
-public final class SinkMetrics implements AutoCloseable {
-    private final Map<String, LongAdder> rowsByTable = new ConcurrentHashMap<>();
-    private final LongAdder records = new LongAdder();
-    private final LongAdder batches = new LongAdder();
-    private final LongAdder retries = new LongAdder();
-    private final LongAdder recoveredRows = new LongAdder();
-    private final LongAdder skippedTypedRows = new LongAdder();
+public final class SinkMetrics {
+    /** Stage name in meter names ({@code attestream.sink.*}). */
+    public static final String STAGE = "sink";
+
+    /** Every Prometheus metric name the sink serves besides jvm_* / process_* (docs/operations.md). */
+    public static final List<String> NAMES = List.of(
+            "attestream_sink_records_total",
+            "attestream_sink_rows_total",
+            "attestream_sink_batches_total",
+            "attestream_sink_retries_total",
+            "attestream_sink_recovered_rows_total",
+            "attestream_sink_skipped_typed_rows_total",
+            "attestream_sink_clickhouse_up",
+            "attestream_sink_lag_records",
+            "attestream_sink_partition_lag_records",
+            "attestream_sink_pending_records",
+            "attestream_sink_last_batch_seconds",
+            "attestream_sink_last_landed_timestamp_seconds");
+
+    /** {@code /ready} is down when the poll loop has not come round for this long. */
+    static final long STALL_MILLIS = 60_000;
+
+    private final PrometheusMeterRegistry registry;
+    private final Map<String, Counter> rowsByTable = new ConcurrentHashMap<>();
+    private final Counter records;
+    private final Counter batches;
+    private final Counter retries;
+    private final Counter recoveredRows;
+    private final AtomicLong skippedTypedRows = new AtomicLong();
     private final AtomicLong clickHouseUp = new AtomicLong(1);
     private final AtomicLong lagRecords = new AtomicLong(-1);
     private final AtomicLong pendingRecords = new AtomicLong();
     private final AtomicLong lastBatchMillis = new AtomicLong();
     private final AtomicLong lastLandedEpochMillis = new AtomicLong();
     private final Map<String, AtomicLong> lagByPartition = new ConcurrentHashMap<>();
-    private HttpServer server;
+    private volatile boolean consuming;
+    private volatile long lastPollMillis;
+
+    /** Meters in a new registry with the JVM meters. */
+    public SinkMetrics() {
+        this(StageMetrics.newRegistry());
+    }
+
+    /** @param registry where the meters go */
+    public SinkMetrics(PrometheusMeterRegistry registry) {
+        this.registry = registry;
+        records = Counter.builder(name("records")).description("Kafka records landed.").register(registry);
+        batches = Counter.builder(name("batches")).description("Batches landed.").register(registry);
+        retries = Counter.builder(name("retries")).description("Failed ClickHouse attempts, retried after back-off.")
+                .register(registry);
+        recoveredRows = Counter.builder(name("recovered.rows")).description("Rows found already landed after a "
+                + "crash or an ambiguous failure, and therefore not inserted again.").register(registry);
+        FunctionCounter.builder(name("skipped.typed.rows"), skippedTypedRows, AtomicLong::get)
+                .description("Evidence rows landed without typed row (errors.tolerance=all).").register(registry);
+        Gauge.builder(name("clickhouse.up"), clickHouseUp, AtomicLong::get)
+                .description("1 when the last ClickHouse call succeeded.").register(registry);
+        Gauge.builder(name("lag.records"), lagRecords, AtomicLong::get)
+                .description("Records in Kafka (up to the last stable offset) not yet landed; -1 before the first "
+                        + "measurement.").register(registry);
+        Gauge.builder(name("pending.records"), pendingRecords, AtomicLong::get)
+                .description("Records polled, waiting in the current batch.").register(registry);
+        Gauge.builder(name("last.batch.seconds"), lastBatchMillis, a -> a.get() / 1000.0)
+                .description("Duration of the last batch write.").register(registry);
+        Gauge.builder(name("last.landed.timestamp.seconds"), lastLandedEpochMillis, a -> a.get() / 1000.0)
+                .description("When the last batch landed (Unix time).").register(registry);
+    }
+
+    private static String name(String what) {
+        return StageMetrics.name(STAGE, what);
+    }
+
+    /** @return the registry behind {@code /metrics} */
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
 
     void landed(Table table, int rows) {
-        rowsByTable.computeIfAbsent(table.tableName(), t -> new LongAdder()).add(rows);
+        rowsByTable.computeIfAbsent(table.tableName(), t -> Counter.builder(name("rows")).tag("table", t)
+                .description("Rows inserted per table.").register(registry)).increment(rows);
     }
 
     void batch(int recordCount, long millis) {
-        records.add(recordCount);
+        records.increment(recordCount);
         batches.increment();
         lastBatchMillis.set(millis);
         lastLandedEpochMillis.set(System.currentTimeMillis());
@@ -47,12 +108,11 @@ public final class SinkMetrics implements AutoCloseable {
     }
 
     void recovered(int rows) {
-        recoveredRows.add(rows);
+        recoveredRows.increment(rows);
     }
 
     void skippedTyped(long total) {
-        skippedTypedRows.reset();
-        skippedTypedRows.add(total);
+        skippedTypedRows.set(total);
     }
 
     void clickHouseAvailable(boolean up) {
@@ -64,24 +124,35 @@ public final class SinkMetrics implements AutoCloseable {
     }
 
     void lag(String topicPartition, long lag) {
-        lagByPartition.computeIfAbsent(topicPartition, k -> new AtomicLong()).set(lag);
+        lagByPartition.computeIfAbsent(topicPartition, tp -> {
+            AtomicLong a = new AtomicLong();
+            Gauge.builder(name("partition.lag.records"), a, AtomicLong::get).tag("partition", tp)
+                    .description("Lag per topic-partition.").register(registry);
+            return a;
+        }).set(lag);
         lagRecords.set(lagByPartition.values().stream().mapToLong(AtomicLong::get).sum());
+    }
+
+    /** The poll loop came round (or stopped: {@code consuming} false). */
+    void polled(boolean consuming) {
+        this.consuming = consuming;
+        this.lastPollMillis = System.currentTimeMillis();
     }
 
     /** Records landed (all topics). */
     public long records() {
-        return records.sum();
+        return (long) records.count();
     }
 
     /** Rows landed in {@code table}. */
     public long rows(Table table) {
-        LongAdder a = rowsByTable.get(table.tableName());
-        return a == null ? 0 : a.sum();
+        Counter c = rowsByTable.get(table.tableName());
+        return c == null ? 0 : (long) c.count();
     }
 
     /** Failed ClickHouse attempts that were retried. */
     public long retries() {
-        return retries.sum();
+        return (long) retries.count();
     }
 
     /** Records in Kafka not yet landed, summed over assigned partitions; -1 before the first measurement. */
@@ -91,74 +162,24 @@ public final class SinkMetrics implements AutoCloseable {
 
     /** The metrics in the Prometheus text exposition format. */
     public String prometheusText() {
-        StringBuilder sb = new StringBuilder();
-        counter(sb, "attestream_sink_records_total", "Kafka records landed.", records.sum());
-        sb.append("# HELP attestream_sink_rows_total Rows inserted per table.\n# TYPE attestream_sink_rows_total counter\n");
-        new TreeMap<>(rowsByTable).forEach((t, n) -> sb.append("attestream_sink_rows_total{table=\"").append(t)
-                .append("\"} ").append(n.sum()).append('\n'));
-        counter(sb, "attestream_sink_batches_total", "Batches landed.", batches.sum());
-        counter(sb, "attestream_sink_retries_total", "Failed ClickHouse attempts, retried after back-off.",
-                retries.sum());
-        counter(sb, "attestream_sink_recovered_rows_total", "Rows found already landed after a crash or an"
-                + " ambiguous failure, and therefore not inserted again.", recoveredRows.sum());
-        counter(sb, "attestream_sink_skipped_typed_rows_total", "Evidence rows landed without typed row"
-                + " (errors.tolerance=all).", skippedTypedRows.sum());
-        gauge(sb, "attestream_sink_clickhouse_up", "1 when the last ClickHouse call succeeded.", clickHouseUp.get());
-        gauge(sb, "attestream_sink_lag_records", "Records in Kafka (up to the last stable offset) not yet landed.",
-                lagRecords.get());
-        sb.append("# HELP attestream_sink_partition_lag_records Lag per topic-partition.\n"
-                + "# TYPE attestream_sink_partition_lag_records gauge\n");
-        new TreeMap<>(lagByPartition).forEach((tp, n) -> sb.append("attestream_sink_partition_lag_records{partition=\"")
-                .append(tp).append("\"} ").append(n.get()).append('\n'));
-        gauge(sb, "attestream_sink_pending_records", "Records polled, waiting in the current batch.",
-                pendingRecords.get());
-        gauge(sb, "attestream_sink_last_batch_seconds", "Duration of the last batch write.",
-                lastBatchMillis.get() / 1000.0);
-        gauge(sb, "attestream_sink_last_landed_timestamp_seconds", "When the last batch landed.",
-                lastLandedEpochMillis.get() / 1000.0);
-        return sb.toString();
-    }
-
-    private static void counter(StringBuilder sb, String name, String help, long value) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name)
-                .append(" counter\n").append(name).append(' ').append(value).append('\n');
-    }
-
-    private static void gauge(StringBuilder sb, String name, String help, double value) {
-        sb.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name)
-                .append(" gauge\n").append(name).append(' ')
-                .append(value == Math.rint(value) ? Long.toString((long) value) : String.format(Locale.ROOT, "%.3f",
-                        value)).append('\n');
+        return registry.scrape();
     }
 
     /**
-     * Serves {@code GET /metrics} on 127.0.0.1.
-     *
-     * @param port 0 for a free port
-     * @return the bound port
+     * {@code /ready}: up while the poll loop runs (migrations applied, subscribed, polled within the last minute) and
+     * the last ClickHouse call succeeded (the loop checks ClickHouse while idle too).
      */
-    public int serve(int port) {
-        try {
-            server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 16);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot serve metrics on port " + port + " (metrics.port)", e);
+    public Readiness.Status readiness() {
+        if (!consuming) {
+            return Readiness.Status.down(lastPollMillis == 0 ? "starting: applying migrations" : "not consuming");
         }
-        server.createContext("/metrics", ex -> {
-            byte[] body = prometheusText().getBytes(StandardCharsets.UTF_8);
-            ex.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-            ex.sendResponseHeaders(200, body.length);
-            try (OutputStream out = ex.getResponseBody()) {
-                out.write(body);
-            }
-        });
-        server.start();
-        return server.getAddress().getPort();
-    }
-
-    @Override
-    public void close() {
-        if (server != null) {
-            server.stop(0);
+        if (clickHouseUp.get() == 0) {
+            return Readiness.Status.down("ClickHouse unreachable (retrying)");
         }
+        long since = System.currentTimeMillis() - lastPollMillis;
+        if (since > STALL_MILLIS) {
+            return Readiness.Status.down("poll loop stalled for " + since + " ms");
+        }
+        return Readiness.Status.up("consuming, ClickHouse reachable");
     }
 }

@@ -10,9 +10,11 @@ import io.attestream.ingest.AuditClientConfig;
 import io.attestream.ingest.internal.ApiKeys;
 import io.attestream.ingest.internal.EventsHandler;
 import io.attestream.ingest.internal.OtlpHandler;
+import io.attestream.runtime.HealthServer;
+import io.attestream.runtime.Readiness;
+import io.attestream.runtime.StageMetrics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventSerializer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,6 +29,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +38,8 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -47,14 +52,30 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * written; the caller MUST retry them with the same eventIds (429/503: after Retry-After) or fix them (400/403/413).
  */
 public final class Gateway implements AutoCloseable {
+    /**
+     * Every Prometheus metric name the gateway serves besides jvm_* / process_* (docs/operations.md); the counters
+     * appear with their first request.
+     */
+    public static final List<String> METRIC_NAMES = List.of(
+            "attestream_gateway_requests_total",
+            "attestream_gateway_events_total",
+            "attestream_gateway_request_seconds",
+            "attestream_gateway_in_flight_events",
+            "attestream_gateway_otlp_requests_total",
+            "attestream_gateway_otlp_spans_total",
+            "attestream_gateway_otlp_log_records_total");
+
     private final HttpServer server;
     private final ExecutorService workers;
     private final Producer<String, byte[]> producer;
     private final PrometheusMeterRegistry meters;
+    private final EventsHandler events;
+    private final HealthServer health;
+    private final Thread connector;
 
     Gateway(GatewayConfig config, ApiKeys keys, Producer<String, byte[]> producer, int schemaId) {
         this.producer = requireNonNull(producer, "producer");
-        this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        this.meters = StageMetrics.newRegistry();
         EventsHandler.Limits limits = new EventsHandler.Limits(
                 config.getInt(GatewayConfig.MAX_BODY_BYTES_CONFIG), config.getInt(GatewayConfig.MAX_EVENT_BYTES_CONFIG),
                 config.getInt(GatewayConfig.MAX_BATCH_EVENTS_CONFIG),
@@ -64,6 +85,7 @@ public final class Gateway implements AutoCloseable {
                 config.getInt(GatewayConfig.ACK_TIMEOUT_MS_CONFIG));
         String topic = config.clientConfig().getString(AuditClientConfig.TOPIC_CONFIG);
         EventsHandler events = new EventsHandler(keys, producer, topic, schemaId, limits, localHost(), meters);
+        this.events = events;
         OtlpHandler traces = new OtlpHandler(OtlpHandler.TRACES, keys, producer, topic, schemaId, limits, localHost(),
                 meters);
         OtlpHandler logs = new OtlpHandler(OtlpHandler.LOGS, keys, producer, topic, schemaId, limits, localHost(),
@@ -103,6 +125,50 @@ public final class Gateway implements AutoCloseable {
         server.createContext("/metrics", exchange -> reply(exchange, 200,
                 "text/plain; version=0.0.4; charset=utf-8", meters.scrape()));
         server.start();
+        try {
+            health = HealthServer.start(config, meters, this::readiness, HealthServer.alwaysLive());
+        } catch (RuntimeException e) {
+            server.stop(0);
+            workers.shutdownNow();
+            throw e;
+        }
+        // The producer connects on first use; asking for the topic's partitions makes it connect at start, so
+        // that /ready can turn true before the first event (afterwards metadata.max.age.ms keeps it connected).
+        connector = new Thread(() -> {
+            try {
+                producer.partitionsFor(topic);
+            } catch (RuntimeException e) {
+                // Not fatal: /ready stays false until the producer connects.
+            }
+        }, "attestream-gateway-connect");
+        connector.setDaemon(true);
+        connector.start();
+    }
+
+    /**
+     * {@code /ready}: up when the producer holds a connection to Kafka and the last send did not fail. Never true on
+     * a producer without metrics (MockProducer in unit tests).
+     */
+    public Readiness.Status readiness() {
+        double connections = 0;
+        for (Map.Entry<MetricName, ? extends Metric> e : producer.metrics().entrySet()) {
+            if ("connection-count".equals(e.getKey().name()) && "producer-metrics".equals(e.getKey().group())
+                    && e.getValue().metricValue() instanceof Number n) {
+                connections += n.doubleValue();
+            }
+        }
+        if (connections < 1) {
+            return Readiness.Status.down("producer not connected to Kafka");
+        }
+        if (events.kafkaFailing()) {
+            return Readiness.Status.down("last send to Kafka failed");
+        }
+        return Readiness.Status.up("producer connected (" + (long) connections + " connection(s))");
+    }
+
+    /** @return the probe server's port, or -1 when none runs (metrics.port=-1) */
+    public int healthPort() {
+        return health == null ? -1 : health.port();
     }
 
     /**
@@ -115,7 +181,7 @@ public final class Gateway implements AutoCloseable {
         requireNonNull(config, "config");
         List<String> unknown = config.unknownKeys();
         if (!unknown.isEmpty()) {
-            throw new ConfigException(unknown.get(0), "?", "unknown gateway config key (all unknown: " + unknown + ")");
+            throw new ConfigException(unknown.get(0), "?", "unknown gateway key (all unknown: " + unknown + ")");
         }
         ApiKeys keys = ApiKeys.load(Path.of(config.getString(GatewayConfig.API_KEYS_FILE_CONFIG)),
                 GatewayConfig.API_KEYS_FILE_CONFIG);
@@ -141,6 +207,9 @@ public final class Gateway implements AutoCloseable {
     /** Stops accepting requests, lets running ones finish (at most 5 s), closes the producer. */
     @Override
     public void close() {
+        if (health != null) {
+            health.close();
+        }
         server.stop(1);
         workers.shutdown();
         try {

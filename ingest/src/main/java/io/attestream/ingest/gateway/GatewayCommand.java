@@ -1,18 +1,24 @@
 package io.attestream.ingest.gateway;
 
 import io.attestream.ingest.internal.ApiKeys;
-import java.nio.file.Path;
+import io.attestream.runtime.LoadedConfig;
+import io.attestream.runtime.StageOptions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code attestream gateway --config FILE}: runs the HTTP/JSON gateway until stopped. */
+/**
+ * {@code attestream gateway [--config FILE] [--set KEY=VALUE]...}: runs the HTTP/JSON gateway until stopped. Sources
+ * and precedence: {@link StageOptions}; keys: {@link GatewayConfig}.
+ */
 @Command(name = "gateway", mixinStandardHelpOptions = true,
-        description = "Runs the HTTP/JSON ingest gateway: POST /v1/events, GET /health, GET /metrics.",
+        description = "Runs the HTTP/JSON ingest gateway: POST /v1/events, GET /health, GET /metrics; probes "
+                + "GET /live, /ready and /metrics on metrics.port.",
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:stopped cleanly (or --hash-key printed)", "1:failed (Kafka, registry, I/O)",
                 "2:usage or configuration error (the message names the key)"})
@@ -20,8 +26,8 @@ public final class GatewayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "Gateway properties file (keys: README).")
-    Path config;
+    @Mixin
+    StageOptions options = new StageOptions();
 
     @Option(names = "--hash-key", paramLabel = "KEY",
             description = "Print the SHA-256 column of the API keys file for KEY, then exit.")
@@ -33,13 +39,11 @@ public final class GatewayCommand implements Callable<Integer> {
             spec.commandLine().getOut().println(ApiKeys.hash(hashKey));
             return 0;
         }
-        if (config == null) {
-            spec.commandLine().getErr().println("--config FILE is required");
-            return 2;
-        }
         Gateway gateway;
         try {
-            gateway = Gateway.start(GatewayConfig.load(config));
+            LoadedConfig loaded = GatewayConfig.loader().load(options.sources());
+            loaded.log();
+            gateway = Gateway.start(new GatewayConfig(loaded.values()));
         } catch (ConfigException | IllegalArgumentException e) {
             spec.commandLine().getErr().println("configuration error: " + e.getMessage());
             return 2;

@@ -1,16 +1,13 @@
 package io.attestream.ingest.gateway;
 
 import io.attestream.ingest.AuditClientConfig;
+import io.attestream.runtime.HealthServer;
+import io.attestream.runtime.StageConfigLoader;
+import io.attestream.runtime.StageOptions;
 import io.attestream.schemas.registry.RegistryClientConfig;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -19,9 +16,11 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * Configuration of the HTTP gateway (a properties file for {@code attestream gateway --config FILE}). Kafka and
- * registry keys are those of {@link AuditClientConfig} and {@link RegistryClientConfig}; extra producer settings
- * take the prefix {@code producer.}.
+ * Configuration of the HTTP gateway ({@code attestream gateway}; sources and precedence: {@link StageOptions}). Kafka
+ * and registry keys are those of {@link AuditClientConfig} and {@link RegistryClientConfig}; {@code metrics.port} /
+ * {@code metrics.bind.address} are the probe server's ({@link HealthServer}); every other key goes to the Kafka
+ * producer unchanged ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}, {@code client.rack}...), and
+ * {@code producer.X} sets producer key {@code X} over an unprefixed one. An unknown {@code gateway.*} key is an error.
  */
 public final class GatewayConfig extends AbstractConfig {
     public static final String LISTEN_HOST_CONFIG = "gateway.listen.host";
@@ -38,6 +37,14 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String TLS_KEYSTORE_LOCATION_CONFIG = "gateway.tls.keystore.location";
     public static final String TLS_KEYSTORE_PASSWORD_CONFIG = "gateway.tls.keystore.password";
     public static final String TLS_KEYSTORE_TYPE_CONFIG = "gateway.tls.keystore.type";
+    /** Port of /live, /ready and /metrics ({@link HealthServer}). */
+    public static final String METRICS_PORT_CONFIG = HealthServer.PORT_CONFIG;
+    /** Address they bind to. */
+    public static final String METRICS_BIND_ADDRESS_CONFIG = HealthServer.BIND_ADDRESS_CONFIG;
+    /** Default of {@link #METRICS_PORT_CONFIG}. */
+    public static final int DEFAULT_METRICS_PORT = 9401;
+    /** Prefix of the gateway's own keys. */
+    public static final String PREFIX = "gateway.";
 
     private static final ConfigDef CONFIG = new ConfigDef(AuditClientConfig.configDef())
             .define(LISTEN_HOST_CONFIG, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
@@ -71,6 +78,10 @@ public final class GatewayConfig extends AbstractConfig {
             .define(TLS_KEYSTORE_TYPE_CONFIG, Type.STRING, "PKCS12", ConfigDef.ValidString.in("PKCS12", "JKS"),
                     Importance.LOW, "Key store type.");
 
+    static {
+        HealthServer.define(CONFIG, DEFAULT_METRICS_PORT);
+    }
+
     private final Map<String, Object> raw;
 
     public GatewayConfig(Map<String, ?> props) {
@@ -87,17 +98,11 @@ public final class GatewayConfig extends AbstractConfig {
         }
     }
 
-    /** Reads a properties file. */
-    public static GatewayConfig load(Path file) {
-        Properties props = new Properties();
-        try (InputStream in = Files.newInputStream(file)) {
-            props.load(in);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read gateway config " + file, e);
-        }
-        Map<String, Object> map = new HashMap<>();
-        props.forEach((k, v) -> map.put((String) k, v));
-        return new GatewayConfig(map);
+    /** The loader of this stage's configuration ({@code attestream gateway}). */
+    public static StageConfigLoader loader() {
+        return StageConfigLoader.forStage("gateway").owning(CONFIG, RegistryClientConfig.configDef())
+                .owningPrefixes(PREFIX)
+                .endpoints(StageConfigLoader.Endpoint.KAFKA, StageConfigLoader.Endpoint.REGISTRY);
     }
 
     /** The definition of every key, for documentation. */
@@ -109,20 +114,27 @@ public final class GatewayConfig extends AbstractConfig {
     public AuditClientConfig clientConfig() {
         Map<String, Object> out = new HashMap<>();
         raw.forEach((k, v) -> {
-            if (!k.startsWith("gateway.")) {
+            if (!k.startsWith(PREFIX) && !k.equals(METRICS_PORT_CONFIG) && !k.equals(METRICS_BIND_ADDRESS_CONFIG)) {
                 out.put(k, v);
             }
         });
         out.putIfAbsent(AuditClientConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(1_000, getInt(ACK_TIMEOUT_MS_CONFIG)));
-        out.putIfAbsent(AuditClientConfig.PRODUCER_PREFIX + ProducerConfig.MAX_BLOCK_MS_CONFIG,
-                Math.min(5_000, getInt(ACK_TIMEOUT_MS_CONFIG)));
+        producerDefault(out, ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.min(5_000, getInt(ACK_TIMEOUT_MS_CONFIG)));
+        // /ready counts the producer's connections: refreshing metadata every 10 s (one small request) reconnects
+        // after a broker outage even when no event arrives, which a not-ready gateway would never get.
+        producerDefault(out, ProducerConfig.METADATA_MAX_AGE_CONFIG, 10_000);
         return new AuditClientConfig(out);
     }
 
-    /** Keys of this config that are not known to the gateway, the client or the registry. */
+    private static void producerDefault(Map<String, Object> out, String key, Object value) {
+        if (!out.containsKey(key) && !out.containsKey(AuditClientConfig.PRODUCER_PREFIX + key)) {
+            out.put(AuditClientConfig.PRODUCER_PREFIX + key, value);
+        }
+    }
+
+    /** {@code gateway.*} keys of this config that the gateway does not declare (typos). */
     public List<String> unknownKeys() {
-        return raw.keySet().stream().filter(k -> !CONFIG.names().contains(k)
-                && !RegistryClientConfig.configDef().names().contains(k)
-                && !k.startsWith(AuditClientConfig.PRODUCER_PREFIX)).sorted().toList();
+        return raw.keySet().stream().filter(k -> k.startsWith(PREFIX) && !CONFIG.names().contains(k)).sorted()
+                .toList();
     }
 }

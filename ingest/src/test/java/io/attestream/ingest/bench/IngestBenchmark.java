@@ -159,6 +159,7 @@ public final class IngestBenchmark {
         gc.put("schema.registry.url", stack.registryUrl());
         gc.put(AuditClientConfig.TOPIC_CONFIG, topic);
         gc.put(GatewayConfig.API_KEYS_FILE_CONFIG, keys.toString());
+        gc.put(GatewayConfig.METRICS_PORT_CONFIG, 0);
         gc.put(GatewayConfig.LISTEN_HOST_CONFIG, "127.0.0.1");
         gc.put(GatewayConfig.LISTEN_PORT_CONFIG, 0);
         gc.put(GatewayConfig.MAX_BATCH_EVENTS_CONFIG, Math.max(1000, batch));

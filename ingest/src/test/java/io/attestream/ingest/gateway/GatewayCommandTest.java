@@ -32,9 +32,9 @@ class GatewayCommandTest {
     }
 
     @Test
-    void missingConfigIsAUsageError() {
-        assertThat(run()).isEqualTo(2);
-        assertThat(err.toString()).contains("--config");
+    void noConfigurationIsAUsageErrorNamingARequiredKey() {
+        assertThat(run("--no-endpoints")).isEqualTo(2);
+        assertThat(err.toString()).contains("configuration error").contains("Missing required configuration");
     }
 
     @Test

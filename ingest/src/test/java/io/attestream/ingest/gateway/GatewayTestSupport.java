@@ -31,7 +31,8 @@ final class GatewayTestSupport implements AutoCloseable {
     GatewayTestSupport(Producer<String, byte[]> producer, Map<String, Object> extra) {
         Map<String, Object> props = new HashMap<>(Map.of("bootstrap.servers", "localhost:1",
                 GatewayConfig.API_KEYS_FILE_CONFIG, "unused-in-unit-tests", GatewayConfig.LISTEN_HOST_CONFIG,
-                "127.0.0.1", GatewayConfig.LISTEN_PORT_CONFIG, 0, GatewayConfig.THREADS_CONFIG, 4));
+                "127.0.0.1", GatewayConfig.LISTEN_PORT_CONFIG, 0, GatewayConfig.THREADS_CONFIG, 4,
+                GatewayConfig.METRICS_PORT_CONFIG, 0, GatewayConfig.METRICS_BIND_ADDRESS_CONFIG, "127.0.0.1"));
         props.putAll(extra);
         gateway = new Gateway(new GatewayConfig(props), KEYS, producer, 7);
     }

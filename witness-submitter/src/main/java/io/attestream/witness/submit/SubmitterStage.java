@@ -7,11 +7,17 @@ import io.attestream.chain.CheckpointRecord;
 import io.attestream.integrity.Hash;
 import io.attestream.integrity.LogId;
 import io.attestream.integrity.SignedCheckpoint;
+import io.attestream.runtime.KafkaClientKeys;
+import io.attestream.runtime.Readiness;
+import io.attestream.runtime.StageMetrics;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.SpecificRecordCodec;
 import io.attestream.witness.WitnessClient;
 import io.attestream.witness.WitnessException;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -26,8 +32,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -73,6 +79,20 @@ public final class SubmitterStage implements AutoCloseable {
     private final Path stateDir;
     private final Duration snapshotInterval;
     private volatile long recordsRead;
+    private final AtomicReference<Map<String, Long>> counterSnapshot = new AtomicReference<>(Map.of());
+    private volatile boolean reading;
+    private volatile long lastPollMillis;
+
+    /** Stage name in meter names ({@code attestream.witness_submit.*}). */
+    public static final String STAGE = "witness_submit";
+
+    /** Every Prometheus metric name the stage serves besides jvm_* / process_* (docs/operations.md). */
+    public static final List<String> METRIC_NAMES = List.of(
+            "attestream_witness_submit_cosigned_total",
+            "attestream_witness_submit_refused_total",
+            "attestream_witness_submit_unavailable_total",
+            "attestream_witness_submit_pending_checkpoints",
+            "attestream_witness_submit_lag_records");
 
     /**
      * The topics of one deployment.
@@ -130,7 +150,32 @@ public final class SubmitterStage implements AutoCloseable {
     public SubmitterStage(String bootstrapServers, SchemaRegistryClient registry, StageTopics topics,
             List<WitnessClient> witnesses, Duration minBackoff, Duration maxBackoff, Clock clock, Path stateDir,
             Duration snapshotInterval) {
-        requireNonNull(bootstrapServers, "bootstrapServers");
+        this(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, requireNonNull(bootstrapServers, "bootstrapServers")),
+                registry, topics, witnesses, minBackoff, maxBackoff, clock, stateDir, snapshotInterval);
+    }
+
+    /**
+     * Connects to Kafka and the registry (nothing is read until {@link #run}), with durable state.
+     *
+     * @param clientProps Kafka client settings, {@code bootstrap.servers} included, passed to the consumer,
+     *     producer and admin client unchanged ({@code security.protocol}, {@code sasl.*}, {@code ssl.*}...;
+     *     {@code consumer.}/{@code producer.}/{@code admin.} aim a key at one of them); the stage's safety
+     *     settings (read_committed, acks=all, idempotence) are applied over them
+     * @param registry the schema registry client
+     * @param topics the topics
+     * @param witnesses the witness clients, at least one
+     * @param minBackoff first retry delay for an unavailable witness
+     * @param maxBackoff largest retry delay
+     * @param clock the clock for back-off and snapshots
+     * @param stateDir where the position is kept ({@link SubmitterState}), or null to read from the beginning on
+     *     every start
+     * @param snapshotInterval least time between two snapshots while running (one more is written on stop)
+     */
+    public SubmitterStage(Map<String, ?> clientProps, SchemaRegistryClient registry, StageTopics topics,
+            List<WitnessClient> witnesses, Duration minBackoff, Duration maxBackoff, Clock clock, Path stateDir,
+            Duration snapshotInterval) {
+        requireNonNull(clientProps, "clientProps");
+        String bootstrapServers = String.valueOf(clientProps.get(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG));
         this.stateDir = stateDir;
         this.snapshotInterval = requireNonNull(snapshotInterval, "snapshotInterval");
         if (snapshotInterval.isNegative()) {
@@ -140,27 +185,27 @@ public final class SubmitterStage implements AutoCloseable {
         requireNonNull(registry, "registry");
         this.clock = requireNonNull(clock, "clock");
         Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, "attestream-witness-submitter");
+        c.putAll(KafkaClientKeys.forClient(clientProps, "consumer."));
         c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        c.put(ConsumerConfig.CLIENT_ID_CONFIG, "attestream-witness-submitter");
         this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, "attestream-witness-submitter");
+        p.putAll(KafkaClientKeys.forClient(clientProps, "producer."));
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "attestream-witness-submitter");
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         this.chained = new SpecificRecordCodec<>(registry, ChainedEvent.class, ChainedEvent.getClassSchema());
         this.checkpoints = new SpecificRecordCodec<>(registry, CheckpointRecord.class,
                 CheckpointRecord.getClassSchema());
         this.submitter = new CheckpointSubmitter(witnesses, this::publish, minBackoff, maxBackoff);
-        ensureOutputTopic(bootstrapServers);
+        ensureOutputTopic(bootstrapServers, clientProps);
     }
 
-    private void ensureOutputTopic(String bootstrapServers) {
+    private void ensureOutputTopic(String bootstrapServers, Map<String, ?> clientProps) {
         Properties a = new Properties();
-        a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        a.putAll(KafkaClientKeys.forClient(clientProps, "admin."));
         try (Admin admin = Admin.create(a)) {
             Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             if (names.contains(topics.cosignatures())) {
@@ -236,6 +281,8 @@ public final class SubmitterStage implements AutoCloseable {
         long lastReport = 0;
         long lastSnapshot = clock.millis();
         boolean changed = false;
+        reading = true;
+        lastPollMillis = System.currentTimeMillis();
         while (running.get()) {
             try {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
@@ -244,12 +291,15 @@ public final class SubmitterStage implements AutoCloseable {
                     changed = true;
                 }
             } catch (WakeupException e) {
+                reading = false;
                 if (running.get()) {
                     throw e;
                 }
                 break;
             }
+            lastPollMillis = System.currentTimeMillis();
             changed |= submitter.work(clock.instant(), 500) > 0;
+            counterSnapshot.set(Map.copyOf(submitter.counters()));
             producer.flush();
             synchronized (publishFailures) {
                 if (!publishFailures.isEmpty()) {
@@ -343,6 +393,32 @@ public final class SubmitterStage implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Registers the stage's meters ({@link #METRIC_NAMES}); they read a snapshot the run loop takes each round.
+     *
+     * @param registry where they go
+     */
+    public void bindMetrics(MeterRegistry registry) {
+        for (String c : List.of("cosigned", "refused", "unavailable")) {
+            FunctionCounter.builder(StageMetrics.name(STAGE, c), counterSnapshot, r -> r.get().getOrDefault(c, 0L))
+                    .description("Checkpoint submissions " + c + " by a witness").register(registry);
+        }
+        Gauge.builder(StageMetrics.name(STAGE, "pending.checkpoints"), counterSnapshot,
+                r -> r.get().getOrDefault("pending", 0L)).description("Checkpoints waiting for a witness")
+                .register(registry);
+        StageMetrics.registerLag(registry, STAGE, consumer::metrics);
+    }
+
+    /** {@code /ready}: reading both topics, the loop came round within the last 60 s. */
+    public Readiness.Status readiness() {
+        if (!reading) {
+            return Readiness.Status.down("not reading (starting or stopped)");
+        }
+        long since = System.currentTimeMillis() - lastPollMillis;
+        return since > 60_000 ? Readiness.Status.down("loop stalled for " + since + " ms")
+                : Readiness.Status.up("reading checkpoints, submitting to witnesses");
+    }
+
     /** Makes {@link #run} return after its current iteration (callable from any thread). */
     public void stop() {
         running.set(false);
@@ -351,6 +427,7 @@ public final class SubmitterStage implements AutoCloseable {
 
     @Override
     public void close() {
+        reading = false;
         producer.close(Duration.ofSeconds(10));
         consumer.close(Duration.ofSeconds(10));
     }

@@ -2,11 +2,16 @@ package io.attestream.witness.submit;
 
 import io.attestream.integrity.CosignerKey;
 import io.attestream.integrity.IntegrityException;
-import io.attestream.schemas.Topics;
+import io.attestream.runtime.HealthServer;
+import io.attestream.runtime.LoadedConfig;
+import io.attestream.runtime.StageMetrics;
+import io.attestream.runtime.StageOptions;
+import io.attestream.schemas.registry.RegistryClientConfig;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.witness.WitnessClient;
 import io.attestream.witness.WitnessException;
 import java.io.PrintWriter;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -16,13 +21,18 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-/** {@code attestream witness-submit}: runs the {@link SubmitterStage} until SIGTERM/SIGINT. */
+/**
+ * {@code attestream witness-submit}: runs the {@link SubmitterStage} until SIGTERM/SIGINT. Sources and precedence:
+ * {@link StageOptions} (the flags below are {@code --set}-level aliases of {@link WitnessSubmitConfig} keys).
+ */
 @Command(name = "witness-submit", mixinStandardHelpOptions = true,
         description = {"Submit every committed checkpoint to the configured C2SP witnesses with a consistency proof "
                 + "and publish their cosignatures to attestream.checkpoint-cosignatures (the sink lands them in "
@@ -36,42 +46,47 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT", description = "Kafka.")
+    @Mixin
+    private StageOptions options = new StageOptions();
+
+    @Option(names = "--bootstrap-servers", paramLabel = "HOST:PORT",
+            description = "Kafka (= " + WitnessSubmitConfig.BOOTSTRAP_SERVERS_CONFIG + ").")
     private String bootstrap;
 
-    @Option(names = "--registry-url", required = true, paramLabel = "URL",
-            description = "Confluent-compatible schema registry (ChainedEvent and CheckpointRecord decode through it).")
+    @Option(names = "--registry-url", paramLabel = "URL",
+            description = "Confluent-compatible schema registry (ChainedEvent and CheckpointRecord decode through it; "
+                    + "= schema.registry.url).")
     private String registryUrl;
 
-    @Option(names = "--witness", required = true, paramLabel = "URL=COSIGNER_VKEY_FILE",
+    @Option(names = "--witness", paramLabel = "URL=COSIGNER_VKEY_FILE",
             description = "A witness: its submission prefix and the file of its cosigner vkey (`attestream witness "
-                    + "--print-vkey`). Repeatable.")
+                    + "--print-vkey`). Repeatable (= " + WitnessSubmitConfig.WITNESSES_CONFIG + ").")
     private List<String> witnessOptions = new ArrayList<>();
 
-    @Option(names = "--chained-topic", defaultValue = Topics.CHAINED, paramLabel = "TOPIC",
-            description = "Chained events, read committed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--chained-topic", paramLabel = "TOPIC",
+            description = "Chained events, read committed (= " + WitnessSubmitConfig.CHAINED_TOPIC_CONFIG + ").")
     private String chainedTopic;
 
-    @Option(names = "--checkpoints-topic", defaultValue = Topics.CHECKPOINTS,
-            paramLabel = "TOPIC", description = "Checkpoints, read committed (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoints-topic", paramLabel = "TOPIC",
+            description = "Checkpoints, read committed (= " + WitnessSubmitConfig.CHECKPOINTS_TOPIC_CONFIG + ").")
     private String checkpointsTopic;
 
-    @Option(names = "--cosignatures-topic", defaultValue = Topics.CHECKPOINT_COSIGNATURES,
-            paramLabel = "TOPIC", description = "Where cosignatures go; the sink lands the default one (default: "
-                    + "${DEFAULT-VALUE}).")
+    @Option(names = "--cosignatures-topic", paramLabel = "TOPIC",
+            description = "Where cosignatures go (= " + WitnessSubmitConfig.COSIGNATURES_TOPIC_CONFIG + ").")
     private String cosignaturesTopic;
 
-    @Option(names = "--timeout-ms", defaultValue = "10000", paramLabel = "MS",
-            description = "Connect and request timeout per witness call (default: ${DEFAULT-VALUE}).")
-    private long timeoutMs;
+    @Option(names = "--timeout-ms", paramLabel = "MS",
+            description = "Connect and request timeout per witness call (= " + WitnessSubmitConfig.TIMEOUT_MS_CONFIG
+                    + ").")
+    private String timeoutMs;
 
-    @Option(names = "--min-backoff-ms", defaultValue = "1000", paramLabel = "MS",
-            description = "First retry delay after a witness was unavailable (default: ${DEFAULT-VALUE}).")
-    private long minBackoffMs;
+    @Option(names = "--min-backoff-ms", paramLabel = "MS",
+            description = "First retry delay (= " + WitnessSubmitConfig.MIN_BACKOFF_MS_CONFIG + ").")
+    private String minBackoffMs;
 
-    @Option(names = "--max-backoff-ms", defaultValue = "60000", paramLabel = "MS",
-            description = "Largest retry delay (doubling from the first) (default: ${DEFAULT-VALUE}).")
-    private long maxBackoffMs;
+    @Option(names = "--max-backoff-ms", paramLabel = "MS",
+            description = "Largest retry delay (= " + WitnessSubmitConfig.MAX_BACKOFF_MS_CONFIG + ").")
+    private String maxBackoffMs;
 
     @Option(names = "--state-dir", required = true, paramLabel = "DIR",
             description = "Where the stage keeps its position (created when missing): the next offset of every input "
@@ -115,9 +130,23 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter err = spec.commandLine().getErr();
-        if (timeoutMs < 1 || minBackoffMs < 1 || maxBackoffMs < minBackoffMs) {
-            throw new ParameterException(spec.commandLine(), "need --timeout-ms >= 1 and 1 <= --min-backoff-ms <= "
-                    + "--max-backoff-ms");
+        WitnessSubmitConfig config;
+        try {
+            options.setIfAbsent(WitnessSubmitConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            options.setIfAbsent(RegistryClientConfig.URL_CONFIG, registryUrl);
+            options.setIfAbsent(WitnessSubmitConfig.WITNESSES_CONFIG,
+                    witnessOptions.isEmpty() ? null : String.join(",", witnessOptions));
+            options.setIfAbsent(WitnessSubmitConfig.CHAINED_TOPIC_CONFIG, chainedTopic);
+            options.setIfAbsent(WitnessSubmitConfig.CHECKPOINTS_TOPIC_CONFIG, checkpointsTopic);
+            options.setIfAbsent(WitnessSubmitConfig.COSIGNATURES_TOPIC_CONFIG, cosignaturesTopic);
+            options.setIfAbsent(WitnessSubmitConfig.TIMEOUT_MS_CONFIG, timeoutMs);
+            options.setIfAbsent(WitnessSubmitConfig.MIN_BACKOFF_MS_CONFIG, minBackoffMs);
+            options.setIfAbsent(WitnessSubmitConfig.MAX_BACKOFF_MS_CONFIG, maxBackoffMs);
+            LoadedConfig loaded = WitnessSubmitConfig.loader().load(options.sources());
+            loaded.log();
+            config = new WitnessSubmitConfig(loaded.values());
+        } catch (ConfigException e) {
+            throw new ParameterException(spec.commandLine(), "invalid configuration: " + e.getMessage());
         }
         if (snapshotIntervalMs < 0) {
             throw new ParameterException(spec.commandLine(), "--snapshot-interval-ms must not be negative");
@@ -125,7 +154,8 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
         Path state = "none".equals(stateDir) ? null : Path.of(stateDir);
         List<WitnessClient> witnesses;
         try {
-            witnesses = parseWitnesses(witnessOptions, Duration.ofMillis(timeoutMs));
+            witnesses = parseWitnesses(config.getList(WitnessSubmitConfig.WITNESSES_CONFIG),
+                    Duration.ofMillis(config.getLong(WitnessSubmitConfig.TIMEOUT_MS_CONFIG)));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         } catch (IntegrityException e) {
@@ -134,16 +164,29 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
         }
         SubmitterStage.StageTopics topics;
         try {
-            topics = new SubmitterStage.StageTopics(chainedTopic, checkpointsTopic, cosignaturesTopic);
+            topics = new SubmitterStage.StageTopics(config.getString(WitnessSubmitConfig.CHAINED_TOPIC_CONFIG),
+                    config.getString(WitnessSubmitConfig.CHECKPOINTS_TOPIC_CONFIG),
+                    config.getString(WitnessSubmitConfig.COSIGNATURES_TOPIC_CONFIG));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         SubmitterStage stage;
+        HealthServer health;
         try {
-            stage = new SubmitterStage(bootstrap, SchemaRegistryClient.forUrl(registryUrl), topics, witnesses,
-                    Duration.ofMillis(minBackoffMs), Duration.ofMillis(maxBackoffMs), Clock.systemUTC(), state,
-                    Duration.ofMillis(snapshotIntervalMs));
+            stage = new SubmitterStage(config.clientProps(), new SchemaRegistryClient(config.registryConfig()), topics,
+                    witnesses, Duration.ofMillis(config.getLong(WitnessSubmitConfig.MIN_BACKOFF_MS_CONFIG)),
+                    Duration.ofMillis(config.getLong(WitnessSubmitConfig.MAX_BACKOFF_MS_CONFIG)), Clock.systemUTC(),
+                    state, Duration.ofMillis(snapshotIntervalMs));
         } catch (WitnessException | KafkaException e) {
+            err.println("witness-submit: " + e.getMessage());
+            return 1;
+        }
+        try {
+            PrometheusMeterRegistry meters = StageMetrics.newRegistry();
+            stage.bindMetrics(meters);
+            health = HealthServer.start(config, meters, stage::readiness, HealthServer.alwaysLive());
+        } catch (ConfigException e) {
+            stage.close();
             err.println("witness-submit: " + e.getMessage());
             return 1;
         }
@@ -168,6 +211,9 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
             err.println("witness-submit: " + e.getMessage());
             return 1;
         } finally {
+            if (health != null) {
+                health.close();
+            }
             stage.close();
             stopped.countDown();
         }

@@ -17,6 +17,7 @@ import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.SigningKey;
 import io.attestream.integrity.VerifierKey;
 import io.attestream.schemas.EventType;
+import io.attestream.runtime.StageMetrics;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.testing.SampleEvents;
@@ -30,6 +31,7 @@ import io.attestream.witness.WitnessServer;
 import io.attestream.witness.WitnessedLog;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,7 +104,11 @@ class WitnessPipelineIT {
                 SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, stack.clickHousePassword(),
                 SinkConfig.GROUP_ID_CONFIG, "it-witness-" + run,
                 SinkConfig.TOPICS_CONFIG, Topics.CHECKPOINT_COSIGNATURES,
-                SinkConfig.BATCH_LINGER_MS_CONFIG, "200")));
+                SinkConfig.BATCH_LINGER_MS_CONFIG, "200",
+                SinkConfig.METRICS_PORT_CONFIG, "-1")));
+        PrometheusMeterRegistry meters = StageMetrics.newRegistry();
+        stage.bindMetrics(meters);
+        assertThat(stage.readiness().ready()).as("submitter ready before run").isFalse();
         List<Thread> threads = List.of(new Thread(() -> {
             try {
                 chainer.run();
@@ -133,6 +139,10 @@ class WitnessPipelineIT {
                 Thread.sleep(200);
             }
             assertThat(stage.counters().get("unavailable")).isGreaterThanOrEqualTo(3);
+            // Ready while reading, even with its witness down (it backs off); its meters follow the naming scheme.
+            assertThat(stage.readiness().ready()).as("submitter ready while reading").isTrue();
+            assertThat(meters.scrape()).contains(SubmitterStage.METRIC_NAMES)
+                    .containsPattern("attestream_witness_submit_unavailable_total [1-9]");
             assertThat(stage.counters().get("cosigned")).isZero();
 
             witness = WitnessServer.start(Witness.open(witnessKey, List.of(new WitnessedLog("attestream/" + tenant
