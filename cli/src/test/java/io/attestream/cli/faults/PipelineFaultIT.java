@@ -528,14 +528,23 @@ class PipelineFaultIT {
         return child(SinkMain.class.getName(), args, log4j, name);
     }
 
+    /** Every stage JVM started, so that a test JVM stopped mid-run (SIGTERM, a killed build) stops them too. */
+    private final List<Process> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Thread reaper = new Thread(() -> started.forEach(Process::destroyForcibly), "fault-it-reaper");
+
     private Process child(String main, List<String> args, Path log4j, String name) throws IOException {
+        if (started.isEmpty()) {
+            Runtime.getRuntime().addShutdownHook(reaper);
+        }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC",
                 "-Djava.io.tmpdir=" + dir, "-Dlog4j2.configurationFile=" + log4j,
                 "-Dslf4j.provider=org.apache.logging.slf4j.SLF4JServiceProvider", classpathArg, main));
         cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile())
-                .start();
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + ".log").toFile()).start();
+        started.add(p);
+        return p;
     }
 
     private static void assertAlive(Process[] chainers, Process sink) {
