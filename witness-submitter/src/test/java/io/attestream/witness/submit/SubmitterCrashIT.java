@@ -3,7 +3,6 @@ package io.attestream.witness.submit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.attestream.chainer.ChainerApp;
-import io.attestream.chainer.ChainerConfig;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
 import io.attestream.events.AuditEvent;
@@ -74,7 +73,9 @@ class SubmitterCrashIT {
         SchemaRegistryClient registry = SchemaRegistryClient.forUrl(stack.registryUrl());
         registry.register(Topics.valueSubject(input), AuditEventCodec.currentSchema());
         SigningKey chainerKey = SigningKey.generate("it-crash-chainer", new SecureRandom());
-        ChainerApp chainer = chainer(stack, dir, chainerKey, run, input, chained, checkpoints);
+        // Only count-triggered checkpoints: the expected sets are exact.
+        ChainerApp chainer = TestChainer.create(stack, dir, chainerKey, "it-crash-chainer-" + run, input, chained,
+                checkpoints, EVERY, 3_600_000);
         Thread chainerThread = new Thread(() -> {
             try {
                 chainer.run();
@@ -262,32 +263,5 @@ class SubmitterCrashIT {
             }
         }
         return out;
-    }
-
-    private static ChainerApp chainer(StackEndpoints stack, Path dir, SigningKey key, String run, String input,
-            String chained, String checkpoints) throws Exception {
-        Path keyFile = dir.resolve("chainer.key");
-        key.writePrivatePem(keyFile);
-        Map<String, Object> cc = new HashMap<>();
-        cc.put("bootstrap.servers", stack.bootstrapServers());
-        cc.put("schema.registry.url", stack.registryUrl());
-        cc.put("application.id", "it-crash-chainer-" + run);
-        cc.put("state.dir", Files.createDirectories(dir.resolve("chainer-state")).toString());
-        cc.put("replication.factor", "1");
-        cc.put("commit.interval.ms", "200");
-        cc.put(ChainerConfig.INPUT_TOPIC_CONFIG, input);
-        cc.put(ChainerConfig.CHAINED_TOPIC_CONFIG, chained);
-        cc.put(ChainerConfig.CHECKPOINTS_TOPIC_CONFIG, checkpoints);
-        cc.put(ChainerConfig.DEAD_LETTER_TOPIC_CONFIG, input + ".dlq");
-        cc.put(ChainerConfig.REKEY_TOPIC_CONFIG, input + ".rekey");
-        cc.put(ChainerConfig.SIGNING_KEY_FILE_CONFIG, keyFile.toString());
-        cc.put(ChainerConfig.SIGNING_KEY_NAME_CONFIG, key.name());
-        cc.put(ChainerConfig.TSA_MODE_CONFIG, ChainerConfig.TSA_MODE_NONE);
-        cc.put(ChainerConfig.METRICS_PORT_CONFIG, "-1");
-        cc.put(ChainerConfig.CHECKPOINT_EVERY_EVENTS_CONFIG, String.valueOf(EVERY));
-        // Only count-triggered checkpoints: the expected sets are exact.
-        cc.put(ChainerConfig.CHECKPOINT_INTERVAL_MS_CONFIG, "3600000");
-        cc.put(ChainerConfig.CHECKPOINT_FLUSH_INTERVAL_MS_CONFIG, "200");
-        return new ChainerApp(new ChainerConfig(cc));
     }
 }
