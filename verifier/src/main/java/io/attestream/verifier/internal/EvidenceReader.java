@@ -139,8 +139,8 @@ public final class EvidenceReader implements AutoCloseable {
             return sb.toString();
         }
 
-        /** {@link #eventWhere()} with ClickHouse query parameters, bound by {@link #params()}. */
-        String eventWhereParams() {
+        /** {@link #agentWhere()} with ClickHouse query parameters, bound by {@link #agentParams()}. */
+        String agentWhereParams() {
             StringBuilder sb = new StringBuilder(" WHERE 1 = 1");
             if (tenant != null) {
                 sb.append(" AND tenant = {tenant:String}");
@@ -148,6 +148,23 @@ public final class EvidenceReader implements AutoCloseable {
             if (agentId != null) {
                 sb.append(" AND agent_id = {agent:String}");
             }
+            return sb.toString();
+        }
+
+        Map<String, String> agentParams() {
+            Map<String, String> out = new LinkedHashMap<>();
+            if (tenant != null) {
+                out.put("tenant", tenant);
+            }
+            if (agentId != null) {
+                out.put("agent", agentId);
+            }
+            return out;
+        }
+
+        /** {@link #eventWhere()} with ClickHouse query parameters, bound by {@link #params()}. */
+        String eventWhereParams() {
+            StringBuilder sb = new StringBuilder(agentWhereParams());
             if (since != null) {
                 sb.append(" AND chained_at >= fromUnixTimestamp64Micro({since:Int64}, 'UTC')");
             }
@@ -158,13 +175,7 @@ public final class EvidenceReader implements AutoCloseable {
         }
 
         Map<String, String> params() {
-            Map<String, String> out = new LinkedHashMap<>();
-            if (tenant != null) {
-                out.put("tenant", tenant);
-            }
-            if (agentId != null) {
-                out.put("agent", agentId);
-            }
+            Map<String, String> out = agentParams();
             if (since != null) {
                 out.put("since", Long.toString(micros(since)));
             }

@@ -4,11 +4,13 @@ import io.attestream.integrity.LogId;
 import io.attestream.verifier.EventRow;
 import io.attestream.verifier.FindingKind;
 import io.attestream.verifier.VerifierException;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +37,9 @@ final class TypedRowCheck {
     static final int MAX_EXPLAINED = 2000;
     /** Rows re-read per query when explaining mismatches. */
     private static final int EXPLAIN_BATCH = 500;
+
+    private static final List<RowBinaryScan.Kind> DIGEST_KINDS = List.of(RowBinaryScan.Kind.BYTES,
+            RowBinaryScan.Kind.BYTES, RowBinaryScan.Kind.LONG, RowBinaryScan.Kind.BYTES);
 
     private final EvidenceReader reader;
     private final EvidenceReader.Selection sel;
@@ -76,26 +81,34 @@ final class TypedRowCheck {
 
     private void table(TypedTable t) {
         String name = reader.tables().sibling(t.tableName());
-        String sql = "SELECT tenant, agent_id, seq, " + t.digestSql() + " FROM " + name + sel.agentWhere()
+        String sql = "SELECT tenant, agent_id, seq, " + t.digestSql() + " FROM " + name + sel.agentWhereParams()
                 + " ORDER BY tenant, agent_id, seq";
         List<Problem> problems = new ArrayList<>();
-        try (PreparedStatement ps = reader.connection().prepareStatement(sql)) {
-            sel.bindAgent(ps, 1);
-            try (ResultSet rs = ps.executeQuery()) {
-                Group g = new Group();
-                while (rs.next()) {
-                    String tenant = rs.getString(1);
-                    String agent = rs.getString(2);
-                    long seq = rs.getLong(3);
-                    if (!g.is(tenant, agent, seq)) {
-                        g.flush(t, problems);
-                        g.start(tenant, agent, seq);
-                    }
-                    g.digests.add(digest(rs.getBytes(4)));
+        // RowBinary over HTTP, as the event scan: every typed row passes here once.
+        try (RowBinaryScan rs = RowBinaryScan.open(reader.endpoint(), sql, sel.agentParams(), DIGEST_KINDS)) {
+            Group g = new Group();
+            String tenant = null;
+            String agent = null;
+            byte[] tenantBytes = null;
+            byte[] agentBytes = null;
+            while (rs.next()) {
+                if (tenantBytes == null || !Arrays.equals(tenantBytes, rs.bytes(0))) {
+                    tenantBytes = rs.bytes(0);
+                    tenant = new String(tenantBytes, StandardCharsets.UTF_8);
                 }
-                g.flush(t, problems);
+                if (agentBytes == null || !Arrays.equals(agentBytes, rs.bytes(1))) {
+                    agentBytes = rs.bytes(1);
+                    agent = new String(agentBytes, StandardCharsets.UTF_8);
+                }
+                long seq = rs.longValue(2);
+                if (!g.is(tenant, agent, seq)) {
+                    g.flush(t, problems);
+                    g.start(tenant, agent, seq);
+                }
+                g.digests.add(digest(rs.bytes(3)));
             }
-        } catch (SQLException e) {
+            g.flush(t, problems);
+        } catch (VerifierException e) {
             throw new VerifierException("cannot read " + name + ": " + e.getMessage(), e);
         }
         // The rows to explain are re-read per log in batches (one query per table and per batch, not two per row):
