@@ -88,6 +88,11 @@ public record FieldPath(String path, boolean payload, String name, String mapKey
                 && s.getTypes().get(0).getType() == Schema.Type.NULL && s.getTypes().get(1).getType() == Schema.Type.STRING;
     }
 
+    /** Whether {@code event} holds a value in this field. */
+    public boolean isSetIn(AuditEvent event) {
+        return get(requireNonNull(event, "event")) != null;
+    }
+
     /** The record that holds the field in {@code event}, or null when its payload type has no such field. */
     SpecificRecord holder(AuditEvent event) {
         if (!payload) {

@@ -12,6 +12,7 @@ import io.attestream.ingest.internal.EventsHandler;
 import io.attestream.ingest.internal.OtlpTracesHandler;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventSerializer;
+import io.attestream.sealing.EventSealer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -62,8 +63,12 @@ public final class Gateway implements AutoCloseable {
                 config.getInt(GatewayConfig.RETRY_AFTER_SECONDS_CONFIG),
                 config.getInt(GatewayConfig.ACK_TIMEOUT_MS_CONFIG));
         String topic = config.clientConfig().getString(AuditClientConfig.TOPIC_CONFIG);
-        EventsHandler events = new EventsHandler(keys, producer, topic, schemaId, limits, localHost(), meters);
-        OtlpTracesHandler traces = new OtlpTracesHandler(keys, producer, topic, schemaId, limits, localHost(), meters);
+        AuditClientConfig clientConfig = config.clientConfig();
+        EventSealer sealer = clientConfig.keyStore().map(k -> new EventSealer(k, clientConfig.sealFields()))
+                .orElse(null);
+        EventsHandler events = new EventsHandler(keys, producer, topic, schemaId, limits, localHost(), meters, sealer);
+        OtlpTracesHandler traces = new OtlpTracesHandler(keys, producer, topic, schemaId, limits, localHost(), meters,
+                sealer == null ? List.of() : sealer.fields());
         InetSocketAddress address = new InetSocketAddress(config.getString(GatewayConfig.LISTEN_HOST_CONFIG),
                 config.getInt(GatewayConfig.LISTEN_PORT_CONFIG));
         try {

@@ -9,6 +9,7 @@ import io.attestream.events.AuditEvent;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.wire.AuditEventCodec;
 import io.attestream.schemas.wire.ConfluentWireFormat;
+import io.attestream.sealing.FieldPath;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -45,6 +46,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
  */
 public final class OtlpTracesHandler implements HttpHandler {
     private final ApiKeys keys;
+    private final List<FieldPath> personal;
     private final Producer<String, byte[]> producer;
     private final String topic;
     private final int schemaId;
@@ -54,6 +56,16 @@ public final class OtlpTracesHandler implements HttpHandler {
 
     public OtlpTracesHandler(ApiKeys keys, Producer<String, byte[]> producer, String topic, int schemaId,
                              EventsHandler.Limits limits, String host, MeterRegistry meters) {
+        this(keys, producer, topic, schemaId, limits, host, meters, List.of());
+    }
+
+    /**
+     * @param personal the fields marked personal (seal.fields): a span with content in one of them is rejected, since
+     *     a span names no data subject to seal it under (send such steps to /v1/events with a subject)
+     */
+    public OtlpTracesHandler(ApiKeys keys, Producer<String, byte[]> producer, String topic, int schemaId,
+                             EventsHandler.Limits limits, String host, MeterRegistry meters, List<FieldPath> personal) {
+        this.personal = List.copyOf(personal);
         this.keys = requireNonNull(keys, "keys");
         this.producer = requireNonNull(producer, "producer");
         this.topic = requireNonNull(topic, "topic");
@@ -107,6 +119,10 @@ public final class OtlpTracesHandler implements HttpHandler {
                             keyTenant, host);
                     if (r.event() == null) {
                         reasons.add(r.reason());
+                    } else if (!personal.isEmpty() && personal.stream().anyMatch(f -> f.isSetIn(r.event()))) {
+                        reasons.add("span " + r.event().getEventId() + " has content in a field marked personal "
+                                + "(seal.fields) and a span names no data subject: send it to /v1/events with a "
+                                + "\"subject\"");
                     } else if (!scope.get().covers(r.event().getTenant(), r.event().getAgentId())) {
                         reasons.add("API key '" + scope.get().name() + "' may not write events of "
                                 + r.event().getTenant() + "/" + r.event().getAgentId());
