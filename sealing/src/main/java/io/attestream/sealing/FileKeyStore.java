@@ -106,6 +106,22 @@ public final class FileKeyStore implements KeyStore {
         return SealedFields.subjectDigest(digestKey(tenant), subjectId);
     }
 
+    @Override
+    public Optional<byte[]> findSubjectDigest(String tenant, String subjectId) throws SealingException {
+        requireNonNull(subjectId, "subjectId");
+        byte[] cached = digestKeys.get(requireNonNull(tenant, "tenant"));
+        if (cached == null) {
+            Path file = tenantDir(tenant).resolve("subject-digest-key.json");
+            Optional<JsonNode> node = read(file);
+            if (node.isEmpty()) {
+                return Optional.empty();
+            }
+            cached = unwrap(node.get(), file, tenant, DIGEST_KEY_ID);
+            digestKeys.put(tenant, cached);
+        }
+        return Optional.of(SealedFields.subjectDigest(cached, subjectId));
+    }
+
     private byte[] digestKey(String tenant) throws SealingException {
         requireNonNull(tenant, "tenant");
         byte[] cached = digestKeys.get(tenant);

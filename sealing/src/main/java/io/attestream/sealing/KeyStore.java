@@ -23,6 +23,15 @@ public interface KeyStore {
     byte[] subjectDigest(String tenant, String subjectId) throws SealingException;
 
     /**
+     * The tenant's digest of a subject id without creating anything: empty when the tenant has no subject-digest key
+     * in this store (nothing of the tenant was ever sealed under it). Erasure uses it, so that an unknown tenant or
+     * subject changes nothing.
+     *
+     * @return 32 bytes, or empty
+     */
+    Optional<byte[]> findSubjectDigest(String tenant, String subjectId) throws SealingException;
+
+    /**
      * The subject's current data key, created on first use.
      *
      * @return the key

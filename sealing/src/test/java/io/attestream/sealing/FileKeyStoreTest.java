@@ -95,7 +95,10 @@ class FileKeyStoreTest {
     @Test
     void erasingAnUnknownOrAlreadyErasedSubjectIsAClearErrorThatChangesNothing() throws Exception {
         FileKeyStore s = store(Duration.ZERO);
+        assertThat(s.findSubjectDigest("acme", "user-1")).isEmpty();
+        assertThat(s.keyFiles()).as("finding creates nothing").isEmpty();
         s.dataKeyFor("acme", "user-1");
+        assertThat(s.findSubjectDigest("acme", "user-1").orElseThrow()).isEqualTo(s.subjectDigest("acme", "user-1"));
         byte[] unknown = s.subjectDigest("acme", "nobody");
         Map<Path, String> before = snapshot(s);
         assertThatThrownBy(() -> s.destroy("acme", unknown)).isInstanceOf(UnknownSubjectException.class)
