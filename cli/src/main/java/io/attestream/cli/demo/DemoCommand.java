@@ -195,7 +195,10 @@ public final class DemoCommand implements Callable<Integer> {
                 "--events-table", "attestream.chained_events", "--checkpoints-table", "attestream.checkpoints",
                 "--schemas-table", "attestream.registry_schemas"};
             Path proof = demoDir.resolve("proof-before-erasure-" + run + ".json");
-            int proved = runVerifierTool(new ProveCommand(), List.of(trust), List.of("--event-id",
+            List<String> connection = new ArrayList<>(List.of(trust));
+            int keyAt = connection.indexOf("--key");
+            connection.subList(keyAt, keyAt + 4).clear();
+            int proved = runVerifierTool(new ProveCommand(), connection, List.of("--event-id",
                     privacy.erasedCustomersEvent().toString(), "--out", proof.toString()), "prove (before the erasure)");
             if (proved != 0) {
                 out.println("no inclusion proof of a sealed prompt could be made (exit " + proved + ")");

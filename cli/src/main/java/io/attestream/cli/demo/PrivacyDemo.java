@@ -43,7 +43,7 @@ import java.util.function.Consumer;
  * ErasureRecord chained), and afterwards that customer's prompts read ERASED while the chain still verifies.
  */
 final class PrivacyDemo {
-    static final String TENANT = "acme";
+    static final String TENANT = "globex";
     static final String AGENT = "support-bot";
     static final int CUSTOMERS = 3;
     static final int PROMPTS_PER_CUSTOMER = 10;
@@ -86,7 +86,8 @@ final class PrivacyDemo {
         config.put(AuditClientConfig.SEAL_FIELDS_CONFIG, "payload.inlinePayload");
         config.put(AuditClientConfig.SEAL_KEYSTORE_DIR_CONFIG, dir.resolve("keys").toString());
         config.put(AuditClientConfig.SEAL_MASTER_KEY_FILE_CONFIG, master.toString());
-        Instant t = Instant.now().minus(10, ChronoUnit.MINUTES);
+        // Backdated like the fleet (its events span the last 7 h), so the report's clock check compares like with like.
+        Instant t = Instant.now().minus(4, ChronoUnit.HOURS);
         List<CompletableFuture<?>> acks = new ArrayList<>();
         try (AuditClient client = AuditClient.create(config)) {
             for (int i = 0; i < PROMPTS_PER_CUSTOMER; i++) {
@@ -120,7 +121,7 @@ final class PrivacyDemo {
      */
     String showAndErase(Connection jdbc) throws Exception {
         try (Statement s = jdbc.createStatement(); ResultSet rs = s.executeQuery("SELECT count() FROM"
-                + " attestream.chained_events WHERE tenant = 'acme' AND agent_id = '" + AGENT + "' AND"
+                + " attestream.chained_events WHERE tenant = '" + TENANT + "' AND agent_id = '" + AGENT + "' AND"
                 + " position(event_bytes, '" + MARKER + "') > 0")) {
             rs.next();
             if (rs.getLong(1) != 0) {
@@ -140,12 +141,12 @@ final class PrivacyDemo {
         config.put(AuditClientConfig.SPOOL_DIR_CONFIG, dir.resolve("erasure-spool").toString());
         Erasure.Result result;
         Erasure.Request request = new Erasure.Request(TENANT, erased(), "data subject request DSR-" + run
-                + " (demo)", "dpo@acme.example", "GDPR Art. 17(1)(a)");
+                + " (demo)", "dpo@globex.example", "GDPR Art. 17(1)(a)");
         try (AuditClient client = AuditClient.create(config)) {
             Erasure erasure = new Erasure(keys, jdbc, "attestream", LegalHolds.fromChain(events), client,
                     Duration.ofSeconds(30));
             try {
-                erasure.erase(new Erasure.Request(TENANT, "nobody-" + run, "demo", "dpo@acme.example", null));
+                erasure.erase(new Erasure.Request(TENANT, "nobody-" + run, "demo", "dpo@globex.example", null));
                 return "erasing an unknown subject did not fail";
             } catch (Erasure.Refused expected) {
                 note.accept("erase of an unknown subject: refused, nothing changed (" + expected.getMessage() + ")");
@@ -175,7 +176,7 @@ final class PrivacyDemo {
             note.accept("legal hold " + holdId + " lifted (chained)");
             result = erasure.erase(request);
         }
-        note.accept("attestream erase --tenant acme --subject " + erased() + ": destroyed key(s) " + result.keyIds()
+        note.accept("attestream erase --tenant " + TENANT + " --subject " + erased() + ": destroyed key(s) " + result.keyIds()
                 + " of subject digest " + result.subjectDigest().substring(0, 16) + "..., sealed events in "
                 + result.affected().stream().map(a -> a.agentId() + " (" + a.events() + ")").toList()
                 + "; ErasureRecord " + result.ack().eventId() + " sent to " + TENANT + "/" + Erasure.PRIVACY_AGENT);
@@ -183,7 +184,7 @@ final class PrivacyDemo {
         if (landed != null) {
             return landed;
         }
-        note.accept("the ErasureRecord is chained and landed (event_type ErasureRecord on acme/"
+        note.accept("the ErasureRecord is chained and landed (event_type ErasureRecord on " + TENANT + "/"
                 + Erasure.PRIVACY_AGENT + ")");
         FileKeyStore reopened = new FileKeyStore(dir.resolve("keys"),
                 LocalMasterKey.read(dir.resolve("master.key")), Duration.ZERO);
@@ -209,7 +210,7 @@ final class PrivacyDemo {
         UUID id = UUID.randomUUID();
         client.event(TENANT, Erasure.PRIVACY_AGENT, Erasure.TOOL_VERSION).eventId(id).payload(LegalHold.newBuilder()
                 .setHoldId(holdId).setAction(action).setTenant(TENANT).setAgentId(AGENT).setPeriodStart(null)
-                .setPeriodEnd(null).setBy("counsel@acme.example").setReason("demo litigation hold")
+                .setPeriodEnd(null).setBy("counsel@globex.example").setReason("demo litigation hold")
                 .setReference("CASE-" + run).build()).send().get(30, java.util.concurrent.TimeUnit.SECONDS);
         return awaitLanded(jdbc, id, "the LegalHold " + action);
     }
@@ -218,7 +219,7 @@ final class PrivacyDemo {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
             try (Statement s = jdbc.createStatement(); ResultSet rs = s.executeQuery("SELECT count() FROM"
-                    + " attestream.chained_events WHERE tenant = 'acme' AND event_id = '" + id + "'")) {
+                    + " attestream.chained_events WHERE tenant = '" + TENANT + "' AND event_id = '" + id + "'")) {
                 rs.next();
                 if (rs.getLong(1) == 1) {
                     return null;

@@ -11,6 +11,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
@@ -49,13 +50,14 @@ public final class StoredEvents {
      * @param where extra condition on chained_events, or null
      */
     public List<Row> read(String tenant, String agentId, String where) throws SQLException {
-        String sql = "SELECT agent_id, seq, schema_id, event_bytes FROM " + database + ".chained_events WHERE tenant = "
+        // hex(): the JDBC driver does not hand binary String columns back byte for byte.
+        String sql = "SELECT agent_id, seq, schema_id, hex(event_bytes) FROM " + database + ".chained_events WHERE tenant = "
                 + literal(tenant) + (agentId == null ? "" : " AND agent_id = " + literal(agentId))
                 + (where == null ? "" : " AND (" + where + ")") + " ORDER BY agent_id, seq";
         List<Row> out = new ArrayList<>();
         try (Statement s = jdbc.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
-                byte[] bytes = rs.getBytes(4);
+                byte[] bytes = HexFormat.of().parseHex(rs.getString(4));
                 int schemaId = rs.getInt(3);
                 try {
                     byte[] body = ConfluentWireFormat.body(bytes);
