@@ -116,6 +116,8 @@ class EvalResult(Payload):
     label: Optional[str] = None
     dataset_version: Optional[str] = None
     evaluator: Optional[str] = None
+    explanation: Optional[str] = None  # since schema v3
+    response_id: Optional[str] = None  # since schema v3
 
 
 @dataclass

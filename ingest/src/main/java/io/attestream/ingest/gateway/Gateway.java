@@ -9,10 +9,11 @@ import com.sun.net.httpserver.HttpsServer;
 import io.attestream.ingest.AuditClientConfig;
 import io.attestream.ingest.internal.ApiKeys;
 import io.attestream.ingest.internal.EventsHandler;
-import io.attestream.ingest.internal.OtlpTracesHandler;
+import io.attestream.ingest.internal.OtlpHandler;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventSerializer;
 import io.attestream.sealing.EventSealer;
+import io.attestream.sealing.FieldPath;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -41,7 +42,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The HTTP/JSON gateway: {@code POST /v1/events} (docs/http-api.md), {@code GET /health}, {@code GET /metrics}
+ * The HTTP/JSON gateway: {@code POST /v1/events} (docs/http-api.md), the OTLP/HTTP receiver {@code POST /v1/traces}
+ * and {@code POST /v1/logs}, {@code GET /health}, {@code GET /metrics}
  * (Prometheus text). A 202 answer means Kafka acknowledged every event of the request with acks=all: the caller
  * MAY then forget the events. Any other answer means the events without status 202 in the answer were not
  * written; the caller MUST retry them with the same eventIds (429/503: after Retry-After) or fix them (400/403/413).
@@ -66,9 +68,12 @@ public final class Gateway implements AutoCloseable {
         AuditClientConfig clientConfig = config.clientConfig();
         EventSealer sealer = clientConfig.keyStore().map(k -> new EventSealer(k, clientConfig.sealFields()))
                 .orElse(null);
+        List<FieldPath> personal = sealer == null ? List.of() : sealer.fields();
         EventsHandler events = new EventsHandler(keys, producer, topic, schemaId, limits, localHost(), meters, sealer);
-        OtlpTracesHandler traces = new OtlpTracesHandler(keys, producer, topic, schemaId, limits, localHost(), meters,
-                sealer == null ? List.of() : sealer.fields());
+        OtlpHandler traces = new OtlpHandler(OtlpHandler.TRACES, keys, producer, topic, schemaId, limits, localHost(),
+                meters, personal);
+        OtlpHandler logs = new OtlpHandler(OtlpHandler.LOGS, keys, producer, topic, schemaId, limits, localHost(),
+                meters, personal);
         InetSocketAddress address = new InetSocketAddress(config.getString(GatewayConfig.LISTEN_HOST_CONFIG),
                 config.getInt(GatewayConfig.LISTEN_PORT_CONFIG));
         try {
@@ -95,6 +100,7 @@ public final class Gateway implements AutoCloseable {
         server.setExecutor(workers);
         server.createContext("/v1/events", events);
         server.createContext("/v1/traces", traces);
+        server.createContext("/v1/logs", logs);
         server.createContext("/health", exchange -> {
             boolean down = events.kafkaFailing();
             reply(exchange, down ? 503 : 200, "application/json",

@@ -1,5 +1,8 @@
 package io.attestream.schemas.registry;
 
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.config.AbstractConfig;
@@ -20,7 +23,20 @@ public final class RegistryClientConfig extends AbstractConfig {
             + " order on connection failure. For Apicurio use http://host:port/apis/ccompat/v7.";
 
     public static final String BASIC_AUTH_USER_INFO_CONFIG = "basic.auth.user.info";
-    private static final String BASIC_AUTH_USER_INFO_DOC = "user:password for HTTP Basic authentication; empty for none.";
+    private static final String BASIC_AUTH_USER_INFO_DOC = "user:password for HTTP Basic authentication; empty for none."
+            + " Read when " + "basic.auth.credentials.source" + " is USER_INFO.";
+
+    public static final String BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG = "basic.auth.credentials.source";
+    /** Credentials from {@value #BASIC_AUTH_USER_INFO_CONFIG}. */
+    public static final String SOURCE_USER_INFO = "USER_INFO";
+    /** Credentials from the user-info part of the registry URL ({@code http://user:password@host:port/...}). */
+    public static final String SOURCE_URL = "URL";
+    private static final String BASIC_AUTH_CREDENTIALS_SOURCE_DOC = "Where the HTTP Basic credentials come from, as in"
+            + " Confluent's serializers: USER_INFO (the key " + BASIC_AUTH_USER_INFO_CONFIG + ") or URL (the user-info"
+            + " part of " + "schema.registry.url" + ", http://user:password@host:port/...; it is never logged and"
+            + " never sent in the URL). The default is USER_INFO, so a configuration that sets only "
+            + BASIC_AUTH_USER_INFO_CONFIG + " works (Confluent's default is URL). SASL_INHERIT is not supported:"
+            + " the registry client does not read the Kafka JAAS configuration.";
 
     public static final String SSL_TRUSTSTORE_LOCATION_CONFIG = "schema.registry.ssl.truststore.location";
     private static final String SSL_TRUSTSTORE_LOCATION_DOC = "Trust store (PKCS12 or JKS) for https registry URLs;"
@@ -47,6 +63,17 @@ public final class RegistryClientConfig extends AbstractConfig {
             }, () -> "non-empty list of http(s) URLs"),
                     Importance.HIGH, URL_DOC)
             .define(BASIC_AUTH_USER_INFO_CONFIG, Type.PASSWORD, "", Importance.MEDIUM, BASIC_AUTH_USER_INFO_DOC)
+            .define(BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG, Type.STRING, SOURCE_USER_INFO,
+                    ConfigDef.LambdaValidator.with((name, value) -> {
+                        if ("SASL_INHERIT".equals(value)) {
+                            throw new ConfigException(name, value, "SASL_INHERIT is not supported: set "
+                                    + BASIC_AUTH_USER_INFO_CONFIG + " (USER_INFO) or put the credentials in the URL");
+                        }
+                        if (!SOURCE_USER_INFO.equals(value) && !SOURCE_URL.equals(value)) {
+                            throw new ConfigException(name, value, "must be " + SOURCE_USER_INFO + " or " + SOURCE_URL);
+                        }
+                    }, () -> "[" + SOURCE_USER_INFO + ", " + SOURCE_URL + "]"),
+                    Importance.MEDIUM, BASIC_AUTH_CREDENTIALS_SOURCE_DOC)
             .define(SSL_TRUSTSTORE_LOCATION_CONFIG, Type.STRING, "", Importance.MEDIUM, SSL_TRUSTSTORE_LOCATION_DOC)
             .define(SSL_TRUSTSTORE_PASSWORD_CONFIG, Type.PASSWORD, "", Importance.MEDIUM, "Trust store password.")
             .define(SSL_TRUSTSTORE_TYPE_CONFIG, Type.STRING, "PKCS12", ConfigDef.ValidString.in("PKCS12", "JKS"),
@@ -60,17 +87,62 @@ public final class RegistryClientConfig extends AbstractConfig {
             .define(CONNECT_TIMEOUT_MS_CONFIG, Type.INT, 5_000, ConfigDef.Range.atLeast(1), Importance.LOW,
                     CONNECT_TIMEOUT_MS_DOC);
 
+    private final List<String> baseUrls;
+    private final Password userInfo;
+
     public RegistryClientConfig(Map<?, ?> props) {
         super(CONFIG, props, false);
+        List<String> urls = new ArrayList<>();
+        String fromUrl = "";
         for (String url : getList(URL_CONFIG)) {
             if (!url.startsWith("http://") && !url.startsWith("https://")) {
-                throw new ConfigException(URL_CONFIG, url, "must start with http:// or https://");
+                throw new ConfigException(URL_CONFIG, hideUserInfo(url), "must start with http:// or https://");
             }
+            URI uri;
+            try {
+                uri = new URI(url);
+            } catch (URISyntaxException e) {
+                throw new ConfigException(URL_CONFIG, hideUserInfo(url), "not a URL: " + e.getReason());
+            }
+            if (uri.getRawUserInfo() != null) {
+                if (fromUrl.isEmpty()) {
+                    fromUrl = uri.getUserInfo();
+                }
+                url = url.replaceFirst("//[^/@]*@", "//");
+            }
+            urls.add(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
         }
+        this.baseUrls = List.copyOf(urls);
         String userInfo = getPassword(BASIC_AUTH_USER_INFO_CONFIG).value();
+        if (SOURCE_URL.equals(getString(BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG))) {
+            if (!userInfo.isEmpty()) {
+                throw new ConfigException(BASIC_AUTH_USER_INFO_CONFIG, "[hidden]", "is set while "
+                        + BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG + "=" + SOURCE_URL + " takes the credentials from "
+                        + URL_CONFIG + ": set one of them");
+            }
+            if (fromUrl.isEmpty()) {
+                throw new ConfigException(URL_CONFIG, String.join(",", urls), BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG
+                        + "=" + SOURCE_URL + " needs user:password@ in a registry URL");
+            }
+            userInfo = fromUrl;
+        } else if (!fromUrl.isEmpty()) {
+            throw new ConfigException(URL_CONFIG, String.join(",", urls), "carries user-info; set "
+                    + BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG + "=" + SOURCE_URL + " to use it, or move it to "
+                    + BASIC_AUTH_USER_INFO_CONFIG);
+        }
         if (!userInfo.isEmpty() && userInfo.indexOf(':') < 0) {
             throw new ConfigException(BASIC_AUTH_USER_INFO_CONFIG, "[hidden]", "must be user:password");
         }
+        this.userInfo = new Password(userInfo);
+    }
+
+    private static String hideUserInfo(String url) {
+        return url.replaceFirst("//[^/@]*@", "//[hidden]@");
+    }
+
+    /** The registry base URLs, without user-info and trailing slash. */
+    List<String> baseUrls() {
+        return baseUrls;
     }
 
     /** A configuration with only the registry URL(s) set. */
@@ -83,7 +155,8 @@ public final class RegistryClientConfig extends AbstractConfig {
         return new ConfigDef(CONFIG);
     }
 
+    /** The Basic credentials {@code user:password} from the configured source; empty for none. */
     Password basicAuth() {
-        return getPassword(BASIC_AUTH_USER_INFO_CONFIG);
+        return userInfo;
     }
 }

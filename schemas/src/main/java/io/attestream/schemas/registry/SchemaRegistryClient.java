@@ -65,11 +65,7 @@ public final class SchemaRegistryClient {
 
     public SchemaRegistryClient(RegistryClientConfig config) {
         requireNonNull(config, "config");
-        List<String> urls = new ArrayList<>();
-        for (String url : config.getList(RegistryClientConfig.URL_CONFIG)) {
-            urls.add(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-        }
-        this.baseUrls = List.copyOf(urls);
+        this.baseUrls = config.baseUrls();
         this.requestTimeout = Duration.ofMillis(config.getInt(RegistryClientConfig.REQUEST_TIMEOUT_MS_CONFIG));
         String userInfo = config.basicAuth().value();
         this.authorization = userInfo.isEmpty() ? null

@@ -105,6 +105,35 @@ class SchemaRegistryClientTest {
     }
 
     @Test
+    void takesBasicAuthFromTheUrlWhenTheCredentialsSourceIsUrl() {
+        SchemaRegistryClient authed = new SchemaRegistryClient(new RegistryClientConfig(Map.of(
+                RegistryClientConfig.URL_CONFIG, registry.url().replace("http://", "http://svc:s3cret@"),
+                RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG, RegistryClientConfig.SOURCE_URL)));
+        authed.subjects();
+        assertThat(registry.lastAuthorization()).isEqualTo("Basic c3ZjOnMzY3JldA==");
+    }
+
+    @Test
+    void rejectsContradictoryOrUnsupportedCredentialSources() {
+        String withUser = registry.url().replace("http://", "http://svc:s3cret@");
+        assertThatThrownBy(() -> new RegistryClientConfig(Map.of(RegistryClientConfig.URL_CONFIG, withUser)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG)
+                .hasMessageNotContaining("s3cret");
+        assertThatThrownBy(() -> new RegistryClientConfig(Map.of(RegistryClientConfig.URL_CONFIG, withUser,
+                RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG, RegistryClientConfig.SOURCE_URL,
+                RegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG, "other:pw")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(RegistryClientConfig.BASIC_AUTH_USER_INFO_CONFIG);
+        assertThatThrownBy(() -> new RegistryClientConfig(Map.of(RegistryClientConfig.URL_CONFIG, registry.url(),
+                RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG, RegistryClientConfig.SOURCE_URL)))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("user:password@");
+        assertThatThrownBy(() -> new RegistryClientConfig(Map.of(RegistryClientConfig.URL_CONFIG, registry.url(),
+                RegistryClientConfig.BASIC_AUTH_CREDENTIALS_SOURCE_CONFIG, "SASL_INHERIT")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("not supported");
+    }
+
+    @Test
     void failsOverToTheNextUrlWhenOneIsDown() throws Exception {
         int deadPort;
         try (ServerSocket socket = new ServerSocket(0)) {
