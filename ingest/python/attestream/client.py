@@ -114,11 +114,15 @@ class Client:
     :param timeout: seconds per HTTP request
     :param max_backoff: cap of the exponential backoff, seconds
     :param on_rejected: called with (event JSON, HTTP status, errors list) for each permanently refused event
+    :param sealer: seals the fields marked personal under each event's ``subject`` before it is queued
+        (:class:`attestream.sealing.Sealer`, needs ``cryptography``); without one, an event's ``subject`` is sent
+        as the JSON member ``"subject"`` so that a gateway configured with ``seal.*`` seals it on arrival
     """
 
     def __init__(self, url: str, api_key: str, spool_path: Optional[str] = None, batch_size: int = 500,
                  linger: float = 0.05, max_pending: int = 100_000, timeout: float = 30.0, max_backoff: float = 30.0,
-                 on_rejected: Optional[Callable[[Dict[str, Any], int, List[Dict[str, Any]]], None]] = None):
+                 on_rejected: Optional[Callable[[Dict[str, Any], int, List[Dict[str, Any]]], None]] = None,
+                 sealer: Any = None):
         parsed = urllib.parse.urlsplit(url)
         if parsed.scheme not in ("http", "https") or not parsed.hostname:
             raise ValueError("url must be http(s)://host[:port], got %r" % url)
@@ -131,6 +135,7 @@ class Client:
         self._batch_size, self._linger, self._max_pending = batch_size, linger, max_pending
         self._timeout, self._max_backoff = timeout, max_backoff
         self._on_rejected = on_rejected
+        self._sealer = sealer
         self._spool = Spool(spool_path) if spool_path else None
         self._cond = threading.Condition()
         self._queue: List[Dict[str, Any]] = list(self._spool.pending()) if self._spool else []
@@ -150,7 +155,7 @@ class Client:
 
     def send_many(self, events: Sequence[Event]) -> List[str]:
         """Queues events with one fsync; returns their eventIds."""
-        docs = [e.to_json() for e in events]
+        docs = [self._document(e) for e in events]
         for doc in docs:
             problem = _lone_surrogate(doc, "")
             if problem:
@@ -169,6 +174,14 @@ class Client:
             self._queue.extend(docs)
             self._cond.notify_all()
         return [d["eventId"] for d in docs]
+
+    def _document(self, event: Event) -> Dict[str, Any]:
+        doc = event.to_json()
+        if self._sealer is not None:
+            return self._sealer.seal(doc, event.subject)
+        if event.subject is not None:
+            doc["subject"] = event.subject
+        return doc
 
     def pending(self) -> int:
         with self._cond:

@@ -291,6 +291,8 @@ class Event:
     session_id: Optional[str] = None
     controls: Optional[List[str]] = None
     recorded_by_host: str = field(default_factory=socket.gethostname)
+    # The data subject of the personal content (docs/privacy.md); never sent in clear by a sealing client.
+    subject: Optional[str] = None
 
     def to_json(self) -> Dict[str, Any]:
         out: Dict[str, Any] = {

@@ -2,6 +2,9 @@ package io.attestream.cli;
 
 import io.attestream.chainer.ChainerCommand;
 import io.attestream.cli.demo.DemoCommand;
+import io.attestream.cli.privacy.EraseCommand;
+import io.attestream.cli.privacy.ExportCommand;
+import io.attestream.cli.privacy.KeystoreCommand;
 import io.attestream.cli.report.ReportCommand;
 import io.attestream.deploy.chdb.ChdbServerMain;
 import io.attestream.deploy.stack.StackCommand;
@@ -22,7 +25,8 @@ import picocli.CommandLine;
         description = "Tamper-evident audit pipeline for AI agents: Kafka, hash chains, signed checkpoints, ClickHouse.",
         subcommands = {DemoCommand.class, ReportCommand.class, StackCommand.class, SchemasCommand.class, ChainerCommand.class, DriftCommand.class, SinkCommand.class,
             GatewayCommand.class, VerifyCommand.class, ProveCommand.class, CheckProofCommand.class, KeygenCommand.class, TsaCommand.class, WitnessCommand.class,
-            WitnessSubmitCommand.class, ChdbServerMain.class},
+            WitnessSubmitCommand.class, ChdbServerMain.class, EraseCommand.class, ExportCommand.class,
+            KeystoreCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

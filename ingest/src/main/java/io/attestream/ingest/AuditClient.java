@@ -11,6 +11,10 @@ import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventCodec;
 import io.attestream.schemas.wire.AuditEventSerializer;
+import io.attestream.sealing.EventSealer;
+import io.attestream.sealing.FieldPath;
+import io.attestream.sealing.KeyStore;
+import io.attestream.sealing.SealingException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -76,6 +80,7 @@ public final class AuditClient implements AutoCloseable {
     private final long replayBackoffMillis;
     private final RecordedBy recordedBy;
     private final EventSpool spool;
+    private final EventSealer sealer;
     private final AtomicInteger unacked = new AtomicInteger();
     private final Map<UUID, CompletableFuture<Ack>> waiting = new ConcurrentHashMap<>();
     private final Map<UUID, Boolean> inFlight = new ConcurrentHashMap<>();
@@ -84,7 +89,17 @@ public final class AuditClient implements AutoCloseable {
     private volatile boolean closed;
 
     AuditClient(AuditClientConfig config, Producer<String, byte[]> producer, int schemaId) {
+        this(config, producer, schemaId, config.keyStore().orElse(null));
+    }
+
+    AuditClient(AuditClientConfig config, Producer<String, byte[]> producer, int schemaId, KeyStore keys) {
         this.producer = requireNonNull(producer, "producer");
+        List<FieldPath> personal = config.sealFields();
+        if (!personal.isEmpty() && keys == null) {
+            throw new org.apache.kafka.common.config.ConfigException(AuditClientConfig.SEAL_KEYSTORE_DIR_CONFIG, "",
+                    "a key store is required when " + AuditClientConfig.SEAL_FIELDS_CONFIG + " is set");
+        }
+        this.sealer = personal.isEmpty() ? null : new EventSealer(keys, personal);
         this.schemaId = schemaId;
         this.topic = config.getString(AuditClientConfig.TOPIC_CONFIG);
         this.capacity = config.getInt(AuditClientConfig.BUFFER_MAX_EVENTS_CONFIG);
@@ -114,13 +129,26 @@ public final class AuditClient implements AutoCloseable {
      */
     public static AuditClient create(Map<String, ?> config) {
         AuditClientConfig parsed = new AuditClientConfig(requireNonNull(config, "config"));
+        return create(parsed, parsed.keyStore().orElse(null));
+    }
+
+    /**
+     * A client that seals the fields of {@value AuditClientConfig#SEAL_FIELDS_CONFIG} with {@code keys} instead of the
+     * file store of {@value AuditClientConfig#SEAL_KEYSTORE_DIR_CONFIG}: the integration point of a KMS-backed
+     * {@link KeyStore} (docs/privacy.md).
+     */
+    public static AuditClient create(Map<String, ?> config, KeyStore keys) {
+        return create(new AuditClientConfig(requireNonNull(config, "config")), requireNonNull(keys, "keys"));
+    }
+
+    private static AuditClient create(AuditClientConfig parsed, KeyStore keys) {
         SchemaRegistryClient registry = new SchemaRegistryClient(parsed.registryConfig());
         int schemaId = new AuditEventSerializer(registry,
                 parsed.getBoolean(AuditClientConfig.AUTO_REGISTER_SCHEMAS_CONFIG))
                 .schemaId(parsed.getString(AuditClientConfig.TOPIC_CONFIG));
         Producer<String, byte[]> producer = new KafkaProducer<>(parsed.producerConfig(), new StringSerializer(),
                 new ByteArraySerializer());
-        return new AuditClient(parsed, producer, schemaId);
+        return new AuditClient(parsed, producer, schemaId, keys);
     }
 
     private static String localHost() {
@@ -145,6 +173,21 @@ public final class AuditClient implements AutoCloseable {
      * @throws IllegalStateException after {@link #close()}
      */
     public CompletableFuture<Ack> send(AuditEvent event) {
+        return send(event, null);
+    }
+
+    /**
+     * Sends {@code event} asynchronously, its fields marked personal sealed under {@code subjectId}'s key first
+     * (they never leave the process in clear; docs/privacy.md).
+     *
+     * @param subjectId the data subject of the personal content; null when the event has none
+     * @return a future completed with Kafka's acknowledgement
+     * @throws InvalidEventException if the event breaks {@link EventRules}, has personal content without a subject,
+     *     or names a subject while this client seals nothing
+     * @throws IngestException when the key store fails
+     * @throws BufferFullException if {@value AuditClientConfig#BUFFER_MAX_EVENTS_CONFIG} events are unacknowledged
+     */
+    public CompletableFuture<Ack> send(AuditEvent event, String subjectId) {
         requireNonNull(event, "event");
         if (closed) {
             throw new IllegalStateException("AuditClient is closed");
@@ -153,6 +196,7 @@ public final class AuditClient implements AutoCloseable {
         if (!violations.isEmpty()) {
             throw new InvalidEventException(violations);
         }
+        event = seal(event, subjectId);
         byte[] value = AuditEventCodec.encode(schemaId, event);
         int now = unacked.incrementAndGet();
         if (now > capacity) {
@@ -185,6 +229,26 @@ public final class AuditClient implements AutoCloseable {
             dispatch(entry);
         }
         return future;
+    }
+
+    private AuditEvent seal(AuditEvent event, String subjectId) {
+        if (sealer == null) {
+            if (subjectId != null) {
+                throw new InvalidEventException(List.of(new Violation("subject", "given, but this client seals "
+                        + "nothing: set " + AuditClientConfig.SEAL_FIELDS_CONFIG + " (or do not name a subject)")));
+            }
+            return event;
+        }
+        if (subjectId == null && sealer.hasPersonalContent(event)) {
+            throw new InvalidEventException(List.of(new Violation("subject", "is required: the event has content in "
+                    + "a field marked personal (" + AuditClientConfig.SEAL_FIELDS_CONFIG + ")")));
+        }
+        try {
+            return sealer.seal(event, subjectId);
+        } catch (SealingException e) {
+            throw new IngestException("cannot seal event " + event.getEventId() + " of " + event.getTenant() + "/"
+                    + event.getAgentId() + ": " + e.getMessage(), e);
+        }
     }
 
     private void dispatch(EventSpool.Entry entry) {

@@ -4,11 +4,19 @@ import io.attestream.runtime.KafkaClientKeys;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.RegistryClientConfig;
 import io.attestream.schemas.wire.AuditEventSerdeConfig;
+import io.attestream.sealing.FieldPath;
+import io.attestream.sealing.FileKeyStore;
+import io.attestream.sealing.KeyStore;
+import io.attestream.sealing.LocalMasterKey;
+import io.attestream.sealing.SealingException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.Optional;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -47,6 +55,21 @@ public final class AuditClientConfig extends AbstractConfig {
             + "send fails (without a spool: the future fails; with one: it is replayed).";
     public static final String TOPIC_CONFIG = "client.topic";
     private static final String TOPIC_DOC = "Topic to write to; only tests and benchmarks change it.";
+    public static final String SEAL_FIELDS_CONFIG = "seal.fields";
+    private static final String SEAL_FIELDS_DOC = "Fields marked personal, sealed under the data subject's key before "
+            + "the event leaves this process (docs/privacy.md): envelope fields (sessionId), payload fields "
+            + "(payload.inlinePayload) or string-map entries (payload.attributes.user_prompt); only nullable strings "
+            + "and map entries. Empty: nothing is sealed. An event with content in one of them MUST name its subject.";
+    public static final String SEAL_KEYSTORE_DIR_CONFIG = "seal.keystore.dir";
+    private static final String SEAL_KEYSTORE_DIR_DOC = "Directory of the file key store holding the subjects' data "
+            + "keys (wrapped); required when seal.fields is set, unless the application passes its own KeyStore.";
+    public static final String SEAL_MASTER_KEY_FILE_CONFIG = "seal.master.key.file";
+    private static final String SEAL_MASTER_KEY_FILE_DOC = "File of the local master key (64 hex characters) that "
+            + "wraps the key store's keys; required with seal.keystore.dir. A KMS replaces it through the MasterKey "
+            + "interface (docs/privacy.md).";
+    public static final String SEAL_KEY_CACHE_MS_CONFIG = "seal.key.cache.ms";
+    private static final String SEAL_KEY_CACHE_MS_DOC = "How long a subject's data key stays cached in this process; "
+            + "an erasure made by another process is seen after at most this long.";
     /** Prefix of extra Kafka producer settings. */
     public static final String PRODUCER_PREFIX = "producer.";
 
@@ -68,7 +91,18 @@ public final class AuditClientConfig extends AbstractConfig {
             .define(TOPIC_CONFIG, Type.STRING, Topics.EVENTS, new ConfigDef.NonEmptyString(), Importance.LOW,
                     TOPIC_DOC)
             .define(DELIVERY_TIMEOUT_MS_CONFIG, Type.INT, 30_000, ConfigDef.Range.atLeast(1_000), Importance.MEDIUM,
-                    DELIVERY_TIMEOUT_MS_DOC);
+                    DELIVERY_TIMEOUT_MS_DOC)
+            .define(SEAL_FIELDS_CONFIG, Type.LIST, List.of(), ConfigDef.LambdaValidator.with((name, value) -> {
+                try {
+                    FieldPath.parseAll(((List<?>) value).stream().map(Object::toString).toList());
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(name, value, e.getMessage());
+                }
+            }, () -> "field paths: sessionId, payload.<field>, payload.<map>.<key>"), Importance.HIGH, SEAL_FIELDS_DOC)
+            .define(SEAL_KEYSTORE_DIR_CONFIG, Type.STRING, "", Importance.HIGH, SEAL_KEYSTORE_DIR_DOC)
+            .define(SEAL_MASTER_KEY_FILE_CONFIG, Type.STRING, "", Importance.HIGH, SEAL_MASTER_KEY_FILE_DOC)
+            .define(SEAL_KEY_CACHE_MS_CONFIG, Type.LONG, 60_000L, ConfigDef.Range.atLeast(0), Importance.LOW,
+                    SEAL_KEY_CACHE_MS_DOC);
 
     private final Map<String, Object> raw;
 
@@ -81,6 +115,39 @@ public final class AuditClientConfig extends AbstractConfig {
                 throw new ConfigException(key, props.get(key), "cannot be overridden: the client always uses acks=all"
                         + " and enable.idempotence=true");
             }
+        }
+    }
+
+    /** The fields marked personal ({@value #SEAL_FIELDS_CONFIG}); empty when nothing is sealed. */
+    public List<FieldPath> sealFields() {
+        return FieldPath.parseAll(getList(SEAL_FIELDS_CONFIG));
+    }
+
+    /**
+     * The file key store of {@value #SEAL_KEYSTORE_DIR_CONFIG} and {@value #SEAL_MASTER_KEY_FILE_CONFIG}, or empty when
+     * {@value #SEAL_FIELDS_CONFIG} is empty.
+     *
+     * @throws ConfigException naming the key when sealing is configured without a store, or the store cannot be opened
+     */
+    public Optional<KeyStore> keyStore() {
+        if (sealFields().isEmpty()) {
+            return Optional.empty();
+        }
+        String dir = getString(SEAL_KEYSTORE_DIR_CONFIG);
+        String master = getString(SEAL_MASTER_KEY_FILE_CONFIG);
+        if (dir.isBlank()) {
+            throw new ConfigException(SEAL_KEYSTORE_DIR_CONFIG, dir, "is required when " + SEAL_FIELDS_CONFIG
+                    + " is set (or pass a KeyStore to AuditClient.create)");
+        }
+        if (master.isBlank()) {
+            throw new ConfigException(SEAL_MASTER_KEY_FILE_CONFIG, master, "is required with "
+                    + SEAL_KEYSTORE_DIR_CONFIG);
+        }
+        try {
+            return Optional.of(new FileKeyStore(Path.of(dir), LocalMasterKey.read(Path.of(master)),
+                    Duration.ofMillis(getLong(SEAL_KEY_CACHE_MS_CONFIG))));
+        } catch (SealingException e) {
+            throw new ConfigException(SEAL_KEYSTORE_DIR_CONFIG, dir, e.getMessage());
         }
     }
 

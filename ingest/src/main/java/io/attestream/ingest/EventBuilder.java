@@ -33,6 +33,7 @@ public final class EventBuilder {
     private final RecordedBy recordedBy;
     private Object payload;
     private List<String> controls;
+    private String subject;
 
     EventBuilder(AuditClient client, RecordedBy recordedBy, String tenant, String agentId, String agentVersion) {
         this.client = client;
@@ -66,6 +67,17 @@ public final class EventBuilder {
 
     public EventBuilder sessionId(String sessionId) {
         event.setSessionId(sessionId);
+        return this;
+    }
+
+    /**
+     * The data subject the event's personal content is about (e.g. the end user's id): the fields marked personal
+     * ({@value AuditClientConfig#SEAL_FIELDS_CONFIG}) are sealed under this subject's key before the event is sent,
+     * and {@code attestream erase --subject} later makes them unreadable. Required when such a field is set; the id
+     * itself never leaves the process (only its keyed digest).
+     */
+    public EventBuilder subject(String subjectId) {
+        this.subject = requireNonNull(subjectId, "subjectId");
         return this;
     }
 
@@ -136,8 +148,8 @@ public final class EventBuilder {
         return built;
     }
 
-    /** {@link #build()} then {@link AuditClient#send(AuditEvent)}. */
+    /** {@link #build()} then {@link AuditClient#send(AuditEvent, String)} with the {@link #subject}. */
     public CompletableFuture<Ack> send() {
-        return client.send(build());
+        return client.send(build(), subject);
     }
 }

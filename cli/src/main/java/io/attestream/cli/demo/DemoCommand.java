@@ -16,6 +16,8 @@ import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventSerializer;
 import io.attestream.sink.EvidenceSink;
 import io.attestream.sink.SinkConfig;
+import io.attestream.verifier.CheckProofCommand;
+import io.attestream.verifier.ProveCommand;
 import io.attestream.verifier.VerifyCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -62,11 +64,14 @@ import picocli.CommandLine;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = "Run the whole pipeline on the embedded stack: start (or reuse) the stack, run the chainer and"
-                + " the evidence sink, publish a seeded simulated fleet, wait until everything landed in ClickHouse,"
-                + " verify it, show tamper detection on a dedicated demo tenant, and print a summary.",
+                + " the evidence sink, publish a seeded simulated fleet (one agent's user prompts sealed per customer),"
+                + " wait until everything landed in ClickHouse, read the sealed prompts with the key store, erase one"
+                + " customer, verify everything after the erasure, show tamper detection on a dedicated demo tenant,"
+                + " and print a summary.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:pipeline ran, verification OK and tampering detected", "1:a step failed",
-            "2:invalid command line", "3:verification failed on untouched data or tampering went undetected"})
+            "2:invalid command line", "3:verification failed on untouched data, tampering went undetected, or the sealed prompts or the"
+                + " erasure did not behave"})
 public final class DemoCommand implements Callable<Integer> {
     static final String TAMPER_TENANT_PREFIX = "demo-tamper-";
 
@@ -105,7 +110,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path log = demoDir.resolve("demo.log");
         DemoLogging.toFile(log);
 
-        step("1/7 embedded stack");
+        step("1/8 embedded stack");
         note("library logs (Kafka client warnings, the chainer's RUNNING line) go to " + log);
         StackEndpoints stack = new LocalStack(StackConfig.builder(dir).build(), this::note).up();
         note("kafka " + stack.bootstrapServers() + ", registry " + stack.registryUrl() + ", clickhouse "
@@ -122,7 +127,7 @@ public final class DemoCommand implements Callable<Integer> {
         if (out == null) {
             out = spec.commandLine().getOut();
         }
-        step("2/7 keys, topics, schema");
+        step("2/8 keys, topics, schema");
         Path keys = demoDir.resolve("keys");
         if (!Files.exists(keys.resolve("attestream-demo.key"))) {
             KeyPairFiles.generate(keys, "attestream-demo", new SecureRandom());
@@ -139,7 +144,7 @@ public final class DemoCommand implements Callable<Integer> {
                 + SchemaEvolution.latestVersion() + ", subject " + Topics.valueSubject(Topics.EVENTS)
                 + " BACKWARD_TRANSITIVE)");
 
-        step("3/7 chainer, drift detector and evidence sink");
+        step("3/8 chainer, drift detector and evidence sink");
         List<Runnable> stops = new ArrayList<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread hook = new Thread(() -> stops.forEach(Runnable::run), "demo-shutdown");
@@ -150,7 +155,7 @@ public final class DemoCommand implements Callable<Integer> {
             startDrift(stack, demoDir, stops, failure);
             DemoWitness witness = DemoWitness.start(stack, demoDir, keys, registry, stops, failure, this::note);
 
-            step("4/7 simulated fleet (seed " + fleetSeed + ")");
+            step("4/8 simulated fleet (seed " + fleetSeed + ")");
             FleetSimulator fleet = new FleetSimulator(fleetSeed, agentsPerTenant, eventsPerAgent,
                     // Six whole hours: version 2 starts on an hour boundary, so the drift detector's hourly
                     // windows each hold one version.
@@ -164,20 +169,56 @@ public final class DemoCommand implements Callable<Integer> {
                 before = landedPerTenant(jdbc);
             }
             produce(stack, registry, events);
+            PrivacyDemo privacy = new PrivacyDemo(stack, demoDir, run, this::note);
+            long sealedEvents = privacy.produce();
             double produceSeconds = (System.nanoTime() - producedAt) / 1e9;
             note(String.format("published %,d events in %.1f s (%,.0f events/s)", events.size(), produceSeconds,
                     events.size() / produceSeconds));
 
-            step("5/7 waiting until everything is chained and landed in ClickHouse");
+            step("5/8 waiting until everything is chained and landed in ClickHouse");
             Map<String, Long> expected = new HashMap<>(before);
             for (AuditEvent e : events) {
                 expected.merge(e.getTenant(), 1L, Long::sum);
             }
+            expected.merge(PrivacyDemo.TENANT, sealedEvents, Long::sum);
             double landSeconds = waitUntilLanded(stack, expected, failure, producedAt);
             note(String.format("all %,d events landed %.1f s after publishing began (%,.0f events/s end to end)",
                     events.size(), landSeconds, events.size() / landSeconds));
 
             waitForCheckpointsAndAlerts(stack, failure);
+
+            step("6/8 sealed prompts and an erasure on " + PrivacyDemo.TENANT + "/" + PrivacyDemo.AGENT);
+            String[] trust = {"--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
+                "--password-file", writePassword(demoDir, stack.auditorPassword()).toString(),
+                "--key", keys.resolve("attestream-demo.vkey").toString(),
+                "--tsa-cert", tsaDir.resolve("tsa-ca.crt").toString(),
+                "--events-table", "attestream.chained_events", "--checkpoints-table", "attestream.checkpoints",
+                "--schemas-table", "attestream.registry_schemas"};
+            Path proof = demoDir.resolve("proof-before-erasure-" + run + ".json");
+            List<String> connection = new ArrayList<>(List.of(trust));
+            int keyAt = connection.indexOf("--key");
+            connection.subList(keyAt, keyAt + 4).clear();
+            int proved = runVerifierTool(new ProveCommand(), connection, List.of("--event-id",
+                    privacy.erasedCustomersEvent().toString(), "--out", proof.toString()), "prove (before the erasure)");
+            if (proved != 0) {
+                out.println("no inclusion proof of a sealed prompt could be made (exit " + proved + ")");
+                return 3;
+            }
+            try (Connection jdbc = connect(stack)) {
+                String problem = privacy.showAndErase(jdbc);
+                if (problem != null) {
+                    out.println("the privacy demo FAILED: " + problem);
+                    return 3;
+                }
+            }
+            int checked = runVerifierTool(new CheckProofCommand(), List.of("--key",
+                    keys.resolve("attestream-demo.vkey").toString(), "--tsa-cert",
+                    tsaDir.resolve("tsa-ca.crt").toString()), List.of(proof.toString()),
+                    "check-proof (the proof made before the erasure, checked after it)");
+            if (checked != 0) {
+                out.println("the inclusion proof made before the erasure no longer checks (exit " + checked + ")");
+                return 3;
+            }
             try (Connection jdbc = connect(stack)) {
                 if (witness.awaitAndShow(jdbc, failure, this::note) == 0) {
                     out.println("no checkpoint was witnessed: see the witness submitter's log above");
@@ -185,20 +226,14 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
 
-            step("6/7 verification");
-            String[] trust = {"--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
-                "--password-file", writePassword(demoDir, stack.auditorPassword()).toString(),
-                "--key", keys.resolve("attestream-demo.vkey").toString(),
-                "--tsa-cert", tsaDir.resolve("tsa-ca.crt").toString(),
-                "--events-table", "attestream.chained_events", "--checkpoints-table", "attestream.checkpoints",
-                "--schemas-table", "attestream.registry_schemas"};
+            step("7/8 verification (after the erasure)");
             int verified = verify(trust, List.of(), "all tenants");
             if (verified != 0) {
                 out.println("verification FAILED on data nobody touched: see the findings above");
                 return 3;
             }
 
-            step("7/7 tamper detection on tenant " + tamperTenant + " (your other tenants are untouched)");
+            step("8/8 tamper detection on tenant " + tamperTenant + " (your other tenants are untouched)");
             String tampered = tamper(stack, tamperTenant);
             note("changed in ClickHouse: " + tampered);
             int detected = verify(trust, List.of("--tenant", tamperTenant), "tenant " + tamperTenant);
@@ -480,6 +515,21 @@ public final class DemoCommand implements Callable<Integer> {
                     : pending + " agent(s) still have events after their latest checkpoint");
             note(alerts > 0 ? alerts + " drift alert(s) landed" : "no drift alert landed yet");
         }
+    }
+
+    private int runVerifierTool(Object command, List<String> common, List<String> args, String what) {
+        List<String> all = new ArrayList<>(common);
+        all.addAll(args);
+        CommandLine tool = new CommandLine(command);
+        StringWriter text = new StringWriter();
+        tool.setOut(new PrintWriter(text));
+        tool.setErr(new PrintWriter(text));
+        int code = tool.execute(all.toArray(String[]::new));
+        note("attestream " + what + " exit " + code + (code == 0 ? "" : ":"));
+        if (code != 0) {
+            text.toString().lines().limit(15).forEach(line -> note("  " + line));
+        }
+        return code;
     }
 
     private int verify(String[] trust, List<String> scope, String what) {

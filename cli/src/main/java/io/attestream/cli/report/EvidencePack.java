@@ -5,9 +5,14 @@ import static java.util.Objects.requireNonNull;
 
 import io.attestream.events.AgentAction;
 import io.attestream.events.AuditEvent;
+import io.attestream.events.ErasureRecord;
+import io.attestream.events.SealedField;
 import io.attestream.events.DriftAlert;
 import io.attestream.events.DriftWindow;
 import io.attestream.events.Operation;
+import io.attestream.sealing.EventOpener;
+import io.attestream.sealing.KeyStore;
+import io.attestream.sealing.SealingException;
 import io.attestream.verifier.AgentResult;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -18,6 +23,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -47,7 +53,8 @@ final class EvidencePack {
     static final Duration SEAL_BOUND = Duration.ofMinutes(10);
     /** Change kinds that policy requires a linked risk decision for. */
     static final List<String> RISK_LINKED_KINDS = List.of("MODEL", "TOOL_PERMISSION");
-    private static final List<String> PIPELINE_EVENTS = List.of("DriftAlert", "DriftRecovered", "BaselinePinned");
+    private static final List<String> PIPELINE_EVENTS = List.of("DriftAlert", "DriftRecovered", "BaselinePinned",
+            "ErasureRecord", "LegalHold");
     private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("MM-dd HH:00").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
 
@@ -96,7 +103,10 @@ final class EvidencePack {
         }
     }
 
+    /** How many of the period's latest events the privacy section decodes for sealed fields. */
+    static final int SEALED_SAMPLE = 2000;
     private final QueryLog q;
+    private final Optional<KeyStore> keys;
     private final Scope scope;
     private final Optional<Verification.Outcome> verification;
     private final Map<Gap, Map<String, String>> verdicts = new LinkedHashMap<>();
@@ -112,6 +122,14 @@ final class EvidencePack {
     private long evalsInPeriod;
 
     EvidencePack(QueryLog q, Scope scope, Optional<Verification.Outcome> verification) {
+        this(q, scope, verification, Optional.empty());
+    }
+
+    /**
+     * @param keys the key store: sealed personal fields are shown in clear where it opens them; empty: sealed form
+     */
+    EvidencePack(QueryLog q, Scope scope, Optional<Verification.Outcome> verification, Optional<KeyStore> keys) {
+        this.keys = requireNonNull(keys, "keys");
         this.q = requireNonNull(q, "q");
         this.scope = requireNonNull(scope, "scope");
         this.verification = requireNonNull(verification, "verification");
@@ -143,6 +161,7 @@ final class EvidencePack {
         String timeHtml = overTime();
         String evalsHtml = evalsAndDrift();
         String incidentsHtml = incidents();
+        String privacyHtml = privacy();
 
         add("verification", "Verification", verificationHtml);
         add("readiness", "Readiness against the usual timeline", readinessHtml);
@@ -152,6 +171,7 @@ final class EvidencePack {
         add("over-time", "Evidence over time", timeHtml);
         add("evals", "Evals per agent version, with drift alerts", evalsHtml);
         add("incidents", "Incidents", incidentsHtml);
+        add("privacy", "Personal data: sealed fields and erasures (GDPR Art. 17, ISO/IEC 27001 A.5.34)", privacyHtml);
         add("appendix", "Appendix: the queries behind this pack", appendix());
         return page();
     }
@@ -814,6 +834,83 @@ final class EvidencePack {
         return "<p class=\"figure\">" + incidents.size() + " incident record(s) in the period.</p>"
                 + Html.table("incidents", List.of("occurred at (UTC)", "agent", "incident", "severity", "from", "to",
                 "summary", "related events"), incidents);
+    }
+
+    // ---------------------------------------------------------------- personal data
+
+    private String privacy() throws SQLException {
+        List<List<String>> erasureRows = q.rows("Erasures: the chained ErasureRecord events of the period (decoded"
+                + " from event_bytes)", sql("""
+                SELECT toString(occurred_at), agent_id, toString(seq), toString(schema_id), hex(event_bytes)
+                FROM {db}.chained_events
+                WHERE tenant = {tenant} AND {period} AND event_type = 'ErasureRecord'
+                ORDER BY occurred_at"""));
+        List<List<String>> erasures = new ArrayList<>();
+        for (List<String> r : erasureRows) {
+            ErasureRecord e = (ErasureRecord) payloads.decode(Integer.parseInt(r.get(3)), r.get(4)).getPayload();
+            erasures.add(List.of(r.get(0), r.get(1) + " seq " + r.get(2),
+                    HexFormat.of().formatHex(e.getSubjectDigest().bytes()), String.join(", ", e.getKeyIds()),
+                    e.getRequestedBy(), e.getReason(), e.getLegalBasis() == null ? "" : e.getLegalBasis(),
+                    String.join(", ", e.getAffectedAgents())));
+        }
+        String sampleId = q.nextId();
+        List<List<String>> recent = q.rows("The latest " + SEALED_SAMPLE + " events of the period, decoded for their"
+                + " sealed personal fields", sql("""
+                SELECT agent_id, toString(seq), toString(schema_id), hex(event_bytes)
+                FROM {db}.chained_events
+                WHERE tenant = {tenant} AND {period}
+                ORDER BY occurred_at DESC LIMIT""" + " " + SEALED_SAMPLE));
+        EventOpener opener = keys.map(EventOpener::new).orElse(null);
+        Map<String, int[]> perAgent = new TreeMap<>();
+        List<List<String>> shown = new ArrayList<>();
+        for (List<String> r : recent) {
+            AuditEvent e = payloads.decode(Integer.parseInt(r.get(2)), r.get(3));
+            if (e.getSealed().isEmpty()) {
+                continue;
+            }
+            int[] counts = perAgent.computeIfAbsent(r.get(0), a -> new int[3]);
+            List<String> contents = new ArrayList<>();
+            if (opener != null) {
+                try {
+                    for (EventOpener.FieldResult f : opener.open(e).fields()) {
+                        counts[f.status() == EventOpener.Status.OPENED ? 1 : f.status() == EventOpener.Status.ERASED
+                                ? 2 : 0]++;
+                        contents.add(f.status() == EventOpener.Status.OPENED ? f.cleartext()
+                                : f.status() == EventOpener.Status.ERASED ? "ERASED (key destroyed)"
+                                : f.status().name());
+                    }
+                } catch (SealingException ex) {
+                    throw new IllegalStateException("the key store cannot be read: " + ex.getMessage(), ex);
+                }
+            } else {
+                e.getSealed().forEach(f -> contents.add("sealed (AES-256-GCM, key " + f.getKeyId() + ")"));
+                counts[0] += e.getSealed().size();
+            }
+            for (int i = 0; i < e.getSealed().size() && shown.size() < 12; i++) {
+                SealedField f = e.getSealed().get(i);
+                shown.add(List.of(r.get(0), r.get(1), f.getField(),
+                        HexFormat.of().formatHex(f.getSubjectDigest().bytes()).substring(0, 16) + "...",
+                        contents.get(i)));
+            }
+        }
+        List<List<String>> agentRows = new ArrayList<>();
+        perAgent.forEach((agent, c) -> agentRows.add(opener == null ? List.of(agent, Integer.toString(c[0]))
+                : List.of(agent, Integer.toString(c[1]), Integer.toString(c[2]), Integer.toString(c[0]))));
+        return "<p class=\"figure\">Personal fields are sealed before events leave the producer (AES-256-GCM under"
+                + " a key per data subject, docs/privacy.md); the chain covers the ciphertext, so erasing a subject"
+                + " (destroying its keys) changes no stored byte and verification is unaffected. "
+                + (opener == null ? "This pack was built <b>without</b> the key store: sealed fields are shown"
+                + " sealed." : "This pack was built <b>with</b> the key store: sealed fields are shown in clear where"
+                + " their key still exists.") + "</p>"
+                + "<h3>Erasures</h3><p class=\"figure\">" + erasures.size() + " erasure(s) chained in the period:"
+                + " each destroyed the keys listed, so every field sealed under them is unrecoverable.</p>"
+                + Html.table("erasures", List.of("chained at (UTC)", "log", "subject digest", "keys destroyed",
+                "requested by", "reason", "legal basis", "agents with sealed events"), erasures)
+                + "<h3>Sealed fields</h3><p class=\"figure\">Sealed fields per agent among the latest "
+                + SEALED_SAMPLE + " events of the period (" + cite(sampleId) + ").</p>"
+                + Html.table("sealed-agents", opener == null ? List.of("agent", "sealed fields")
+                : List.of("agent", "opened", "erased", "other"), agentRows)
+                + Html.table("sealed-sample", List.of("agent", "seq", "field", "subject", "content"), shown);
     }
 
     // ---------------------------------------------------------------- appendix and page

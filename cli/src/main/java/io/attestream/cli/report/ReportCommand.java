@@ -2,6 +2,9 @@ package io.attestream.cli.report;
 
 import io.attestream.deploy.stack.StackConfig;
 import io.attestream.deploy.stack.StackEndpoints;
+import io.attestream.sealing.FileKeyStore;
+import io.attestream.sealing.KeyStore;
+import io.attestream.sealing.LocalMasterKey;
 import io.attestream.verifier.VerifierException;
 import io.attestream.verifier.internal.ConnectionOptions;
 import java.io.PrintWriter;
@@ -33,7 +36,8 @@ import picocli.CommandLine.Spec;
         description = "Write a self-contained HTML evidence pack (and with --pdf a PDF) for one tenant and period"
                 + " from ClickHouse: cover, verification, readiness checklist, the five common gaps agent by agent,"
                 + " producer clocks, controls of the chosen framework, evidence over time, evals with drift alerts,"
-                + " incidents, and every query in an appendix.",
+                + " incidents, personal data (erasures, sealed fields: in clear with --keystore), and every query in an"
+                + " appendix.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:report written (verification OK or not requested)", "1:failed (message says why)",
             "2:invalid command line", "3:report written, and verification found a problem",
@@ -92,6 +96,13 @@ public final class ReportCommand implements Callable<Integer> {
             + " stepping back, or off the fleet's median delay.")
     Duration clockBound;
 
+    @Option(names = "--keystore", paramLabel = "DIR", description = "File key store: with --master-key, sealed"
+            + " personal fields are shown in clear where their key still exists (docs/privacy.md); without, sealed.")
+    Path keystore;
+
+    @Option(names = "--master-key", paramLabel = "FILE", description = "Master key file of --keystore.")
+    Path masterKey;
+
     @Spec
     CommandSpec spec;
 
@@ -123,6 +134,17 @@ public final class ReportCommand implements Callable<Integer> {
         if (pdf != null && pdf.toAbsolutePath().equals(out.toAbsolutePath())) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--pdf and --out name the same file " + pdf);
         }
+        Optional<KeyStore> sealingKeys = Optional.empty();
+        if ((keystore == null) != (masterKey == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--keystore and --master-key go together");
+        }
+        if (keystore != null) {
+            if (!Files.isDirectory(keystore)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--keystore " + keystore
+                        + " is not a directory");
+            }
+            sealingKeys = Optional.of(new FileKeyStore(keystore, LocalMasterKey.read(masterKey), Duration.ZERO));
+        }
         Verification.Outcome outcome = null;
         if (!keys.isEmpty()) {
             try {
@@ -140,7 +162,7 @@ public final class ReportCommand implements Callable<Integer> {
         String html;
         try (Connection jdbc = connect(password)) {
             EvidencePack pack = new EvidencePack(new QueryLog(jdbc), new EvidencePack.Scope(database, tenant, first,
-                    last, framework, clockBound, user), Optional.ofNullable(outcome));
+                    last, framework, clockBound, user), Optional.ofNullable(outcome), sealingKeys);
             html = pack.render();
         } catch (SQLException e) {
             // The driver's messages do not say which server: name it, so a wrong endpoint is obvious.

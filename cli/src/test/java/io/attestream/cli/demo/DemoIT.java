@@ -66,6 +66,21 @@ class DemoIT {
                 .contains("modified")
                 .contains("demo-tamper-1/refund-bot seq 17")
                 .contains("attestream verify (tenant demo-tamper-1, restored) exit 0");
+        // Sealing and erasure (docs/privacy.md): prompts sealed by the SDK, opened with the key store, a legal hold
+        // refusing the erasure, the erasure, ERASED afterwards, the proof made before it still checks, verify passes.
+        assertThat(text).contains("30 user prompts of 3 customers sealed by the SDK")
+                .contains("ClickHouse holds no prompt in clear")
+                .contains("an auditor with the key store opens them: {OPENED=30}")
+                .contains("attestream prove (before the erasure) exit 0")
+                .contains("erase of an unknown subject: refused, nothing changed")
+                .contains("legal hold HOLD-demo-1 placed on globex/support-bot (chained): erase refused, nothing changed")
+                .contains("legal hold HOLD-demo-1 lifted (chained)")
+                .contains("attestream erase --tenant globex --subject customer-1-2: destroyed key(s)")
+                .contains("sealed events in [support-bot (10)]")
+                .contains("read again with the key store: {OPENED=20, ERASED=10}")
+                .contains("attestream check-proof (the proof made before the erasure, checked after it) exit 0");
+        assertThat(text.indexOf("attestream verify (all tenants) exit 0"))
+                .isGreaterThan(text.indexOf("the ErasureRecord is chained and landed"));
 
         // The evidence pack of one tenant, re-verified, printed to PDF, rendered by a real browser.
         Path chromium = Path.of("/usr/bin/chromium");
@@ -108,6 +123,26 @@ class DemoIT {
         assertThat(verdict(page, "clock", gaps)).isEqualTo("not met");
         assertThat(verdict(page, "clock", "refund-bot")).isEqualTo("met");
         assertThat(verdict(page, "tamper-evident", gaps)).isEqualTo("met");
+        // The pack of the tenant with sealed prompts: without the key store the sealed form and the erasure; with it,
+        // the prompts in clear except the erased customer's.
+        Path sealedPlain = dir.resolve("globex.html");
+        assertThat(new CommandLine(new ReportCommand()).execute("--tenant", "globex", "--out", sealedPlain.toString(),
+                "--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
+                "--password-file", password.toString())).isZero();
+        String globex = Files.readString(sealedPlain);
+        assertThat(globex).contains("built <b>without</b> the key store").contains("sealed (AES-256-GCM, key ")
+                .contains("dpo@globex.example").contains("data subject request DSR-1 (demo)")
+                .doesNotContain("please refund order");
+        Path sealedHtml = dir.resolve("globex-keys.html");
+        int keysCode = new CommandLine(new ReportCommand()).execute("--tenant", "globex", "--out", sealedHtml.toString(),
+                "--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
+                "--password-file", password.toString(), "--keystore", dir.resolve("privacy/keys").toString(),
+                "--master-key", dir.resolve("privacy/master.key").toString());
+        assertThat(keysCode).isZero();
+        String withKeys = Files.readString(sealedHtml);
+        Files.copy(sealedHtml, Path.of("target", "report-globex-keys.html"), StandardCopyOption.REPLACE_EXISTING);
+        assertThat(withKeys).contains("built <b>with</b> the key store").contains("please refund order")
+                .contains("I am customer-1-1").doesNotContain("I am customer-1-2");
         assertThat(verdict(page, "readiness", "Human oversight used")).isEqualTo("not met");
         assertThat(verdict(page, "readiness", "Tamper-evident logging on")).isEqualTo("met");
         assertThat(verdict(page, "readiness", "Incident workflow exercised")).isEqualTo("met");
@@ -177,7 +212,7 @@ class DemoIT {
     }
 
     private static final List<String> SECTIONS = List.of("cover", "verification", "readiness", "gaps", "clocks",
-            "framework", "over-time", "evals", "incidents", "appendix");
+            "framework", "over-time", "evals", "incidents", "privacy", "appendix");
 
     /** The one verdict cell of a check and subject, e.g. ("oversight", "support-triage"). */
     private static String verdict(String page, String check, String subject) {

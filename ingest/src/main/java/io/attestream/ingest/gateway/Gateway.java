@@ -15,6 +15,8 @@ import io.attestream.runtime.Readiness;
 import io.attestream.runtime.StageMetrics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventSerializer;
+import io.attestream.sealing.EventSealer;
+import io.attestream.sealing.FieldPath;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,12 +86,16 @@ public final class Gateway implements AutoCloseable {
                 config.getInt(GatewayConfig.RETRY_AFTER_SECONDS_CONFIG),
                 config.getInt(GatewayConfig.ACK_TIMEOUT_MS_CONFIG));
         String topic = config.clientConfig().getString(AuditClientConfig.TOPIC_CONFIG);
-        EventsHandler events = new EventsHandler(keys, producer, topic, schemaId, limits, localHost(), meters);
+        AuditClientConfig clientConfig = config.clientConfig();
+        EventSealer sealer = clientConfig.keyStore().map(k -> new EventSealer(k, clientConfig.sealFields()))
+                .orElse(null);
+        List<FieldPath> personal = sealer == null ? List.of() : sealer.fields();
+        EventsHandler events = new EventsHandler(keys, producer, topic, schemaId, limits, localHost(), meters, sealer);
         this.events = events;
         OtlpHandler traces = new OtlpHandler(OtlpHandler.TRACES, keys, producer, topic, schemaId, limits, localHost(),
-                meters);
+                meters, personal);
         OtlpHandler logs = new OtlpHandler(OtlpHandler.LOGS, keys, producer, topic, schemaId, limits, localHost(),
-                meters);
+                meters, personal);
         InetSocketAddress address = new InetSocketAddress(config.getString(GatewayConfig.LISTEN_HOST_CONFIG),
                 config.getInt(GatewayConfig.LISTEN_PORT_CONFIG));
         try {

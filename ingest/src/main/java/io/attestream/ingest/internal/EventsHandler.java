@@ -17,7 +17,11 @@ import com.sun.net.httpserver.HttpHandler;
 import io.attestream.events.AuditEvent;
 import io.attestream.schemas.EventRules.Violation;
 import io.attestream.schemas.Topics;
+import io.attestream.schemas.wire.AuditEventCodec;
 import io.attestream.schemas.wire.ConfluentWireFormat;
+import io.attestream.sealing.EventSealer;
+import io.attestream.sealing.FieldPath;
+import io.attestream.sealing.SealingException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.ByteArrayOutputStream;
@@ -51,6 +55,8 @@ import org.slf4j.LoggerFactory;
 public final class EventsHandler implements HttpHandler {
     private static final Logger LOG = LoggerFactory.getLogger(EventsHandler.class);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** Member of a JSON event naming its data subject; taken out before mapping, never stored (docs/privacy.md). */
+    public static final String SUBJECT = "subject";
 
     /** Limits and timings of the handler. */
     public record Limits(int maxBodyBytes, int maxEventBytes, int maxBatchEvents, int maxNestingDepth,
@@ -58,6 +64,7 @@ public final class EventsHandler implements HttpHandler {
     }
 
     private final ApiKeys keys;
+    private final EventSealer sealer;
     private final Producer<String, byte[]> producer;
     private final int schemaId;
     private final String topic;
@@ -73,6 +80,16 @@ public final class EventsHandler implements HttpHandler {
 
     public EventsHandler(ApiKeys keys, Producer<String, byte[]> producer, String topic, int schemaId, Limits limits,
                          String host, MeterRegistry meters) {
+        this(keys, producer, topic, schemaId, limits, host, meters, null);
+    }
+
+    /**
+     * @param sealer seals the fields marked personal of each event on arrival (docs/privacy.md), under the subject
+     *     named by the event's {@code "subject"} member; null: this gateway seals nothing and refuses a subject
+     */
+    public EventsHandler(ApiKeys keys, Producer<String, byte[]> producer, String topic, int schemaId, Limits limits,
+                         String host, MeterRegistry meters, EventSealer sealer) {
+        this.sealer = sealer;
         this.keys = requireNonNull(keys, "keys");
         this.producer = requireNonNull(producer, "producer");
         this.schemaId = schemaId;
@@ -150,14 +167,29 @@ public final class EventsHandler implements HttpHandler {
         Item[] items = new Item[lines.size()];
         boolean forbidden = false;
         boolean invalid = false;
+        boolean unsealable = false;
         for (int i = 0; i < items.length; i++) {
             items[i] = parse(lines.get(i), scope.get());
             forbidden |= items[i].status == 403;
             invalid |= items[i].status == 400;
+            unsealable |= items[i].status == 503;
+        }
+        if (unsealable && !forbidden && !invalid) {
+            // The key store failed: nothing of the request is sent (never an unsealed body); the client retries.
+            for (Item item : items) {
+                if (item.status == 0) {
+                    item.status = 424;
+                    item.message = "not sent: other events of this request could not be sealed";
+                }
+            }
+            exchange.getResponseHeaders().set("Retry-After", Integer.toString(limits.retryAfterSeconds()));
+            meters.counter("attestream.gateway.events", "result", "unavailable").increment(items.length);
+            return send(exchange, 503, itemsBody(items, "the key store could not seal every event; retry the same "
+                    + "events (same eventIds)"));
         }
         if (forbidden || invalid) {
             for (Item item : items) {
-                if (item.status == 0) {
+                if (item.status == 0 || item.status == 503) {
                     item.status = 424;
                     item.message = "not sent: other events of this request were refused";
                 }
@@ -263,6 +295,19 @@ public final class EventsHandler implements HttpHandler {
                     + agent.textValue();
             return item;
         }
+        String subject = null;
+        JsonNode subjectNode = event.remove(SUBJECT);
+        if (subjectNode != null) {
+            if (!subjectNode.isTextual() || subjectNode.textValue().isBlank()) {
+                return item.invalid(List.of(new Violation(SUBJECT, "must be a non-empty string (the data subject of "
+                        + "the personal content)")));
+            }
+            if (sealer == null) {
+                return item.invalid(List.of(new Violation(SUBJECT, "given, but this gateway seals nothing (seal.fields "
+                        + "is empty): seal in the producer, or do not name a subject")));
+            }
+            subject = subjectNode.textValue();
+        }
         if (!event.has("eventId")) {
             event.put("eventId", UUID.randomUUID().toString());
         }
@@ -278,6 +323,24 @@ public final class EventsHandler implements HttpHandler {
         item.event = result.event();
         item.avroBody = result.avroBody();
         item.eventId = result.event().getEventId().toString();
+        if (sealer != null && sealer.hasPersonalContent(item.event)) {
+            if (subject == null) {
+                return item.invalid(List.of(new Violation(SUBJECT, "is required: the event has content in a field "
+                        + "marked personal (seal.fields " + sealer.fields().stream().map(FieldPath::path).toList()
+                        + ")")));
+            }
+            try {
+                item.event = sealer.seal(item.event, subject);
+            } catch (SealingException e) {
+                LOG.warn("cannot seal event {}: {}", item.eventId, e.getMessage());
+                item.event = null;
+                item.avroBody = null;
+                item.status = 503;
+                item.message = "cannot seal the event's personal fields (key store): " + e.getMessage();
+                return item;
+            }
+            item.avroBody = AuditEventCodec.encodeBody(item.event);
+        }
         return item;
     }
 

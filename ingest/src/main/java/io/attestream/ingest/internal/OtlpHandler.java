@@ -10,6 +10,7 @@ import io.attestream.events.AuditEvent;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.wire.AuditEventCodec;
 import io.attestream.schemas.wire.ConfluentWireFormat;
+import io.attestream.sealing.FieldPath;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
@@ -153,6 +154,7 @@ public final class OtlpHandler implements HttpHandler {
     };
 
     private final Signal signal;
+    private final List<FieldPath> personal;
     private final ApiKeys keys;
     private final Producer<String, byte[]> producer;
     private final String topic;
@@ -163,6 +165,16 @@ public final class OtlpHandler implements HttpHandler {
 
     public OtlpHandler(Signal signal, ApiKeys keys, Producer<String, byte[]> producer, String topic, int schemaId,
                        EventsHandler.Limits limits, String host, MeterRegistry meters) {
+        this(signal, keys, producer, topic, schemaId, limits, host, meters, List.of());
+    }
+
+    /**
+     * @param personal the fields marked personal (seal.fields): a span or log record with content in one of them is
+     *     rejected, since OTLP names no data subject to seal it under (send such steps to /v1/events with a subject)
+     */
+    public OtlpHandler(Signal signal, ApiKeys keys, Producer<String, byte[]> producer, String topic, int schemaId,
+                       EventsHandler.Limits limits, String host, MeterRegistry meters, List<FieldPath> personal) {
+        this.personal = List.copyOf(personal);
         this.signal = requireNonNull(signal, "signal");
         this.keys = requireNonNull(keys, "keys");
         this.producer = requireNonNull(producer, "producer");
@@ -227,6 +239,9 @@ public final class OtlpHandler implements HttpHandler {
         for (Mapped m : signal.map(request, keyTenant, host)) {
             if (m.event() == null) {
                 reasons.add(m.reason());
+            } else if (personal.stream().anyMatch(f -> f.isSetIn(m.event()))) {
+                reasons.add("event " + m.event().getEventId() + " has content in a field marked personal (seal.fields)"
+                        + " and OTLP names no data subject: send it to /v1/events with a \"subject\"");
             } else if (!scope.get().covers(m.event().getTenant(), m.event().getAgentId())) {
                 reasons.add("API key '" + scope.get().name() + "' may not write events of "
                         + m.event().getTenant() + "/" + m.event().getAgentId());
