@@ -23,6 +23,7 @@ import io.attestream.ingest.gateway.GatewayConfig;
 import io.attestream.ingest.internal.ApiKeys;
 import io.attestream.ingest.internal.JsonEventMapper;
 import io.attestream.integrity.KeyPairFiles;
+import io.attestream.runtime.HealthServer;
 import io.attestream.schemas.EventType;
 import io.attestream.schemas.SchemaEvolution;
 import io.attestream.schemas.Topics;
@@ -315,8 +316,7 @@ class SecuredKafkaIT {
         sinkProps.put(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, stack.clickHousePassword());
         sinkProps.put(SinkConfig.GROUP_ID_CONFIG, "secured-it-wrong-sink");
         sinkProps.put(SinkConfig.METRICS_PORT_CONFIG, -1);
-        kafka.clientProperties(SINK, "not-" + PASSWORDS.get(SINK))
-                .forEach((k, v) -> sinkProps.put(SinkConfig.CONSUMER_PREFIX + k, v));
+        sinkProps.putAll(kafka.clientProperties(SINK, "not-" + PASSWORDS.get(SINK)));
         Throwable sinkError = within(Duration.ofSeconds(60), () -> {
             try (EvidenceSink sink = new EvidenceSink(new SinkConfig(sinkProps))) {
                 sink.run();
@@ -365,7 +365,7 @@ class SecuredKafkaIT {
         p.put("state.dir", Files.createDirectories(work.resolve("drift-state")).toString());
         p.put("replication.factor", "1");
         p.put("commit.interval.ms", "200");
-        p.put("metrics.port", "-1");
+        p.put(HealthServer.PORT_CONFIG, "-1");
         p.put(DriftConfig.WINDOW_SIZE_MS_CONFIG, String.valueOf(DRIFT_WINDOW.toMillis()));
         p.put(DriftConfig.WINDOW_GRACE_MS_CONFIG, "0");
         p.put(DriftConfig.MIN_COUNT_CONFIG, "20");
@@ -404,7 +404,8 @@ class SecuredKafkaIT {
     private static Map<String, Object> sinkProps(StackEndpoints stack, String run, String password) {
         Map<String, Object> p = new HashMap<>(registryProps());
         p.put(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        kafka.clientProperties(SINK, password).forEach((k, v) -> p.put(SinkConfig.CONSUMER_PREFIX + k, v));
+        // Unprefixed, as in every stage: the sink passes the keys it does not own to its consumer.
+        p.putAll(kafka.clientProperties(SINK, password));
         p.put(SinkConfig.CLICKHOUSE_URL_CONFIG, stack.clickHouseJdbcUrl());
         p.put(SinkConfig.CLICKHOUSE_USER_CONFIG, stack.clickHouseUser());
         p.put(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, stack.clickHousePassword());
