@@ -252,12 +252,20 @@ public final class ChainerApp {
                     }
                 }
             }
-            int rekey;
-            try {
-                rekey = admin.describeTopics(List.of(config.rekeyTopic())).allTopicNames().get()
-                        .get(config.rekeyTopic()).partitions().size();
-            } catch (ExecutionException e) {
-                throw new ChainerException("cannot describe the re-key topic: " + e.getCause(), e.getCause());
+            int rekey = -1;
+            // A topic just created (by this instance or a peer starting at the same time) is unknown to the brokers
+            // that have not seen the new metadata yet: on a multi-broker cluster describe fails for a moment.
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (rekey < 0) {
+                try {
+                    rekey = admin.describeTopics(List.of(config.rekeyTopic())).allTopicNames().get()
+                            .get(config.rekeyTopic()).partitions().size();
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
+                        throw new ChainerException("cannot describe the re-key topic: " + e.getCause(), e.getCause());
+                    }
+                    Thread.sleep(200);
+                }
             }
             if (rekey != partitions) {
                 throw new IllegalStateException("re-key topic '" + config.rekeyTopic() + "' (" + ChainerConfig.REKEY_TOPIC_CONFIG

@@ -181,6 +181,15 @@ public final class ChainerConfig extends AbstractConfig {
     public static final String METRICS_HOST_CONFIG = "chainer.metrics.host";
     private static final String METRICS_HOST_DOC = "Address the Prometheus endpoint binds to.";
 
+    /** Consumer group session timeout handed to Kafka Streams unless set (a Kafka consumer key, not the chainer's). */
+    public static final String SESSION_TIMEOUT_MS_KEY = "session.timeout.ms";
+    /** The chainer's default for {@link #SESSION_TIMEOUT_MS_KEY}: the broker's default minimum. */
+    public static final int DEFAULT_SESSION_TIMEOUT_MS = 6_000;
+    /** Consumer heartbeat interval handed to Kafka Streams unless set. */
+    public static final String HEARTBEAT_INTERVAL_MS_KEY = "heartbeat.interval.ms";
+    /** The chainer's default for {@link #HEARTBEAT_INTERVAL_MS_KEY}. */
+    public static final int DEFAULT_HEARTBEAT_INTERVAL_MS = 1_500;
+
     /** Prefix of the per-reason failure-mode keys. */
     public static final String ON_REASON_PREFIX = "chainer.on.";
 
@@ -346,6 +355,12 @@ public final class ChainerConfig extends AbstractConfig {
         // of the time, which cost ~9 % of the stream thread (docs/performance.md). Idling only orders records of
         // different partitions by timestamp, an order the chainer does not promise (README, Guarantees).
         p.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, Long.toString(StreamsConfig.MAX_TASK_IDLE_MS_DISABLED));
+        // Crash recovery (docs/operations.md, "Failures and recovery"): with the consumer default of 45 s, a chainer
+        // killed with SIGKILL and restarted kept its partitions idle for 41-45 s, until the group coordinator expired
+        // the dead member. 6 s is the smallest session timeout a broker accepts by default
+        // (group.min.session.timeout.ms); three heartbeats fit in it.
+        p.putIfAbsent(SESSION_TIMEOUT_MS_KEY, Integer.toString(DEFAULT_SESSION_TIMEOUT_MS));
+        p.putIfAbsent(HEARTBEAT_INTERVAL_MS_KEY, Integer.toString(DEFAULT_HEARTBEAT_INTERVAL_MS));
         return p;
     }
 

@@ -46,6 +46,18 @@ class ChainerConfigTest {
     }
 
     @Test
+    void detectsACrashedInstanceWithinSixSecondsUnlessTheSessionTimeoutIsSet() {
+        Properties streams = new ChainerConfig(minimal()).streamsProperties();
+        assertThat(streams.getProperty("session.timeout.ms")).isEqualTo("6000");
+        assertThat(streams.getProperty("heartbeat.interval.ms")).isEqualTo("1500");
+        Map<String, Object> p = with("session.timeout.ms", "20000");
+        p.put("heartbeat.interval.ms", "5000");
+        Properties set = new ChainerConfig(p).streamsProperties();
+        assertThat(set.getProperty("session.timeout.ms")).isEqualTo("20000");
+        assertThat(set.getProperty("heartbeat.interval.ms")).isEqualTo("5000");
+    }
+
+    @Test
     void rejectsAnyGuaranteeButExactlyOnceV2() {
         assertThatThrownBy(() -> new ChainerConfig(with("processing.guarantee", "at_least_once")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("processing.guarantee");

@@ -41,6 +41,7 @@ public final class EvidenceSink implements AutoCloseable {
         // rebalance would only re-read what is held. Heartbeats continue on the client's own thread.
         props.put(ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 24 * 3600 * 1000);
         props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, 10_000);
+        props.putAll(SinkConfig.CONSUMER_DEFAULTS);
         props.putAll(config.consumerOverrides());
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
@@ -48,7 +49,7 @@ public final class EvidenceSink implements AutoCloseable {
         ClickHouseStore store = new ClickHouseStore(config.getString(SinkConfig.CLICKHOUSE_URL_CONFIG),
                 config.getString(SinkConfig.CLICKHOUSE_USER_CONFIG),
                 config.getPassword(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG).value(),
-                config.getString(SinkConfig.CLICKHOUSE_DATABASE_CONFIG), config.getInt(SinkConfig.CLICKHOUSE_SOCKET_TIMEOUT_MS_CONFIG));
+                config.getString(SinkConfig.CLICKHOUSE_DATABASE_CONFIG), config.clickHouseDriverProperties());
         RowMapper mapper = new RowMapper(registry, "all".equals(config.getString(SinkConfig.ERRORS_TOLERANCE_CONFIG)));
         SinkLoop.Settings settings = new SinkLoop.Settings(config.getString(SinkConfig.GROUP_ID_CONFIG),
                 config.getList(SinkConfig.TOPICS_CONFIG), String.join(",", config.getList(SinkConfig.REGISTRY_URL_CONFIG)),

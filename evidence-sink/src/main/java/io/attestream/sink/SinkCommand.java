@@ -194,7 +194,7 @@ public final class SinkCommand implements Runnable {
             String db = config.getString(SinkConfig.CLICKHOUSE_DATABASE_CONFIG);
             try (ClickHouseStore store = new ClickHouseStore(config.getString(SinkConfig.CLICKHOUSE_URL_CONFIG),
                     config.getString(SinkConfig.CLICKHOUSE_USER_CONFIG),
-                    config.getPassword(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG).value(), db, config.getInt(SinkConfig.CLICKHOUSE_SOCKET_TIMEOUT_MS_CONFIG))) {
+                    config.getPassword(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG).value(), db, config.clickHouseDriverProperties())) {
                 out.printf("%-12s %-20s %10s %10s %8s %10s %10s %12s%n", "tenant", "agent", "events", "latest_seq",
                         "missing", "duplicates", "checkpoint", "age_s");
                 // events = distinct seqs; missing = (latest_seq + 1) - events; duplicates = rows beyond one per seq.

@@ -4,9 +4,11 @@ import io.attestream.sink.internal.ClickHouseStore;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.RegistryClientConfig;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -36,7 +38,8 @@ public final class SinkConfig extends AbstractConfig {
 
     public static final String CLICKHOUSE_URL_CONFIG = "clickhouse.url";
     private static final String CLICKHOUSE_URL_DOC = "JDBC URL of ClickHouse, e.g. jdbc:clickhouse://127.0.0.1:8123."
-            + " The sink adds compress=false and the RowBinary insert path.";
+            + " Driver flags the sink sets (compress, beta.row_binary_for_simple_insert, socket_timeout) are refused in"
+            + " its query string: set clickhouse.compress, clickhouse.insert.row.binary, clickhouse.socket.timeout.ms.";
 
     public static final String CLICKHOUSE_USER_CONFIG = "clickhouse.user";
     public static final String CLICKHOUSE_PASSWORD_CONFIG = "clickhouse.password";
@@ -71,6 +74,49 @@ public final class SinkConfig extends AbstractConfig {
             + " long fails and is retried like an outage (an insert as ambiguous: its rows are read back first), instead"
             + " of blocking the sink forever.";
 
+    public static final String CLICKHOUSE_COMPRESS_CONFIG = "clickhouse.compress";
+    private static final String CLICKHOUSE_COMPRESS_DOC = "HTTP compression between the sink and ClickHouse (driver"
+            + " flag compress). Off by default: the sink and ClickHouse are meant to be near each other and LZ4 costs"
+            + " CPU on both ends; turn it on across a slow link.";
+
+    public static final String CLICKHOUSE_ROW_BINARY_INSERT_CONFIG = "clickhouse.insert.row.binary";
+    private static final String CLICKHOUSE_ROW_BINARY_INSERT_DOC = "Send batches as INSERT ... FORMAT RowBinary"
+            + " (driver flag beta.row_binary_for_simple_insert; about 3x the VALUES path). false falls back to"
+            + " INSERT ... VALUES text, e.g. for a proxy that does not pass binary bodies.";
+
+    /**
+     * Prefix of further clickhouse-jdbc driver properties, passed with the prefix removed (e.g.
+     * {@code clickhouse.jdbc.ssl=true}). The flags that have their own key above are refused here.
+     */
+    public static final String CLICKHOUSE_JDBC_PREFIX = "clickhouse.jdbc.";
+
+    /**
+     * Prefix of ClickHouse server settings sent with every query of the sink (e.g.
+     * {@code clickhouse.setting.insert_quorum=2}); on a cluster they override {@link #CLUSTER_INSERT_SETTINGS}.
+     */
+    public static final String CLICKHOUSE_SETTING_PREFIX = "clickhouse.setting.";
+
+    /**
+     * Server settings the sink sends on a cluster unless {@value #CLICKHOUSE_SETTING_PREFIX} keys override them
+     * (docs/operations.md, "ClickHouse cluster"): a Distributed insert returns only once every shard has its rows
+     * (else the sink would record offsets of rows still queued on one node, and its read-back after an ambiguous
+     * insert would miss them), each shard's insert waits for a majority of its replicas, in order, and the sink's
+     * reads see every insert acknowledged that way.
+     */
+    public static final Map<String, String> CLUSTER_INSERT_SETTINGS = Map.of(
+            "insert_distributed_sync", "1",
+            "insert_quorum", "auto",
+            "insert_quorum_parallel", "0",
+            "select_sequential_consistency", "1");
+
+    /** Driver flags the sink sets from its own keys; refused in the URL and under {@value #CLICKHOUSE_JDBC_PREFIX}. */
+    static final Map<String, String> OWNED_DRIVER_FLAGS = Map.of(
+            "compress", CLICKHOUSE_COMPRESS_CONFIG,
+            "beta.row_binary_for_simple_insert", CLICKHOUSE_ROW_BINARY_INSERT_CONFIG,
+            "socket_timeout", CLICKHOUSE_SOCKET_TIMEOUT_MS_CONFIG,
+            "user", CLICKHOUSE_USER_CONFIG,
+            "password", CLICKHOUSE_PASSWORD_CONFIG);
+
     public static final String ERRORS_TOLERANCE_CONFIG = "errors.tolerance";
     private static final String ERRORS_TOLERANCE_DOC = "none: stop at a chained event whose original bytes do not"
             + " decode. all: land its evidence row without the typed row, log topic/partition/offset and count it.";
@@ -81,6 +127,16 @@ public final class SinkConfig extends AbstractConfig {
 
     /** Prefix of extra Kafka consumer properties passed through unchanged. */
     public static final String CONSUMER_PREFIX = "consumer.";
+
+    /**
+     * The sink's consumer defaults where Kafka's are wrong for it, each overridable as {@code consumer.<key>}:
+     * a session timeout of 6 s (the broker's default minimum, group.min.session.timeout.ms) instead of 45 s, so that
+     * a sink killed with SIGKILL and restarted gets its partitions back within seconds instead of 41-45 s
+     * (docs/operations.md, "Failures and recovery"), with three heartbeats per session.
+     */
+    public static final Map<String, Object> CONSUMER_DEFAULTS = Map.of(
+            "session.timeout.ms", 6_000,
+            "heartbeat.interval.ms", 1_500);
 
     /** The topics the sink knows how to land. */
     public static final List<String> KNOWN_TOPICS = List.of(Topics.CHAINED, Topics.CHECKPOINTS, Topics.DEAD_LETTER,
@@ -127,6 +183,9 @@ public final class SinkConfig extends AbstractConfig {
                     RETRY_TIMEOUT_MS_DOC)
             .define(CLICKHOUSE_SOCKET_TIMEOUT_MS_CONFIG, Type.INT, ClickHouseStore.DEFAULT_SOCKET_TIMEOUT_MS,
                     ConfigDef.Range.between(1_000, 3_600_000), Importance.LOW, CLICKHOUSE_SOCKET_TIMEOUT_MS_DOC)
+            .define(CLICKHOUSE_COMPRESS_CONFIG, Type.BOOLEAN, false, Importance.LOW, CLICKHOUSE_COMPRESS_DOC)
+            .define(CLICKHOUSE_ROW_BINARY_INSERT_CONFIG, Type.BOOLEAN, true, Importance.LOW,
+                    CLICKHOUSE_ROW_BINARY_INSERT_DOC)
             .define(ERRORS_TOLERANCE_CONFIG, Type.STRING, "none", ConfigDef.ValidString.in("none", "all"),
                     Importance.MEDIUM, ERRORS_TOLERANCE_DOC)
             .define(METRICS_PORT_CONFIG, Type.INT, -1, ConfigDef.Range.between(-1, 65535), Importance.LOW,
@@ -164,6 +223,69 @@ public final class SinkConfig extends AbstractConfig {
             throw new ConfigException(CONSUMER_PREFIX + "enable.auto.commit", autoCommit,
                     "offsets are committed by the sink after ClickHouse has the rows");
         }
+        checkDriverKeys();
+    }
+
+    private void checkDriverKeys() {
+        String url = getString(CLICKHOUSE_URL_CONFIG);
+        int query = url.indexOf('?');
+        if (query >= 0) {
+            for (String param : url.substring(query + 1).split("&")) {
+                String name = param.split("=", 2)[0];
+                if (OWNED_DRIVER_FLAGS.containsKey(name)) {
+                    throw new ConfigException(CLICKHOUSE_URL_CONFIG, url, "driver flag " + name + " is set by "
+                            + OWNED_DRIVER_FLAGS.get(name) + "; remove it from the URL");
+                }
+            }
+        }
+        for (String name : originalsWithPrefix(CLICKHOUSE_JDBC_PREFIX).keySet()) {
+            if (OWNED_DRIVER_FLAGS.containsKey(name)) {
+                throw new ConfigException(CLICKHOUSE_JDBC_PREFIX + name, "[hidden]", "set "
+                        + OWNED_DRIVER_FLAGS.get(name) + " instead");
+            }
+            if (name.startsWith("clickhouse_setting_")) {
+                throw new ConfigException(CLICKHOUSE_JDBC_PREFIX + name, originals().get(CLICKHOUSE_JDBC_PREFIX + name),
+                        "server settings take the prefix " + CLICKHOUSE_SETTING_PREFIX);
+            }
+        }
+        Map<String, Object> settings = originalsWithPrefix(CLICKHOUSE_SETTING_PREFIX);
+        for (Map.Entry<String, Object> e : settings.entrySet()) {
+            if (!e.getKey().matches("[a-z_][a-z0-9_]*")) {
+                throw new ConfigException(CLICKHOUSE_SETTING_PREFIX + e.getKey(), e.getValue(),
+                        "not a ClickHouse setting name ([a-z_][a-z0-9_]*)");
+            }
+        }
+        if (!getString(CLICKHOUSE_CLUSTER_CONFIG).isEmpty()) {
+            for (String sync : List.of("insert_distributed_sync", "distributed_foreground_insert")) {
+                Object value = settings.get(sync);
+                if (value != null && !"1".equals(value.toString().strip())) {
+                    throw new ConfigException(CLICKHOUSE_SETTING_PREFIX + sync, value, "must stay 1 on a cluster: the"
+                            + " sink records an offset only once its rows are on their shard, and reads them back"
+                            + " after an ambiguous insert (docs/operations.md, \"ClickHouse cluster\")");
+                }
+            }
+        }
+    }
+
+    /**
+     * The driver properties of the sink's ClickHouse connection, in the order they are appended to the JDBC URL:
+     * its own flags, then {@value #CLICKHOUSE_JDBC_PREFIX} keys, then server settings as
+     * {@code clickhouse_setting_NAME} (on a cluster {@link #CLUSTER_INSERT_SETTINGS} first, overridden by
+     * {@value #CLICKHOUSE_SETTING_PREFIX} keys). Credentials are not among them.
+     */
+    public Map<String, String> clickHouseDriverProperties() {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("compress", String.valueOf(getBoolean(CLICKHOUSE_COMPRESS_CONFIG)));
+        out.put("beta.row_binary_for_simple_insert", String.valueOf(getBoolean(CLICKHOUSE_ROW_BINARY_INSERT_CONFIG)));
+        out.put("socket_timeout", String.valueOf(getInt(CLICKHOUSE_SOCKET_TIMEOUT_MS_CONFIG)));
+        new TreeMap<>(originalsWithPrefix(CLICKHOUSE_JDBC_PREFIX)).forEach((k, v) -> out.put(k, String.valueOf(v)));
+        Map<String, String> settings = new TreeMap<>();
+        if (!getString(CLICKHOUSE_CLUSTER_CONFIG).isEmpty()) {
+            settings.putAll(CLUSTER_INSERT_SETTINGS);
+        }
+        originalsWithPrefix(CLICKHOUSE_SETTING_PREFIX).forEach((k, v) -> settings.put(k, String.valueOf(v)));
+        settings.forEach((k, v) -> out.put("clickhouse_setting_" + k, v));
+        return out;
     }
 
     /** The key definitions, for documentation ({@code ConfigDef#toRst}). */

@@ -44,6 +44,24 @@ public final class TreeSuffix {
     }
 
     /**
+     * The tree at the base size (what a durable copy of this suffix stores, with {@link #leaves()}).
+     *
+     * @return the compact tree of size {@link #baseSize()}
+     */
+    public CompactMerkleTree base() {
+        return base;
+    }
+
+    /**
+     * The leaves after the base.
+     *
+     * @return leaf data of sizes {@link #baseSize()} .. {@link #size()} - 1, a copy
+     */
+    public List<Hash> leaves() {
+        return List.copyOf(leaves);
+    }
+
+    /**
      * The base size: proofs and roots are available for sizes from here on.
      *
      * @return the base size

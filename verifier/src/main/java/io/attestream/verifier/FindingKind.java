@@ -25,7 +25,8 @@ public enum FindingKind {
     /** A checkpoint's RFC 3161 timestamp token does not verify over its note. */
     TIMESTAMP_MISMATCH,
     /** Two consecutive verified checkpoints are further apart (in entries, or in signed creation time) than the
-     *  cadence they state allows: a checkpoint between them was deleted or never made. */
+     *  cadence they state allows: a checkpoint between them was deleted or never made; or (with
+     *  {@code --witness-key}) a trusted witness cosigned a checkpoint of a size no stored verified checkpoint has. */
     MISSING_CHECKPOINT,
     /** Entries after the newest verified checkpoint (or of a log without one) that the cadence says should have
      *  been sealed by a checkpoint longer ago than the allowed slack. */
@@ -48,11 +49,22 @@ public enum FindingKind {
     DUPLICATE_ROW,
     /** An event whose typed-table row is absent. */
     MISSING_ROW,
-    /** The auditor's state ({@code --state}) remembers a verified checkpoint larger than the newest one stored:
-     *  the log was cut back (its tail deleted together with its checkpoints). */
+    /** ({@code --witness-key}) A verified checkpoint with valid cosignatures from fewer distinct trusted witnesses
+     *  than {@code --witness-quorum}, and not pending (docs/integrity.md §7.6). */
+    MISSING_COSIGNATURE,
+    /** ({@code --witness-key}) A stored cosignature that does not verify: a line of a trusted witness (name and key
+     *  id) whose signature fails over the checkpoint it names, or a record that is not a cosigned checkpoint. */
+    BAD_COSIGNATURE,
+    /** ({@code --witness-key}) Stored cosignatures by a witness that no {@code --witness-key} names (once per log
+     *  and witness). */
+    UNKNOWN_WITNESS,
+    /** The auditor's state ({@code --state}) remembers a verified checkpoint larger than the newest one stored, or
+     *  (with {@code --witness-key}) a trusted witness cosigned one: the log was cut back (its tail deleted together
+     *  with its checkpoints). */
     ROLLBACK,
     /** The stored log is not consistent with the checkpoint the auditor's state remembers: no RFC 9162 consistency
-     *  proof from it to the newest stored checkpoint verifies (history rewritten, even if re-signed). */
+     *  proof from it to the newest stored checkpoint verifies (history rewritten, even if re-signed); or (with
+     *  {@code --witness-key}) a trusted witness cosigned another checkpoint of a stored checkpoint's size. */
     FORK,
     /** A log the auditor's state remembers has no rows and no checkpoints any more. */
     VANISHED;

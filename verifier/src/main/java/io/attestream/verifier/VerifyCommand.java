@@ -11,6 +11,8 @@ import io.attestream.verifier.internal.ProgressBar;
 import io.attestream.verifier.internal.ReportOutput;
 import io.attestream.verifier.internal.StateDirectory;
 import io.attestream.verifier.internal.TrustOptions;
+import io.attestream.verifier.internal.WitnessCheck;
+import io.attestream.verifier.internal.WitnessOptions;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -41,7 +43,9 @@ import picocli.CommandLine.Spec;
             "Reports OK, or every finding with tenant, agent, seq and kind (modified, deleted, inserted, "
                 + "reordered, duplicate, truncated, forged-checkpoint, unknown-key-checkpoint, timestamp-mismatch, "
                 + "missing-checkpoint, unsealed, missing-timestamp, late-timestamp, column-mismatch, undecodable, "
-                + "orphan-row, duplicate-row, missing-row; with --state: rollback, fork, vanished)."},
+                + "orphan-row, duplicate-row, missing-row; with --state: rollback, fork, vanished; with --witness-key: "
+                + "missing-cosignature, bad-cosignature, unknown-witness, and fork, rollback, missing-checkpoint "
+                + "for what a witness cosigned and the log no longer has)."},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:every selected agent verified",
@@ -55,6 +59,9 @@ public final class VerifyCommand implements Callable<Integer> {
 
     @Mixin
     private TrustOptions trust;
+
+    @Mixin
+    private WitnessOptions witnesses;
 
     @Option(names = "--tenant", paramLabel = "TENANT", description = "Only this tenant.")
     private String tenant;
@@ -119,6 +126,8 @@ public final class VerifyCommand implements Callable<Integer> {
         Optional<TimestampVerifier> tsa;
         EvidenceReader.Selection sel;
         ChainVerifier.Settings settings;
+        Optional<WitnessCheck.Settings> witnessSettings;
+        String attestations;
         try {
             if (since != null && until != null && !until.isAfter(since)) {
                 throw new IllegalArgumentException("--until " + until + " must be after --since " + since);
@@ -128,7 +137,8 @@ public final class VerifyCommand implements Callable<Integer> {
                     Clock.systemUTC());
             keys = trust.checkpointVerifier();
             tsa = trust.timestampVerifier();
-            connection.tables();
+            witnessSettings = witnesses.settings(Clock.systemUTC());
+            attestations = witnesses.table(connection.tables().checkpoints());
             sel = new EvidenceReader.Selection(tenant, agent, since, until);
             if (stateDir != null && sel.timeRange()) {
                 throw new IllegalArgumentException("--state needs whole logs: drop --since/--until");
@@ -148,11 +158,19 @@ public final class VerifyCommand implements Callable<Integer> {
             return 2;
         }
         int advanced = 0;
+        Optional<WitnessCheck.Result> witnessed = Optional.empty();
         try (EvidenceReader reader = connection.connect(System.getenv())) {
             remembered = state == null ? Map.of() : state.readAll();
             ChainVerifier verifier = ChainVerifier.of(keys, tsa, reader.schemaFingerprints(), settings);
             report = AuditRunner.run(reader, verifier, sel,
                     showProgress ? new ProgressBar(System.err) : AuditRunner.SILENT, showProgress, remembered);
+            if (witnessSettings.isPresent()) {
+                // Before the state advances: a log whose checkpoints lack their cosignatures is not remembered. Also
+                // without other evidence: a log a witness cosigned and that is gone entirely is a finding, not exit 4.
+                WitnessCheck.Result w = WitnessCheck.run(reader, sel, attestations, keys, witnessSettings.get());
+                report = w.mergeInto(report);
+                witnessed = Optional.of(w);
+            }
             if (state != null) {
                 advanced = state.advance(report, remembered, Instant.now());
             }
@@ -165,6 +183,11 @@ public final class VerifyCommand implements Callable<Integer> {
             out.flush();
         } else {
             ReportOutput.human(report, out);
+        }
+        if (witnessed.isPresent()) {
+            PrintWriter where = json ? err : out;
+            where.println(witnessed.get().summary(witnessSettings.get()));
+            where.flush();
         }
         if (state != null) {
             err.println("attestream verify: state " + state.dir() + ": " + remembered.size() + " log(s) remembered, "

@@ -44,6 +44,27 @@ class VerifyCommandTest {
     }
 
     @Test
+    void exitsTwoForWitnessOptionsThatCannotBeMet() throws Exception {
+        Path key = dir.resolve("k.vkey");
+        Files.writeString(key, SigningKey.generate("k", new SecureRandom()).verifierKey().toVkey());
+        Path w1 = dir.resolve("w1.vkey");
+        Files.writeString(w1, io.attestream.integrity.CosignerKey.of(SigningKey.generate("w1", new SecureRandom()))
+                .toVkey());
+        String url = "jdbc:clickhouse:http://127.0.0.1:1/x";
+        StringWriter noKey = new StringWriter();
+        assertThat(run(noKey, "--jdbc-url", url, "--key", key.toString(), "--witness-quorum", "1")).isEqualTo(2);
+        assertThat(noKey.toString()).contains("--witness-quorum needs --witness-key");
+        StringWriter tooMany = new StringWriter();
+        assertThat(run(tooMany, "--jdbc-url", url, "--key", key.toString(), "--witness-key", w1.toString(),
+                "--witness-quorum", "2")).isEqualTo(2);
+        assertThat(tooMany.toString()).contains("--witness-quorum must be 1 .. 1");
+        StringWriter signerKey = new StringWriter();
+        assertThat(run(signerKey, "--jdbc-url", url, "--key", key.toString(), "--witness-key", key.toString()))
+                .isEqualTo(2);
+        assertThat(signerKey.toString()).contains("--witness-key", "checkpoint signer key");
+    }
+
+    @Test
     void exitsTwoForATsaPolicyThatIsNotAnOid() throws Exception {
         Path key = dir.resolve("k.vkey");
         Files.writeString(key, SigningKey.generate("k", new SecureRandom()).verifierKey().toVkey());

@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import io.attestream.sink.SinkException;
 import io.attestream.sink.SinkException.ClickHouseUnavailableException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -74,18 +77,54 @@ public final class ClickHouseStore implements AutoCloseable {
      *                        {@link ClickHouseUnavailableException} (an engine that hangs must not block the sink)
      */
     public ClickHouseStore(String jdbcUrl, String user, String password, String database, int socketTimeoutMs) {
+        this(jdbcUrl, user, password, database, defaultDriverProperties(socketTimeoutMs));
+    }
+
+    /**
+     * @param jdbcUrl          {@code jdbc:clickhouse://host:port[/db][?options]}
+     * @param database         database of the evidence tables
+     * @param driverProperties appended to the URL's query string, in order (SinkConfig#clickHouseDriverProperties:
+     *                         compress, beta.row_binary_for_simple_insert, socket_timeout, clickhouse_setting_*);
+     *                         socket_timeout is required
+     */
+    public ClickHouseStore(String jdbcUrl, String user, String password, String database,
+                           Map<String, String> driverProperties) {
         requireNonNull(jdbcUrl, "jdbcUrl");
-        if (socketTimeoutMs <= 0) {
-            throw new IllegalArgumentException("socketTimeoutMs must be positive: " + socketTimeoutMs);
+        requireNonNull(driverProperties, "driverProperties");
+        String timeout = driverProperties.get("socket_timeout");
+        if (timeout == null || Long.parseLong(timeout) <= 0) {
+            throw new IllegalArgumentException("socket_timeout must be positive: " + timeout);
         }
-        // RowBinary for PreparedStatement batches (NOTES.md: about 3x the VALUES path); no HTTP compression: the
-        // sink and ClickHouse are meant to be near each other and LZ4 costs CPU on both ends.
-        this.jdbcUrl = jdbcUrl + (jdbcUrl.contains("?") ? "&" : "?")
-                + "compress=false&beta.row_binary_for_simple_insert=true&socket_timeout=" + socketTimeoutMs;
+        StringBuilder url = new StringBuilder(jdbcUrl);
+        char separator = jdbcUrl.contains("?") ? '&' : '?';
+        for (Map.Entry<String, String> e : driverProperties.entrySet()) {
+            url.append(separator).append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
+                    .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
+            separator = '&';
+        }
+        this.jdbcUrl = url.toString();
         this.credentials = new Properties();
         credentials.setProperty("user", requireNonNull(user, "user"));
         credentials.setProperty("password", requireNonNull(password, "password"));
         this.database = requireNonNull(database, "database");
+    }
+
+    /**
+     * The sink's driver flags when nothing overrides them: RowBinary for PreparedStatement batches (NOTES.md: about 3x
+     * the VALUES path); no HTTP compression (the sink and ClickHouse are meant to be near each other and LZ4 costs
+     * CPU on both ends); the socket timeout.
+     */
+    static Map<String, String> defaultDriverProperties(int socketTimeoutMs) {
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("compress", "false");
+        out.put("beta.row_binary_for_simple_insert", "true");
+        out.put("socket_timeout", String.valueOf(socketTimeoutMs));
+        return out;
+    }
+
+    /** The JDBC URL with the driver flags, as the connection uses it (tests). */
+    String jdbcUrl() {
+        return jdbcUrl;
     }
 
     /** Database of the evidence tables. */

@@ -9,9 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -27,6 +29,14 @@ import java.util.regex.Pattern;
  *
  * <p>V001 and V002 create the tables as {@code ReplacingMergeTree} (released; unchanged); V004 converts every
  * evidence table to a plain {@code MergeTree}, which never merges rows away ({@link Conversion}).
+ *
+ * <p>On a cluster the storage design of issue 13 holds from the first statement (issue 17): every table is a
+ * {@code Replicated*} engine ON CLUSTER, and a table that V004 converts is created as {@code ReplicatedMergeTree}
+ * right away (a cluster never holds an evidence table with an engine that merges rows away; V004's conversion then
+ * finds the engine in place and does nothing). A template's plain {@code ENGINE = MergeTree} (V006, V007) becomes
+ * {@code ReplicatedMergeTree}; any other engine on a cluster is refused when rendering. Only {@code sink_offsets}
+ * (the sink's own bookkeeping, not evidence) stays {@code ReplicatedReplacingMergeTree}. None of this changes a
+ * template, so checksums and the one-server DDL stay as released (DdlGoldenTest).
  */
 public final class Ddl {
     /** The migrations, in order. */
@@ -43,6 +53,9 @@ public final class Ddl {
             "CREATE TABLE IF NOT EXISTS \\$\\{db}\\.(\\w+) \\$\\{on_cluster}");
     private static final Pattern REPLACING = Pattern.compile("\\$\\{replacing\\((\\w+)(?:, *(\\w+))?\\)}");
     private static final Pattern ALTER = Pattern.compile("\\$\\{alter\\((\\w+)\\)}");
+    /** A template's plain MergeTree engine, which a cluster replaces by ReplicatedMergeTree. */
+    private static final Pattern PLAIN_MERGE_TREE = Pattern.compile("ENGINE = MergeTree(?:\\(\\))?(?=\\s)");
+    private static final Pattern ENGINE = Pattern.compile("ENGINE = (\\w+)");
     private static final Pattern CONVERT = Pattern.compile(
             "(?s)CONVERT TABLE \\$\\{db}\\.(\\w+) \\$\\{on_cluster} TO \\$\\{merge_tree\\((\\w+)\\)}\\s+(.+)");
     private static final Map<String, String> SHARD_KEYS = Map.of(
@@ -151,17 +164,39 @@ public final class Ddl {
     public static List<Migration> migrations(String database, String cluster) {
         requireNonNull(database, "database");
         requireNonNull(cluster, "cluster");
+        List<String> templates = RESOURCES.stream().map(Ddl::load).toList();
+        Set<String> keepEveryRow = new HashSet<>();
+        for (String template : templates) {
+            for (String raw : split(template)) {
+                Matcher convert = CONVERT.matcher(raw);
+                if (convert.matches()) {
+                    keepEveryRow.add(convert.group(1));
+                }
+            }
+        }
         List<Migration> out = new ArrayList<>();
-        for (String resource : RESOURCES) {
-            String template = load(resource);
+        for (int i = 0; i < RESOURCES.size(); i++) {
+            String resource = RESOURCES.get(i);
+            String template = templates.get(i);
             int version = Integer.parseInt(resource.substring(1, resource.indexOf("__")));
-            out.add(new Migration(version, resource, sha256Hex(template), render(template, database, cluster)));
+            out.add(new Migration(version, resource, sha256Hex(template),
+                    render(template, database, cluster, keepEveryRow)));
         }
         return out;
     }
 
-    /** Statements of one template. */
+    /** Statements of one template (on a cluster, with no table known to be converted to MergeTree later). */
     static List<Step> render(String template, String database, String cluster) {
+        return render(template, database, cluster, Set.of());
+    }
+
+    /**
+     * Statements of one template.
+     *
+     * @param keepEveryRow tables a later migration converts to MergeTree: on a cluster they are created as
+     *                     ReplicatedMergeTree at once
+     */
+    static List<Step> render(String template, String database, String cluster, Set<String> keepEveryRow) {
         List<Step> statements = new ArrayList<>();
         for (String raw : split(template)) {
             Matcher convert = CONVERT.matcher(raw);
@@ -183,9 +218,11 @@ public final class Ddl {
             }
             String st = raw;
             String distributed = null;
+            String clusterTable = null;
             Matcher create = CREATE_TABLE.matcher(st);
             if (!cluster.isEmpty() && create.find()) {
                 String table = create.group(1);
+                clusterTable = table;
                 st = create.replaceFirst("CREATE TABLE IF NOT EXISTS \\${db}." + table + "_local \\${on_cluster}");
                 distributed = "CREATE TABLE IF NOT EXISTS " + database + "." + table + " ON CLUSTER " + cluster
                         + " AS " + database + "." + table + "_local ENGINE = Distributed(" + cluster + ", " + database
@@ -195,14 +232,29 @@ public final class Ddl {
             StringBuilder sb = new StringBuilder();
             while (m.find()) {
                 String version = m.group(2);
-                String engine = cluster.isEmpty()
-                        ? "ReplacingMergeTree" + (version == null ? "" : "(" + version + ")")
-                        : "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/" + database + "/" + m.group(1)
-                                + "', '{replica}'" + (version == null ? "" : ", " + version) + ")";
+                String engine;
+                if (cluster.isEmpty()) {
+                    engine = "ReplacingMergeTree" + (version == null ? "" : "(" + version + ")");
+                } else if (keepEveryRow.contains(m.group(1))) {
+                    engine = replicatedMergeTree(database, m.group(1));
+                } else {
+                    engine = "ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/" + database + "/" + m.group(1)
+                            + "', '{replica}'" + (version == null ? "" : ", " + version) + ")";
+                }
                 m.appendReplacement(sb, Matcher.quoteReplacement(engine));
             }
             m.appendTail(sb);
-            st = sb.toString().replace("${db}", database)
+            st = sb.toString();
+            if (distributed != null) {
+                st = PLAIN_MERGE_TREE.matcher(st).replaceFirst(Matcher.quoteReplacement(
+                        "ENGINE = " + replicatedMergeTree(database, clusterTable)));
+                Matcher engine = ENGINE.matcher(st);
+                if (!engine.find() || !engine.group(1).startsWith("Replicated")) {
+                    throw new IllegalStateException("on a cluster every table needs a Replicated engine (write"
+                            + " ENGINE = MergeTree or ${replacing(table)} in the template): " + st);
+                }
+            }
+            st = st.replace("${db}", database)
                     .replace("${on_cluster}", cluster.isEmpty() ? "" : "ON CLUSTER " + cluster);
             statements.add(new Statement(check(st)));
             if (distributed != null) {
@@ -210,6 +262,10 @@ public final class Ddl {
             }
         }
         return statements;
+    }
+
+    private static String replicatedMergeTree(String database, String table) {
+        return "ReplicatedMergeTree('/clickhouse/tables/{shard}/" + database + "/" + table + "', '{replica}')";
     }
 
     private static Conversion conversion(String table, String engineOf, String keys, String database, String cluster) {

@@ -9,7 +9,7 @@ import com.sun.net.httpserver.HttpsServer;
 import io.attestream.ingest.AuditClientConfig;
 import io.attestream.ingest.internal.ApiKeys;
 import io.attestream.ingest.internal.EventsHandler;
-import io.attestream.ingest.internal.OtlpTracesHandler;
+import io.attestream.ingest.internal.OtlpHandler;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventSerializer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -40,7 +40,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The HTTP/JSON gateway: {@code POST /v1/events} (docs/http-api.md), {@code GET /health}, {@code GET /metrics}
+ * The HTTP/JSON gateway: {@code POST /v1/events} (docs/http-api.md), the OTLP/HTTP receiver {@code POST /v1/traces}
+ * and {@code POST /v1/logs}, {@code GET /health}, {@code GET /metrics}
  * (Prometheus text). A 202 answer means Kafka acknowledged every event of the request with acks=all: the caller
  * MAY then forget the events. Any other answer means the events without status 202 in the answer were not
  * written; the caller MUST retry them with the same eventIds (429/503: after Retry-After) or fix them (400/403/413).
@@ -63,7 +64,10 @@ public final class Gateway implements AutoCloseable {
                 config.getInt(GatewayConfig.ACK_TIMEOUT_MS_CONFIG));
         String topic = config.clientConfig().getString(AuditClientConfig.TOPIC_CONFIG);
         EventsHandler events = new EventsHandler(keys, producer, topic, schemaId, limits, localHost(), meters);
-        OtlpTracesHandler traces = new OtlpTracesHandler(keys, producer, topic, schemaId, limits, localHost(), meters);
+        OtlpHandler traces = new OtlpHandler(OtlpHandler.TRACES, keys, producer, topic, schemaId, limits, localHost(),
+                meters);
+        OtlpHandler logs = new OtlpHandler(OtlpHandler.LOGS, keys, producer, topic, schemaId, limits, localHost(),
+                meters);
         InetSocketAddress address = new InetSocketAddress(config.getString(GatewayConfig.LISTEN_HOST_CONFIG),
                 config.getInt(GatewayConfig.LISTEN_PORT_CONFIG));
         try {
@@ -90,6 +94,7 @@ public final class Gateway implements AutoCloseable {
         server.setExecutor(workers);
         server.createContext("/v1/events", events);
         server.createContext("/v1/traces", traces);
+        server.createContext("/v1/logs", logs);
         server.createContext("/health", exchange -> {
             boolean down = events.kafkaFailing();
             reply(exchange, down ? 503 : 200, "application/json",

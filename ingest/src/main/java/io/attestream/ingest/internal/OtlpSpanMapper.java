@@ -1,17 +1,19 @@
 package io.attestream.ingest.internal;
 
+import static io.attestream.ingest.internal.OtlpEnvelope.attributes;
+import static io.attestream.ingest.internal.OtlpEnvelope.first;
+import static io.attestream.ingest.internal.OtlpEnvelope.number;
+import static io.attestream.ingest.internal.OtlpEnvelope.text;
+
 import io.attestream.events.ActionStatus;
 import io.attestream.events.AgentAction;
 import io.attestream.events.AuditEvent;
 import io.attestream.events.Operation;
-import io.attestream.events.RecordedBy;
-import io.attestream.schemas.EventRules;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.nio.ByteBuffer;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,7 +30,7 @@ public final class OtlpSpanMapper {
     /** The GenAI semantic-conventions release this mapping follows. */
     public static final String SEMCONV_VERSION = "1.37.0";
     /** Resource attribute naming the tenant (else the API key's tenant when it names exactly one). */
-    public static final String TENANT_ATTRIBUTE = "attestream.tenant";
+    public static final String TENANT_ATTRIBUTE = OtlpEnvelope.TENANT_ATTRIBUTE;
     /** Span attribute overriding the action status, e.g. {@code DENIED} for a tool call a policy refused. */
     public static final String STATUS_ATTRIBUTE = "attestream.action.status";
 
@@ -58,21 +60,9 @@ public final class OtlpSpanMapper {
         if (op == null) {
             return Result.rejected(spanRef + ": no gen_ai.operation.name (not a GenAI span)");
         }
-        String tenant = text(res, TENANT_ATTRIBUTE);
-        if (tenant == null) {
-            tenant = keyTenant;
-        }
-        if (tenant == null) {
-            return Result.rejected(spanRef + ": no resource attribute " + TENANT_ATTRIBUTE
-                    + " and the API key covers every tenant");
-        }
-        String agent = first(attrs, res, "gen_ai.agent.id", "gen_ai.agent.name", "service.name");
-        if (agent == null) {
-            return Result.rejected(spanRef + ": no gen_ai.agent.id, gen_ai.agent.name or service.name");
-        }
-        String version = first(attrs, res, "gen_ai.agent.version", "service.version");
-        if (version == null) {
-            return Result.rejected(spanRef + ": no agent version (service.version or gen_ai.agent.version)");
+        OtlpEnvelope.Resolved envelope = OtlpEnvelope.resolve(res, attrs, keyTenant);
+        if (envelope.reason() != null) {
+            return Result.rejected(spanRef + ": " + envelope.reason());
         }
         if (span.getTraceId().size() != 16 || span.getSpanId().size() != 8) {
             return Result.rejected(spanRef + ": trace id must be 16 bytes and span id 8 bytes");
@@ -107,25 +97,15 @@ public final class OtlpSpanMapper {
         byte[] spanId = span.getSpanId().toByteArray();
         // The same span re-sent by an exporter's retry gets the same eventId, so the chainer keeps it once.
         UUID eventId = UUID.nameUUIDFromBytes(ByteBuffer.allocate(24).put(traceId).put(spanId).array());
-        long startMicros = span.getStartTimeUnixNano() / 1_000;
-        AuditEvent event = AuditEvent.newBuilder()
-                .setEventId(eventId)
-                .setTenant(tenant)
-                .setAgentId(agent)
-                .setAgentVersion(version)
-                .setOccurredAt(Instant.ofEpochSecond(startMicros / 1_000_000, (startMicros % 1_000_000) * 1_000))
-                .setRecordedBy(RecordedBy.newBuilder().setHost(host).setSdk("attestream-gateway-otlp")
-                        .setSdkVersion("0.1.0").build())
+        AuditEvent event = OtlpEnvelope.event(envelope, eventId, span.getStartTimeUnixNano(), host,
+                        "attestream-gateway-otlp")
                 .setTraceId(HEX.formatHex(traceId))
                 .setSpanId(HEX.formatHex(spanId))
                 .setSessionId(text(attrs, "gen_ai.conversation.id"))
                 .setPayload(action)
                 .build();
-        List<EventRules.Violation> violations = EventRules.violations(event);
-        if (!violations.isEmpty()) {
-            return Result.rejected(spanRef + ": " + violations.get(0).path() + " " + violations.get(0).message());
-        }
-        return new Result(event, null);
+        String violation = OtlpEnvelope.violation(event);
+        return violation == null ? new Result(event, null) : Result.rejected(spanRef + ": " + violation);
     }
 
     private static Operation operation(String op) {
@@ -157,55 +137,6 @@ public final class OtlpSpanMapper {
                     : ActionStatus.ERROR;
         }
         return ActionStatus.OK;
-    }
-
-    private static Map<String, AnyValue> attributes(List<KeyValue> list) {
-        Map<String, AnyValue> out = new LinkedHashMap<>();
-        for (KeyValue kv : list) {
-            out.putIfAbsent(kv.getKey(), kv.getValue());
-        }
-        return out;
-    }
-
-    private static String text(Map<String, AnyValue> attrs, String key) {
-        AnyValue v = attrs.get(key);
-        if (v == null) {
-            return null;
-        }
-        switch (v.getValueCase()) {
-            case STRING_VALUE: return v.getStringValue().isEmpty() ? null : v.getStringValue();
-            case INT_VALUE: return Long.toString(v.getIntValue());
-            case BOOL_VALUE: return Boolean.toString(v.getBoolValue());
-            case DOUBLE_VALUE: return Double.toString(v.getDoubleValue());
-            default: return null;
-        }
-    }
-
-    private static Long number(Map<String, AnyValue> attrs, String key) {
-        AnyValue v = attrs.get(key);
-        if (v == null) {
-            return null;
-        }
-        if (v.getValueCase() == AnyValue.ValueCase.INT_VALUE) {
-            return v.getIntValue();
-        }
-        if (v.getValueCase() == AnyValue.ValueCase.DOUBLE_VALUE) {
-            return (long) v.getDoubleValue();
-        }
-        return null;
-    }
-
-    private static String first(Map<String, AnyValue> span, Map<String, AnyValue> resource, String... keys) {
-        for (String key : keys) {
-            String v = text(span, key);
-            if (v == null) {
-                v = text(resource, key);
-            }
-            if (v != null) {
-                return v;
-            }
-        }
-        return null;
     }
 
     private static void putIfPresent(Map<String, String> map, String key, String value) {

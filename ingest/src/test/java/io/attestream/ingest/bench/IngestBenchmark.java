@@ -19,6 +19,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import io.attestream.ingest.internal.OtlpJson;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -43,7 +46,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * One run, same events, same broker: the raw idempotent producer (acks=all, linger 5 ms, pre-encoded values), the
  * SDK ({@code AuditClient}: rules check, encoding, bounded buffer) and the HTTP gateway (NDJSON batches over
- * keep-alive connections, 202 after the ack). Prints events/s and the ratios to the raw rate.
+ * keep-alive connections, 202 after the ack), and on the same gateway OTLP/HTTP trace requests of as many GenAI
+ * spans, in protobuf and in OTLP/JSON. Prints events/s (spans/s) and the ratios to the raw rate and to NDJSON.
  *
  * <p>{@code ./mvnw -pl ingest test-compile exec:exec@bench -Dbench.args="--events 100000 --batch 500 --clients 4"};
  * {@code --endpoints FILE} uses a running stack instead of starting one.
@@ -103,9 +107,7 @@ public final class IngestBenchmark {
         System.out.printf(Locale.ROOT, "SDK AuditClient (rules, encode, bounded buffer): %,.0f events/s = %.0f %% of"
                 + " raw (goal >= 80 %%)%n", sdkRate, 100 * sdkRate / rawRate);
 
-        double gwRate = gatewayRate(stack, dir, gw, json, batch, clients);
-        System.out.printf(Locale.ROOT, "gateway (NDJSON batches of %d, %d keep-alive clients, 202 after ack): "
-                + "%,.0f events/s = %.0f %% of raw (goal >= 30 %%)%n", batch, clients, gwRate, 100 * gwRate / rawRate);
+        gatewayRates(stack, dir, gw, json, batch, clients, rawRate);
     }
 
     private static double rawRate(StackEndpoints stack, String topic, List<AuditEvent> events, List<byte[]> values) {
@@ -143,8 +145,13 @@ public final class IngestBenchmark {
         }
     }
 
-    private static double gatewayRate(StackEndpoints stack, Path dir, String topic, List<String> json, int batch,
-                                      int clients) throws Exception {
+    /**
+     * One gateway, three request kinds in turn, as many events each: NDJSON batches of {@code batch} events on
+     * {@code /v1/events}, then OTLP/HTTP requests of {@code batch} GenAI spans on {@code /v1/traces} in binary
+     * protobuf and in OTLP/JSON (each span becomes one AgentAction event).
+     */
+    private static void gatewayRates(StackEndpoints stack, Path dir, String topic, List<String> json, int batch,
+                                     int clients, double rawRate) throws Exception {
         Path keys = dir.resolve("bench-keys.txt");
         Files.writeString(keys, "bench " + ApiKeys.hash("bench-key") + " bench *\n");
         Map<String, Object> gc = new HashMap<>();
@@ -155,41 +162,63 @@ public final class IngestBenchmark {
         gc.put(GatewayConfig.LISTEN_HOST_CONFIG, "127.0.0.1");
         gc.put(GatewayConfig.LISTEN_PORT_CONFIG, 0);
         gc.put(GatewayConfig.MAX_BATCH_EVENTS_CONFIG, Math.max(1000, batch));
-        List<String> bodies = new ArrayList<>();
+        List<byte[]> ndjson = new ArrayList<>();
         for (int i = 0; i < json.size(); i += batch) {
-            bodies.add(String.join("\n", json.subList(i, Math.min(json.size(), i + batch))) + "\n");
+            ndjson.add((String.join("\n", json.subList(i, Math.min(json.size(), i + batch))) + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
         }
+        List<ExportTraceServiceRequest> requests = OtlpLoad.requests(json.size(), batch);
+        List<byte[]> protobuf = requests.stream().map(ExportTraceServiceRequest::toByteArray).toList();
+        List<byte[]> otlpJson = requests.stream().map(OtlpJson::write).toList();
+        System.out.printf(Locale.ROOT, "OTLP: %d requests of %d spans, %.0f bytes per span (protobuf), %.0f (JSON)%n",
+                requests.size(), batch, protobuf.stream().mapToInt(b -> b.length).sum() / (double) json.size(),
+                otlpJson.stream().mapToInt(b -> b.length).sum() / (double) json.size());
         try (Gateway gateway = Gateway.start(new GatewayConfig(gc))) {
-            URI uri = URI.create("http://127.0.0.1:" + gateway.port() + "/v1/events");
-            ExecutorService pool = Executors.newFixedThreadPool(clients);
-            AtomicInteger next = new AtomicInteger();
-            AtomicInteger accepted = new AtomicInteger();
-            long start = System.nanoTime();
-            List<Future<?>> done = new ArrayList<>();
-            for (int c = 0; c < clients; c++) {
-                done.add(pool.submit(() -> {
-                    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-                    for (int b = next.getAndIncrement(); b < bodies.size(); b = next.getAndIncrement()) {
-                        HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri)
-                                .header("Authorization", "Bearer bench-key")
-                                .header("Content-Type", "application/x-ndjson")
-                                .POST(HttpRequest.BodyPublishers.ofString(bodies.get(b))).build(),
-                                HttpResponse.BodyHandlers.ofString());
-                        if (r.statusCode() != 202) {
-                            throw new IllegalStateException("batch " + b + ": " + r.statusCode() + " "
-                                    + r.body().substring(0, Math.min(300, r.body().length())));
-                        }
-                        accepted.addAndGet(bodies.get(b).split("\n").length);
-                    }
-                    return null;
-                }));
-            }
-            for (Future<?> f : done) {
-                f.get();
-            }
-            double rate = accepted.get() / ((System.nanoTime() - start) / 1e9);
-            pool.shutdown();
-            return rate;
+            String base = "http://127.0.0.1:" + gateway.port();
+            double nd = postRate(URI.create(base + "/v1/events"), "application/x-ndjson", ndjson, json.size(),
+                    clients, 202);
+            System.out.printf(Locale.ROOT, "gateway (NDJSON batches of %d, %d keep-alive clients, 202 after ack): "
+                    + "%,.0f events/s = %.0f %% of raw (goal >= 30 %%)%n", batch, clients, nd, 100 * nd / rawRate);
+            double pb = postRate(URI.create(base + "/v1/traces"), "application/x-protobuf", protobuf, json.size(),
+                    clients, 200);
+            System.out.printf(Locale.ROOT, "gateway OTLP/HTTP protobuf (%d spans per request, %d clients, 200 after"
+                    + " ack): %,.0f spans/s = %.0f %% of NDJSON, %.0f %% of raw%n", batch, clients, pb, 100 * pb / nd,
+                    100 * pb / rawRate);
+            double js = postRate(URI.create(base + "/v1/traces"), "application/json", otlpJson, json.size(),
+                    clients, 200);
+            System.out.printf(Locale.ROOT, "gateway OTLP/HTTP JSON (%d spans per request, %d clients): %,.0f spans/s"
+                    + " = %.0f %% of NDJSON, %.0f %% of raw%n", batch, clients, js, 100 * js / nd, 100 * js / rawRate);
         }
+    }
+
+    /** Items per second posting {@code bodies} (together {@code items} items) over {@code clients} connections. */
+    private static double postRate(URI uri, String contentType, List<byte[]> bodies, int items, int clients,
+                                   int expected) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        AtomicInteger next = new AtomicInteger();
+        long start = System.nanoTime();
+        List<Future<?>> done = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            done.add(pool.submit(() -> {
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                for (int b = next.getAndIncrement(); b < bodies.size(); b = next.getAndIncrement()) {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri)
+                            .header("Authorization", "Bearer bench-key").header("Content-Type", contentType)
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(bodies.get(b))).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() != expected || r.body().contains("rejected")) {
+                        throw new IllegalStateException(uri.getPath() + " request " + b + ": " + r.statusCode()
+                                + " " + r.body().substring(0, Math.min(300, r.body().length())));
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : done) {
+            f.get();
+        }
+        double rate = items / ((System.nanoTime() - start) / 1e9);
+        pool.shutdown();
+        return rate;
     }
 }

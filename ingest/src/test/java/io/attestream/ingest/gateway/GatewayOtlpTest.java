@@ -177,7 +177,11 @@ class GatewayOtlpTest {
                     .isEqualTo(decode(mock.history().get(1)).getEventId());
 
             byte[] json = "{}".getBytes(StandardCharsets.UTF_8);
-            assertThat(gw.postBytes(TRACES, "k-refund", "application/json", json).statusCode()).isEqualTo(415);
+            assertThat(gw.postBytes(TRACES, "k-refund", "text/plain", json).statusCode()).isEqualTo(415);
+            HttpResponse<byte[]> empty = gw.postBytes(TRACES, "k-refund", "application/json", json);
+            assertThat(empty.statusCode()).isEqualTo(200);
+            assertThat(new String(empty.body(), StandardCharsets.UTF_8)).isEqualTo("{}");
+            assertThat(empty.headers().firstValue("Content-Type")).hasValue("application/json");
             assertThat(gw.postBytes(TRACES, null, "application/x-protobuf", body).statusCode()).isEqualTo(401);
             byte[] garbage = {(byte) 0xFF, 1, 2};
             assertThat(gw.postBytes(TRACES, "k-refund", "application/x-protobuf", garbage).statusCode()).isEqualTo(400);

@@ -25,7 +25,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import org.apache.avro.Schema;
 
 /**
@@ -153,48 +152,103 @@ public final class AuditRunner {
     }
 
     private static final int BATCH = 1024;
-    private static final List<EventRow> END = List.of();
+    private static final Batch END = new Batch();
+
+    /** Rows in scan order, with their stored derived columns. */
+    private static final class Batch {
+        final EventRow[] rows = new EventRow[BATCH];
+        final Object[][] derived = new Object[BATCH][];
+        int n;
+    }
 
     /**
-     * Reads rows on a second thread while this one verifies, so decoding the JDBC stream and hashing overlap
-     * (batches of {@value #BATCH} rows through a small bounded queue: back-pressure, constant memory). The reader
-     * thread also checks each row's derived columns ({@code derived}, read by this thread after the join).
+     * Three threads in a line, so that reading the result, the derived-column check (Avro decode, digests) and the
+     * chain check (hashing, Merkle, signatures) overlap on the machine's cores: the reader thread parses RowBinary
+     * into batches of {@value #BATCH} rows, the derived thread checks each row's derived columns ({@code derived},
+     * read by this thread after the joins), this thread verifies the chains. Small bounded queues between them:
+     * back-pressure, constant memory, rows stay in scan order.
      */
     private static void pipeline(EvidenceReader reader, EvidenceReader.Selection sel, Scan scan,
             DerivedColumns derived) {
-        BlockingQueue<List<EventRow>> queue = new ArrayBlockingQueue<>(8);
+        BlockingQueue<Batch> read = new ArrayBlockingQueue<>(8);
+        BlockingQueue<Batch> checked = new ArrayBlockingQueue<>(8);
         AtomicReference<RuntimeException> failure = new AtomicReference<>();
         AtomicBoolean stop = new AtomicBoolean();
-        Thread t = new Thread(() -> {
-            Batcher batcher = new Batcher(queue, stop);
+        Thread reading = new Thread(() -> {
+            Batch[] b = {new Batch()};
             try {
-                reader.streamEvents(sel, batcher, derived);
-                batcher.flush();
+                reader.streamEvents(sel, (row, cols) -> {
+                    if (stop.get()) {
+                        throw new VerifierException("verification stopped");
+                    }
+                    Batch x = b[0];
+                    x.rows[x.n] = row;
+                    x.derived[x.n] = cols;
+                    if (++x.n == BATCH) {
+                        put(read, x);
+                        b[0] = new Batch();
+                    }
+                });
+                if (b[0].n > 0) {
+                    put(read, b[0]);
+                }
             } catch (RuntimeException e) {
-                failure.set(e);
+                failure.compareAndSet(null, e);
             } finally {
-                put(queue, END);
+                put(read, END);
             }
         }, "verifier-reader");
-        t.setDaemon(true);
-        t.start();
+        Thread deriving = new Thread(() -> {
+            try {
+                while (true) {
+                    Batch x = read.take();
+                    if (x == END) {
+                        break;
+                    }
+                    if (!stop.get()) {
+                        for (int i = 0; i < x.n; i++) {
+                            derived.acceptColumns(x.rows[i], x.derived[i]);
+                            x.derived[i] = null;
+                        }
+                    }
+                    put(checked, x);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                failure.compareAndSet(null, new VerifierException("interrupted while checking derived columns", e));
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+                stop.set(true);
+                // Keep draining so the reader never blocks on a full queue.
+                drain(read);
+            } finally {
+                put(checked, END);
+            }
+        }, "verifier-derived");
+        reading.setDaemon(true);
+        deriving.setDaemon(true);
+        reading.start();
+        deriving.start();
         try {
             while (true) {
-                List<EventRow> b = queue.take();
-                if (b == END) {
+                Batch x = checked.take();
+                if (x == END) {
                     break;
                 }
-                for (EventRow r : b) {
-                    scan.accept(r);
+                if (!stop.get()) {
+                    for (int i = 0; i < x.n; i++) {
+                        scan.accept(x.rows[i]);
+                    }
                 }
             }
-            t.join();
+            reading.join();
+            deriving.join();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new VerifierException("interrupted while verifying", e);
         } catch (RuntimeException e) {
             stop.set(true);
-            queue.clear();
+            drain(checked);
             throw e;
         }
         if (failure.get() != null) {
@@ -202,36 +256,18 @@ public final class AuditRunner {
         }
     }
 
-    private static final class Batcher implements Consumer<EventRow> {
-        private final BlockingQueue<List<EventRow>> queue;
-        private final AtomicBoolean stop;
-        private List<EventRow> batch = new ArrayList<>(BATCH);
-
-        Batcher(BlockingQueue<List<EventRow>> queue, AtomicBoolean stop) {
-            this.queue = queue;
-            this.stop = stop;
-        }
-
-        @Override
-        public void accept(EventRow row) {
-            if (stop.get()) {
-                throw new VerifierException("verification stopped");
+    /** Takes batches until the end marker (after a failure: the upstream thread must not block on put). */
+    private static void drain(BlockingQueue<Batch> q) {
+        try {
+            while (q.take() != END) {
+                // discarded
             }
-            batch.add(row);
-            if (batch.size() == BATCH) {
-                flush();
-            }
-        }
-
-        void flush() {
-            if (!batch.isEmpty()) {
-                put(queue, batch);
-                batch = new ArrayList<>(BATCH);
-            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
-    private static void put(BlockingQueue<List<EventRow>> queue, List<EventRow> batch) {
+    private static void put(BlockingQueue<Batch> queue, Batch batch) {
         try {
             queue.put(batch);
         } catch (InterruptedException e) {

@@ -11,8 +11,6 @@ import io.attestream.verifier.FindingKind;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -48,7 +46,7 @@ public final class DerivedColumns {
             "occurred_at", "controls", "trace_id", "session_id", "recorded_by_host", "schema_fingerprint");
 
     /**
-     * The extra columns {@link EvidenceReader} selects after its own, read back by {@link #accept}: the derived
+     * The extra columns {@link EvidenceReader} selects after its own, read back by {@link #acceptColumns}: the derived
      * columns, times as integer microseconds and the controls array in the list encoding of {@link DerivedValues}.
      */
     public static final String COLUMNS = "event_id, event_type, agent_version, toUnixTimestamp64Micro(occurred_at), "
@@ -110,15 +108,17 @@ public final class DerivedColumns {
         return findings;
     }
 
+    /** Number of stored values {@link #acceptColumns} takes: the columns of {@link #COLUMNS}. */
+    public static final int STORED_WIDTH = 8;
+
     /**
      * Checks one row.
      *
-     * @param rs the result set positioned on the row, with {@link #COLUMNS} from {@code first} on
-     * @param first the index of the first of {@link #COLUMNS}
      * @param row the row's verified columns
-     * @throws SQLException when the columns cannot be read
+     * @param columns the row's stored values of {@link #COLUMNS}, in order: strings as raw bytes (null for NULL),
+     *     the occurred time as a {@code Long} of microseconds, the controls in the list encoding
      */
-    public void accept(ResultSet rs, int first, EventRow row) throws SQLException {
+    public void acceptColumns(EventRow row, Object[] columns) {
         rows++;
         if (!row.tenant().equals(tenant) || !row.agentId().equals(agent)) {
             tenant = row.tenant();
@@ -129,25 +129,13 @@ public final class DerivedColumns {
         }
         stored[0] = tenantBytes;
         stored[1] = agentBytes;
-        stored[2] = bytes(rs, first);
-        stored[3] = bytes(rs, first + 1);
-        stored[4] = bytes(rs, first + 2);
-        stored[5] = rs.getLong(first + 3);
-        stored[6] = bytes(rs, first + 4);
-        stored[7] = bytes(rs, first + 5);
-        stored[8] = bytes(rs, first + 6);
-        stored[9] = bytes(rs, first + 7);
+        System.arraycopy(columns, 0, stored, 2, STORED_WIDTH);
         stored[10] = row.schemaFingerprint();
         check(row);
     }
 
-    private static byte[] bytes(ResultSet rs, int i) throws SQLException {
-        byte[] b = rs.getBytes(i);
-        return rs.wasNull() ? null : b;
-    }
-
     /**
-     * Checks one row whose stored derived columns are given (for tests; {@link #accept} reads them from JDBC).
+     * Checks one row whose stored derived columns are given (for tests; {@link #acceptColumns} takes them as the scan reads them).
      *
      * @param row the row
      * @param columns the stored values of {@link #CHECKED} from event_id on (event_id, event_type, agent_version,

@@ -152,6 +152,67 @@ public final class ChainFixture {
     }
 
     /**
+     * The key holder's rewrite of a log (issue 14's hostile operator): the event at seq {@code k} is replaced by
+     * another valid event of the same type, every later entry is re-chained (same bytes and chained times, new
+     * previous hashes), and every checkpoint larger than {@code k} is re-signed with {@code key} over the new tree,
+     * with the original's cadence and creation time, and timestamped again by {@code tsa}. Checkpoints up to
+     * {@code k} are kept as they were. Nothing in the result is inconsistent in itself: only what someone outside
+     * the operator remembers (an auditor's state, a witness) tells it from the original.
+     *
+     * @param original the log as it was
+     * @param k the seq of the edited event
+     * @param key the real checkpoint signing key
+     * @param tsa the timestamp authority the operator has access to, or null for none
+     * @return the rewritten log
+     */
+    public static Agent rewrite(Agent original, int k, SigningKey key, TimestampAuthority tsa) {
+        LogId log = original.log();
+        LogState state = LogState.empty(log);
+        List<StoredEvent> events = new ArrayList<>(original.events().size());
+        java.util.Map<Long, LogState> at = new java.util.HashMap<>();
+        for (StoredEvent old : original.events()) {
+            EventRow r = old.row();
+            int i = (int) r.seq();
+            StoredEvent src = old;
+            byte[] framed = r.eventBytes();
+            if (i == k) {
+                EventType type = EventType.values()[k % EventType.values().length];
+                AuditEvent e = SampleEvents.of(type, log.tenant(), log.agentId(), 1_000_000 + k);
+                framed = AuditEventCodec.encode(SCHEMA_ID, e);
+                src = new StoredEvent(r, e.getEventId().toString(), e.getPayload().getClass().getSimpleName(),
+                        e.getOccurredAt().toEpochMilli() * 1000);
+            }
+            byte[] body = Arrays.copyOfRange(framed, EventRow.HEADER_SIZE, framed.length);
+            LogState.Appended a = state.append(r.chainedAtMicros(), r.schemaId(), r.schemaFingerprint().toBytes(), body);
+            state = a.state();
+            EventRow row = new EventRow(log.tenant(), log.agentId(), i, a.entry().previousHash(), a.entry().hash(),
+                    a.entry().version(), r.chainedAtMicros(), r.schemaId(), r.schemaFingerprint(), framed);
+            events.add(new StoredEvent(row, src.eventId(), src.eventType(), src.occurredAtMicros()));
+            at.put((long) i + 1, state);
+        }
+        List<CheckpointRow> kept = new ArrayList<>();
+        List<SignedCheckpoint> resigned = new ArrayList<>();
+        for (CheckpointRow c : original.checkpoints()) {
+            if (c.treeSize() <= k) {
+                kept.add(c);
+                continue;
+            }
+            Checkpoint was = SignedCheckpoint.parse(c.note()).checkpoint();
+            LogState s = at.get(c.treeSize());
+            resigned.add(SignedCheckpoint.sign(Checkpoint.forLog(s.head(), s.tree().root(), was.cadence().orElseThrow(),
+                    was.created().orElseThrow()), key));
+        }
+        List<CheckpointTimestamp> ts = tsa == null || resigned.isEmpty() ? null
+                : TimestampedBatch.timestampCheckpoints(resigned, tsa).timestamps();
+        for (int i = 0; i < resigned.size(); i++) {
+            Checkpoint c = resigned.get(i).checkpoint();
+            kept.add(new CheckpointRow(log.tenant(), log.agentId(), c.treeSize(), c.rootHash(), resigned.get(i).text(),
+                    key.name(), ts == null ? null : TimestampCodec.encode(ts.get(i))));
+        }
+        return new Agent(log, events, kept);
+    }
+
+    /**
      * A copy of a row with another seq.
      *
      * @param r the row

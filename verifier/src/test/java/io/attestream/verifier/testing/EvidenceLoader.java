@@ -120,6 +120,22 @@ public final class EvidenceLoader implements AutoCloseable {
                     id -> { }, Instant.now());
         }
 
+        /**
+         * The checkpoint_attestations row the sink lands for one record of the cosignature topic.
+         *
+         * @param value the record value: a signed note with the checkpoint body and one cosignature line
+         * @return the row
+         */
+        public RowMapper.TableRow attestation(byte[] value) {
+            long off = offset++;
+            List<RowMapper.TableRow> rows = mapper.map(new ConsumerRecord<>(Topics.CHECKPOINT_COSIGNATURES, 0, off,
+                    null, value), id -> { }, Instant.now());
+            if (rows.size() != 1) {
+                throw new IllegalStateException("a cosignature record maps to one row, got " + rows.size());
+            }
+            return rows.get(0);
+        }
+
         @Override
         public void close() {
             registry.close();
@@ -217,6 +233,21 @@ public final class EvidenceLoader implements AutoCloseable {
      */
     public Object[] eventRow(ChainFixture.StoredEvent e) {
         return rows(e).get(0).values();
+    }
+
+    /**
+     * Lands witness cosignature records in checkpoint_attestations through the sink's mapper.
+     *
+     * @param values record values of the cosignature topic
+     */
+    public void landAttestations(List<byte[]> values) {
+        List<Object[]> rows = new ArrayList<>();
+        for (byte[] v : values) {
+            rows.add(mapper.attestation(v).values());
+        }
+        if (!rows.isEmpty()) {
+            store.insert(Table.CHECKPOINT_ATTESTATIONS, rows);
+        }
     }
 
     /**

@@ -57,7 +57,7 @@ public final class CheckpointSubmitter {
     /** Per log: tree, pending checkpoints by size, per witness the size it accepted (null: not known yet). */
     private final class Track {
         final LogId log;
-        final TreeSuffix tree = TreeSuffix.startingAt(CompactMerkleTree.empty());
+        TreeSuffix tree = TreeSuffix.startingAt(CompactMerkleTree.empty());
         final NavigableMap<Long, SignedCheckpoint> pending = new TreeMap<>();
         final Long[] accepted = new Long[witnesses.size()];
         /** Per witness: checkpoints up to this size are done (cosigned, refused, or older than its state). */
@@ -257,6 +257,95 @@ public final class CheckpointSubmitter {
             if (newBase > t.tree.baseSize()) {
                 t.tree.advanceBase(newBase);
             }
+        }
+    }
+
+    /**
+     * What a durable copy keeps of one log ({@link SubmitterState}): the tree at its base (the smallest size any
+     * witness accepted) and the leaves after it, the checkpoints not done by every witness, and per witness (by
+     * {@link #witnessId}) the size it accepted ({@code -1}: not known yet) and the size up to which it is done.
+     *
+     * @param log the log
+     * @param base the tree at the base size
+     * @param leaves leaf data after the base
+     * @param pending checkpoints not yet done by every witness, by size
+     * @param witnesses per witness id: {accepted or -1, doneUpTo}
+     */
+    public record LogSnapshot(LogId log, CompactMerkleTree base, List<Hash> leaves, List<SignedCheckpoint> pending,
+            Map<String, long[]> witnesses) {
+        /** Validates and copies. */
+        public LogSnapshot {
+            requireNonNull(log, "log");
+            requireNonNull(base, "base");
+            leaves = List.copyOf(leaves);
+            pending = List.copyOf(pending);
+            Map<String, long[]> w = new LinkedHashMap<>();
+            witnesses.forEach((k, v) -> {
+                if (v.length != 2) {
+                    throw new IllegalArgumentException("a witness entry is {accepted, doneUpTo}");
+                }
+                w.put(k, v.clone());
+            });
+            witnesses = java.util.Collections.unmodifiableMap(w);
+        }
+    }
+
+    /**
+     * How a witness is named in snapshots: its cosigner name and key id, so a restart with the witnesses in
+     * another order, or with one added or removed, maps each one's progress to the right witness.
+     *
+     * @param client the witness's client
+     * @return {@code name+hexid}
+     */
+    public static String witnessId(WitnessClient client) {
+        return client.witnessKey().name() + "+" + String.format("%08x", client.witnessKey().keyId());
+    }
+
+    /**
+     * The state of every log, for a durable copy. Call between {@link #work} calls, from the feeding thread.
+     *
+     * @return one snapshot per log
+     */
+    public List<LogSnapshot> snapshot() {
+        List<LogSnapshot> out = new ArrayList<>(logs.size());
+        for (Track t : logs.values()) {
+            Map<String, long[]> w = new LinkedHashMap<>();
+            for (int i = 0; i < witnesses.size(); i++) {
+                w.put(witnessId(witnesses.get(i)), new long[] {t.accepted[i] == null ? -1 : t.accepted[i],
+                    t.doneUpTo[i]});
+            }
+            out.add(new LogSnapshot(t.log, t.tree.base(), t.tree.leaves(), new ArrayList<>(t.pending.values()), w));
+        }
+        return out;
+    }
+
+    /**
+     * Restores logs from a durable copy, before anything is fed. A witness the snapshot does not name (newly
+     * configured) starts unknown (its size is learnt from its 409) and done up to nothing; one the snapshot names
+     * but that is no longer configured is dropped.
+     *
+     * @param snapshots the logs
+     * @throws IllegalStateException when logs were fed already
+     */
+    public void restore(List<LogSnapshot> snapshots) {
+        if (!logs.isEmpty()) {
+            throw new IllegalStateException("restore before feeding anything");
+        }
+        for (LogSnapshot s : snapshots) {
+            Track t = new Track(s.log());
+            t.tree = TreeSuffix.startingAt(s.base());
+            s.leaves().forEach(t.tree::append);
+            for (SignedCheckpoint note : s.pending()) {
+                t.pending.put(note.checkpoint().treeSize(), note);
+            }
+            for (int i = 0; i < witnesses.size(); i++) {
+                long[] w = s.witnesses().get(witnessId(witnesses.get(i)));
+                if (w != null) {
+                    t.accepted[i] = w[0] < 0 ? null : w[0];
+                    t.doneUpTo[i] = w[1];
+                }
+            }
+            logs.put(s.log(), t);
         }
     }
 

@@ -13,6 +13,7 @@ import io.attestream.schemas.wire.SpecificRecordCodec;
 import io.attestream.witness.WitnessClient;
 import io.attestream.witness.WitnessException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,10 +49,13 @@ import org.slf4j.LoggerFactory;
  * {@code attestream.checkpoints} with {@code isolation.level=read_committed}, feeds a {@link CheckpointSubmitter},
  * and publishes each cosignature to {@code attestream.checkpoint-cosignatures} (key {@code <tenant>/<agentId>}).
  *
- * <p>It keeps no offsets: every start reads both topics from the beginning, rebuilding each log's tree, and
- * learns each witness's size from its 409 answer; only checkpoints a witness has not cosigned yet are sent
- * (the newest one it has is cosigned again, see {@link CheckpointSubmitter}). Start-up time therefore grows
- * with the chained topic (a durable tree store is the next step, docs: witness-submitter/README.md).
+ * <p>With a state directory ({@link SubmitterState}) it snapshots, at most every {@code snapshotInterval} and
+ * when it stops, the next offset of every input partition together with each log's tree suffix, pending
+ * checkpoints and witness sizes, after its producer has flushed; a restart seeks to those offsets and restores
+ * the logs, so it neither starts from zero nor loses its place. Without one, every start reads both topics from
+ * the beginning, rebuilding each log's tree, and learns each witness's size from its 409 answer. Either way only
+ * checkpoints a witness has not cosigned yet are sent (the newest one it has may be cosigned again, see
+ * {@link CheckpointSubmitter}).
  */
 public final class SubmitterStage implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SubmitterStage.class);
@@ -66,6 +70,9 @@ public final class SubmitterStage implements AutoCloseable {
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<RuntimeException> publishFailures = new ArrayList<>();
     private final StageTopics topics;
+    private final Path stateDir;
+    private final Duration snapshotInterval;
+    private volatile long recordsRead;
 
     /**
      * The topics of one deployment.
@@ -103,7 +110,32 @@ public final class SubmitterStage implements AutoCloseable {
      */
     public SubmitterStage(String bootstrapServers, SchemaRegistryClient registry, StageTopics topics,
             List<WitnessClient> witnesses, Duration minBackoff, Duration maxBackoff, Clock clock) {
+        this(bootstrapServers, registry, topics, witnesses, minBackoff, maxBackoff, clock, null, Duration.ZERO);
+    }
+
+    /**
+     * Connects to Kafka and the registry (nothing is read until {@link #run}), with durable state.
+     *
+     * @param bootstrapServers Kafka
+     * @param registry the schema registry client
+     * @param topics the topics
+     * @param witnesses the witness clients, at least one
+     * @param minBackoff first retry delay for an unavailable witness
+     * @param maxBackoff largest retry delay
+     * @param clock the clock for back-off and snapshots
+     * @param stateDir where the position is kept ({@link SubmitterState}), or null to read from the beginning on
+     *     every start
+     * @param snapshotInterval least time between two snapshots while running (one more is written on stop)
+     */
+    public SubmitterStage(String bootstrapServers, SchemaRegistryClient registry, StageTopics topics,
+            List<WitnessClient> witnesses, Duration minBackoff, Duration maxBackoff, Clock clock, Path stateDir,
+            Duration snapshotInterval) {
         requireNonNull(bootstrapServers, "bootstrapServers");
+        this.stateDir = stateDir;
+        this.snapshotInterval = requireNonNull(snapshotInterval, "snapshotInterval");
+        if (snapshotInterval.isNegative()) {
+            throw new IllegalArgumentException("snapshot interval must not be negative, got " + snapshotInterval);
+        }
         this.topics = requireNonNull(topics, "topics");
         requireNonNull(registry, "registry");
         this.clock = requireNonNull(clock, "clock");
@@ -162,6 +194,15 @@ public final class SubmitterStage implements AutoCloseable {
                         }
                     }
                 });
+        // Acknowledged before the next request goes out: the witness then holds at most one cosignature (its newest,
+        // which a restart has it make again) that Kafka does not. Flushing once per batch instead could lose an
+        // older cosignature on a kill, since a restarted submitter skips what the witness already holds.
+        producer.flush();
+        synchronized (publishFailures) {
+            if (!publishFailures.isEmpty()) {
+                throw publishFailures.get(0);
+            }
+        }
     }
 
     /**
@@ -184,22 +225,31 @@ public final class SubmitterStage implements AutoCloseable {
             }
         }
         consumer.assign(all);
-        consumer.seekToBeginning(all);
-        LOG.info("witness-submitter reading {} partitions of {} and {} from the beginning", all.size(), topics.chained(),
-                topics.checkpoints());
+        Optional<SubmitterState.Snapshot> saved = stateDir == null ? Optional.empty() : SubmitterState.read(stateDir);
+        if (saved.isPresent()) {
+            resume(saved.get(), all);
+        } else {
+            consumer.seekToBeginning(all);
+            LOG.info("witness-submitter reading {} partitions of {} and {} from the beginning{}", all.size(),
+                    topics.chained(), topics.checkpoints(), stateDir == null ? "" : " (no state in " + stateDir + " yet)");
+        }
         long lastReport = 0;
+        long lastSnapshot = clock.millis();
+        boolean changed = false;
         while (running.get()) {
             try {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
                     feed(r);
+                    recordsRead++;
+                    changed = true;
                 }
             } catch (WakeupException e) {
                 if (running.get()) {
                     throw e;
                 }
-                return;
+                break;
             }
-            submitter.work(clock.instant(), 500);
+            changed |= submitter.work(clock.instant(), 500) > 0;
             producer.flush();
             synchronized (publishFailures) {
                 if (!publishFailures.isEmpty()) {
@@ -207,11 +257,66 @@ public final class SubmitterStage implements AutoCloseable {
                 }
             }
             long now = clock.millis();
+            if (stateDir != null && changed && now - lastSnapshot >= snapshotInterval.toMillis()) {
+                try {
+                    snapshot(all);
+                } catch (WakeupException e) {
+                    if (running.get()) {
+                        throw e;
+                    }
+                    break;
+                }
+                lastSnapshot = now;
+                changed = false;
+            }
             if (now - lastReport > 30_000) {
                 lastReport = now;
-                LOG.info("witness-submitter: {}", submitter.counters());
+                LOG.info("witness-submitter: {}", counters());
             }
         }
+        if (stateDir != null) {
+            // Stopped between iterations: everything fed was worked on and flushed above.
+            producer.flush();
+            synchronized (publishFailures) {
+                if (!publishFailures.isEmpty()) {
+                    throw publishFailures.get(0);
+                }
+            }
+            snapshot(all);
+        }
+    }
+
+    private void resume(SubmitterState.Snapshot s, List<TopicPartition> all) {
+        if (!s.chainedTopic().equals(topics.chained()) || !s.checkpointsTopic().equals(topics.checkpoints())) {
+            throw new WitnessException("the submitter state in " + stateDir + " is of topics " + s.chainedTopic()
+                    + " and " + s.checkpointsTopic() + ", not " + topics.chained() + " and " + topics.checkpoints()
+                    + ": give each deployment its own --state-dir");
+        }
+        submitter.restore(s.logs());
+        List<TopicPartition> fromStart = new ArrayList<>();
+        for (TopicPartition tp : all) {
+            Long next = s.offsets().getOrDefault(tp.topic(), Map.of()).get(tp.partition());
+            if (next == null) {
+                fromStart.add(tp);
+            } else {
+                consumer.seek(tp, next);
+            }
+        }
+        if (!fromStart.isEmpty()) {
+            consumer.seekToBeginning(fromStart);
+        }
+        LOG.info("witness-submitter resuming from {}: {} log(s), offsets {}{}", stateDir.resolve(SubmitterState.FILE),
+                s.logs().size(), s.offsets(), fromStart.isEmpty() ? "" : ", from the beginning: " + fromStart);
+    }
+
+    private void snapshot(List<TopicPartition> all) {
+        Map<String, Map<Integer, Long>> offsets = new java.util.LinkedHashMap<>();
+        for (TopicPartition tp : all) {
+            offsets.computeIfAbsent(tp.topic(), k -> new java.util.LinkedHashMap<>()).put(tp.partition(),
+                    consumer.position(tp, Duration.ofSeconds(30)));
+        }
+        SubmitterState.write(stateDir, new SubmitterState.Snapshot(topics.chained(), topics.checkpoints(), offsets,
+                submitter.snapshot()));
     }
 
     private void feed(ConsumerRecord<byte[], byte[]> r) {
@@ -233,7 +338,9 @@ public final class SubmitterStage implements AutoCloseable {
      * @return see {@link CheckpointSubmitter#counters()}
      */
     public Map<String, Long> counters() {
-        return submitter.counters();
+        Map<String, Long> m = new java.util.HashMap<>(submitter.counters());
+        m.put("records-read", recordsRead);
+        return m;
     }
 
     /** Makes {@link #run} return after its current iteration (callable from any thread). */

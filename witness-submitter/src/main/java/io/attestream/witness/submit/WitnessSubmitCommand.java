@@ -73,6 +73,18 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
             description = "Largest retry delay (doubling from the first) (default: ${DEFAULT-VALUE}).")
     private long maxBackoffMs;
 
+    @Option(names = "--state-dir", required = true, paramLabel = "DIR",
+            description = "Where the stage keeps its position (created when missing): the next offset of every input "
+                    + "partition and each log's tree suffix, pending checkpoints and witness sizes, replaced "
+                    + "atomically (submitter.state). A restart resumes there instead of reading both topics from the "
+                    + "beginning. 'none': keep nothing, read from the beginning on every start.")
+    private String stateDir;
+
+    @Option(names = "--snapshot-interval-ms", defaultValue = "5000", paramLabel = "MS",
+            description = "Least time between two state snapshots while running; one more is written on stop "
+                    + "(default: ${DEFAULT-VALUE}). Work after the last snapshot is redone after a kill.")
+    private long snapshotIntervalMs;
+
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     /**
@@ -107,6 +119,10 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "need --timeout-ms >= 1 and 1 <= --min-backoff-ms <= "
                     + "--max-backoff-ms");
         }
+        if (snapshotIntervalMs < 0) {
+            throw new ParameterException(spec.commandLine(), "--snapshot-interval-ms must not be negative");
+        }
+        Path state = "none".equals(stateDir) ? null : Path.of(stateDir);
         List<WitnessClient> witnesses;
         try {
             witnesses = parseWitnesses(witnessOptions, Duration.ofMillis(timeoutMs));
@@ -125,7 +141,8 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
         SubmitterStage stage;
         try {
             stage = new SubmitterStage(bootstrap, SchemaRegistryClient.forUrl(registryUrl), topics, witnesses,
-                    Duration.ofMillis(minBackoffMs), Duration.ofMillis(maxBackoffMs), Clock.systemUTC());
+                    Duration.ofMillis(minBackoffMs), Duration.ofMillis(maxBackoffMs), Clock.systemUTC(), state,
+                    Duration.ofMillis(snapshotIntervalMs));
         } catch (WitnessException | KafkaException e) {
             err.println("witness-submit: " + e.getMessage());
             return 1;
@@ -139,10 +156,13 @@ public final class WitnessSubmitCommand implements Callable<Integer> {
             }
         }, "witness-submit-shutdown"));
         err.println("witness-submit: submitting checkpoints to " + witnesses.stream()
-                .map(w -> w.witnessKey().name()).toList());
+                .map(w -> w.witnessKey().name()).toList() + (state == null ? ", no state (reading from the beginning)"
+                        : ", state in " + state));
         err.flush();
         try {
             stage.run();
+            err.println("witness-submit: stopped, " + new java.util.TreeMap<>(stage.counters()));
+            err.flush();
             return 0;
         } catch (RuntimeException e) {
             err.println("witness-submit: " + e.getMessage());

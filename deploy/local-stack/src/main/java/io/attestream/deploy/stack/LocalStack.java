@@ -7,6 +7,7 @@ import io.attestream.deploy.stack.internal.PidFile;
 import io.attestream.deploy.stack.internal.Ports;
 import io.attestream.deploy.stack.internal.Service;
 import io.attestream.deploy.stack.internal.Services;
+import io.attestream.deploy.stack.internal.WitnessService;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -158,7 +159,8 @@ public final class LocalStack {
             StackEndpoints endpoints = StackEndpoints.local(effective.kafkaPort(), effective.registryPort(),
                     effective.clickHousePort(), effective.clickHouseDefaultPassword(),
                     effective.clickHouseAuditorPassword());
-            endpoints.store(config.endpointsFile());
+            endpoints.store(config.endpointsFile(), effective.witness()
+                    ? WitnessService.endpointProperties(effective) : Map.of());
             progress.accept(String.format(Locale.ROOT, "stack up in %.1f s; endpoints written to %s",
                     Duration.between(t0, Instant.now()).toMillis() / 1000.0, config.endpointsFile()));
             return endpoints;
@@ -231,7 +233,8 @@ public final class LocalStack {
                 .clickHousePort(config.clickHousePort()).registryJava(config.registryJava().orElse(null))
                 .clickHouseDefaultPassword(config.clickHouseDefaultPassword())
                 .clickHouseAuditorPassword(config.clickHouseAuditorPassword())
-                .startTimeout(config.startTimeout()).detach(config.detach());
+                .startTimeout(config.startTimeout()).detach(config.detach()).witness(config.witness())
+                .witnessPort(config.witnessPort()).witnessLogKeys(config.witnessLogKeys());
         for (Service s : services(config)) {
             Optional<PidFile> pf = PidFile.read(s.pidFile()).filter(p -> p.liveProcess().isPresent());
             if (pf.isEmpty() || pf.get().ports().isBlank()) {
@@ -251,6 +254,7 @@ public final class LocalStack {
                     case StackConfig.REGISTRY_PORT_CONFIG -> b.registryPort(actual);
                     case StackConfig.REGISTRY_MANAGEMENT_PORT_CONFIG -> b.registryManagementPort(actual);
                     case StackConfig.CLICKHOUSE_PORT_CONFIG -> b.clickHousePort(actual);
+                    case StackConfig.WITNESS_PORT_CONFIG -> b.witnessPort(actual);
                     default -> throw new IllegalStateException("unknown port key " + asked.get(i).key());
                 }
             }

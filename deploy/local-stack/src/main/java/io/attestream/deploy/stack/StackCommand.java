@@ -95,13 +95,28 @@ public final class StackCommand implements Runnable {
                 + "(key " + StackConfig.START_TIMEOUT_CONFIG + ", default ${DEFAULT-VALUE}).")
         long timeoutSeconds = StackConfig.DEFAULT_START_TIMEOUT.toSeconds();
 
+        @Option(names = "--no-witness", description = "Do not run the stack's witness (key "
+                + StackConfig.WITNESS_CONFIG + "; default: run it).")
+        boolean noWitness;
+
+        @Option(names = "--witness-port", paramLabel = "PORT", description = "The witness's HTTP port (key "
+                + StackConfig.WITNESS_PORT_CONFIG + ", default ${DEFAULT-VALUE}).")
+        int witnessPort = StackConfig.DEFAULT_WITNESS_PORT;
+
+        @Option(names = "--witness-log-key", paramLabel = "VKEY_FILE", description = "Checkpoint vkey of the logs "
+                + "the witness cosigns, repeatable (key " + StackConfig.WITNESS_LOG_KEYS_CONFIG + "; default: the "
+                + "demo chainer's <dir>/demo/keys/attestream-demo.vkey, created when missing). Read when the "
+                + "witness starts: run 'down' then 'up' to change it.")
+        List<Path> witnessLogKeys = new java.util.ArrayList<>();
+
         StackConfig config() {
             StackConfig.Builder b = StackConfig.builder(dir)
                     .kafkaPort(kafkaPort).kafkaControllerPort(kafkaControllerPort)
                     .registryPort(registryPort).registryManagementPort(registryManagementPort)
                     .clickHousePort(clickHousePort).registryJava(registryJava)
                     .clickHouseDefaultPassword(clickHousePassword).clickHouseAuditorPassword(auditorPassword)
-                    .startTimeout(Duration.ofSeconds(timeoutSeconds));
+                    .startTimeout(Duration.ofSeconds(timeoutSeconds))
+                    .witness(!noWitness).witnessPort(witnessPort).witnessLogKeys(witnessLogKeys);
             if (cacheDir != null) {
                 b.cacheDir(cacheDir);
             }
@@ -146,6 +161,12 @@ public final class StackCommand implements Runnable {
         int run(LocalStack stack, PrintWriter out) {
             StackEndpoints endpoints = stack.up();
             out.println(endpoints.describe());
+            if (stack.config().witness()) {
+                java.util.Map<String, String> w = io.attestream.deploy.stack.internal.WitnessService
+                        .endpointProperties(stack.config());
+                out.println("witness     " + w.get(StackEndpoints.WITNESS_URL_KEY) + "  (cosigner vkey: "
+                        + w.get(StackEndpoints.WITNESS_VKEY_KEY) + ")");
+            }
             return 0;
         }
     }

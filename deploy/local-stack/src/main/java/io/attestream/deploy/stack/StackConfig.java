@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -25,6 +26,10 @@ import java.util.Optional;
  * @param clickHouseAuditorPassword password of the read-only ClickHouse {@code auditor} user
  * @param startTimeout how long {@code up} waits for every service to answer
  * @param detach whether services run in their own session and outlive the JVM that started them
+ * @param witness whether {@code up} runs the stack's witness (C2SP tlog-witness, {@code attestream witness})
+ * @param witnessPort the witness's HTTP port
+ * @param witnessLogKeys checkpoint verifier keys (vkey files) of the logs the witness cosigns; empty means the demo
+ *     chainer's key {@code <stack.dir>/demo/keys/attestream-demo.vkey}, created by {@code up} when missing
  */
 public record StackConfig(
         Path stackDir,
@@ -38,7 +43,10 @@ public record StackConfig(
         String clickHouseDefaultPassword,
         String clickHouseAuditorPassword,
         Duration startTimeout,
-        boolean detach) {
+        boolean detach,
+        boolean witness,
+        int witnessPort,
+        List<Path> witnessLogKeys) {
 
     /** Directory holding data, PIDs and logs. */
     public static final String STACK_DIR_CONFIG = "stack.dir";
@@ -62,6 +70,12 @@ public record StackConfig(
     public static final String CLICKHOUSE_AUDITOR_PASSWORD_CONFIG = "clickhouse.auditor.password";
     /** Start timeout. */
     public static final String START_TIMEOUT_CONFIG = "start.timeout";
+    /** Whether the stack runs a witness. */
+    public static final String WITNESS_CONFIG = "witness.enabled";
+    /** Witness HTTP port. */
+    public static final String WITNESS_PORT_CONFIG = "witness.port";
+    /** Checkpoint keys of the logs the witness cosigns. */
+    public static final String WITNESS_LOG_KEYS_CONFIG = "witness.log.keys";
 
     /** Default stack directory, relative to the working directory. */
     public static final Path DEFAULT_STACK_DIR = Path.of(".attestream");
@@ -77,6 +91,8 @@ public record StackConfig(
     public static final int DEFAULT_CLICKHOUSE_PORT = 8123;
     /** Default password of the auditor user; documented in docs/local-stack.md. */
     public static final String DEFAULT_AUDITOR_PASSWORD = "auditor";
+    /** Default witness port (the witness README's example port). */
+    public static final int DEFAULT_WITNESS_PORT = 8380;
     /** Default start timeout: generous because two cores shared by builds can slow Quarkus tenfold. */
     public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(180);
     /** Environment variable overriding the default cache directory. */
@@ -102,6 +118,11 @@ public record StackConfig(
         docs.put(CLICKHOUSE_AUDITOR_PASSWORD_CONFIG, "--auditor-password: password of read-only user 'auditor' "
                 + "(default 'auditor'), set when the users file is first written");
         docs.put(START_TIMEOUT_CONFIG, "--timeout: seconds 'up' waits for each service to answer (default 180)");
+        docs.put(WITNESS_CONFIG, "--no-witness: do not run the stack's witness (default: run it)");
+        docs.put(WITNESS_PORT_CONFIG, "--witness-port: the witness's HTTP port (default 8380)");
+        docs.put(WITNESS_LOG_KEYS_CONFIG, "--witness-log-key: checkpoint vkey file of the logs the witness cosigns, "
+                + "repeatable (default: the demo chainer's key <dir>/demo/keys/attestream-demo.vkey, created when "
+                + "missing)");
         return Map.copyOf(docs);
     }
 
@@ -117,6 +138,8 @@ public record StackConfig(
         requireNonNull(clickHouseDefaultPassword, "clickHouseDefaultPassword");
         requireNonNull(clickHouseAuditorPassword, "clickHouseAuditorPassword");
         requireNonNull(startTimeout, "startTimeout");
+        witnessLogKeys = List.copyOf(requireNonNull(witnessLogKeys, "witnessLogKeys")).stream()
+                .map(k -> k.toAbsolutePath().normalize()).toList();
         stackDir = stackDir.toAbsolutePath().normalize();
         cacheDir = cacheDir.toAbsolutePath().normalize();
         Map<String, Integer> ports = new LinkedHashMap<>();
@@ -125,6 +148,9 @@ public record StackConfig(
         ports.put(REGISTRY_PORT_CONFIG, registryPort);
         ports.put(REGISTRY_MANAGEMENT_PORT_CONFIG, registryManagementPort);
         ports.put(CLICKHOUSE_PORT_CONFIG, clickHousePort);
+        if (witness) {
+            ports.put(WITNESS_PORT_CONFIG, witnessPort);
+        }
         Map<Integer, String> seen = new LinkedHashMap<>();
         for (Map.Entry<String, Integer> e : ports.entrySet()) {
             int port = e.getValue();
@@ -179,6 +205,18 @@ public record StackConfig(
         return new Builder(requireNonNull(stackDir, "stackDir"));
     }
 
+    /**
+     * @return the witness's checkpoint vkey files: {@link #witnessLogKeys()}, or the demo chainer's key when empty
+     */
+    public List<Path> effectiveWitnessLogKeys() {
+        return witnessLogKeys.isEmpty() ? List.of(defaultWitnessLogKey()) : witnessLogKeys;
+    }
+
+    /** @return {@code <stack.dir>/demo/keys/attestream-demo.vkey}, the key {@code attestream demo} signs with */
+    public Path defaultWitnessLogKey() {
+        return stackDir.resolve("demo").resolve("keys").resolve("attestream-demo.vkey");
+    }
+
     /** @return the file where {@code up} writes the endpoints */
     public Path endpointsFile() {
         return stackDir.resolve(StackEndpoints.FILE_NAME);
@@ -198,6 +236,9 @@ public record StackConfig(
         private String clickHouseAuditorPassword = DEFAULT_AUDITOR_PASSWORD;
         private Duration startTimeout = DEFAULT_START_TIMEOUT;
         private boolean detach = true;
+        private boolean witness = true;
+        private int witnessPort = DEFAULT_WITNESS_PORT;
+        private List<Path> witnessLogKeys = List.of();
 
         private Builder(Path stackDir) {
             this.stackDir = stackDir;
@@ -273,11 +314,30 @@ public record StackConfig(
             return this;
         }
 
+        /** @param value see {@link #WITNESS_CONFIG} @return this */
+        public Builder witness(boolean value) {
+            this.witness = value;
+            return this;
+        }
+
+        /** @param value see {@link #WITNESS_PORT_CONFIG} @return this */
+        public Builder witnessPort(int value) {
+            this.witnessPort = value;
+            return this;
+        }
+
+        /** @param value see {@link #WITNESS_LOG_KEYS_CONFIG} @return this */
+        public Builder witnessLogKeys(List<Path> value) {
+            this.witnessLogKeys = List.copyOf(requireNonNull(value, "value"));
+            return this;
+        }
+
         /** @return the validated config */
         public StackConfig build() {
             return new StackConfig(stackDir, cacheDir, kafkaPort, kafkaControllerPort, registryPort,
                     registryManagementPort, clickHousePort, Optional.ofNullable(registryJava),
-                    clickHouseDefaultPassword, clickHouseAuditorPassword, startTimeout, detach);
+                    clickHouseDefaultPassword, clickHouseAuditorPassword, startTimeout, detach, witness, witnessPort,
+                    witnessLogKeys);
         }
     }
 }

@@ -68,6 +68,11 @@ public record StackEndpoints(
     /** Key of {@link #auditorPassword()}. */
     public static final String AUDITOR_PASSWORD_KEY = "clickhouse.auditor.password";
 
+    /** Key of the stack witness's submission URL (written by {@code up} when the stack runs a witness). */
+    public static final String WITNESS_URL_KEY = "witness.url";
+    /** Key of the path of the stack witness's cosigner vkey file (give it to the submitter and to verifiers). */
+    public static final String WITNESS_VKEY_KEY = "witness.cosigner.vkey";
+
     /** Environment variable: Kafka bootstrap servers of an external stack. */
     public static final String ENV_KAFKA = "ATTESTREAM_IT_KAFKA";
     /** Environment variable: registry ccompat base URL of an external stack. */
@@ -198,8 +203,20 @@ public record StackEndpoints(
      * @param file the endpoints file
      */
     public void store(Path file) {
+        store(file, Map.of());
+    }
+
+    /**
+     * Writes the endpoints file with extra keys (the witness's, {@link #WITNESS_URL_KEY}), atomically.
+     *
+     * @param file the file
+     * @param extra more keys and values; none may be one of the record's keys
+     */
+    public void store(Path file, Map<String, String> extra) {
         requireNonNull(file, "file");
+        requireNonNull(extra, "extra");
         Properties p = new Properties();
+        p.putAll(extra);
         p.setProperty(KAFKA_BOOTSTRAP_KEY, bootstrapServers);
         p.setProperty(REGISTRY_URL_KEY, registryUrl);
         p.setProperty(CLICKHOUSE_URL_KEY, clickHouseUrl);

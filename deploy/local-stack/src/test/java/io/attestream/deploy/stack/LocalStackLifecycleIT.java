@@ -5,6 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.attestream.deploy.stack.internal.ChildClasspath;
 import io.attestream.deploy.stack.internal.Downloads;
 import io.attestream.deploy.stack.internal.Ports;
+import io.attestream.integrity.AddCheckpointRequest;
+import io.attestream.integrity.Checkpoint;
+import io.attestream.integrity.CosignerKey;
+import io.attestream.integrity.Hash;
+import io.attestream.integrity.MerkleTree;
+import io.attestream.integrity.SignedCheckpoint;
+import io.attestream.integrity.SigningKey;
+import io.attestream.witness.WitnessClient;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -51,7 +59,7 @@ class LocalStackLifecycleIT {
     static void allocate() throws IOException {
         dir = Files.createTempDirectory("attestream-lifecycle-");
         List<Integer> ports = new ArrayList<>();
-        while (ports.size() < 5) {
+        while (ports.size() < 6) {
             int p = Ports.freePort();
             if (!ports.contains(p)) {
                 ports.add(p);
@@ -60,10 +68,10 @@ class LocalStackLifecycleIT {
         portArgs = List.of("--dir", dir.toString(), "--kafka-port", ports.get(0).toString(),
                 "--kafka-controller-port", ports.get(1).toString(), "--registry-port", ports.get(2).toString(),
                 "--registry-management-port", ports.get(3).toString(), "--clickhouse-port", ports.get(4).toString(),
-                "--timeout", "300");
+                "--witness-port", ports.get(5).toString(), "--timeout", "300");
         stack = new LocalStack(StackConfig.builder(dir).kafkaPort(ports.get(0)).kafkaControllerPort(ports.get(1))
                 .registryPort(ports.get(2)).registryManagementPort(ports.get(3)).clickHousePort(ports.get(4))
-                .startTimeout(Duration.ofSeconds(300)).build(), System.out::println);
+                .witnessPort(ports.get(5)).startTimeout(Duration.ofSeconds(300)).build(), System.out::println);
     }
 
     @AfterAll
@@ -94,6 +102,11 @@ class LocalStackLifecycleIT {
         assertThat(registered.statusCode()).as(registered.body()).isEqualTo(200);
         assertThat(clickHouse(endpoints, "CREATE TABLE kept (s String) ENGINE = MergeTree ORDER BY s")).isEmpty();
         assertThat(clickHouse(endpoints, "INSERT INTO kept VALUES ('survives')")).isEmpty();
+        // The witness cosigns a checkpoint of the demo chainer's key (created by up), at the URL and with the cosigner
+        // key the endpoints file names.
+        WitnessClient witness = witness();
+        assertThat(witness.add(new AddCheckpointRequest(0, List.of(), demoCheckpoint(3)))).as("witness")
+                .isInstanceOf(WitnessClient.Cosigned.class);
 
         // 3. up twice is harmless: same processes, same endpoints.
         assertThat(stack.up()).isEqualTo(endpoints);
@@ -118,7 +131,30 @@ class LocalStackLifecycleIT {
                 .POST(HttpRequest.BodyPublishers.ofString(SCHEMA)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(same.body()).as("the schema keeps its id").isEqualTo(registered.body());
         assertThat(clickHouse(again, "SELECT s FROM kept")).isEqualTo("survives");
+        // The witness still knows size 3 of that log, with the same key.
+        assertThat(witness().add(new AddCheckpointRequest(0, List.of(), demoCheckpoint(3))))
+                .isEqualTo(new WitnessClient.Conflict(3));
         assertThat(cli("status").exitCode()).isZero();
+    }
+
+    private static WitnessClient witness() throws IOException {
+        java.util.Properties p = new java.util.Properties();
+        try (java.io.Reader r = Files.newBufferedReader(dir.resolve(StackEndpoints.FILE_NAME))) {
+            p.load(r);
+        }
+        return new WitnessClient(URI.create(p.getProperty(StackEndpoints.WITNESS_URL_KEY)),
+                CosignerKey.read(Path.of(p.getProperty(StackEndpoints.WITNESS_VKEY_KEY))), Duration.ofSeconds(10));
+    }
+
+    /** A checkpoint of a log of {@code size} made-up leaves, signed with the demo chainer key the stack created. */
+    private static String demoCheckpoint(int size) {
+        SigningKey key = SigningKey.readPkcs8Pem("attestream-demo", dir.resolve("demo/keys/attestream-demo.key"));
+        List<Hash> leaves = new ArrayList<>();
+        for (int i = 0; i < size; i++) {
+            leaves.add(Hash.sha256(("leaf " + i).getBytes(StandardCharsets.UTF_8)));
+        }
+        Checkpoint c = new Checkpoint("attestream/lifecycle/agent", size, MerkleTree.of(leaves).root(), List.of());
+        return SignedCheckpoint.sign(c, key).text();
     }
 
     private Map<String, Long> pids() {

@@ -31,6 +31,22 @@ class StackConfigTest {
     }
 
     @Test
+    void runsAWitnessByDefaultTrustingTheDemoChainerKeyUnlessTold() {
+        StackConfig c = StackConfig.builder(Path.of("st")).build();
+        assertThat(c.witness()).isTrue();
+        assertThat(c.witnessPort()).isEqualTo(8380);
+        assertThat(c.effectiveWitnessLogKeys()).containsExactly(c.stackDir().resolve("demo/keys/attestream-demo.vkey"));
+        StackConfig own = StackConfig.builder(Path.of("st")).witnessLogKeys(java.util.List.of(Path.of("k.vkey"))).build();
+        assertThat(own.effectiveWitnessLogKeys()).containsExactly(Path.of("k.vkey").toAbsolutePath());
+        assertThatThrownBy(() -> StackConfig.builder(Path.of("x")).witnessPort(8123).build())
+                .hasMessageContaining("witness.port").hasMessageContaining("--witness-port");
+        assertThat(StackConfig.builder(Path.of("x")).witness(false).witnessPort(8123).build().witness()).isFalse();
+        assertThat(io.attestream.deploy.stack.internal.Services.all(StackConfig.builder(Path.of("x")).witness(false)
+                .build())).extracting(io.attestream.deploy.stack.internal.Service::name)
+                .containsExactly("kafka", "registry", "clickhouse");
+    }
+
+    @Test
     void rejectsOutOfRangePortNamingTheKey() {
         assertThatThrownBy(() -> StackConfig.builder(Path.of("x")).kafkaPort(70000).build())
                 .hasMessageContaining("kafka.port").hasMessageContaining("--kafka-port");

@@ -72,7 +72,7 @@ public final class BenchmarkStack implements AutoCloseable {
         Integer[] p = ports.toArray(Integer[]::new);
         LocalStack local = new LocalStack(StackConfig.builder(dir.resolve("stack")).kafkaPort(p[0])
                 .kafkaControllerPort(p[1]).registryPort(p[2]).registryManagementPort(p[3]).clickHousePort(p[4])
-                .detach(false).build(), System.out::println);
+                .witness(false).detach(false).build(), System.out::println);
         return new BenchmarkStack(local.up(), local);
     }
 

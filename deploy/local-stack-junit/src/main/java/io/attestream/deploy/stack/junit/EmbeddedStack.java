@@ -70,6 +70,8 @@ final class EmbeddedStack implements AutoCloseable {
         StackConfig config = StackConfig.builder(dir)
                 .kafkaPort(p[0]).kafkaControllerPort(p[1]).registryPort(p[2]).registryManagementPort(p[3])
                 .clickHousePort(p[4])
+                // Tests that need a witness start their own, with their own keys (WitnessedEvidenceIT).
+                .witness(false)
                 .startTimeout(Duration.ofSeconds(Long.getLong(TIMEOUT_PROPERTY, 300)))
                 // Children stay in the test JVM's process group: Ctrl-C on the build stops them too.
                 .detach(false)

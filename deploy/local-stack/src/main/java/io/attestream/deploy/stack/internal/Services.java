@@ -10,9 +10,13 @@ public final class Services {
 
     /**
      * @param config settings
-     * @return kafka, registry, clickhouse
+     * @return kafka, registry, clickhouse, and the witness unless {@link StackConfig#witness()} is false
      */
     public static List<Service> all(StackConfig config) {
+        if (config.witness()) {
+            return List.of(new KafkaService(config), new RegistryService(config), new ClickHouseService(config),
+                    new WitnessService(config));
+        }
         return List.of(new KafkaService(config), new RegistryService(config), new ClickHouseService(config));
     }
 }

@@ -1,0 +1,696 @@
+package io.attestream.cli.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.attestream.chainer.ChainerConfig;
+import io.attestream.chainer.ChainerMain;
+import io.attestream.deploy.stack.StackEndpoints;
+import io.attestream.deploy.stack.internal.ChildClasspath;
+import io.attestream.deploy.stack.junit.KafkaCluster;
+import io.attestream.deploy.stack.junit.LocalStackExtension;
+import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
+import io.attestream.events.AuditEvent;
+import io.attestream.integrity.SigningKey;
+import io.attestream.schemas.EventType;
+import io.attestream.schemas.Topics;
+import io.attestream.schemas.registry.SchemaRegistryClient;
+import io.attestream.schemas.testing.SampleEvents;
+import io.attestream.schemas.wire.AuditEventCodec;
+import io.attestream.sink.SinkMain;
+import io.attestream.verifier.VerifyCommand;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * Faults under a steady load through the whole write path, on a 3-node KRaft cluster (replication factor 3,
+ * min.insync.replicas 2) with every process separate: two chainer instances, the evidence sink (to the local stack's
+ * ClickHouse engine), three Kafka nodes. In order, while events keep coming:
+ * <ol>
+ *   <li>SIGKILL one Kafka node, restart it, wait until it is back in every ISR;</li>
+ *   <li>SIGKILL a different node, restart it, wait again;</li>
+ *   <li>SIGKILL a chainer instance and restart it at once: events sent after the kill must be chained (committed)
+ *       on every partition within 10 s of the kill (session timeout defaults plus static membership,
+ *       docs/operations.md "Failures and recovery");</li>
+ *   <li>SIGKILL the sink and restart it: events sent after the kill must land on every partition within 10 s;</li>
+ *   <li>rolling restart of the chainer (SIGTERM, start, RUNNING; then the other instance).</li>
+ * </ol>
+ * Afterwards every produced event id landed exactly once, every chain is gapless from seq 0, nothing was
+ * dead-lettered, and {@code attestream verify} passes on the tenant. The figures are printed ({@code [fault-it]}).
+ *
+ * <p>{@code -Dfault.it.chainer.set=k=v,k=v} and {@code -Dfault.it.sink.set=...} add settings to the stages,
+ * {@code -Dfault.it.static=false} turns static membership off (how the recovery figures of docs/operations.md were
+ * compared); {@code -Dfault.it.phases=stages} runs only the stage kills.
+ */
+@Tag("slow")
+@ExtendWith(LocalStackExtension.class)
+class PipelineFaultIT {
+    private static final int PARTITIONS = 6;
+    private static final int AGENTS = 24;
+    /** Events per second, spread over every agent. */
+    private static final int RATE = 120;
+    private static final Duration MAX_RECOVERY = Duration.ofSeconds(10);
+    /** Static membership (group.instance.id per instance), as recommended in docs/operations.md; false to compare. */
+    private static final boolean STATIC_MEMBERSHIP = Boolean.parseBoolean(System.getProperty("fault.it.static", "true"));
+
+    private final List<String> figures = new ArrayList<>();
+    private Path dir;
+    private String classpathArg;
+    private Connection jdbc;
+    private String database;
+    private String tenant;
+    private Load load;
+    private ChainedWatcher chained;
+
+    @Test
+    void brokerAndStageKillsUnderLoadLoseNothingDuplicateNothingAndRecoverWithinTenSeconds(StackEndpoints stack,
+            @TempDir Path tmp) throws Exception {
+        dir = tmp;
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        tenant = "fault-" + run;
+        database = "fault_" + run;
+        boolean brokerPhases = !"stages".equals(System.getProperty("fault.it.phases"));
+        long testStart = System.nanoTime();
+
+        SigningKey key = SigningKey.generate("fault-it", new SecureRandom());
+        Path keyFile = dir.resolve("fault-it.key");
+        key.writePrivatePem(keyFile);
+        Path vkey = Files.writeString(dir.resolve("fault-it.vkey"), key.verifierKey().toVkey() + "\n");
+        Path tsaDir = Files.createDirectories(dir.resolve("tsa"));
+        EmbeddedTimestampAuthority.generate("fault-it", Clock.systemUTC()).save(tsaDir);
+        Path log4j = Files.writeString(dir.resolve("log4j2.properties"), CHILD_LOG4J2);
+        classpathArg = ChildClasspath.argFile(dir.resolve("classpath.args"));
+
+        try (KafkaCluster cluster = KafkaCluster.start(3, Duration.ofMinutes(3))) {
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
+                List<NewTopic> topics = new ArrayList<>();
+                // Every topic created before the first start, as docs/operations.md says.
+                for (String t : List.of(Topics.EVENTS, Topics.CHAINED, Topics.CHECKPOINTS, Topics.DEAD_LETTER,
+                        "attestream.events.rekey")) {
+                    topics.add(new NewTopic(t, PARTITIONS, cluster.replicationFactor()));
+                }
+                admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+            }
+            SchemaRegistryClient registry = SchemaRegistryClient.forUrl(stack.registryUrl());
+            int schemaId = registry.register(Topics.valueSubject(Topics.EVENTS), AuditEventCodec.currentSchema());
+
+            Properties chainer = new Properties();
+            chainer.setProperty("bootstrap.servers", cluster.bootstrapServers());
+            chainer.setProperty("schema.registry.url", stack.registryUrl());
+            chainer.setProperty(ChainerConfig.APPLICATION_ID_CONFIG, "fault-chainer-" + run);
+            chainer.setProperty(ChainerConfig.SIGNING_KEY_FILE_CONFIG, keyFile.toString());
+            chainer.setProperty(ChainerConfig.TSA_MODE_CONFIG, ChainerConfig.TSA_MODE_EMBEDDED);
+            chainer.setProperty(ChainerConfig.TSA_EMBEDDED_DIR_CONFIG, tsaDir.toString());
+            chainer.setProperty(ChainerConfig.CHECKPOINT_EVERY_EVENTS_CONFIG, "500");
+            chainer.setProperty(ChainerConfig.CHECKPOINT_INTERVAL_MS_CONFIG, "2000");
+            chainer.setProperty(ChainerConfig.METRICS_PORT_CONFIG, "-1");
+            if (STATIC_MEMBERSHIP) {
+                // As a StatefulSet gives each pod a stable name: a restarted instance takes its tasks back at once.
+                chainer.setProperty("group.instance.id", "fault-chainer-" + run + "-{instance}");
+            }
+            extra("fault.it.chainer.set").forEach(chainer::setProperty);
+            Path[] chainerConfigs = new Path[2];
+            for (int i = 0; i < 2; i++) {
+                Properties p = new Properties();
+                p.putAll(chainer);
+                p.setProperty("state.dir", Files.createDirectories(dir.resolve("chainer-state-" + i)).toString());
+                // Only used when a run asks for static membership: each instance needs its own id.
+                String instance = Integer.toString(i);
+                p.replaceAll((k, v) -> v.toString().replace("{instance}", instance));
+                chainerConfigs[i] = dir.resolve("chainer-" + i + ".properties");
+                try (Writer w = Files.newBufferedWriter(chainerConfigs[i])) {
+                    p.store(w, "PipelineFaultIT chainer instance " + i);
+                }
+            }
+            List<String> sinkArgs = new ArrayList<>(List.of("run", "--bootstrap-servers", cluster.bootstrapServers(),
+                    "--registry-url", stack.registryUrl(), "--clickhouse-url", stack.clickHouseJdbcUrl(),
+                    "--clickhouse-user", stack.clickHouseUser(), "--database", database,
+                    "-D", "group.id=fault-sink-" + run,
+                    "-D", "topics=" + String.join(",", Topics.CHAINED, Topics.CHECKPOINTS, Topics.DEAD_LETTER),
+                    "-D", "batch.linger.ms=200"));
+            if (STATIC_MEMBERSHIP) {
+                sinkArgs.addAll(List.of("-D", "consumer.group.instance.id=fault-sink-" + run));
+            }
+            if (!stack.clickHousePassword().isEmpty()) {
+                sinkArgs.addAll(List.of("-D", "clickhouse.password=" + stack.clickHousePassword()));
+            }
+            extra("fault.it.sink.set").forEach((k, v) -> sinkArgs.addAll(List.of("-D", k + "=" + v)));
+
+            Process[] chainers = {startChainer(chainerConfigs[0], log4j, "chainer-0-0"),
+                startChainer(chainerConfigs[1], log4j, "chainer-1-0")};
+            int[] chainerStarts = {1, 1};
+            Process sink = startSink(sinkArgs, log4j, "sink-0");
+            int sinkStarts = 1;
+            load = new Load(cluster.bootstrapServers(), tenant, schemaId);
+            chained = new ChainedWatcher(cluster.bootstrapServers());
+            jdbc = connect(stack);
+            try {
+                awaitLog(dir.resolve("chainer-0-0.log"), "chainer RUNNING", Duration.ofMinutes(3));
+                awaitLog(dir.resolve("chainer-1-0.log"), "chainer RUNNING", Duration.ofMinutes(3));
+                chained.start();
+                load.start();
+                Thread.sleep(2_000);
+                // Warm-up (JIT, first transactions, sink migrations), then the steady-state latency to compare with.
+                awaitLandedAfter(Instant.now(), Duration.ofMinutes(3));
+                Thread.sleep(3_000);
+                Duration steady = awaitLandedAfter(Instant.now(), Duration.ofMinutes(1));
+                note("pipeline landing on every partition %.1f s after the test began (%d events produced); steady"
+                        + " state: an event produced now lands on every partition within %.1f s",
+                        seconds(System.nanoTime() - testStart), load.acked(), seconds(steady.toNanos()));
+
+                int kills = 0;
+                List<Duration> brokerRecovery = new ArrayList<>();
+                if (brokerPhases) {
+                    // Two different nodes; the second one is killed only once the first is back in every ISR.
+                    for (int node : new int[] {0, 2}) {
+                        Thread.sleep(3_000);
+                        Instant kill = Instant.now();
+                        long killedAt = System.nanoTime();
+                        cluster.kill(node);
+                        kills++;
+                        Duration recovered = awaitLandedAfter(kill, Duration.ofMinutes(2));
+                        brokerRecovery.add(recovered);
+                        note("kill -9 of Kafka node %d at %s: events produced after the kill landed on every"
+                                + " partition %.1f s after it", cluster.nodeId(node), kill,
+                                seconds(recovered.toNanos()));
+                        long sinceKill = System.nanoTime() - killedAt;
+                        Thread.sleep(Math.max(0, 8_000 - sinceKill / 1_000_000));
+                        long restartAt = System.nanoTime();
+                        cluster.restart(node, Duration.ofMinutes(2));
+                        Duration isr = cluster.awaitFullIsr(Duration.ofMinutes(3));
+                        note("Kafka node %d restarted after %.1f s down; back in every ISR %.1f s after the restart",
+                                cluster.nodeId(node), seconds(restartAt - killedAt),
+                                seconds(System.nanoTime() - restartAt));
+                        assertThat(isr).isLessThan(Duration.ofMinutes(3));
+                        assertAlive(chainers, sink);
+                    }
+                }
+
+                // kill -9 of a chainer instance, restarted at once (as a supervisor would).
+                Thread.sleep(3_000);
+                awaitLandedAfter(Instant.now(), Duration.ofMinutes(1));
+                Instant kill = Instant.now();
+                long killedAt = System.nanoTime();
+                chainers[0].destroyForcibly().waitFor();
+                kills++;
+                chainers[0] = startChainer(chainerConfigs[0], log4j, "chainer-0-" + chainerStarts[0]++);
+                long restartedAt = System.nanoTime();
+                // The chainer's own output: committed chained records of events produced after the kill, on every
+                // partition (the sink's landing latency is not the chainer's recovery).
+                Duration chainerRecovery = chained.awaitChainedAfter(kill, load.partitions(), Duration.ofMinutes(2));
+                Duration chainerLanded = awaitLandedAfter(kill, Duration.ofMinutes(2));
+                note("kill -9 of chainer instance 0 at %s, restarted at once: events produced after the kill chained"
+                        + " (committed) on every partition %.1f s after it (%.1f s after the restart), landed %.1f s"
+                        + " after it", kill, seconds(chainerRecovery.toNanos()),
+                        seconds(chainerRecovery.toNanos() - (restartedAt - killedAt)), seconds(chainerLanded.toNanos()));
+
+                // kill -9 of the sink, restarted at once.
+                Thread.sleep(3_000);
+                awaitLandedAfter(Instant.now(), Duration.ofMinutes(1));
+                kill = Instant.now();
+                killedAt = System.nanoTime();
+                sink.destroyForcibly().waitFor();
+                kills++;
+                sink = startSink(sinkArgs, log4j, "sink-" + sinkStarts++);
+                restartedAt = System.nanoTime();
+                Duration sinkRecovery = awaitLandedAfter(kill, Duration.ofMinutes(2));
+                note("kill -9 of the sink at %s, restarted at once: events produced after the kill landed on every"
+                        + " partition %.1f s after it (%.1f s after the restart)", kill, seconds(sinkRecovery.toNanos()),
+                        seconds(sinkRecovery.toNanos() - (restartedAt - killedAt)));
+
+                int rollingRestarts = 0;
+                if (brokerPhases) {
+                    // Rolling restart: one instance at a time, the next only once the restarted one runs and every
+                    // partition lands again.
+                    for (int i = 0; i < 2; i++) {
+                        Thread.sleep(2_000);
+                        long stopAt = System.nanoTime();
+                        chainers[i].destroy();
+                        assertThat(chainers[i].waitFor(60, TimeUnit.SECONDS)).as("chainer %d stops on SIGTERM", i)
+                                .isTrue();
+                        String name = "chainer-" + i + "-" + chainerStarts[i]++;
+                        chainers[i] = startChainer(chainerConfigs[i], log4j, name);
+                        awaitLog(dir.resolve(name + ".log"), "RUNNING", Duration.ofMinutes(2));
+                        awaitLandedAfter(Instant.now(), Duration.ofMinutes(2));
+                        rollingRestarts++;
+                        note("rolling restart of chainer instance %d: stopped (SIGTERM), started, RUNNING, and events"
+                                + " produced after that landed on every partition %.1f s after the SIGTERM", i,
+                                seconds(System.nanoTime() - stopAt));
+                    }
+                }
+                Thread.sleep(2_000);
+                load.stop();
+                assertAlive(chainers, sink);
+
+                // Drain: everything produced lands, then a little longer to catch duplicates.
+                long produced = load.acked();
+                assertThat(load.failed()).as("sends that failed for good (see %s)", dir).isZero();
+                long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+                while (count(jdbc, "SELECT count() FROM " + database + ".chained_events WHERE tenant = '" + tenant + "'")
+                        < produced && System.nanoTime() < deadline) {
+                    assertAlive(chainers, sink);
+                    Thread.sleep(500);
+                }
+                Thread.sleep(5_000);
+
+                Map<String, Long> landed = new HashMap<>();
+                try (Statement s = jdbc.createStatement(); ResultSet rs = s.executeQuery("SELECT toString(event_id),"
+                        + " count() FROM " + database + ".chained_events WHERE tenant = '" + tenant + "' GROUP BY"
+                        + " event_id")) {
+                    while (rs.next()) {
+                        landed.put(rs.getString(1), rs.getLong(2));
+                    }
+                }
+                Set<String> ids = load.ids();
+                long lost = ids.stream().filter(id -> !landed.containsKey(id)).count();
+                long duplicated = landed.values().stream().mapToLong(c -> c - 1).sum()
+                        + landed.keySet().stream().filter(id -> !ids.contains(id)).count();
+                List<String> chains = rows(jdbc, "SELECT agent_id, count(), uniqExact(seq), min(seq), max(seq) FROM "
+                        + database + ".chained_events WHERE tenant = '" + tenant + "' GROUP BY agent_id");
+                long deadLetters = count(jdbc, "SELECT count() FROM " + database + ".dead_letters");
+                int verifyExit = verify(stack, vkey, tsaDir);
+
+                note("figures: %d events from %d agents at %d/s; kills: %d (Kafka nodes %s, chainer 1, sink 1),"
+                        + " rolling restarts %d; time to recover (kill -9 to events produced after it landing on every"
+                        + " partition): Kafka nodes %s, chainer %.1f s, sink %.1f s; lost %d, duplicated %d,"
+                        + " dead-lettered %d; verify exit %d; test %.0f s", produced, AGENTS, RATE, kills,
+                        brokerPhases ? "1 and 3" : "none", rollingRestarts, brokerRecovery.stream()
+                                .map(d -> String.format(Locale.ROOT, "%.1f s", seconds(d.toNanos()))).toList(),
+                        seconds(chainerRecovery.toNanos()), seconds(sinkRecovery.toNanos()), lost, duplicated,
+                        deadLetters, verifyExit, seconds(System.nanoTime() - testStart));
+                figures.forEach(System.out::println);
+                Files.write(Path.of("target", "fault-it-figures.txt"), figures);
+
+                assertThat(lost).as("event ids produced but not landed").isZero();
+                assertThat(duplicated).as("event ids landed more than once").isZero();
+                assertThat(deadLetters).as("dead-lettered records").isZero();
+                assertThat(chains).hasSize(AGENTS).allSatisfy(row -> {
+                    String[] v = row.split("\t");
+                    assertThat(List.of(v[1], v[2], v[3], Long.toString(Long.parseLong(v[4]) + 1)))
+                            .as("rows, distinct seqs, first seq, last seq + 1 of %s", v[0])
+                            .containsExactly(v[1], v[1], "0", v[1]);
+                });
+                assertThat(verifyExit).as("attestream verify --tenant %s (output above)", tenant).isZero();
+                assertThat(chainerRecovery).as("chainer kill -9 to every partition landing again")
+                        .isLessThan(MAX_RECOVERY);
+                assertThat(sinkRecovery).as("sink kill -9 to every partition landing again").isLessThan(MAX_RECOVERY);
+            } finally {
+                load.stop();
+                chained.stop();
+                for (Process p : chainers) {
+                    p.destroy();
+                }
+                sink.destroy();
+                for (Process p : List.of(chainers[0], chainers[1], sink)) {
+                    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                        p.destroyForcibly().waitFor();
+                    }
+                }
+                copyLogs();
+                jdbc.close();
+            }
+        }
+    }
+
+    /** Steady load: {@value #RATE} events/s round-robin over {@value #AGENTS} agents, acks=all, idempotent. */
+    private static final class Load {
+        private final String bootstrap;
+        private final String tenant;
+        private final int schemaId;
+        private final Set<String> ids = ConcurrentHashMap.newKeySet();
+        private final Set<Integer> partitions = ConcurrentHashMap.newKeySet();
+        private final AtomicLong failed = new AtomicLong();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private final AtomicReference<Throwable> error = new AtomicReference<>();
+        private Thread thread;
+
+        Load(String bootstrap, String tenant, int schemaId) {
+            this.bootstrap = bootstrap;
+            this.tenant = tenant;
+            this.schemaId = schemaId;
+        }
+
+        void start() {
+            thread = new Thread(this::run, "fault-it-load");
+            thread.start();
+        }
+
+        private void run() {
+            Map<String, Object> p = new HashMap<>();
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ProducerConfig.ACKS_CONFIG, "all");
+            p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+            p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(p, new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                int[] perAgent = new int[AGENTS];
+                long startedAt = System.nanoTime();
+                for (long i = 0; !stop.get(); i++) {
+                    int agent = (int) (i % AGENTS);
+                    AuditEvent e = SampleEvents.of(EventType.values()[(int) (i % EventType.values().length)], tenant,
+                            "agent-" + agent, perAgent[agent]++);
+                    String id = UUID.nameUUIDFromBytes((tenant + "/" + i).getBytes(StandardCharsets.UTF_8)).toString();
+                    e = AuditEvent.newBuilder(e).setEventId(UUID.fromString(id)).setOccurredAt(Instant.now()).build();
+                    byte[] k = Topics.agentKey(tenant, e.getAgentId()).getBytes(StandardCharsets.UTF_8);
+                    producer.send(new ProducerRecord<>(Topics.EVENTS, k, AuditEventCodec.encode(schemaId, e)),
+                            (md, ex) -> {
+                                if (ex == null) {
+                                    ids.add(id);
+                                    partitions.add(md.partition());
+                                } else {
+                                    failed.incrementAndGet();
+                                    error.compareAndSet(null, ex);
+                                }
+                            });
+                    long wait = startedAt + (i + 1) * 1_000_000_000L / RATE - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                }
+                producer.flush();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                error.compareAndSet(null, e);
+                failed.incrementAndGet();
+            }
+        }
+
+        void stop() throws InterruptedException {
+            stop.set(true);
+            if (thread != null) {
+                thread.join(180_000);
+            }
+            if (error.get() != null) {
+                System.out.println("[fault-it] producer error: " + error.get());
+            }
+        }
+
+        long acked() {
+            return ids.size();
+        }
+
+        long failed() {
+            return failed.get();
+        }
+
+        Set<String> ids() {
+            return Set.copyOf(ids);
+        }
+
+        Set<Integer> partitions() {
+            return Set.copyOf(partitions);
+        }
+    }
+
+    /**
+     * Reads the chained topic read_committed from its end and keeps, per partition, the newest record timestamp
+     * committed: Kafka Streams gives each chained record its input record's timestamp, the time the load sent it.
+     */
+    private static final class ChainedWatcher {
+        private final String bootstrap;
+        private final Map<Integer, Long> newest = new ConcurrentHashMap<>();
+        private final AtomicBoolean stop = new AtomicBoolean();
+        private Thread thread;
+
+        ChainedWatcher(String bootstrap) {
+            this.bootstrap = bootstrap;
+        }
+
+        void start() {
+            thread = new Thread(this::run, "fault-it-chained-watcher");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private void run() {
+            Map<String, Object> p = new HashMap<>();
+            p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+            try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                List<TopicPartition> parts = new ArrayList<>();
+                for (int i = 0; i < PARTITIONS; i++) {
+                    parts.add(new TopicPartition(Topics.CHAINED, i));
+                }
+                consumer.assign(parts);
+                consumer.seekToEnd(parts);
+                while (!stop.get()) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                        newest.merge(r.partition(), r.timestamp(), Math::max);
+                    }
+                }
+            } catch (RuntimeException e) {
+                System.out.println("[fault-it] chained watcher stopped: " + e);
+            }
+        }
+
+        Duration awaitChainedAfter(Instant since, Set<Integer> partitions, Duration timeout)
+                throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                boolean all = !partitions.isEmpty();
+                for (int p : partitions) {
+                    all &= newest.getOrDefault(p, Long.MIN_VALUE) >= since.toEpochMilli();
+                }
+                if (all) {
+                    return Duration.between(since, Instant.now());
+                }
+                Thread.sleep(50);
+            }
+            throw new AssertionError("no chained record of an event sent after " + since + " on every partition of "
+                    + partitions + " within " + timeout + ": newest per partition " + newest);
+        }
+
+        void stop() throws InterruptedException {
+            stop.set(true);
+            if (thread != null) {
+                thread.join(10_000);
+            }
+        }
+    }
+
+    private Process startChainer(Path config, Path log4j, String name) throws IOException {
+        return child(ChainerMain.class.getName(), List.of("--config", config.toString()), log4j, name);
+    }
+
+    private Process startSink(List<String> args, Path log4j, String name) throws IOException {
+        return child(SinkMain.class.getName(), args, log4j, name);
+    }
+
+    private Process child(String main, List<String> args, Path log4j, String name) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC",
+                "-Djava.io.tmpdir=" + dir, "-Dlog4j2.configurationFile=" + log4j,
+                "-Dslf4j.provider=org.apache.logging.slf4j.SLF4JServiceProvider", classpathArg, main));
+        cmd.addAll(args);
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve(name + ".log").toFile())
+                .start();
+    }
+
+    private static void assertAlive(Process[] chainers, Process sink) {
+        assertThat(chainers[0].isAlive()).as("chainer instance 0 alive").isTrue();
+        assertThat(chainers[1].isAlive()).as("chainer instance 1 alive").isTrue();
+        assertThat(sink.isAlive()).as("sink alive").isTrue();
+    }
+
+    /**
+     * Waits until, on every partition the load writes to, an event produced at or after {@code since} has landed
+     * (its occurred_at, set by the load at send time, is not earlier), polling every 100 ms. Backlog landing after a
+     * crash does not count: only events that went through the whole pipeline after the fault do.
+     *
+     * @return how long after {@code since} that was
+     */
+    private Duration awaitLandedAfter(Instant since, Duration timeout) throws InterruptedException {
+        long sinceMicros = ChronoUnit.MICROS.between(Instant.EPOCH, since);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<Integer, Long> latest = Map.of();
+        while (System.nanoTime() < deadline) {
+            Set<Integer> partitions = load.partitions();
+            latest = latestPerPartition();
+            boolean all = !partitions.isEmpty();
+            for (int p : partitions) {
+                all &= latest.getOrDefault(p, Long.MIN_VALUE) >= sinceMicros;
+            }
+            if (all) {
+                return Duration.between(since, Instant.now());
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("events produced since " + since + " have not landed on every partition of "
+                + load.partitions() + " within " + timeout + "; latest occurred_at per partition: " + latest);
+    }
+
+    /** Per partition of the chained topic: the latest occurred_at landed, in µs since the epoch. */
+    private Map<Integer, Long> latestPerPartition() {
+        Map<Integer, Long> out = new TreeMap<>();
+        try (Statement s = jdbc.createStatement(); ResultSet rs = s.executeQuery("SELECT kafka_partition,"
+                + " toUnixTimestamp64Micro(max(occurred_at)) FROM " + database + ".chained_events WHERE tenant = '"
+                + tenant + "' GROUP BY kafka_partition")) {
+            while (rs.next()) {
+                out.put(rs.getInt(1), rs.getLong(2));
+            }
+        } catch (SQLException e) {
+            // the sink has not created its tables yet
+        }
+        return out;
+    }
+
+    private int verify(StackEndpoints stack, Path vkey, Path tsaDir)
+            throws IOException, InterruptedException {
+        // Wait until each chain's head is covered by a checkpoint (time cadence 2 s), as a verifier run would.
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline && count(jdbc, "SELECT count() FROM " + database + ".chain_status WHERE"
+                + " tenant = '" + tenant + "' AND events_after_checkpoint != 0") != 0) {
+            Thread.sleep(500);
+        }
+        Path password = Files.writeString(dir.resolve("auditor.password"), stack.auditorPassword());
+        StringWriter text = new StringWriter();
+        CommandLine cli = new CommandLine(new VerifyCommand());
+        cli.setOut(new PrintWriter(text));
+        cli.setErr(new PrintWriter(text));
+        int code = cli.execute("--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
+                "--password-file", password.toString(), "--key", vkey.toString(),
+                "--tsa-cert", tsaDir.resolve("tsa-ca.crt").toString(),
+                "--events-table", database + ".chained_events", "--checkpoints-table", database + ".checkpoints",
+                "--schemas-table", database + ".registry_schemas", "--tenant", tenant, "--no-progress");
+        System.out.println("[fault-it] attestream verify --tenant " + tenant + " exit " + code + ":");
+        text.toString().lines().limit(40).forEach(l -> System.out.println("[fault-it]   " + l));
+        return code;
+    }
+
+    private static Connection connect(StackEndpoints stack) throws SQLException {
+        Properties props = new Properties();
+        props.setProperty("user", stack.clickHouseUser());
+        props.setProperty("password", stack.clickHousePassword());
+        return DriverManager.getConnection(stack.clickHouseJdbcUrl(), props);
+    }
+
+    private static long count(Connection jdbc, String sql) {
+        try (Statement s = jdbc.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        } catch (SQLException e) {
+            return -1;
+        }
+    }
+
+    private static List<String> rows(Connection jdbc, String sql) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement s = jdbc.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                List<String> cols = new ArrayList<>();
+                for (int i = 1; i <= n; i++) {
+                    cols.add(rs.getString(i));
+                }
+                out.add(String.join("\t", cols));
+            }
+        }
+        return out;
+    }
+
+    private static void awaitLog(Path log, String text, Duration timeout) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(log) && Files.readString(log).contains(text)) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("'" + text + "' not in " + log + " within " + timeout);
+    }
+
+    /** {@code k=v,k=v} of a system property. */
+    private static Map<String, String> extra(String property) {
+        Map<String, String> out = new HashMap<>();
+        String value = System.getProperty(property, "");
+        for (String kv : value.split(",")) {
+            if (!kv.isBlank()) {
+                int eq = kv.indexOf('=');
+                out.put(kv.substring(0, eq).strip(), kv.substring(eq + 1).strip());
+            }
+        }
+        return out;
+    }
+
+    private void note(String format, Object... args) {
+        String line = "[fault-it] " + String.format(Locale.ROOT, format, args);
+        figures.add(line);
+        System.out.println(line);
+    }
+
+    private void copyLogs() {
+        try {
+            Path target = Files.createDirectories(Path.of("target", "fault-it-logs"));
+            try (var files = Files.list(dir)) {
+                for (Path p : files.filter(f -> f.getFileName().toString().endsWith(".log")).toList()) {
+                    Files.copy(p, target.resolve(p.getFileName()), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        } catch (IOException e) {
+            System.out.println("[fault-it] could not copy logs: " + e);
+        }
+    }
+
+    private static double seconds(long nanos) {
+        return nanos / 1e9;
+    }
+
+    private static final String CHILD_LOG4J2 = String.join("\n",
+            "status = warn",
+            "appender.out.type = Console",
+            "appender.out.name = out",
+            "appender.out.layout.type = PatternLayout",
+            "appender.out.layout.pattern = %d{HH:mm:ss.SSS} %p [%t] %c{1} %m%n",
+            "rootLogger.level = WARN",
+            "rootLogger.appenderRef.out.ref = out",
+            "logger.attestream.name = io.attestream",
+            "logger.attestream.level = INFO",
+            "") + "\n";
+}

@@ -1,0 +1,2 @@
+ALTER TABLE attestream.chained_events ADD COLUMN IF NOT EXISTS entry_version UInt8 DEFAULT 1;
+
