@@ -23,7 +23,6 @@ import io.attestream.ingest.gateway.GatewayConfig;
 import io.attestream.ingest.internal.ApiKeys;
 import io.attestream.ingest.internal.JsonEventMapper;
 import io.attestream.integrity.KeyPairFiles;
-import io.attestream.runtime.HealthServer;
 import io.attestream.schemas.EventType;
 import io.attestream.schemas.SchemaEvolution;
 import io.attestream.schemas.Topics;
@@ -365,7 +364,7 @@ class SecuredKafkaIT {
         p.put("state.dir", Files.createDirectories(work.resolve("drift-state")).toString());
         p.put("replication.factor", "1");
         p.put("commit.interval.ms", "200");
-        p.put(HealthServer.PORT_CONFIG, "-1");
+        p.put("metrics.port", "-1");
         p.put(DriftConfig.WINDOW_SIZE_MS_CONFIG, String.valueOf(DRIFT_WINDOW.toMillis()));
         p.put(DriftConfig.WINDOW_GRACE_MS_CONFIG, "0");
         p.put(DriftConfig.MIN_COUNT_CONFIG, "20");
