@@ -315,8 +315,7 @@ class SecuredKafkaIT {
         sinkProps.put(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, stack.clickHousePassword());
         sinkProps.put(SinkConfig.GROUP_ID_CONFIG, "secured-it-wrong-sink");
         sinkProps.put(SinkConfig.METRICS_PORT_CONFIG, -1);
-        kafka.clientProperties(SINK, "not-" + PASSWORDS.get(SINK))
-                .forEach((k, v) -> sinkProps.put(SinkConfig.CONSUMER_PREFIX + k, v));
+        sinkProps.putAll(kafka.clientProperties(SINK, "not-" + PASSWORDS.get(SINK)));
         Throwable sinkError = within(Duration.ofSeconds(60), () -> {
             try (EvidenceSink sink = new EvidenceSink(new SinkConfig(sinkProps))) {
                 sink.run();
@@ -404,7 +403,8 @@ class SecuredKafkaIT {
     private static Map<String, Object> sinkProps(StackEndpoints stack, String run, String password) {
         Map<String, Object> p = new HashMap<>(registryProps());
         p.put(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
-        kafka.clientProperties(SINK, password).forEach((k, v) -> p.put(SinkConfig.CONSUMER_PREFIX + k, v));
+        // Unprefixed, as in every stage: the sink passes the keys it does not own to its consumer.
+        p.putAll(kafka.clientProperties(SINK, password));
         p.put(SinkConfig.CLICKHOUSE_URL_CONFIG, stack.clickHouseJdbcUrl());
         p.put(SinkConfig.CLICKHOUSE_USER_CONFIG, stack.clickHouseUser());
         p.put(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, stack.clickHousePassword());
