@@ -37,17 +37,21 @@ public final class Ddl {
             "V004__evidence_tables_keep_every_row.sql",
             "V005__chained_events_entry_version.sql",
             "V006__checkpoint_attestations.sql",
-            "V007__control_mappings.sql");
+            "V007__control_mappings.sql",
+            "V008__retention_and_legal_holds.sql");
 
     private static final Pattern CREATE_TABLE = Pattern.compile(
             "CREATE TABLE IF NOT EXISTS \\$\\{db}\\.(\\w+) \\$\\{on_cluster}");
     private static final Pattern REPLACING = Pattern.compile("\\$\\{replacing\\((\\w+)(?:, *(\\w+))?\\)}");
+    private static final Pattern MERGE_TREE = Pattern.compile("\\$\\{merge_tree\\((\\w+)\\)}");
     private static final Pattern ALTER = Pattern.compile("\\$\\{alter\\((\\w+)\\)}");
     private static final Pattern CONVERT = Pattern.compile(
             "(?s)CONVERT TABLE \\$\\{db}\\.(\\w+) \\$\\{on_cluster} TO \\$\\{merge_tree\\((\\w+)\\)}\\s+(.+)");
     private static final Map<String, String> SHARD_KEYS = Map.of(
             "registry_schemas", "schema_id",
             "control_mappings", "cityHash64(framework, control)",
+            "retention_policies", "cityHash64(tenant, event_type)",
+            "retention_prunings", "cityHash64(run_id)",
             "sink_offsets", "cityHash64(consumer_group, topic, kafka_partition)");
     private static final String DEFAULT_SHARD_KEY = "cityHash64(tenant, agent_id)";
 
@@ -202,6 +206,17 @@ public final class Ddl {
                 m.appendReplacement(sb, Matcher.quoteReplacement(engine));
             }
             m.appendTail(sb);
+            // Tables created from V008 on name their engine ${merge_tree(table)}: plain MergeTree on one server,
+            // replicated on a cluster (V006 and V007 wrote "MergeTree" literally; released, so unchanged here).
+            Matcher mt = MERGE_TREE.matcher(sb.toString());
+            sb = new StringBuilder();
+            while (mt.find()) {
+                String engine = cluster.isEmpty() ? "MergeTree"
+                        : "ReplicatedMergeTree('/clickhouse/tables/{shard}/" + database + "/" + mt.group(1)
+                                + "', '{replica}')";
+                mt.appendReplacement(sb, Matcher.quoteReplacement(engine));
+            }
+            mt.appendTail(sb);
             st = sb.toString().replace("${db}", database)
                     .replace("${on_cluster}", cluster.isEmpty() ? "" : "ON CLUSTER " + cluster);
             statements.add(new Statement(check(st)));

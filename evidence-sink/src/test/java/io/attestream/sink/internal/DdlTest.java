@@ -198,4 +198,23 @@ class DdlTest {
         }
         return Arrays.asList(names.toArray(String[]::new));
     }
+
+    @Test
+    void v008CreatesItsTablesAsMergeTreeOnOneServerAndReplicatedWithADistributedTableOnACluster() {
+        Ddl.Migration one = Ddl.migrations("attestream", "").stream().filter(m -> m.version() == 8).findFirst()
+                .orElseThrow();
+        assertThat(one.statements()).hasSize(3).allSatisfy(st -> assertThat(st).contains("ENGINE = MergeTree\n")
+                .doesNotContain("TTL"));
+        Ddl.Migration cluster = Ddl.migrations("attestream", "audit").stream().filter(m -> m.version() == 8)
+                .findFirst().orElseThrow();
+        assertThat(cluster.statements()).hasSize(6);
+        assertThat(cluster.statements().get(0)).startsWith("CREATE TABLE IF NOT EXISTS attestream.retention_policies_local"
+                + " ON CLUSTER audit").contains("ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/attestream/"
+                + "retention_policies', '{replica}')");
+        assertThat(cluster.statements().get(1)).isEqualTo("CREATE TABLE IF NOT EXISTS attestream.retention_policies"
+                + " ON CLUSTER audit AS attestream.retention_policies_local ENGINE = Distributed(audit, attestream,"
+                + " retention_policies_local, cityHash64(tenant, event_type))");
+        assertThat(cluster.statements().get(3)).endsWith("legal_holds_local, cityHash64(tenant, agent_id))");
+        assertThat(cluster.statements().get(5)).endsWith("retention_prunings_local, cityHash64(run_id))");
+    }
 }
