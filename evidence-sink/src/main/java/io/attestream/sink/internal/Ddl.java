@@ -43,7 +43,6 @@ public final class Ddl {
     private static final Pattern CREATE_TABLE = Pattern.compile(
             "CREATE TABLE IF NOT EXISTS \\$\\{db}\\.(\\w+) \\$\\{on_cluster}");
     private static final Pattern REPLACING = Pattern.compile("\\$\\{replacing\\((\\w+)(?:, *(\\w+))?\\)}");
-    private static final Pattern MERGE_TREE = Pattern.compile("\\$\\{merge_tree\\((\\w+)\\)}");
     private static final Pattern ALTER = Pattern.compile("\\$\\{alter\\((\\w+)\\)}");
     private static final Pattern CONVERT = Pattern.compile(
             "(?s)CONVERT TABLE \\$\\{db}\\.(\\w+) \\$\\{on_cluster} TO \\$\\{merge_tree\\((\\w+)\\)}\\s+(.+)");
@@ -206,17 +205,6 @@ public final class Ddl {
                 m.appendReplacement(sb, Matcher.quoteReplacement(engine));
             }
             m.appendTail(sb);
-            // Tables created from V008 on name their engine ${merge_tree(table)}: plain MergeTree on one server,
-            // replicated on a cluster (V006 and V007 wrote "MergeTree" literally; released, so unchanged here).
-            Matcher mt = MERGE_TREE.matcher(sb.toString());
-            sb = new StringBuilder();
-            while (mt.find()) {
-                String engine = cluster.isEmpty() ? "MergeTree"
-                        : "ReplicatedMergeTree('/clickhouse/tables/{shard}/" + database + "/" + mt.group(1)
-                                + "', '{replica}')";
-                mt.appendReplacement(sb, Matcher.quoteReplacement(engine));
-            }
-            mt.appendTail(sb);
             st = sb.toString().replace("${db}", database)
                     .replace("${on_cluster}", cluster.isEmpty() ? "" : "ON CLUSTER " + cluster);
             statements.add(new Statement(check(st)));

@@ -1,5 +1,5 @@
 -- Retention and legal holds (issue 20 point 4; evidence-sink README "Retention and legal holds").
--- ${merge_tree(table)}: MergeTree, or ReplicatedMergeTree on a cluster (then with a Distributed table over it).
+-- ENGINE = MergeTree: plain MergeTree on one server; on a cluster Ddl renders it replicated, with a Distributed table.
 --
 -- Nothing here puts a TTL on chained_events: pruning is an explicit job (`attestream sink prune`,
 -- RetentionPruner) that blanks event_bytes, never a chain column (seq, prev_hash, hash, entry_version,
@@ -22,7 +22,7 @@ CREATE TABLE IF NOT EXISTS ${db}.retention_policies ${on_cluster}
     declared_by String,
     reason      String
 )
-ENGINE = ${merge_tree(retention_policies)}
+ENGINE = MergeTree
 ORDER BY (tenant, event_type, declared_at);
 
 -- Legal holds: one row per LegalHold event (typed table, landed by the sink like evals; key columns as the
@@ -51,7 +51,7 @@ CREATE TABLE IF NOT EXISTS ${db}.legal_holds ${on_cluster}
     kafka_offset    Int64,
     INDEX idx_kafka_offset kafka_offset TYPE minmax GRANULARITY 1
 )
-ENGINE = ${merge_tree(legal_holds)}
+ENGINE = MergeTree
 PARTITION BY toYYYYMM(chained_at)
 ORDER BY (tenant, agent_id, seq);
 
@@ -70,5 +70,5 @@ CREATE TABLE IF NOT EXISTS ${db}.retention_prunings ${on_cluster}
     dry_run         UInt8,
     run_by          String
 )
-ENGINE = ${merge_tree(retention_prunings)}
+ENGINE = MergeTree
 ORDER BY (started_at, run_id);

@@ -200,7 +200,7 @@ class DdlTest {
     }
 
     @Test
-    void v008CreatesItsTablesAsMergeTreeOnOneServerAndReplicatedWithADistributedTableOnACluster() {
+    void v008CreatesItsTablesAsMergeTreeWithoutTtlAndShardsThemOnACluster() {
         Ddl.Migration one = Ddl.migrations("attestream", "").stream().filter(m -> m.version() == 8).findFirst()
                 .orElseThrow();
         assertThat(one.statements()).hasSize(3).allSatisfy(st -> assertThat(st).contains("ENGINE = MergeTree\n")
@@ -209,8 +209,7 @@ class DdlTest {
                 .findFirst().orElseThrow();
         assertThat(cluster.statements()).hasSize(6);
         assertThat(cluster.statements().get(0)).startsWith("CREATE TABLE IF NOT EXISTS attestream.retention_policies_local"
-                + " ON CLUSTER audit").contains("ENGINE = ReplicatedMergeTree('/clickhouse/tables/{shard}/attestream/"
-                + "retention_policies', '{replica}')");
+                + " ON CLUSTER audit");
         assertThat(cluster.statements().get(1)).isEqualTo("CREATE TABLE IF NOT EXISTS attestream.retention_policies"
                 + " ON CLUSTER audit AS attestream.retention_policies_local ENGINE = Distributed(audit, attestream,"
                 + " retention_policies_local, cityHash64(tenant, event_type))");
