@@ -1,4 +1,4 @@
-"""Typed helpers for every payload type of the AuditEvent schema (release v2), and the envelope.
+"""Typed helpers for every payload type of the AuditEvent schema (release v3), and the envelope.
 
 Attribute names are the schema's field names in snake_case (``input_digest`` is ``inputDigest``); ``None``
 means "not set" and is left out of the JSON, which the gateway reads as null or the field's default.
@@ -116,6 +116,8 @@ class EvalResult(Payload):
     label: Optional[str] = None
     dataset_version: Optional[str] = None
     evaluator: Optional[str] = None
+    explanation: Optional[str] = None  # since schema v3
+    response_id: Optional[str] = None  # since schema v3
 
 
 @dataclass
@@ -242,8 +244,36 @@ class BaselinePinned(Payload):
     reason: Optional[str] = None
 
 
+@dataclass
+class ErasureRecord(Payload):
+    """Written by ``attestream erase`` (docs/privacy.md); listed here so every payload type has a helper."""
+
+    subject_digest: Digest
+    key_ids: List[str]
+    requested_by: str
+    reason: str
+    legal_basis: Optional[str] = None
+    affected_agents: Optional[List[str]] = None
+    key_store: Optional[str] = None
+    _digests = ("subject_digest",)
+
+
+@dataclass
+class LegalHold(Payload):
+    hold_id: str
+    action: str  # PLACED, LIFTED, UNKNOWN
+    tenant: str
+    by: str
+    reason: str
+    agent_id: Optional[str] = None  # None: every agent of the tenant
+    period_start: Optional[Time] = None
+    period_end: Optional[Time] = None
+    reference: Optional[str] = None
+    _times = ("period_start", "period_end")
+
+
 PAYLOAD_TYPES = (AgentAction, EvalResult, HumanOverride, ApprovalDecision, PolicyChange, IncidentRecord,
-                 RiskDecision, DriftAlert, DriftRecovered, BaselinePinned)
+                 RiskDecision, DriftAlert, DriftRecovered, BaselinePinned, ErasureRecord, LegalHold)
 
 
 @dataclass

@@ -8,9 +8,11 @@ import io.attestream.events.AuditEvent;
 import io.attestream.events.BaselinePinned;
 import io.attestream.events.DriftAlert;
 import io.attestream.events.DriftRecovered;
+import io.attestream.events.ErasureRecord;
 import io.attestream.events.EvalResult;
 import io.attestream.events.HumanOverride;
 import io.attestream.events.IncidentRecord;
+import io.attestream.events.LegalHold;
 import io.attestream.events.PolicyChange;
 import io.attestream.events.RiskDecision;
 import java.util.List;
@@ -30,7 +32,9 @@ public enum EventType {
     RISK_DECISION(RiskDecision.class, List.of("6.1.3", "8.3")),
     DRIFT_ALERT(DriftAlert.class, List.of("A.8.16", "A.8.29")),
     DRIFT_RECOVERED(DriftRecovered.class, List.of("A.8.16", "A.8.29")),
-    BASELINE_PINNED(BaselinePinned.class, List.of("A.8.29", "A.8.32"));
+    BASELINE_PINNED(BaselinePinned.class, List.of("A.8.29", "A.8.32")),
+    ERASURE_RECORD(ErasureRecord.class, List.of("A.5.34", "A.8.10", "A.8.15")),
+    LEGAL_HOLD(LegalHold.class, List.of("A.5.33", "A.5.28", "A.5.31"));
 
     private final Class<?> payloadClass;
     private final List<String> defaultControls;

@@ -9,10 +9,14 @@ import io.attestream.chain.ChainedEvent;
 import io.attestream.events.AuditEvent;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.testing.ReleasedRecords;
+import io.attestream.schemas.testing.SampleEvents;
 import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaNormalization;
+import org.apache.avro.generic.GenericDatumReader;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.generic.GenericRecord;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.junit.jupiter.api.Test;
@@ -59,16 +63,17 @@ class SchemaEvolutionTest {
 
     @Test
     void releasedTextAcceptsBothVersionSpellingsAndNothingUnreleased() {
-        assertThat(SchemaEvolution.latestVersion()).isEqualTo("v2");
+        assertThat(SchemaEvolution.latestVersion()).isEqualTo("v3");
         assertThat(SchemaEvolution.releasedText("2")).isEqualTo(SchemaEvolution.releasedText("v2")).isPresent();
-        assertThat(SchemaEvolution.releasedText("v3")).isEmpty();
+        assertThat(SchemaEvolution.releasedText("3")).isEqualTo(SchemaEvolution.releasedText("v3")).isPresent();
+        assertThat(SchemaEvolution.releasedText("v4")).isEmpty();
         assertThat(SchemaEvolution.releasedText("../index.txt")).isEmpty();
     }
 
     @Test
     void v2AppendsTheDriftPayloadsAndStillReadsV1() {
         Map<String, Schema> released = SchemaEvolution.released();
-        assertThat(released.keySet()).containsExactly("v1", "v2");
+        assertThat(released.keySet()).startsWith("v1", "v2");
         List<String> v1Union = released.get("v1").getField("payload").schema().getTypes().stream()
                 .map(Schema::getName).toList();
         List<String> v2Union = released.get("v2").getField("payload").schema().getTypes().stream()
@@ -77,6 +82,65 @@ class SchemaEvolutionTest {
         assertThat(v2Union.subList(v1Union.size(), v2Union.size()))
                 .containsExactly("DriftAlert", "DriftRecovered", "BaselinePinned");
         assertThat(SchemaEvolution.backwardProblems(released.get("v2"), Map.of("v1", released.get("v1")))).isEmpty();
+    }
+
+    @Test
+    void v3AppendsErasureAndLegalHoldAndTheSealedListAndStillReadsV1AndV2() {
+        Map<String, Schema> released = SchemaEvolution.released();
+        assertThat(released.keySet()).containsExactly("v1", "v2", "v3");
+        Schema v2 = released.get("v2");
+        Schema v3 = released.get("v3");
+        List<String> v2Union = v2.getField("payload").schema().getTypes().stream().map(Schema::getName).toList();
+        List<String> v3Union = v3.getField("payload").schema().getTypes().stream().map(Schema::getName).toList();
+        assertThat(v3Union.subList(0, v2Union.size())).isEqualTo(v2Union);
+        assertThat(v3Union.subList(v2Union.size(), v3Union.size())).containsExactly("ErasureRecord", "LegalHold");
+        List<String> v2Fields = v2.getFields().stream().map(Schema.Field::name).toList();
+        List<String> v3Fields = v3.getFields().stream().map(Schema.Field::name).toList();
+        assertThat(v3Fields.subList(0, v2Fields.size())).isEqualTo(v2Fields);
+        assertThat(v3Fields.subList(v2Fields.size(), v3Fields.size())).containsExactly("sealed");
+        assertThat(v3.getField("sealed").hasDefaultValue()).isTrue();
+        assertThat(SchemaEvolution.backwardProblems(v3, Map.of("v1", released.get("v1"), "v2", v2))).isEmpty();
+        // every v2 record other than the envelope and the payload union is unchanged in v3, except EvalResult,
+        // which appends two optional fields (OpenTelemetry gen_ai.evaluation.result carries them)
+        for (Schema t : v2.getField("payload").schema().getTypes()) {
+            Schema now = v3.getField("payload").schema().getTypes().get(v2Union.indexOf(t.getName()));
+            if (t.getName().equals("EvalResult")) {
+                List<String> before = t.getFields().stream().map(Schema.Field::name).toList();
+                List<String> after = now.getFields().stream().map(Schema.Field::name).toList();
+                assertThat(after.subList(0, before.size())).isEqualTo(before);
+                assertThat(after.subList(before.size(), after.size())).containsExactly("explanation", "responseId");
+                assertThat(now.getField("explanation").hasDefaultValue()).isTrue();
+                assertThat(now.getField("responseId").hasDefaultValue()).isTrue();
+                continue;
+            }
+            assertThat(now).as(t.getName()).isEqualTo(t);
+        }
+    }
+
+    @Test
+    void v2EventBytesDecodeUnchangedUnderV3WithAnEmptySealedList() throws Exception {
+        Map<String, Schema> released = SchemaEvolution.released();
+        Schema v2 = released.get("v2");
+        AuditEvent event = SampleEvents.of(EventType.AGENT_ACTION, "acme", "bot", 5);
+        GenericRecord asV2 = toGeneric(event, v2);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+        new GenericDatumWriter<GenericRecord>(v2).write(asV2, enc);
+        enc.flush();
+        AuditEvent read = new SpecificDatumReader<AuditEvent>(v2, AuditEvent.getClassSchema())
+                .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
+        assertThat(read.getSealed()).isEmpty();
+        assertThat(read.getEventId()).isEqualTo(event.getEventId());
+        assertThat(read.getPayload()).isEqualTo(event.getPayload());
+    }
+
+    private static GenericRecord toGeneric(AuditEvent event, Schema writer) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+        new org.apache.avro.specific.SpecificDatumWriter<AuditEvent>(AuditEvent.getClassSchema()).write(event, enc);
+        enc.flush();
+        return new GenericDatumReader<GenericRecord>(AuditEvent.getClassSchema(), writer)
+                .read(null, DecoderFactory.get().binaryDecoder(out.toByteArray(), null));
     }
 
     @Test

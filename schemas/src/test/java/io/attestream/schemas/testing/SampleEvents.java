@@ -13,11 +13,14 @@ import io.attestream.events.DriftTestResult;
 import io.attestream.events.DriftWindow;
 import io.attestream.events.ChangeKind;
 import io.attestream.events.Decision;
+import io.attestream.events.ErasureRecord;
 import io.attestream.events.EvalResult;
 import io.attestream.events.EvaluatorKind;
 import io.attestream.events.HumanOverride;
 import io.attestream.events.IncidentRecord;
 import io.attestream.events.IncidentStatus;
+import io.attestream.events.LegalHold;
+import io.attestream.events.LegalHoldAction;
 import io.attestream.events.Operation;
 import io.attestream.events.OverrideAction;
 import io.attestream.events.PolicyChange;
@@ -134,6 +137,16 @@ public final class SampleEvents {
             case BASELINE_PINNED:
                 return BaselinePinned.newBuilder().setSuite("safety-regression").setMetric(n % 2 == 0 ? null : "accuracy")
                         .setBaselineAgentVersion("1.4.1").setPinnedBy("erin@example.com").setReason("CHG-" + n).build();
+            case ERASURE_RECORD:
+                return ErasureRecord.newBuilder().setSubjectDigest(sha256("subject" + n))
+                        .setKeyIds(List.of(uuid("key" + n))).setRequestedBy("dpo@example.com")
+                        .setReason("data subject request DSR-" + n).setLegalBasis("GDPR Art. 17(1)(a)")
+                        .setAffectedAgents(List.of("refund-bot")).setKeyStore("file").build();
+            case LEGAL_HOLD:
+                return LegalHold.newBuilder().setHoldId("HOLD-" + n).setAction(LegalHoldAction.PLACED)
+                        .setTenant("acme").setAgentId(n % 2 == 0 ? null : "refund-bot").setPeriodStart(T0)
+                        .setPeriodEnd(n % 2 == 0 ? null : T0.plusSeconds(86_400)).setBy("counsel@example.com")
+                        .setReason("litigation hold").setReference("CASE-" + n).build();
             default:
                 throw new IllegalArgumentException("unknown type " + type);
         }

@@ -27,17 +27,19 @@ final class EventDecoder {
      * The default ISO/IEC 27001:2022 controls of each payload type (docs/events.md, "default controls"); a unit test
      * keeps it equal to the schemas module's {@code EventType}.
      */
-    static final Map<String, List<String>> DEFAULT_CONTROLS = Map.of(
-            "AgentAction", List.of("A.8.15", "A.8.16"),
-            "EvalResult", List.of("A.8.29", "A.8.16"),
-            "HumanOverride", List.of("A.8.15", "A.8.16", "A.5.26"),
-            "ApprovalDecision", List.of("A.5.3", "A.8.15", "A.8.32"),
-            "PolicyChange", List.of("A.8.32", "A.8.9", "A.5.37"),
-            "IncidentRecord", List.of("A.5.24", "A.5.25", "A.5.26", "A.5.27", "A.5.28"),
-            "RiskDecision", List.of("6.1.3", "8.3"),
-            "DriftAlert", List.of("A.8.16", "A.8.29"),
-            "DriftRecovered", List.of("A.8.16", "A.8.29"),
-            "BaselinePinned", List.of("A.8.29", "A.8.32"));
+    static final Map<String, List<String>> DEFAULT_CONTROLS = Map.ofEntries(
+            Map.entry("AgentAction", List.of("A.8.15", "A.8.16")),
+            Map.entry("EvalResult", List.of("A.8.29", "A.8.16")),
+            Map.entry("HumanOverride", List.of("A.8.15", "A.8.16", "A.5.26")),
+            Map.entry("ApprovalDecision", List.of("A.5.3", "A.8.15", "A.8.32")),
+            Map.entry("PolicyChange", List.of("A.8.32", "A.8.9", "A.5.37")),
+            Map.entry("IncidentRecord", List.of("A.5.24", "A.5.25", "A.5.26", "A.5.27", "A.5.28")),
+            Map.entry("RiskDecision", List.of("6.1.3", "8.3")),
+            Map.entry("DriftAlert", List.of("A.8.16", "A.8.29")),
+            Map.entry("DriftRecovered", List.of("A.8.16", "A.8.29")),
+            Map.entry("BaselinePinned", List.of("A.8.29", "A.8.32")),
+            Map.entry("ErasureRecord", List.of("A.5.34", "A.8.10", "A.8.15")),
+            Map.entry("LegalHold", List.of("A.5.33", "A.5.28", "A.5.31")));
 
     /** The writer schema cannot be decoded into the compared values (a field has an unexpected type). */
     static final class UnusableSchemaException extends Exception {
