@@ -22,7 +22,7 @@ import picocli.CommandLine;
         description = "Tamper-evident audit pipeline for AI agents: Kafka, hash chains, signed checkpoints, ClickHouse.",
         subcommands = {DemoCommand.class, ReportCommand.class, StackCommand.class, SchemasCommand.class, ChainerCommand.class, DriftCommand.class, SinkCommand.class,
             GatewayCommand.class, VerifyCommand.class, ProveCommand.class, CheckProofCommand.class, KeygenCommand.class, TsaCommand.class, WitnessCommand.class,
-            WitnessSubmitCommand.class, ChdbServerMain.class},
+            WitnessSubmitCommand.class, ChdbServerMain.class, HoldCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

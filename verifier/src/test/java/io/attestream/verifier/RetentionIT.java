@@ -55,8 +55,6 @@ class RetentionIT {
     private static final Instant T0 = NOW.minus(Duration.ofDays(4 * 365));
     private static final long STEP_MICROS = ChronoUnit.MICROS.between(T0, NOW.minusSeconds(60)) / (EVENTS - 1);
     private static final SigningKey KEY = SigningKey.generate("attestream-retention-it", new SecureRandom());
-    /** Hold on agent-01: the entries of its first year. */
-    private static final Instant HOLD_UNTIL = T0.plus(Duration.ofDays(365));
 
     @TempDir
     static Path dir;
@@ -64,6 +62,8 @@ class RetentionIT {
     private static List<ChainFixture.Agent> agents;
     private static EvidenceLoader loader;
     private static StackEndpoints stack;
+    /** The hold on acme/agent-01 covers its events that occurred before the occurred time of its seq 400. */
+    private static long holdEnd;
 
     @BeforeAll
     static void land(StackEndpoints endpoints) throws Exception {
@@ -82,12 +82,18 @@ class RetentionIT {
         Files.writeString(dir.resolve("auditor.password"), stack.auditorPassword());
         // Tenant acme: 180 days minimum, 3 years maximum. No policy for globex.
         RetentionPruner.declare(loader.store(), "acme", "*", 180, 3 * 365, "dpo@acme", "retention schedule v1");
-        // A legal hold on acme/agent-01's first year, placed a day ago.
-        // TODO(i20-seal schema): land it from a chained LegalHold event through the sink's RowMapper.
+        // The fixture cycles through every event type, LegalHold included, and its sample holds each cover all of
+        // acme (occurred from SampleEvents.T0 on, never lifted): drop their typed rows, so that only this test's hold
+        // is in force (their chained events stay, and LegalHold entries are never pruned).
+        loader.store().execute("ALTER TABLE " + DB + ".legal_holds DELETE WHERE 1 SETTINGS mutations_sync = 2");
+        // A legal hold on acme/agent-01's events that occurred before its seq 400's, placed a day ago (the row the
+        // sink lands for a chained LegalHold event; the event itself is not in this fixture's chains).
+        holdEnd = agents.get(1).events().get(400).occurredAtMicros();
         loader.store().execute("INSERT INTO " + DB + ".legal_holds (tenant, agent_id, seq, event_id, chained_at,"
-                + " hold_id, action, scope_tenant, scope_agent, covers_from, covers_until, reason, requested_by)"
+                + " hold_id, action, hold_tenant, hold_agent_id, period_start, period_end, requested_by, reason)"
                 + " VALUES ('acme', 'legal', 0, 'hold-event-0', " + sql(NOW.minus(Duration.ofDays(1))) + ", 'case-17',"
-                + " 'PLACE', 'acme', 'agent-01', NULL, " + sql(HOLD_UNTIL) + ", 'litigation 17', 'counsel@acme')");
+                + " 'PLACED', 'acme', 'agent-01', NULL, fromUnixTimestamp64Micro(toInt64(" + holdEnd + "), 'UTC'),"
+                + " 'counsel@acme', 'litigation 17')");
     }
 
     @AfterAll
@@ -102,20 +108,16 @@ class RetentionIT {
     }
 
     private static long chainedMicros(long seq) {
+        // ChainFixture: seq i is chained at t0 + i * step.
         return ChronoUnit.MICROS.between(Instant.EPOCH, T0) + seq * STEP_MICROS;
     }
 
-    /** Entries of one agent chained before {@code cutoff} and not covered by {@code until} (null: no hold). */
-    private static long before(Instant cutoff, Instant heldUntil) {
+    /** Entries of agent {@code i} chained before {@code cutoff} that the hold does not cover (agent 1 only). */
+    private static long prunable(int i, Instant cutoff) {
         long c = ChronoUnit.MICROS.between(Instant.EPOCH, cutoff);
-        long h = heldUntil == null ? Long.MIN_VALUE : ChronoUnit.MICROS.between(Instant.EPOCH, heldUntil);
-        long n = 0;
-        for (long s = 0; s < EVENTS; s++) {
-            if (chainedMicros(s) < c && chainedMicros(s) > h) {
-                n++;
-            }
-        }
-        return n;
+        return agents.get(i).events().stream().filter(e -> chainedMicros(e.row().seq()) < c
+                && !RetentionPruner.NEVER_PRUNED.contains(e.eventType())
+                && !(i == 1 && e.occurredAtMicros() < holdEnd)).count();
     }
 
     private static VerificationReport verifyAsAuditor() {
@@ -142,7 +144,12 @@ class RetentionIT {
         long chainDigest = rows(chainBefore);
         long checkpointDigest = rows("SELECT sum(cityHash64(*)) FROM " + DB + ".checkpoints");
         Instant cutoff = NOW.minus(Duration.ofDays(3 * 365));
-        long expected = (AGENTS - 2) * before(cutoff, null) + before(cutoff, HOLD_UNTIL);
+        long expected = 0;
+        for (int i = 0; i < AGENTS; i++) {
+            expected += i == 2 ? 0 : prunable(i, cutoff);
+        }
+        assertThat(prunable(1, cutoff)).as("the hold keeps some entries past the maximum")
+                .isLessThan(prunable(0, cutoff));
 
         String load = uptime();
         RetentionPruner.Result r = RetentionPruner.prune(loader.store(), "", NOW, false, "retention-it");
@@ -156,11 +163,12 @@ class RetentionIT {
         assertThat(r.typedRows()).isPositive();
         assertThat(rows("SELECT countIf(event_bytes = '') FROM " + DB + ".chained_events")).isEqualTo(expected);
         assertThat(rows("SELECT countIf(event_bytes = '') FROM " + DB + ".chained_events WHERE agent_id = 'agent-01'"
-                + " AND chained_at <= " + sql(HOLD_UNTIL))).as("held entries keep their payload").isZero();
+                + " AND toUnixTimestamp64Micro(occurred_at) < " + holdEnd)).as("held entries keep their payload").isZero();
         assertThat(rows("SELECT countIf(event_bytes = '') FROM " + DB + ".chained_events WHERE tenant = 'globex'"))
                 .as("no policy, nothing pruned").isZero();
         assertThat(rows("SELECT countIf(summary != '') FROM " + DB + ".incidents WHERE chained_at < " + sql(cutoff)
-                + " AND NOT (agent_id = 'agent-01' AND chained_at <= " + sql(HOLD_UNTIL) + ") AND tenant = 'acme'"))
+                + " AND NOT (agent_id = 'agent-01' AND toUnixTimestamp64Micro(occurred_at) < " + holdEnd + ")"
+                + " AND tenant = 'acme'"))
                 .as("free text of pruned typed rows").isZero();
         assertThat(rows(chainBefore)).as("chain columns untouched").isEqualTo(chainDigest);
         assertThat(rows("SELECT sum(cityHash64(*)) FROM " + DB + ".checkpoints")).isEqualTo(checkpointDigest);
@@ -170,7 +178,7 @@ class RetentionIT {
         VerificationReport report = verifyAsAuditor();
         assertThat(report.findings()).isEmpty();
         assertThat(report.retention().pruned()).isEqualTo(expected);
-        assertThat(report.retention().pruned("acme", "agent-00")).isEqualTo(before(cutoff, null));
+        assertThat(report.retention().pruned("acme", "agent-00")).isEqualTo(prunable(0, cutoff));
         assertThat(report.retention().holds()).hasSize(1);
         assertThat(report.agents()).allSatisfy(a -> assertThat(a.checkpointsVerified()).isEqualTo(EVENTS / EVERY));
 

@@ -13,18 +13,19 @@ import java.util.List;
  * in force covers; {@link #inForce(ClickHouseStore, long)} plus {@link Hold#covers} or {@link #sqlCovered} is the
  * check both call.
  *
- * <p>A hold is in force from the {@code chained_at} of its PLACE event until the {@code chained_at} of a LIFT event
+ * <p>A hold is in force from the {@code chained_at} of its PLACED event until the {@code chained_at} of a LIFTED event
  * with the same {@code hold_id} chained at or after it (the chainer's clock, which the chain hashes: not the
- * producer's). It covers the entries of {@code scope_tenant} ({@link #ALL} = every tenant) and {@code scope_agent}
- * ({@link #ALL} = every agent of the tenant) chained in {@code [covers_from, covers_until]}, each bound optional.
+ * producer's). It covers the entries of {@code hold_tenant} ({@link #ALL} = every tenant) and {@code hold_agent_id}
+ * (NULL = every agent of the tenant) that occurred in {@code [period_start, period_end)} (LegalHold's periodStart and
+ * periodEnd, each optional), judged on {@code occurred_at}.
  */
 public final class LegalHolds {
-    /** Scope value meaning every tenant, or every agent of the tenant. */
+    /** {@code hold_tenant} meaning every tenant; a NULL {@code hold_agent_id} means every agent of the tenant. */
     public static final String ALL = "*";
-    /** {@code action} of the event that places a hold. */
-    public static final String PLACE = "PLACE";
-    /** {@code action} of the event that lifts a hold. */
-    public static final String LIFT = "LIFT";
+    /** {@code action} of the event that places a hold (LegalHoldAction.PLACED). */
+    public static final String PLACE = "PLACED";
+    /** {@code action} of the event that lifts a hold (LegalHoldAction.LIFTED). */
+    public static final String LIFT = "LIFTED";
 
     private LegalHolds() {
     }
@@ -35,9 +36,9 @@ public final class LegalHolds {
      * @param holdId the hold it places or lifts
      * @param action {@link #PLACE} or {@link #LIFT}
      * @param scopeTenant tenant covered, or {@link #ALL}
-     * @param scopeAgent agent covered, or {@link #ALL}
-     * @param coversFromMicros first chained time covered (inclusive), or null for no bound
-     * @param coversUntilMicros last chained time covered (inclusive), or null for no bound
+     * @param scopeAgent agent covered, or {@link #ALL} (a NULL hold_agent_id)
+     * @param coversFromMicros first occurred time covered (inclusive), or null for no bound
+     * @param coversUntilMicros occurred time the coverage ends before (exclusive), or null for no bound
      * @param chainedAtMicros when the event was chained
      * @param where {@code tenant/agent seq N} of the event itself
      */
@@ -59,8 +60,8 @@ public final class LegalHolds {
      * @param holdId its id
      * @param scopeTenant tenant covered, or {@link #ALL}
      * @param scopeAgent agent covered, or {@link #ALL}
-     * @param coversFromMicros first chained time covered, or null
-     * @param coversUntilMicros last chained time covered, or null
+     * @param coversFromMicros first occurred time covered, or null
+     * @param coversUntilMicros occurred time the coverage ends before, or null
      * @param placedAtMicros chained time of its PLACE event
      * @param where {@code tenant/agent seq N} of its PLACE event
      */
@@ -79,20 +80,20 @@ public final class LegalHolds {
          *
          * @param tenant the entry's tenant
          * @param agentId its agent
-         * @param chainedAtMicros its chained time
+         * @param occurredAtMicros its occurred time
          * @return true when pruning or erasing it is forbidden while the hold is in force
          */
-        public boolean covers(String tenant, String agentId, long chainedAtMicros) {
+        public boolean covers(String tenant, String agentId, long occurredAtMicros) {
             return (scopeTenant.equals(ALL) || scopeTenant.equals(tenant))
                     && (scopeAgent.equals(ALL) || scopeAgent.equals(agentId))
-                    && (coversFromMicros == null || chainedAtMicros >= coversFromMicros)
-                    && (coversUntilMicros == null || chainedAtMicros <= coversUntilMicros);
+                    && (coversFromMicros == null || occurredAtMicros >= coversFromMicros)
+                    && (coversUntilMicros == null || occurredAtMicros < coversUntilMicros);
         }
 
         /**
-         * The SQL condition on a table with {@code tenant, agent_id, chained_at} that selects the entries covered.
+         * The SQL condition on a table with {@code tenant, agent_id, occurred_at} that selects the entries covered.
          *
-         * @return e.g. {@code (tenant = 'acme' AND chained_at >= fromUnixTimestamp64Micro(...))}, or {@code 1}
+         * @return e.g. {@code (tenant = 'acme' AND occurred_at >= fromUnixTimestamp64Micro(...))}, or {@code 1}
          */
         public String sql() {
             List<String> c = new ArrayList<>();
@@ -103,17 +104,17 @@ public final class LegalHolds {
                 c.add("agent_id = " + ClickHouseStore.quote(scopeAgent));
             }
             if (coversFromMicros != null) {
-                c.add("chained_at >= " + RetentionPruner.literal(coversFromMicros));
+                c.add("occurred_at >= " + RetentionPruner.literal(coversFromMicros));
             }
             if (coversUntilMicros != null) {
-                c.add("chained_at <= " + RetentionPruner.literal(coversUntilMicros));
+                c.add("occurred_at < " + RetentionPruner.literal(coversUntilMicros));
             }
             return c.isEmpty() ? "1" : "(" + String.join(" AND ", c) + ")";
         }
 
         /** {@code id (scope, period; placed at where)} for logs and the prunings record. */
         public String describe() {
-            return holdId + " (" + scopeTenant + "/" + scopeAgent + ", chained " + (coversFromMicros == null ? "-"
+            return holdId + " (" + scopeTenant + "/" + scopeAgent + ", occurred " + (coversFromMicros == null ? "-"
                     : RetentionPruner.iso(coversFromMicros)) + ".." + (coversUntilMicros == null ? "-"
                     : RetentionPruner.iso(coversUntilMicros)) + "; placed at " + where + ")";
         }
@@ -198,9 +199,9 @@ public final class LegalHolds {
         List<HoldEvent> out = new ArrayList<>();
         // One row (an aggregate): clickhouse-jdbc fails on an empty result through the local front (README).
         store.query("SELECT arrayStringConcat(groupArray(concat(base64Encode(hold_id), ':', base64Encode(action), ':',"
-                + " base64Encode(scope_tenant), ':', base64Encode(scope_agent), ':',"
-                + " ifNull(toString(toUnixTimestamp64Micro(covers_from)), ''), ':',"
-                + " ifNull(toString(toUnixTimestamp64Micro(covers_until)), ''), ':',"
+                + " base64Encode(hold_tenant), ':', base64Encode(ifNull(hold_agent_id, '" + ALL + "')), ':',"
+                + " ifNull(toString(toUnixTimestamp64Micro(period_start)), ''), ':',"
+                + " ifNull(toString(toUnixTimestamp64Micro(period_end)), ''), ':',"
                 + " toString(toUnixTimestamp64Micro(chained_at)), ':',"
                 + " base64Encode(concat(tenant, '/', agent_id, ' seq ', toString(seq))))), ',') FROM " + table, rs -> {
                     String all = rs.getString(1);

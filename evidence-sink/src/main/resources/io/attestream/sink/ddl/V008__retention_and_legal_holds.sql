@@ -25,11 +25,13 @@ CREATE TABLE IF NOT EXISTS ${db}.retention_policies ${on_cluster}
 ENGINE = MergeTree
 ORDER BY (tenant, event_type, declared_at);
 
--- Legal holds: one row per LegalHold event (typed table, landed by the sink like evals; key columns as the
--- other typed tables, so it joins back to chained_events on (tenant, agent_id, seq), where the event itself is
--- chained). A hold covers the entries of scope_tenant ('*' = every tenant) and scope_agent ('*' = every agent of
--- the tenant) chained in [covers_from, covers_until] (NULL = unbounded); it is in force from the chained_at of
--- its PLACE event until the chained_at of a LIFT event with the same hold_id.
+-- Legal holds: one row per LegalHold event (schemas v3; a typed table landed by the sink like evals, key columns as
+-- the other typed tables, so it joins back to chained_events on (tenant, agent_id, seq), where the event itself is
+-- chained). Payload columns: the LegalHold fields, snake_case, with hold_tenant / hold_agent_id for its tenant and
+-- agentId (the key columns name the log the event is chained in) and requested_by for its by. A hold covers the
+-- events of hold_tenant ('*' = every tenant) and hold_agent_id (NULL = every agent of the tenant) that occurred in
+-- [period_start, period_end) (NULL = unbounded); it is in force from the chained_at of its PLACED event until the
+-- chained_at of a LIFTED event with the same hold_id chained at or after it.
 CREATE TABLE IF NOT EXISTS ${db}.legal_holds ${on_cluster}
 (
     tenant          LowCardinality(String),
@@ -41,12 +43,13 @@ CREATE TABLE IF NOT EXISTS ${db}.legal_holds ${on_cluster}
     chained_at      DateTime64(6, 'UTC'),
     hold_id         String,
     action          LowCardinality(String),
-    scope_tenant    String,
-    scope_agent     String,
-    covers_from     Nullable(DateTime64(6, 'UTC')),
-    covers_until    Nullable(DateTime64(6, 'UTC')),
-    reason          String,
+    hold_tenant     String,
+    hold_agent_id   Nullable(String),
+    period_start    Nullable(DateTime64(6, 'UTC')),
+    period_end      Nullable(DateTime64(6, 'UTC')),
     requested_by    String,
+    reason          String,
+    reference       Nullable(String),
     kafka_partition Int32,
     kafka_offset    Int64,
     INDEX idx_kafka_offset kafka_offset TYPE minmax GRANULARITY 1

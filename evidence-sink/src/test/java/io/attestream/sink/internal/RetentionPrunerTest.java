@@ -40,7 +40,7 @@ class RetentionPrunerTest {
                 + "(1 AND chained_at < fromUnixTimestamp64Micro(toInt64(" + (NOW - 1095 * DAY) + "), 'UTC')"
                 + " AND NOT (tenant = 'acme'))"
                 + " OR ((tenant = 'acme') AND chained_at < fromUnixTimestamp64Micro(toInt64(" + (NOW - 1500 * DAY)
-                + "), 'UTC'))) AND NOT ((tenant = 'acme' AND agent_id = 'a1' AND chained_at >="
+                + "), 'UTC'))) AND NOT ((tenant = 'acme' AND agent_id = 'a1' AND occurred_at >="
                 + " fromUnixTimestamp64Micro(toInt64(" + (10 * DAY) + "), 'UTC')))");
         assertThat(RetentionPruner.predicate(List.of(), List.of(hold), NOW, "event_type")).isEqualTo("0");
     }
@@ -54,10 +54,10 @@ class RetentionPrunerTest {
 
     @Test
     void aHoldIsInForceFromItsPlaceEventUntilALiftOfTheSameIdChainedAfterIt() {
-        LegalHolds.HoldEvent place = new LegalHolds.HoldEvent("h1", "PLACE", "acme", "*", null, null, 100, "w0");
-        LegalHolds.HoldEvent lift = new LegalHolds.HoldEvent("h1", "LIFT", "acme", "*", null, null, 200, "w1");
-        LegalHolds.HoldEvent otherLift = new LegalHolds.HoldEvent("h2", "LIFT", "acme", "*", null, null, 150, "w2");
-        LegalHolds.HoldEvent replace = new LegalHolds.HoldEvent("h1", "PLACE", "acme", "*", null, null, 300, "w3");
+        LegalHolds.HoldEvent place = new LegalHolds.HoldEvent("h1", "PLACED", "acme", "*", null, null, 100, "w0");
+        LegalHolds.HoldEvent lift = new LegalHolds.HoldEvent("h1", "LIFTED", "acme", "*", null, null, 200, "w1");
+        LegalHolds.HoldEvent otherLift = new LegalHolds.HoldEvent("h2", "LIFTED", "acme", "*", null, null, 150, "w2");
+        LegalHolds.HoldEvent replace = new LegalHolds.HoldEvent("h1", "PLACED", "acme", "*", null, null, 300, "w3");
         List<LegalHolds.HoldEvent> events = List.of(place, lift, otherLift, replace);
         assertThat(LegalHolds.inForce(events, 99)).isEmpty();
         assertThat(LegalHolds.inForce(events, 150)).extracting(LegalHolds.Hold::where).containsExactly("w0");
@@ -69,8 +69,8 @@ class RetentionPrunerTest {
     void aHoldCoversItsScopeAndPeriodOnly() {
         LegalHolds.Hold h = new LegalHolds.Hold("h", "acme", "*", 10L, 20L, 0, "w");
         assertThat(h.covers("acme", "any", 10)).isTrue();
-        assertThat(h.covers("acme", "any", 20)).isTrue();
-        assertThat(h.covers("acme", "any", 21)).isFalse();
+        assertThat(h.covers("acme", "any", 19)).isTrue();
+        assertThat(h.covers("acme", "any", 20)).as("period_end is exclusive").isFalse();
         assertThat(h.covers("globex", "any", 15)).isFalse();
         LegalHolds.Hold all = new LegalHolds.Hold("h", "*", "*", null, null, 0, "w");
         assertThat(all.covers("globex", "x", Long.MAX_VALUE)).isTrue();

@@ -189,7 +189,7 @@ public final class DerivedColumns {
         if (row.pruned()) {
             // Nothing to derive from: the retention check judges whether the payload may be gone.
             retention.pruned(log, row.seq(), new String((byte[]) stored[3], StandardCharsets.UTF_8),
-                    row.chainedAtMicros(), findings);
+                    row.chainedAtMicros(), ((Number) stored[5]).longValue(), findings);
             return;
         }
         EventDecoder decoder = decoder(row);

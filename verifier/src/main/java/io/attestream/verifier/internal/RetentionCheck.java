@@ -32,7 +32,8 @@ import java.util.TreeMap;
  *   <li>a retention policy covers the entry's tenant and stored {@code event_type} (the most specific row of
  *       {@code retention_policies}, declared last);</li>
  *   <li>the entry was chained at least the policy's {@code min_days} ago;</li>
- *   <li>no legal hold in force ({@code legal_holds}: PLACE not followed by a LIFT of the same id) covers it;</li>
+ *   <li>no legal hold in force ({@code legal_holds}: PLACED not followed by a LIFTED of the same id) covers its
+ *       tenant, agent and stored {@code occurred_at};</li>
  *   <li>its type is not one that is never pruned (LegalHold, ErasureRecord);</li>
  *   <li>it lies below the largest verified checkpoint, so its stored hash is authenticated by a signed root.</li>
  * </ul>
@@ -66,15 +67,15 @@ public final class RetentionCheck {
 
     record Hold(String holdId, String scopeTenant, String scopeAgent, Long fromMicros, Long untilMicros,
             long placedAtMicros, String where) {
-        boolean covers(String tenant, String agentId, long chainedAtMicros) {
+        boolean covers(String tenant, String agentId, long occurredAtMicros) {
             return (scopeTenant.equals("*") || scopeTenant.equals(tenant))
                     && (scopeAgent.equals("*") || scopeAgent.equals(agentId))
-                    && (fromMicros == null || chainedAtMicros >= fromMicros)
-                    && (untilMicros == null || chainedAtMicros <= untilMicros);
+                    && (fromMicros == null || occurredAtMicros >= fromMicros)
+                    && (untilMicros == null || occurredAtMicros < untilMicros);
         }
 
         String describe() {
-            return holdId + " (" + scopeTenant + "/" + scopeAgent + ", chained " + (fromMicros == null ? "-"
+            return holdId + " (" + scopeTenant + "/" + scopeAgent + ", occurred " + (fromMicros == null ? "-"
                     : iso(fromMicros)) + ".." + (untilMicros == null ? "-" : iso(untilMicros)) + "; placed at " + where
                     + ")";
         }
@@ -151,9 +152,10 @@ public final class RetentionCheck {
         List<HoldEvent> events = new ArrayList<>();
         if (exists(reader, holdsTable)) {
             for (String[] f : rows(reader, "SELECT arrayStringConcat(groupArray(concat(base64Encode(hold_id), ':',"
-                    + " base64Encode(action), ':', base64Encode(scope_tenant), ':', base64Encode(scope_agent), ':',"
-                    + " ifNull(toString(toUnixTimestamp64Micro(covers_from)), ''), ':',"
-                    + " ifNull(toString(toUnixTimestamp64Micro(covers_until)), ''), ':',"
+                    + " base64Encode(action), ':', base64Encode(hold_tenant), ':',"
+                    + " base64Encode(ifNull(hold_agent_id, '*')), ':',"
+                    + " ifNull(toString(toUnixTimestamp64Micro(period_start)), ''), ':',"
+                    + " ifNull(toString(toUnixTimestamp64Micro(period_end)), ''), ':',"
                     + " toString(toUnixTimestamp64Micro(chained_at)), ':',"
                     + " base64Encode(concat(tenant, '/', agent_id, ' seq ', toString(seq))))), ',') FROM " + holdsTable)) {
                 events.add(new HoldEvent(b64(f[0]), b64(f[1]), b64(f[2]), b64(f[3]),
@@ -168,10 +170,10 @@ public final class RetentionCheck {
     static List<Hold> inForce(List<HoldEvent> events, long nowMicros) {
         List<Hold> out = new ArrayList<>();
         for (HoldEvent p : events) {
-            if (!p.action().equals("PLACE") || p.chainedAtMicros() > nowMicros) {
+            if (!p.action().equals("PLACED") || p.chainedAtMicros() > nowMicros) {
                 continue;
             }
-            boolean lifted = events.stream().anyMatch(l -> l.action().equals("LIFT") && l.holdId().equals(p.holdId())
+            boolean lifted = events.stream().anyMatch(l -> l.action().equals("LIFTED") && l.holdId().equals(p.holdId())
                     && l.chainedAtMicros() >= p.chainedAtMicros() && l.chainedAtMicros() <= nowMicros);
             if (!lifted) {
                 out.add(new Hold(p.holdId(), p.scopeTenant(), p.scopeAgent(), p.fromMicros(), p.untilMicros(),
@@ -188,12 +190,14 @@ public final class RetentionCheck {
      * @param seq its stored seq
      * @param eventType its stored event_type (a claim: no bytes left to check it against)
      * @param chainedAtMicros its stored chained time (hashed, so bound by the checkpoints from entry version 2 on)
+     * @param occurredAtMicros its stored occurred time (a claim, as event_type): what holds are judged on
      * @param findings where a finding goes
      */
-    void pruned(LogId log, long seq, String eventType, long chainedAtMicros, DerivedColumns.FindingList findings) {
+    void pruned(LogId log, long seq, String eventType, long chainedAtMicros, long occurredAtMicros,
+            DerivedColumns.FindingList findings) {
         PerLog p = logs.computeIfAbsent(log, k -> new PerLog());
         p.add(seq);
-        String why = whyNotAllowed(log, eventType, chainedAtMicros);
+        String why = whyNotAllowed(log, eventType, chainedAtMicros, occurredAtMicros);
         if (why == null) {
             p.allowed++;
         } else {
@@ -202,7 +206,7 @@ public final class RetentionCheck {
         }
     }
 
-    private String whyNotAllowed(LogId log, String eventType, long chainedAtMicros) {
+    private String whyNotAllowed(LogId log, String eventType, long chainedAtMicros, long occurredAtMicros) {
         if (NEVER_PRUNED.contains(eventType)) {
             return eventType + " entries are never pruned";
         }
@@ -219,7 +223,7 @@ public final class RetentionCheck {
             return "it is younger than the " + best.minDays() + " days the policy " + best.describe() + " keeps";
         }
         for (Hold h : holds) {
-            if (h.covers(log.tenant(), log.agentId(), chainedAtMicros)) {
+            if (h.covers(log.tenant(), log.agentId(), occurredAtMicros)) {
                 return "legal hold " + h.describe() + " covers it";
             }
         }
