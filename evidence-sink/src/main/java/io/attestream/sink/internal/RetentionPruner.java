@@ -194,10 +194,10 @@ public final class RetentionPruner {
     public static List<Policy> policiesInForce(ClickHouseStore store) {
         List<Policy> out = new ArrayList<>();
         store.query("SELECT arrayStringConcat(groupArray(concat(base64Encode(tenant), ':', base64Encode(event_type), ':',"
-                + " toString(min_days), ':', toString(max_days), ':', toString(toUnixTimestamp64Micro(declared_at)), ':',"
-                + " base64Encode(declared_by))), ',') FROM (SELECT tenant, event_type,"
-                + " argMax(min_days, declared_at) AS min_days, argMax(max_days, declared_at) AS max_days,"
-                + " max(declared_at) AS declared_at, argMax(declared_by, declared_at) AS declared_by FROM "
+                + " toString(min_in_force), ':', toString(max_in_force), ':', toString(toUnixTimestamp64Micro(last_at)),"
+                + " ':', base64Encode(last_by))), ',') FROM (SELECT tenant, event_type,"
+                + " argMax(min_days, declared_at) AS min_in_force, argMax(max_days, declared_at) AS max_in_force,"
+                + " max(declared_at) AS last_at, argMax(declared_by, declared_at) AS last_by FROM "
                 + store.database() + ".retention_policies GROUP BY tenant, event_type)", rs -> {
                     String all = rs.getString(1);
                     if (all == null || all.isEmpty()) {

@@ -143,9 +143,10 @@ public final class RetentionCheck {
         List<Policy> policies = new ArrayList<>();
         if (exists(reader, policiesTable)) {
             for (String[] f : rows(reader, "SELECT arrayStringConcat(groupArray(concat(base64Encode(tenant), ':',"
-                    + " base64Encode(event_type), ':', toString(min_days), ':', toString(max_days))), ',') FROM (SELECT"
-                    + " tenant, event_type, argMax(min_days, declared_at) AS min_days, argMax(max_days, declared_at)"
-                    + " AS max_days FROM " + policiesTable + " GROUP BY tenant, event_type)")) {
+                    + " base64Encode(event_type), ':', toString(min_in_force), ':', toString(max_in_force))), ',')"
+                    + " FROM (SELECT tenant, event_type, argMax(min_days, declared_at) AS min_in_force,"
+                    + " argMax(max_days, declared_at) AS max_in_force FROM " + policiesTable
+                    + " GROUP BY tenant, event_type)")) {
                 policies.add(new Policy(b64(f[0]), b64(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3])));
             }
         }
