@@ -94,7 +94,7 @@ public final class RetentionCheck {
         void add(long seq) {
             Map.Entry<Long, Long> last = ranges.lastEntry();
             if (last != null && last.getValue() + 1 == seq) {
-                last.setValue(seq);
+                ranges.put(last.getKey(), seq);
             } else if (last == null || last.getValue() < seq) {
                 ranges.put(seq, seq);
             } else {
