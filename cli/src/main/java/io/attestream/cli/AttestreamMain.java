@@ -26,7 +26,7 @@ import picocli.CommandLine;
         subcommands = {DemoCommand.class, ReportCommand.class, StackCommand.class, SchemasCommand.class, ChainerCommand.class, DriftCommand.class, SinkCommand.class,
             GatewayCommand.class, VerifyCommand.class, ProveCommand.class, CheckProofCommand.class, KeygenCommand.class, TsaCommand.class, WitnessCommand.class,
             WitnessSubmitCommand.class, ChdbServerMain.class, EraseCommand.class, ExportCommand.class,
-            KeystoreCommand.class},
+            KeystoreCommand.class, HoldCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

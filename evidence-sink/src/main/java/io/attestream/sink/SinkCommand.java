@@ -4,7 +4,17 @@ import io.attestream.runtime.LoadedConfig;
 import io.attestream.runtime.StageOptions;
 import io.attestream.sink.internal.ClickHouseStore;
 import io.attestream.sink.internal.Ddl;
+import io.attestream.sink.internal.RetentionPruner;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -23,7 +33,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "sink", mixinStandardHelpOptions = true,
         description = "Land chained events, checkpoints, dead letters, drift alerts and schemas in ClickHouse.",
-        subcommands = {SinkCommand.Run.class, SinkCommand.PrintDdl.class, SinkCommand.Status.class},
+        subcommands = {SinkCommand.Run.class, SinkCommand.PrintDdl.class, SinkCommand.Status.class,
+            SinkCommand.Prune.class, SinkCommand.DeclarePolicy.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:failed", "2:usage or configuration error", "3:status found missing seqs or duplicate rows"})
 public final class SinkCommand implements Runnable {
@@ -35,7 +46,7 @@ public final class SinkCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: run, ddl or status");
+        throw new CommandLine.ParameterException(spec.commandLine(), "name a subcommand: run, ddl, status, prune or policy");
     }
 
     /**
@@ -159,10 +170,7 @@ public final class SinkCommand implements Runnable {
         public Integer call() {
             SinkConfig config;
             try {
-                Map<String, Object> props = connection.load().values();
-                props.putIfAbsent(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-                props.putIfAbsent(SinkConfig.REGISTRY_URL_CONFIG, "http://unused");
-                config = new SinkConfig(props);
+                config = storeConfig(connection);
             } catch (ConfigException e) {
                 spec.commandLine().getErr().println("configuration error: " + e.getMessage());
                 return 2;
@@ -170,9 +178,7 @@ public final class SinkCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             int[] problems = {0, 0};
             String db = config.getString(SinkConfig.CLICKHOUSE_DATABASE_CONFIG);
-            try (ClickHouseStore store = new ClickHouseStore(config.getString(SinkConfig.CLICKHOUSE_URL_CONFIG),
-                    config.getString(SinkConfig.CLICKHOUSE_USER_CONFIG),
-                    config.getPassword(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG).value(), db, config.clickHouseDriverProperties())) {
+            try (ClickHouseStore store = store(config)) {
                 out.printf("%-12s %-20s %10s %10s %8s %10s %10s %12s%n", "tenant", "agent", "events", "latest_seq",
                         "missing", "duplicates", "checkpoint", "age_s");
                 // events = distinct seqs; missing = (latest_seq + 1) - events; duplicates = rows beyond one per seq.
@@ -199,6 +205,126 @@ public final class SinkCommand implements Runnable {
                         + " agent(s) with more than one row for a seq (run attestream verify: it names each one)");
                 return EXIT_PROBLEM;
             }
+            return 0;
+        }
+    }
+
+    /** The writer connection of {@code status}, {@code prune} and {@code policy}: no Kafka, no registry needed. */
+    static SinkConfig storeConfig(Connection connection) {
+        Map<String, Object> props = connection.load().values();
+        props.putIfAbsent(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        props.putIfAbsent(SinkConfig.REGISTRY_URL_CONFIG, "http://unused");
+        return new SinkConfig(props);
+    }
+
+    static ClickHouseStore store(SinkConfig config) {
+        return new ClickHouseStore(config.getString(SinkConfig.CLICKHOUSE_URL_CONFIG),
+                config.getString(SinkConfig.CLICKHOUSE_USER_CONFIG),
+                config.getPassword(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG).value(),
+                config.getString(SinkConfig.CLICKHOUSE_DATABASE_CONFIG), config.clickHouseDriverProperties());
+    }
+
+    /** {@code attestream sink prune}. */
+    @Command(name = "prune", mixinStandardHelpOptions = true,
+            description = "Blank the payload (event_bytes, free-text typed columns) of entries older than their"
+                    + " retention policy's max_days, except those a legal hold in force covers; chain columns and"
+                    + " checkpoints are never touched. Each run is recorded in retention_prunings.")
+    static final class Prune implements Callable<Integer> {
+        @CommandLine.Mixin
+        Connection connection;
+
+        @Option(names = "--dry-run", description = "Count what would be pruned; change nothing.")
+        boolean dryRun;
+
+        @Option(names = "--now", paramLabel = "INSTANT", description = "Judge cutoffs and holds at this ISO-8601"
+                + " instant instead of the current time (tests, a catch-up run).")
+        Instant now;
+
+        @Option(names = "--run-by", defaultValue = "${sys:user.name}", description = "Who runs it, recorded"
+                + " (default: the OS user).")
+        String runBy;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            SinkConfig config;
+            try {
+                config = storeConfig(connection);
+            } catch (ConfigException e) {
+                spec.commandLine().getErr().println("configuration error: " + e.getMessage());
+                return 2;
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            try (ClickHouseStore store = store(config)) {
+                RetentionPruner.Result r = RetentionPruner.prune(store,
+                        config.getString(SinkConfig.CLICKHOUSE_CLUSTER_CONFIG),
+                        now != null ? now : Instant.now(), dryRun, runBy);
+                out.printf(Locale.ROOT, "%s %d event(s) and %d typed row(s) in %.1f s (%.0f events/s);"
+                        + " %d policy(ies), %d hold(s) in force; run %s%n", dryRun ? "would prune" : "pruned",
+                        r.events(), r.typedRows(), r.millis() / 1000.0,
+                        r.millis() == 0 ? 0.0 : r.events() * 1000.0 / r.millis(), r.policies().size(), r.holds().size(),
+                        r.runId());
+                r.holds().forEach(h -> out.println("  held: " + h.describe()));
+            } catch (SinkException e) {
+                spec.commandLine().getErr().println("prune failed: " + e.getMessage());
+                return 1;
+            }
+            out.flush();
+            return 0;
+        }
+    }
+
+    /** {@code attestream sink policy}. */
+    @Command(name = "policy", mixinStandardHelpOptions = true,
+            description = "Declare a retention policy for a tenant and event type (a new row of"
+                    + " retention_policies; the row declared last for a tenant and type is in force).")
+    static final class DeclarePolicy implements Callable<Integer> {
+        @CommandLine.Mixin
+        Connection connection;
+
+        @Option(names = "--tenant", required = true, description = "Tenant, or * for every tenant.")
+        String tenant;
+
+        @Option(names = "--event-type", required = true, description = "Event type (payload record name, e.g."
+                + " AgentAction), or * for every type.")
+        String eventType;
+
+        @Option(names = "--min-days", required = true, description = "Entries younger than this keep their payload.")
+        int minDays;
+
+        @Option(names = "--max-days", required = true, description = "Entries chained longer ago are pruned.")
+        int maxDays;
+
+        @Option(names = "--by", required = true, description = "Who declares it (recorded).")
+        String by;
+
+        @Option(names = "--reason", defaultValue = "", description = "Why (recorded), e.g. the policy document.")
+        String reason;
+
+        @Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            SinkConfig config;
+            try {
+                config = storeConfig(connection);
+                new RetentionPruner.Policy(tenant, eventType, minDays, maxDays, 0, by);
+            } catch (ConfigException | IllegalArgumentException e) {
+                spec.commandLine().getErr().println("configuration error: " + e.getMessage());
+                return 2;
+            }
+            try (ClickHouseStore store = store(config)) {
+                RetentionPruner.declare(store, tenant, eventType, minDays, maxDays, by, reason);
+            } catch (SinkException e) {
+                spec.commandLine().getErr().println("policy failed: " + e.getMessage());
+                return 1;
+            }
+            spec.commandLine().getOut().println("declared retention policy " + tenant + "/" + eventType + ": "
+                    + minDays + ".." + maxDays + " days");
+            spec.commandLine().getOut().flush();
             return 0;
         }
     }

@@ -203,6 +203,15 @@ public final class ChainVerifier {
                 untilEnd, settings, null);
     }
 
+    /**
+     * The coverage and time-binding settings, with the verifier's clock.
+     *
+     * @return the settings
+     */
+    public Settings settings() {
+        return settings;
+    }
+
     /** The verification of one agent in progress. */
     public interface AgentRun {
         /**

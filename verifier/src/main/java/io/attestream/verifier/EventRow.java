@@ -65,6 +65,16 @@ public record EventRow(String tenant, String agentId, long seq, Hash prevHash, H
     }
 
     /**
+     * Whether the payload was pruned by retention: the stored bytes are empty (a stored event always has its 5 header
+     * bytes), the chain columns kept. The stored hash then stands for the entry (docs/integrity.md §7.6).
+     *
+     * @return true when {@code event_bytes} is empty
+     */
+    public boolean pruned() {
+        return eventBytes.length == 0;
+    }
+
+    /**
      * The Avro body after the header: the bytes the chain hash covers.
      *
      * @return a copy; empty when the stored bytes are shorter than a header

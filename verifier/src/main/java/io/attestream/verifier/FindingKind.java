@@ -67,7 +67,12 @@ public enum FindingKind {
      *  {@code --witness-key}) a trusted witness cosigned another checkpoint of a stored checkpoint's size. */
     FORK,
     /** A log the auditor's state remembers has no rows and no checkpoints any more. */
-    VANISHED;
+    VANISHED,
+    /** An entry whose payload is gone (pruned: {@code event_bytes} empty, chain columns kept) although no retention
+     *  policy allows it: no policy for its tenant and type, younger than the policy's minimum, under a legal hold in
+     *  force, of a type never pruned, or not covered by a verified checkpoint (then its stored hash is not
+     *  authenticated). Pruned entries within their policy are counted, not findings ({@link RetentionSummary}). */
+    PRUNED_OUTSIDE_POLICY;
 
     /**
      * The lower-case, hyphenated name used in human and JSON output.

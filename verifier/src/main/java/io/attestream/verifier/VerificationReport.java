@@ -11,12 +11,25 @@ import java.util.List;
  * @param agents one result per agent, ordered by tenant then agent
  * @param rows event rows read
  * @param elapsed wall time of the verification
+ * @param retention entries pruned by a retention policy (counted, not findings)
  */
-public record VerificationReport(List<AgentResult> agents, long rows, Duration elapsed) {
+public record VerificationReport(List<AgentResult> agents, long rows, Duration elapsed, RetentionSummary retention) {
     /** Validates and copies. */
     public VerificationReport {
         agents = List.copyOf(requireNonNull(agents, "agents"));
         requireNonNull(elapsed, "elapsed");
+        requireNonNull(retention, "retention");
+    }
+
+    /**
+     * A report without pruned entries.
+     *
+     * @param agents one result per agent
+     * @param rows event rows read
+     * @param elapsed wall time
+     */
+    public VerificationReport(List<AgentResult> agents, long rows, Duration elapsed) {
+        this(agents, rows, elapsed, RetentionSummary.NONE);
     }
 
     /**

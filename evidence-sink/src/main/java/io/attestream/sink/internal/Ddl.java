@@ -47,7 +47,8 @@ public final class Ddl {
             "V004__evidence_tables_keep_every_row.sql",
             "V005__chained_events_entry_version.sql",
             "V006__checkpoint_attestations.sql",
-            "V007__control_mappings.sql");
+            "V007__control_mappings.sql",
+            "V008__retention_and_legal_holds.sql");
 
     private static final Pattern CREATE_TABLE = Pattern.compile(
             "CREATE TABLE IF NOT EXISTS \\$\\{db}\\.(\\w+) \\$\\{on_cluster}");
@@ -61,6 +62,8 @@ public final class Ddl {
     private static final Map<String, String> SHARD_KEYS = Map.of(
             "registry_schemas", "schema_id",
             "control_mappings", "cityHash64(framework, control)",
+            "retention_policies", "cityHash64(tenant, event_type)",
+            "retention_prunings", "cityHash64(run_id)",
             "sink_offsets", "cityHash64(consumer_group, topic, kafka_partition)");
     private static final String DEFAULT_SHARD_KEY = "cityHash64(tenant, agent_id)";
 

@@ -10,6 +10,7 @@ import io.attestream.events.AuditEvent;
 import io.attestream.events.EvalResult;
 import io.attestream.events.HumanOverride;
 import io.attestream.events.IncidentRecord;
+import io.attestream.events.LegalHold;
 import io.attestream.events.PolicyChange;
 import io.attestream.events.RiskDecision;
 import io.attestream.events.Sha256;
@@ -198,6 +199,10 @@ public final class RowMapper {
             table = Table.RISK_DECISIONS;
             specific = new Object[] {p.getRiskId(), p.getTreatment().name(), p.getRationale(), p.getOwner(),
                 p.getLinkedChangeId()};
+        } else if (payload instanceof LegalHold p) {
+            table = Table.LEGAL_HOLDS;
+            specific = new Object[] {p.getHoldId(), p.getAction().name(), p.getTenant(), p.getAgentId(),
+                p.getPeriodStart(), p.getPeriodEnd(), p.getBy(), p.getReason(), p.getReference()};
         } else {
             return null;
         }

@@ -28,6 +28,8 @@ public enum Table {
             "summary", "related_event_ids")),
     RISK_DECISIONS("risk_decisions", "attestream.events.chained", typed("risk_id", "treatment", "rationale", "owner",
             "linked_change_id")),
+    LEGAL_HOLDS("legal_holds", "attestream.events.chained", typed("hold_id", "action", "hold_tenant", "hold_agent_id",
+            "period_start", "period_end", "requested_by", "reason", "reference")),
     CHECKPOINTS("checkpoints", "attestream.checkpoints", List.of("tenant", "agent_id", "tree_size", "root_hash",
             "head_seq", "head_hash", "note", "key_name", "created_at", "trigger", "timestamp_token", "record_bytes",
             "kafka_partition", "kafka_offset", "landed_at")),

@@ -210,4 +210,22 @@ class DdlTest {
                 + " applied_at DateTime64(6, 'UTC'), applied_by String) ENGINE = ReplicatedReplacingMergeTree("
                 + "'/clickhouse/tables/all/attestream/schema_migrations', '{shard}-{replica}') ORDER BY version");
     }
+
+    @Test
+    void v008CreatesItsTablesAsMergeTreeWithoutTtlAndShardsThemOnACluster() {
+        Ddl.Migration one = Ddl.migrations("attestream", "").stream().filter(m -> m.version() == 8).findFirst()
+                .orElseThrow();
+        assertThat(one.statements()).hasSize(3).allSatisfy(st -> assertThat(st).contains("ENGINE = MergeTree\n")
+                .doesNotContain("TTL"));
+        Ddl.Migration cluster = Ddl.migrations("attestream", "audit").stream().filter(m -> m.version() == 8)
+                .findFirst().orElseThrow();
+        assertThat(cluster.statements()).hasSize(6);
+        assertThat(cluster.statements().get(0)).startsWith("CREATE TABLE IF NOT EXISTS attestream.retention_policies_local"
+                + " ON CLUSTER audit");
+        assertThat(cluster.statements().get(1)).isEqualTo("CREATE TABLE IF NOT EXISTS attestream.retention_policies"
+                + " ON CLUSTER audit AS attestream.retention_policies_local ENGINE = Distributed(audit, attestream,"
+                + " retention_policies_local, cityHash64(tenant, event_type))");
+        assertThat(cluster.statements().get(3)).endsWith("legal_holds_local, cityHash64(tenant, agent_id))");
+        assertThat(cluster.statements().get(5)).endsWith("retention_prunings_local, cityHash64(run_id))");
+    }
 }

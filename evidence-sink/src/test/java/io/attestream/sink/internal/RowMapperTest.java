@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.attestream.chain.ChainedEvent;
 import io.attestream.events.AuditEvent;
+import io.attestream.events.LegalHold;
 import io.attestream.events.Sha256;
 import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.Cosignature;
@@ -85,7 +86,7 @@ class RowMapperTest {
         Map<EventType, Table> typed = Map.of(EventType.EVAL_RESULT, Table.EVALS, EventType.HUMAN_OVERRIDE,
                 Table.OVERRIDES, EventType.APPROVAL_DECISION, Table.APPROVALS, EventType.POLICY_CHANGE,
                 Table.POLICY_CHANGES, EventType.INCIDENT_RECORD, Table.INCIDENTS, EventType.RISK_DECISION,
-                Table.RISK_DECISIONS);
+                Table.RISK_DECISIONS, EventType.LEGAL_HOLD, Table.LEGAL_HOLDS);
         for (EventType type : EventType.values()) {
             AuditEvent event = SampleEvents.of(type, "acme", "bot", type.ordinal());
             byte[] wire = AuditEventCodec.encode(eventSchemaId, event);
@@ -229,5 +230,24 @@ class RowMapperTest {
 
     private static Object value(Table table, Object[] values, String column) {
         return values[table.columns().indexOf(column)];
+    }
+
+    @Test
+    void aLegalHoldLandsItsScopePeriodAndActionInLegalHolds() {
+        RowMapper mapper = new RowMapper(registry, false);
+        AuditEvent event = SampleEvents.of(EventType.LEGAL_HOLD, "acme", "bot", 3);
+        byte[] wire = AuditEventCodec.encode(eventSchemaId, event);
+        List<TableRow> rows = mapper.map(chained(event, 3, wire), id -> { }, LANDED);
+        assertThat(rows).hasSize(2);
+        Object[] hold = rows.get(1).values();
+        LegalHold p = (LegalHold) event.getPayload();
+        assertThat(value(Table.LEGAL_HOLDS, hold, "hold_id")).isEqualTo("HOLD-3");
+        assertThat(value(Table.LEGAL_HOLDS, hold, "action")).isEqualTo("PLACED");
+        assertThat(value(Table.LEGAL_HOLDS, hold, "hold_tenant")).isEqualTo("acme");
+        assertThat(value(Table.LEGAL_HOLDS, hold, "hold_agent_id")).isEqualTo("refund-bot");
+        assertThat(value(Table.LEGAL_HOLDS, hold, "period_start")).isEqualTo(p.getPeriodStart());
+        assertThat(value(Table.LEGAL_HOLDS, hold, "period_end")).isEqualTo(p.getPeriodEnd());
+        assertThat(value(Table.LEGAL_HOLDS, hold, "requested_by")).isEqualTo("counsel@example.com");
+        assertThat(value(Table.LEGAL_HOLDS, hold, "reference")).isEqualTo("CASE-3");
     }
 }

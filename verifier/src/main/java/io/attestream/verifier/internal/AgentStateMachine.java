@@ -280,7 +280,12 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             this.body = r.body();
             Hash derived = fingerprints.get(r.schemaId());
             this.fingerprint = (derived != null ? derived : r.schemaFingerprint()).toBytes();
-            this.selfOk = headerOk && recomputeAt(label).equals(r.hash());
+            // A pruned row (payload removed by retention, chain columns kept) has nothing to recompute: its stored
+            // hash stands for the entry at its own seq, bound by the next entry's recomputed hash (which covers
+            // prev_hash) and by every verified Merkle root over it (docs/integrity.md §7.6). Whether the pruning
+            // was allowed is RetentionCheck's question.
+            this.selfOk = r.pruned() ? ChainEntry.knownVersion(r.entryVersion()) && r.chainedAtMicros() >= 0
+                    : headerOk && recomputeAt(label).equals(r.hash());
             if (selfOk) {
                 trueSeq = label;
             }
@@ -295,6 +300,9 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         }
 
         Hash recomputeAt(long seq) {
+            if (stored.pruned() && seq == label) {
+                return stored.hash();
+            }
             return ChainEntry.recompute(log, seq, stored.prevHash(), stored.entryVersion(), stored.chainedAtMicros(),
                     stored.schemaId(), fingerprint, body).hash();
         }
@@ -305,6 +313,10 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             }
             if (stored.chainedAtMicros() < 0) {
                 return "its chained_at is before 1970, which no entry format hashes";
+            }
+            if (stored.pruned()) {
+                return "its payload is pruned and its stored hash " + hash().base64() + " is not what the chain"
+                        + " attests for this seq";
             }
             if (!headerOk) {
                 return "its stored bytes do not start with a wire-format header naming schema id "

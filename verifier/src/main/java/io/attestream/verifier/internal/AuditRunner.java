@@ -13,6 +13,7 @@ import io.attestream.verifier.CheckpointRow;
 import io.attestream.verifier.EventRow;
 import io.attestream.verifier.Finding;
 import io.attestream.verifier.FindingKind;
+import io.attestream.verifier.RetentionSummary;
 import io.attestream.verifier.VerificationReport;
 import io.attestream.verifier.VerifierException;
 import java.time.Duration;
@@ -115,7 +116,8 @@ public final class AuditRunner {
         List<AgentResult> results = new ArrayList<>();
         Scan scan = new Scan(reader, verifier, sel, checkpoints, firstSeqs, results, progress, remembered);
         Map<Integer, Schema> schemas = reader.schemas();
-        DerivedColumns derived = new DerivedColumns(schemas);
+        RetentionCheck retention = RetentionCheck.load(reader, verifier.settings().clock().instant());
+        DerivedColumns derived = new DerivedColumns(schemas, retention);
         pipeline(reader, sel, scan, derived);
         scan.finishCurrent();
         if (!sel.timeRange()) {
@@ -140,8 +142,9 @@ public final class AuditRunner {
         CheckpointColumns.run(reader, sel, derived.findingList());
         progress.done();
         results.sort(Comparator.comparing(AgentResult::tenant).thenComparing(AgentResult::agentId));
+        RetentionSummary pruned = retention.finish(results, derived.findingList());
         results = DerivedColumns.merge(results, derived.findingList().all());
-        return new VerificationReport(results, scan.rows, Duration.ofNanos(System.nanoTime() - t0));
+        return new VerificationReport(results, scan.rows, Duration.ofNanos(System.nanoTime() - t0), pruned);
     }
 
     private static AgentResult vanished(LogId log, CheckpointRow was) {

@@ -64,6 +64,7 @@ public final class DerivedColumns {
     private final TypedIndex expected = new TypedIndex();
     private final Set<String> reportedSchemaProblems = new HashSet<>();
     private final MessageDigest sha;
+    private final RetentionCheck retention;
     private final Object[] stored = new Object[CHECKED.size()];
     private final Object[] derived = new Object[CHECKED.size()];
     private String tenant;
@@ -78,6 +79,15 @@ public final class DerivedColumns {
      *     (every row is then reported {@code undecodable}: its derived columns cannot be checked)
      */
     public DerivedColumns(Map<Integer, Schema> schemas) {
+        this(schemas, RetentionCheck.none(Long.MAX_VALUE));
+    }
+
+    /**
+     * @param schemas writer schemas by id
+     * @param retention judges the rows whose payload was pruned (they have no bytes to derive columns from)
+     */
+    public DerivedColumns(Map<Integer, Schema> schemas, RetentionCheck retention) {
+        this.retention = requireNonNull(retention, "retention");
         this.schemas = Map.copyOf(requireNonNull(schemas, "schemas"));
         for (Map.Entry<Integer, Schema> e : this.schemas.entrySet()) {
             fingerprints.put(e.getKey(), EvidenceReader.fingerprint(e.getValue()));
@@ -96,6 +106,11 @@ public final class DerivedColumns {
     /** @return rows checked so far */
     public long rows() {
         return rows;
+    }
+
+    /** @return the retention check of pruned rows */
+    RetentionCheck retention() {
+        return retention;
     }
 
     /** @return what the typed tables must hold, by log */
@@ -159,6 +174,12 @@ public final class DerivedColumns {
     }
 
     private void check(EventRow row) {
+        if (row.pruned()) {
+            // Nothing to derive from: the retention check judges whether the payload may be gone.
+            retention.pruned(log, row.seq(), new String((byte[]) stored[3], StandardCharsets.UTF_8),
+                    row.chainedAtMicros(), ((Number) stored[5]).longValue(), findings);
+            return;
+        }
         EventDecoder decoder = decoder(row);
         if (decoder == null) {
             return;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.attestream.verifier.AgentResult;
 import io.attestream.verifier.Finding;
+import io.attestream.verifier.RetentionSummary;
 import io.attestream.verifier.VerificationReport;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -59,6 +60,12 @@ public final class ReportOutput {
             out.printf(Locale.ROOT, "timestamps trusted from TSA \"%s\": %d log(s)%s%n", e.getKey(), logs.size(),
                     logs.size() == r.agents().size() ? " (all)" : ": " + String.join(", ", logs));
         }
+        RetentionSummary ret = r.retention();
+        if (ret.pruned() > 0) {
+            out.printf(Locale.ROOT, "pruned by retention policy (expected, not findings): %d entries of %d log(s);"
+                    + " policies %s; holds in force: %s%n", ret.pruned(), ret.prunedByLog().size(),
+                    String.join(", ", ret.policies()), ret.holds().isEmpty() ? "none" : String.join(", ", ret.holds()));
+        }
         out.printf(Locale.ROOT, "%s: %d agent(s), %d failing; %d rows in %.1f s (%.0f rows/s); %d/%d checkpoints "
                 + "verified; timestamps %d verified, %d unchecked%n", r.noEvidence() ? "NO EVIDENCE" : r.ok() ? "OK"
                 : "FAILED", r.agents().size(),
@@ -99,12 +106,24 @@ public final class ReportOutput {
                 g.writeNumberField("timestamps_verified", a.timestampsVerified());
                 g.writeNumberField("timestamps_unchecked", a.timestampsUnchecked());
                 g.writeNumberField("findings", a.findings().size());
+                g.writeNumberField("pruned", r.retention().pruned(a.tenant(), a.agentId()));
                 g.writeArrayFieldStart("tsa_subjects");
                 for (String tsa : a.tsaSubjects()) {
                     g.writeString(tsa);
                 }
                 g.writeEndArray();
                 g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeNumberField("pruned", r.retention().pruned());
+            g.writeArrayFieldStart("retention_policies");
+            for (String p : r.retention().policies()) {
+                g.writeString(p);
+            }
+            g.writeEndArray();
+            g.writeArrayFieldStart("legal_holds_in_force");
+            for (String h : r.retention().holds()) {
+                g.writeString(h);
             }
             g.writeEndArray();
             g.writeArrayFieldStart("findings");
