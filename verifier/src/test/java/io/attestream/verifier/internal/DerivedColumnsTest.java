@@ -31,7 +31,8 @@ class DerivedColumnsTest {
     private static final Map<Integer, Schema> SCHEMAS = Map.of(ChainFixture.SCHEMA_ID, SCHEMA);
 
     private static ChainFixture.Agent agent(int n) {
-        return ChainFixture.build("acme", "agent-1", n, 5, SigningKey.generate("k", new SecureRandom()), null);
+        return ChainFixture.build("acme", "agent-1", n, 5, SigningKey.generate("k", new SecureRandom()), null,
+                EventType.values());
     }
 
     /** The stored columns after tenant and agent_id, as the sink's own mapper writes them. */

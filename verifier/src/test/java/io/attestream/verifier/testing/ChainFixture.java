@@ -34,6 +34,13 @@ import java.util.List;
  * batch per agent.
  */
 public final class ChainFixture {
+    /**
+     * The payload type of seq i is {@code ROTATION[i % 10]}: the ten types of schema v2, in their order. The
+     * mutation tests (VerifierIT) address events by seq, so this layout is fixed; the types schema v3 appended
+     * (ErasureRecord, LegalHold) are covered by DerivedColumnsTest, which walks every EventType.
+     */
+    public static final EventType[] ROTATION = java.util.Arrays.copyOf(EventType.values(), 10);
+
     /** Registry id the fixture's events claim (the first id the test registry of {@link EvidenceLoader} gives). */
     public static final int SCHEMA_ID = 1;
     /** Fingerprint of the current AuditEvent schema. */
@@ -118,11 +125,25 @@ public final class ChainFixture {
      */
     public static Agent build(String tenant, String agentId, int n, int checkpointEvery, SigningKey key,
             TimestampAuthority tsa, Instant t0, long stepMicros, Checkpoint.Cadence cadence) {
+        return build(tenant, agentId, n, checkpointEvery, key, tsa, t0, stepMicros, cadence, ROTATION);
+    }
+
+    /**
+     * Like {@link #build(String, String, int, int, SigningKey, TimestampAuthority)}, but seq i carries a payload of
+     * type {@code types[i % types.length]} (e.g. {@code EventType.values()}: every type of the current release).
+     */
+    public static Agent build(String tenant, String agentId, int n, int checkpointEvery, SigningKey key,
+            TimestampAuthority tsa, EventType[] types) {
+        return build(tenant, agentId, n, checkpointEvery, key, tsa, CHAINED_T0, 1000,
+                new Checkpoint.Cadence(checkpointEvery, 60_000), types);
+    }
+
+    private static Agent build(String tenant, String agentId, int n, int checkpointEvery, SigningKey key,
+            TimestampAuthority tsa, Instant t0, long stepMicros, Checkpoint.Cadence cadence, EventType[] types) {
         LogId log = LogId.of(tenant, agentId);
         LogState state = LogState.empty(log);
         List<StoredEvent> events = new ArrayList<>(n);
         List<SignedCheckpoint> notes = new ArrayList<>();
-        EventType[] types = EventType.values();
         byte[] fp = FINGERPRINT.toBytes();
         for (int i = 0; i < n; i++) {
             AuditEvent e = SampleEvents.of(types[i % types.length], tenant, agentId, i);
@@ -176,7 +197,7 @@ public final class ChainFixture {
             StoredEvent src = old;
             byte[] framed = r.eventBytes();
             if (i == k) {
-                EventType type = EventType.values()[k % EventType.values().length];
+                EventType type = ROTATION[k % ROTATION.length];
                 AuditEvent e = SampleEvents.of(type, log.tenant(), log.agentId(), 1_000_000 + k);
                 framed = AuditEventCodec.encode(SCHEMA_ID, e);
                 src = new StoredEvent(r, e.getEventId().toString(), e.getPayload().getClass().getSimpleName(),
