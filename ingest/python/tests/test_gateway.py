@@ -57,6 +57,10 @@ def one_of_each(agent):
         attestream.DriftRecovered("ep-1", "acme", agent, "safety", "accuracy", "PREVIOUS_WINDOW", window("1.0"),
                                   window("1.0"), 3),
         attestream.BaselinePinned("safety", "1.0", "erin", metric="accuracy", reason="CHG-2"),
+        attestream.ErasureRecord(DIGEST, ["key-1"], "dpo@acme", "DSR-7", legal_basis="GDPR Art. 17(1)(a)",
+                                 affected_agents=[agent], key_store="file"),
+        attestream.LegalHold("HOLD-py-1", "PLACED", "acme", "counsel@acme", "case 12", agent_id=agent,
+                             period_start=NOW, period_end=NOW, reference="CASE-12"),
     ]
     return [attestream.Event("acme", agent, "1.0", p, trace_id="4bf92f3577b34da6a3ce929d0e0e4736",
                              span_id="00f067aa0ba902b7", session_id="conv-1") for p in payloads]

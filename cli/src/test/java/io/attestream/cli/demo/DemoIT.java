@@ -61,7 +61,8 @@ class DemoIT {
         assertThat(text).contains("all 420 events landed")
                 .containsPattern("every one of \\d+ checkpoints is cosigned by witness.attestream.local/demo")
                 .contains("witnessed checkpoint of attestream/")
-                .contains("attestream verify (all tenants) exit 0")
+                .contains("attestream verify (all tenants, witness quorum 1, state ")
+                .contains("attestream verify (all tenants again, from the state of the first run) exit 0")
                 .contains("attestream verify (tenant demo-tamper-1) exit 3")
                 .contains("modified")
                 .contains("demo-tamper-1/refund-bot seq 17")
@@ -79,7 +80,8 @@ class DemoIT {
                 .contains("sealed events in [support-bot (10)]")
                 .contains("read again with the key store: {OPENED=20, ERASED=10}")
                 .contains("attestream check-proof (the proof made before the erasure, checked after it) exit 0");
-        assertThat(text.indexOf("attestream verify (all tenants) exit 0"))
+        assertThat(text).containsPattern("attestream verify \\(all tenants, witness quorum 1, state [^)]*\\) exit 0");
+        assertThat(text.indexOf("attestream verify (all tenants, witness quorum 1"))
                 .isGreaterThan(text.indexOf("the ErasureRecord is chained and landed"));
 
         // The evidence pack of one tenant, re-verified, printed to PDF, rendered by a real browser.
