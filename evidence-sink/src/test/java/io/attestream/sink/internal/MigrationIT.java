@@ -64,7 +64,7 @@ class MigrationIT {
                 .containsExactly("10\t9\t0\t1\t11\t8");
         assertThat(sql.rows("SELECT count() FROM " + db + ".changes_without_approval")).containsExactly("1");
         assertThat(sql.rows("SELECT toString(arraySort(groupArray(version))) FROM " + db + ".schema_migrations"))
-                .containsExactly("[1,2,3,4,5,6,7]");
+                .containsExactly("[1,2,3,4,5,6,7,8]");
 
         try (ClickHouseStore store = store(stack, db)) {
             assertThat(store.migrate("", "MigrationIT")).as("second start").isEmpty();
