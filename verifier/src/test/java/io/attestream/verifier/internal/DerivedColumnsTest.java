@@ -31,8 +31,7 @@ class DerivedColumnsTest {
     private static final Map<Integer, Schema> SCHEMAS = Map.of(ChainFixture.SCHEMA_ID, SCHEMA);
 
     private static ChainFixture.Agent agent(int n) {
-        return ChainFixture.build("acme", "agent-1", n, 5, SigningKey.generate("k", new SecureRandom()), null,
-                EventType.values());
+        return ChainFixture.build("acme", "agent-1", n, 5, SigningKey.generate("k", new SecureRandom()), null);
     }
 
     /** The stored columns after tenant and agent_id, as the sink's own mapper writes them. */
@@ -70,7 +69,7 @@ class DerivedColumnsTest {
 
     @Test
     void agreesWithTheSinksRowMapperOnEveryColumnOfEveryPayloadType() {
-        ChainFixture.Agent a = agent(EventType.values().length * 2);
+        ChainFixture.Agent a = agent(ChainFixture.ROTATION.length * 2);
         DerivedColumns d = new DerivedColumns(SCHEMAS);
         int typed = 0;
         try (EvidenceLoader.Mapper sink = EvidenceLoader.Mapper.start()) {
