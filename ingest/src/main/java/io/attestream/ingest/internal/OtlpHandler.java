@@ -67,8 +67,14 @@ public final class OtlpHandler implements HttpHandler {
 
     /** What differs between traces and logs. */
     interface Signal {
-        /** The metric tag and the word of the partial-success message: "spans", "log records". */
+        /** The word of the partial-success and error messages: "spans", "log records". */
         String items();
+
+        /** The {@code signal} tag of the request counter: "traces", "logs". */
+        String name();
+
+        /** The counter of accepted and rejected items. */
+        String itemCounter();
 
         Message.Builder newRequest();
 
@@ -82,6 +88,16 @@ public final class OtlpHandler implements HttpHandler {
         @Override
         public String items() {
             return "spans";
+        }
+
+        @Override
+        public String name() {
+            return "traces";
+        }
+
+        @Override
+        public String itemCounter() {
+            return "attestream.gateway.otlp.spans";
         }
 
         @Override
@@ -120,6 +136,16 @@ public final class OtlpHandler implements HttpHandler {
         @Override
         public String items() {
             return "log records";
+        }
+
+        @Override
+        public String name() {
+            return "logs";
+        }
+
+        @Override
+        public String itemCounter() {
+            return "attestream.gateway.otlp.log.records";
         }
 
         @Override
@@ -194,7 +220,7 @@ public final class OtlpHandler implements HttpHandler {
             exchange.close();
         }
         meters.counter("attestream.gateway.otlp.requests", "status", Integer.toString(status),
-                "signal", signal == TRACES ? "traces" : "logs").increment();
+                "signal", signal.name()).increment();
     }
 
     private int serve(HttpExchange exchange) throws IOException {
@@ -267,9 +293,8 @@ public final class OtlpHandler implements HttpHandler {
             Thread.currentThread().interrupt();
             return text(exchange, 503, "interrupted while waiting for Kafka");
         }
-        String tag = signal == TRACES ? "attestream.gateway.otlp.spans" : "attestream.gateway.otlp.log.records";
-        meters.counter(tag, "result", "accepted").increment(accepted.size());
-        meters.counter(tag, "result", "rejected").increment(reasons.size());
+        meters.counter(signal.itemCounter(), "result", "accepted").increment(accepted.size());
+        meters.counter(signal.itemCounter(), "result", "rejected").increment(reasons.size());
         String message = reasons.isEmpty() ? "" : reasons.size() + " " + signal.items() + " rejected: "
                 + String.join("; ", reasons.subList(0, Math.min(5, reasons.size())))
                 + (reasons.size() > 5 ? "; ..." : "");
