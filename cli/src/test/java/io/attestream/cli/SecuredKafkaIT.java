@@ -92,6 +92,11 @@ class SecuredKafkaIT {
     private static final String REGISTRY_USER = "attestream-registry";
     private static final String DRIFT_AGENT = "drift-bot";
     private static final Duration DRIFT_WINDOW = Duration.ofSeconds(60);
+    /**
+     * Its own database: this pipeline's Kafka is not the stack's, so its partitions and offsets must not share
+     * tables with another pipeline's (the sink's recovery matches landed rows by partition and offset).
+     */
+    private static final String DATABASE = "secured_" + UUID.randomUUID().toString().substring(0, 8);
 
     @TempDir
     static Path dir;
@@ -236,7 +241,9 @@ class SecuredKafkaIT {
         verify.setErr(new PrintWriter(text));
         int code = verify.execute("--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
                 "--password-file", password.toString(), "--key", keys.resolve("attestream-secured.vkey").toString(),
-                "--tsa-cert", tsaDir.resolve("tsa-ca.crt").toString(), "--tenant", tenant, "--no-progress");
+                "--tsa-cert", tsaDir.resolve("tsa-ca.crt").toString(), "--events-table", DATABASE + ".chained_events",
+                "--checkpoints-table", DATABASE + ".checkpoints", "--schemas-table", DATABASE + ".registry_schemas",
+                "--tenant", tenant, "--no-progress");
         assertThat(code).as(text.toString()).isZero();
         assertThat(registryProxy.authenticated()).as("stages reached the registry only through the auth proxy")
                 .isPositive();
@@ -313,6 +320,7 @@ class SecuredKafkaIT {
         sinkProps.put(SinkConfig.CLICKHOUSE_URL_CONFIG, stack.clickHouseJdbcUrl());
         sinkProps.put(SinkConfig.CLICKHOUSE_USER_CONFIG, stack.clickHouseUser());
         sinkProps.put(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, stack.clickHousePassword());
+        sinkProps.put(SinkConfig.CLICKHOUSE_DATABASE_CONFIG, DATABASE);
         sinkProps.put(SinkConfig.GROUP_ID_CONFIG, "secured-it-wrong-sink");
         sinkProps.put(SinkConfig.METRICS_PORT_CONFIG, -1);
         sinkProps.putAll(kafka.clientProperties(SINK, "not-" + PASSWORDS.get(SINK)));
@@ -408,6 +416,7 @@ class SecuredKafkaIT {
         p.put(SinkConfig.CLICKHOUSE_URL_CONFIG, stack.clickHouseJdbcUrl());
         p.put(SinkConfig.CLICKHOUSE_USER_CONFIG, stack.clickHouseUser());
         p.put(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, stack.clickHousePassword());
+        p.put(SinkConfig.CLICKHOUSE_DATABASE_CONFIG, DATABASE);
         p.put(SinkConfig.GROUP_ID_CONFIG, "secured-it-sink-" + run);
         p.put(SinkConfig.METRICS_PORT_CONFIG, -1);
         return p;
@@ -457,7 +466,8 @@ class SecuredKafkaIT {
         try (Connection jdbc = connect(stack); Statement s = jdbc.createStatement()) {
             while (System.nanoTime() < deadline) {
                 assertThat(failure.get()).as("no stage failed").isNull();
-                try (ResultSet rs = s.executeQuery("SELECT count() FROM attestream.chained_events WHERE tenant = '"
+                try (ResultSet rs = s.executeQuery("SELECT count() FROM " + DATABASE + ".chained_events"
+                        + " WHERE tenant = '"
                         + tenant + "'")) {
                     rs.next();
                     have = rs.getLong(1);
@@ -482,7 +492,7 @@ class SecuredKafkaIT {
             while (System.nanoTime() < deadline) {
                 assertThat(failure.get()).as("no stage failed").isNull();
                 try (ResultSet rs = s.executeQuery("SELECT countIf(events_after_checkpoint != 0), count()"
-                        + " FROM attestream.chain_status WHERE tenant = '" + tenant + "'")) {
+                        + " FROM " + DATABASE + ".chain_status WHERE tenant = '" + tenant + "'")) {
                     rs.next();
                     pending = rs.getLong(2) == 0 ? -1 : rs.getLong(1);
                 }
@@ -503,9 +513,9 @@ class SecuredKafkaIT {
         try (Connection jdbc = connect(stack); Statement s = jdbc.createStatement()) {
             while (System.nanoTime() < deadline) {
                 assertThat(failure.get()).as("no stage failed").isNull();
-                try (ResultSet rs = s.executeQuery("SELECT (SELECT count() FROM attestream.drift_alerts WHERE tenant = '"
-                        + tenant + "' AND agent_id = '" + DRIFT_AGENT + "'), (SELECT count() FROM"
-                        + " attestream.chained_events WHERE tenant = '" + tenant + "' AND agent_id = '" + DRIFT_AGENT
+                try (ResultSet rs = s.executeQuery("SELECT (SELECT count() FROM " + DATABASE + ".drift_alerts"
+                        + " WHERE tenant = '" + tenant + "' AND agent_id = '" + DRIFT_AGENT + "'), (SELECT count() FROM "
+                        + DATABASE + ".chained_events WHERE tenant = '" + tenant + "' AND agent_id = '" + DRIFT_AGENT
                         + "' AND event_type = '" + EventType.DRIFT_ALERT.avroName() + "')")) {
                     rs.next();
                     alerts = rs.getLong(1);

@@ -6,6 +6,7 @@ import io.attestream.runtime.HealthServer;
 import io.attestream.runtime.Readiness;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.sink.internal.ClickHouseStore;
+import io.attestream.sink.internal.KafkaSource;
 import io.attestream.sink.internal.RowMapper;
 import io.attestream.sink.internal.SinkLoop;
 import io.attestream.sink.internal.SinkMetrics;
@@ -29,6 +30,7 @@ public final class EvidenceSink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EvidenceSink.class);
 
     private final SinkLoop loop;
+    private final KafkaSource source;
     private final SinkMetrics metrics;
     private final SinkConfig config;
     private volatile HealthServer health;
@@ -64,7 +66,8 @@ public final class EvidenceSink implements AutoCloseable {
                 config.getInt(SinkConfig.BATCH_MAX_ROWS_CONFIG), config.getInt(SinkConfig.BATCH_LINGER_MS_CONFIG),
                 config.getInt(SinkConfig.RETRY_BACKOFF_MS_CONFIG), config.getInt(SinkConfig.RETRY_BACKOFF_MAX_MS_CONFIG),
                 config.getLong(SinkConfig.RETRY_TIMEOUT_MS_CONFIG));
-        this.loop = new SinkLoop(consumer, store, registry, mapper, metrics, settings);
+        this.source = new KafkaSource(props);
+        this.loop = new SinkLoop(consumer, source, store, registry, mapper, metrics, settings);
     }
 
     /**
@@ -114,6 +117,10 @@ public final class EvidenceSink implements AutoCloseable {
 
     @Override
     public void close() {
-        loop.close();
+        try {
+            loop.close();
+        } finally {
+            source.close();
+        }
     }
 }

@@ -41,14 +41,19 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
@@ -298,12 +303,14 @@ public final class DemoCommand implements Callable<Integer> {
         return file;
     }
 
+    private static final List<String> DEMO_TOPICS = List.of(Topics.EVENTS, Topics.CHAINED, Topics.CHECKPOINTS,
+            Topics.DEAD_LETTER, Topics.DRIFT_ALERTS);
+
     private void createTopics(StackEndpoints stack) throws InterruptedException, ExecutionException {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers()))) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> wanted = new ArrayList<>();
-            for (String topic : List.of(Topics.EVENTS, Topics.CHAINED, Topics.CHECKPOINTS, Topics.DEAD_LETTER,
-                    Topics.DRIFT_ALERTS)) {
+            for (String topic : DEMO_TOPICS) {
                 if (!existing.contains(topic)) {
                     // 6 partitions: room for several chainer instances; one broker, so replication 1.
                     wanted.add(new NewTopic(topic, 6, (short) 1));
@@ -316,6 +323,27 @@ public final class DemoCommand implements Callable<Integer> {
                     throw e;
                 }
             }
+            awaitWritable(admin, DEMO_TOPICS);
+        }
+    }
+
+    /**
+     * Waits until the leader of every partition of {@code topics} serves it (a ListOffsets answer, which Admin retries
+     * while the partition is not there yet). An idempotent producer that writes to a partition the broker has not
+     * applied yet can lose a batch (KAFKA-15591: its first request fails NOT_LEADER_OR_FOLLOWER, a later one is
+     * appended, and every retry of the first is OUT_OF_ORDER_SEQUENCE_NUMBER until delivery.timeout.ms).
+     */
+    private static void awaitWritable(Admin admin, List<String> topics) throws InterruptedException,
+            ExecutionException {
+        Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
+        for (TopicDescription d : admin.describeTopics(topics).allTopicNames().get().values()) {
+            d.partitions().forEach(p -> partitions.put(new TopicPartition(d.name(), p.partition()),
+                    OffsetSpec.latest()));
+        }
+        try {
+            admin.listOffsets(partitions).all().get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("the partitions of " + topics + " have no serving leader after 60 s", e);
         }
     }
 
@@ -426,14 +454,32 @@ public final class DemoCommand implements Callable<Integer> {
         try (KafkaProducer<String, AuditEvent> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new AuditEventSerializer(registry, false))) {
             int step = Math.max(1, events.size() / 10);
+            List<Future<RecordMetadata>> acks = new ArrayList<>(events.size());
             for (int i = 0; i < events.size(); i++) {
                 AuditEvent e = events.get(i);
-                producer.send(new ProducerRecord<>(Topics.EVENTS, Topics.agentKey(e.getTenant(), e.getAgentId()), e));
+                acks.add(producer.send(new ProducerRecord<>(Topics.EVENTS,
+                        Topics.agentKey(e.getTenant(), e.getAgentId()), e)));
                 if ((i + 1) % step == 0) {
                     note(String.format("published %,d / %,d", i + 1, events.size()));
                 }
             }
             producer.flush();
+            // Every send is acknowledged or the demo fails here, naming the first refusal: an event Kafka never
+            // took must not turn into a wait for rows that cannot land.
+            int refused = 0;
+            Throwable first = null;
+            for (Future<RecordMetadata> ack : acks) {
+                try {
+                    ack.get();
+                } catch (ExecutionException e) {
+                    refused++;
+                    first = first == null ? e.getCause() : first;
+                }
+            }
+            if (refused > 0) {
+                throw new IllegalStateException(refused + " of " + events.size() + " events were not accepted by"
+                        + " Kafka; the first refusal: " + first, first);
+            }
         }
     }
 

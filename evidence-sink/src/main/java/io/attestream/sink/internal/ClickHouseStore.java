@@ -198,6 +198,15 @@ public final class ClickHouseStore implements AutoCloseable {
         return out;
     }
 
+    /**
+     * The sources recorded for {@code topic} in {@code sink_sources} (migration V009), each as
+     * {@code <kafka cluster id>/<topic id>}.
+     */
+    public Set<String> sourcesOf(String topic) {
+        return new HashSet<>(list("concat(kafka_cluster_id, '/', topic_id)", "(SELECT DISTINCT kafka_cluster_id,"
+                + " topic_id FROM " + database + ".sink_sources WHERE topic = " + quote(topic) + ")"));
+    }
+
     /** Offsets of rows of {@code table} from {@code partition} in {@code [from, to]}. */
     public Set<Long> presentOffsets(Table table, int partition, long from, long to) {
         Set<Long> out = new HashSet<>();

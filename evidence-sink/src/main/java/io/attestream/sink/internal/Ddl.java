@@ -48,7 +48,8 @@ public final class Ddl {
             "V005__chained_events_entry_version.sql",
             "V006__checkpoint_attestations.sql",
             "V007__control_mappings.sql",
-            "V008__retention_and_legal_holds.sql");
+            "V008__retention_and_legal_holds.sql",
+            "V009__sink_sources.sql");
 
     private static final Pattern CREATE_TABLE = Pattern.compile(
             "CREATE TABLE IF NOT EXISTS \\$\\{db}\\.(\\w+) \\$\\{on_cluster}");
@@ -64,7 +65,8 @@ public final class Ddl {
             "control_mappings", "cityHash64(framework, control)",
             "retention_policies", "cityHash64(tenant, event_type)",
             "retention_prunings", "cityHash64(run_id)",
-            "sink_offsets", "cityHash64(consumer_group, topic, kafka_partition)");
+            "sink_offsets", "cityHash64(consumer_group, topic, kafka_partition)",
+            "sink_sources", "cityHash64(topic)");
     private static final String DEFAULT_SHARD_KEY = "cityHash64(tenant, agent_id)";
 
     /**

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.registry.SchemaRegistryException.RegistryUnavailableException;
 import io.attestream.schemas.wire.SpecificRecordCodec;
+import io.attestream.sink.SinkConfig;
 import io.attestream.sink.SinkException;
 import io.attestream.sink.SinkException.ClickHouseUnavailableException;
 import io.attestream.sink.internal.RowMapper.TableRow;
@@ -30,6 +31,7 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -43,6 +45,12 @@ import org.slf4j.LoggerFactory;
  * recorded offset and reads back which rows at or beyond it are already present (a batch whose rows landed but whose
  * offsets did not); those rows are not inserted again. After a failed insert, whose outcome is unknown, it does the
  * same for every table of the batch before retrying. So a row is inserted once whatever is killed when.
+ *
+ * <p>That recovery takes a row at a partition and offset for the record at that partition and offset, which holds
+ * only while every row of a table came from one topic of one Kafka cluster. Before it reads anything of a topic the
+ * loop checks the topic's {@link Source} against the one recorded in {@code sink_sources}: another cluster, or the
+ * same topic deleted and re-created (offsets from 0 again), is a {@link SinkException}, never a silent skip of the
+ * records whose offsets happen to be taken.
  */
 public final class SinkLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SinkLoop.class);
@@ -62,7 +70,20 @@ public final class SinkLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Where the records come from: the Kafka cluster and the incarnation of each topic. Implementations may block
+     * (they ask the cluster) and throw {@link SinkException} when they cannot tell.
+     */
+    public interface Source {
+        /** The Kafka cluster id of the bootstrap servers. */
+        String clusterId();
+
+        /** The topic id of {@code topic} (a new id when the topic is deleted and created again). */
+        String topicId(String topic);
+    }
+
     private final Consumer<byte[], byte[]> consumer;
+    private final Source source;
     private final ClickHouseStore store;
     private final SchemaRegistryClient registry;
     private final RowMapper mapper;
@@ -73,14 +94,17 @@ public final class SinkLoop implements AutoCloseable {
     /** Rows known to be in ClickHouse beyond the committed offsets: table -> partition -> offsets. */
     private final Map<Table, Map<TopicPartition, Set<Long>>> present = new EnumMap<>(Table.class);
     private final Set<Integer> landedSchemas = new HashSet<>();
+    /** Topics whose source matched (or was recorded in) sink_sources. */
+    private final Set<String> sourceChecked = new HashSet<>();
     private volatile boolean stopping;
     private long bufferSince;
     private Instant nextLagCheck = Instant.EPOCH;
     private long lastClickHouseCallNanos = System.nanoTime();
 
-    public SinkLoop(Consumer<byte[], byte[]> consumer, ClickHouseStore store, SchemaRegistryClient registry,
-                    RowMapper mapper, SinkMetrics metrics, Settings settings) {
+    public SinkLoop(Consumer<byte[], byte[]> consumer, Source source, ClickHouseStore store,
+                    SchemaRegistryClient registry, RowMapper mapper, SinkMetrics metrics, Settings settings) {
         this.consumer = requireNonNull(consumer, "consumer");
+        this.source = requireNonNull(source, "source");
         this.store = requireNonNull(store, "store");
         this.registry = requireNonNull(registry, "registry");
         this.mapper = requireNonNull(mapper, "mapper");
@@ -105,6 +129,12 @@ public final class SinkLoop implements AutoCloseable {
                     records = consumer.poll(POLL);
                 } catch (WakeupException e) {
                     break;
+                } catch (KafkaException e) {
+                    // The consumer wraps what the rebalance listener threw; the sink's own reason is the cause.
+                    if (e.getCause() instanceof SinkException reason) {
+                        throw reason;
+                    }
+                    throw e;
                 }
                 metrics.polled(true);
                 for (ConsumerRecord<byte[], byte[]> r : records) {
@@ -158,6 +188,7 @@ public final class SinkLoop implements AutoCloseable {
             Map<String, List<TopicPartition>> byTopic = partitions.stream()
                     .collect(Collectors.groupingBy(TopicPartition::topic));
             for (Map.Entry<String, List<TopicPartition>> e : byTopic.entrySet()) {
+                checkSource(e.getKey());
                 Map<Integer, Long> offsets = withRetry("read offsets of " + e.getKey(),
                         () -> store.committedOffsets(settings.group(), e.getKey()));
                 List<TopicPartition> fromStart = new ArrayList<>();
@@ -184,6 +215,42 @@ public final class SinkLoop implements AutoCloseable {
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             onPartitionsRevoked(partitions);
         }
+    }
+
+    /**
+     * One source per topic and database: records this sink's source of {@code topic} in {@code sink_sources}, or
+     * fails when another one is recorded there (its rows sit at the partitions and offsets this source's records
+     * would take, and recovery would skip them as landed).
+     */
+    private void checkSource(String topic) {
+        if (sourceChecked.contains(topic)) {
+            return;
+        }
+        String cluster = source.clusterId();
+        String topicId = source.topicId(topic);
+        String mine = cluster + "/" + topicId;
+        Set<String> recorded = withRetry("read the recorded source of " + topic, () -> store.sourcesOf(topic));
+        Set<String> others = new TreeSet<>(recorded);
+        others.remove(mine);
+        if (!others.isEmpty()) {
+            throw new SinkException("topic " + topic + " of Kafka cluster " + cluster + " (topic id " + topicId
+                    + ") cannot land in database " + store.database() + ": its rows came from " + String.join(", ",
+                    others.stream().map(o -> "cluster " + o.substring(0, o.indexOf('/')) + " (topic id "
+                            + o.substring(o.indexOf('/') + 1) + ")").toList()) + ", whose partitions and offsets"
+                    + " this topic's records would take (another Kafka cluster, or the topic deleted and created"
+                    + " again). Land this source into its own database (" + SinkConfig.CLICKHOUSE_DATABASE_CONFIG + ");"
+                    + " see the evidence-sink README, \"One source per database\"", null);
+        }
+        if (recorded.isEmpty()) {
+            withRetry("record the source of " + topic, () -> {
+                store.insert(Table.SINK_SOURCES, List.<Object[]>of(new Object[] {topic, cluster, topicId,
+                    settings.group(), Instant.now()}));
+                return null;
+            });
+            LOG.info("{} comes from Kafka cluster {} (topic id {}): recorded in {}.sink_sources", topic, cluster,
+                    topicId, store.database());
+        }
+        sourceChecked.add(topic);
     }
 
     /** Reads which rows of {@code tp} in {@code [from, to]} are already in each table it feeds. */

@@ -41,7 +41,9 @@ public enum Table {
     DRIFT_ALERTS("drift_alerts", "attestream.drift-alerts", List.of("tenant", "agent_id", "schema_id", "alert_json",
             "record_value", "record_time", "kafka_partition", "kafka_offset", "landed_at")),
     SINK_OFFSETS("sink_offsets", null, List.of("consumer_group", "topic", "kafka_partition", "next_offset",
-            "rows_landed", "committed_at"));
+            "rows_landed", "committed_at")),
+    SINK_SOURCES("sink_sources", null, List.of("topic", "kafka_cluster_id", "topic_id", "consumer_group",
+            "first_seen_at"));
 
     /** Columns every typed table starts with. */
     static final List<String> TYPED_PREFIX = List.of("tenant", "agent_id", "seq", "event_id", "agent_version",
