@@ -3,19 +3,20 @@ package io.attestream.cli.privacy;
 import static java.util.Objects.requireNonNull;
 
 import io.attestream.events.LegalHold;
-import io.attestream.events.LegalHoldAction;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The legal holds in force for a tenant: what blocks an erasure (docs/privacy.md). The seam between erasure and
- * retention: {@link #fromChain} reads the chained {@code LegalHold} events themselves (the evidence, checked by
- * {@code attestream verify}); a reader of the sink's typed legal-hold table can implement this interface too.
+ * The legal holds in force for a tenant: what blocks an erasure (docs/privacy.md). {@link #fromChain} reads the
+ * chained {@code LegalHold} events themselves (the evidence, checked by {@code attestream verify}) and judges them
+ * by the rule pruning applies to the sink's {@code legal_holds} rows (the same code), so a hold that stops a pruning
+ * stops an erasure.
  */
 public interface LegalHolds {
     /**
@@ -46,26 +47,67 @@ public interface LegalHolds {
     /** The holds placed and not lifted for {@code tenant}. */
     List<Hold> active(String tenant) throws SQLException;
 
-    /** Holds from the chained LegalHold events of the tenant (any agent's log): the last action per hold id wins. */
+    /**
+     * Holds from the chained LegalHold events themselves, of every log (a hold for a tenant, or for every tenant, may
+     * be chained in any log), judged now.
+     */
     static LegalHolds fromChain(StoredEvents events) {
+        return fromChain(events, Clock.systemUTC());
+    }
+
+    /** {@link #fromChain(StoredEvents)}, judged at {@code clock}'s time. */
+    static LegalHolds fromChain(StoredEvents events, Clock clock) {
         requireNonNull(events, "events");
-        return tenant -> {
-            List<StoredEvents.Row> rows = new ArrayList<>(events.read(tenant, null, "event_type = 'LegalHold'"));
-            rows.sort(Comparator.comparing((StoredEvents.Row r) -> r.event().getOccurredAt()));
-            Map<String, Hold> placed = new LinkedHashMap<>();
-            for (StoredEvents.Row r : rows) {
-                LegalHold h = (LegalHold) r.event().getPayload();
-                if (!tenant.equals(h.getTenant())) {
-                    continue;
-                }
-                if (h.getAction() == LegalHoldAction.PLACED) {
-                    placed.put(h.getHoldId(), new Hold(h.getHoldId(), h.getTenant(), h.getAgentId(), h.getPeriodStart(),
-                            h.getPeriodEnd(), h.getBy(), h.getReason()));
-                } else if (h.getAction() == LegalHoldAction.LIFTED) {
-                    placed.remove(h.getHoldId());
-                }
+        requireNonNull(clock, "clock");
+        return tenant -> inForce(events.read(null, null, "event_type = 'LegalHold'"), tenant,
+                ChronoUnit.MICROS.between(Instant.EPOCH, clock.instant()));
+    }
+
+    /**
+     * The holds in force at {@code nowMicros} that cover {@code tenant}, by the one rule pruning uses too (the sink's
+     * {@link io.attestream.sink.internal.LegalHolds#inForce(List, long)}: in force from the chained time of a PLACED
+     * event until the chained time of a LIFTED event of the same hold id chained at or after it; each PLACED event
+     * its own hold; tenant {@code *} = every tenant).
+     *
+     * @param rows stored LegalHold events of any log (other rows are ignored)
+     * @param tenant the tenant to be erased in
+     * @param nowMicros the time to judge at
+     * @return the holds covering some events of the tenant
+     */
+    static List<Hold> inForce(List<StoredEvents.Row> rows, String tenant, long nowMicros) {
+        List<io.attestream.sink.internal.LegalHolds.HoldEvent> landed = new ArrayList<>();
+        Map<String, LegalHold> byPlace = new HashMap<>();
+        for (StoredEvents.Row r : rows) {
+            if (!(r.event().getPayload() instanceof LegalHold h)) {
+                continue;
             }
-            return List.copyOf(placed.values());
-        };
+            String where = r.tenant() + "/" + r.agentId() + " seq " + r.seq();
+            byPlace.put(where, h);
+            landed.add(new io.attestream.sink.internal.LegalHolds.HoldEvent(h.getHoldId(), h.getAction().name(),
+                    h.getTenant(), h.getAgentId() == null ? io.attestream.sink.internal.LegalHolds.ALL
+                    : h.getAgentId(), micros(h.getPeriodStart()), micros(h.getPeriodEnd()), r.chainedAtMicros(),
+                    where));
+        }
+        List<Hold> out = new ArrayList<>();
+        for (io.attestream.sink.internal.LegalHolds.Hold x
+                : io.attestream.sink.internal.LegalHolds.inForce(landed, nowMicros)) {
+            if (!x.scopeTenant().equals(io.attestream.sink.internal.LegalHolds.ALL)
+                    && !x.scopeTenant().equals(tenant)) {
+                continue;
+            }
+            LegalHold placed = byPlace.get(x.where());
+            out.add(new Hold(x.holdId(), x.scopeTenant(), x.scopeAgent().equals(
+                    io.attestream.sink.internal.LegalHolds.ALL) ? null : x.scopeAgent(), instant(x.coversFromMicros()),
+                    instant(x.coversUntilMicros()), placed.getBy(), placed.getReason()));
+        }
+        return List.copyOf(out);
+    }
+
+    private static Long micros(Instant t) {
+        return t == null ? null : ChronoUnit.MICROS.between(Instant.EPOCH, t);
+    }
+
+    private static Instant instant(Long micros) {
+        return micros == null ? null : Instant.EPOCH.plus(micros, ChronoUnit.MICROS);
     }
 }

@@ -24,7 +24,16 @@ import org.apache.avro.specific.SpecificDatumReader;
  */
 public final class StoredEvents {
     /** One stored event. */
-    public record Row(String agentId, long seq, AuditEvent event) {
+    /**
+     * One stored event.
+     *
+     * @param tenant its log's tenant
+     * @param agentId its log's agent
+     * @param seq its seq
+     * @param chainedAtMicros when it was chained (the chainer's clock, hashed from entry version 2 on)
+     * @param event the decoded event
+     */
+    public record Row(String tenant, String agentId, long seq, long chainedAtMicros, AuditEvent event) {
     }
 
     private final Connection jdbc;
@@ -45,15 +54,26 @@ public final class StoredEvents {
     }
 
     /**
-     * Events of a tenant (and agent, when not null) matching an extra SQL condition, oldest first per agent.
+     * Events of a tenant (every tenant when null) and agent (every agent when null) matching an extra SQL condition,
+     * oldest first per log.
      *
      * @param where extra condition on chained_events, or null
      */
     public List<Row> read(String tenant, String agentId, String where) throws SQLException {
+        List<String> c = new ArrayList<>();
+        if (tenant != null) {
+            c.add("tenant = " + literal(tenant));
+        }
+        if (agentId != null) {
+            c.add("agent_id = " + literal(agentId));
+        }
+        if (where != null) {
+            c.add("(" + where + ")");
+        }
         // hex(): the JDBC driver does not hand binary String columns back byte for byte.
-        String sql = "SELECT agent_id, seq, schema_id, hex(event_bytes) FROM " + database + ".chained_events WHERE tenant = "
-                + literal(tenant) + (agentId == null ? "" : " AND agent_id = " + literal(agentId))
-                + (where == null ? "" : " AND (" + where + ")") + " ORDER BY agent_id, seq";
+        String sql = "SELECT agent_id, seq, schema_id, hex(event_bytes), tenant, toUnixTimestamp64Micro(chained_at)"
+                + " FROM " + database + ".chained_events" + (c.isEmpty() ? "" : " WHERE " + String.join(" AND ", c))
+                + " ORDER BY tenant, agent_id, seq";
         List<Row> out = new ArrayList<>();
         try (Statement s = jdbc.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             while (rs.next()) {
@@ -62,9 +82,9 @@ public final class StoredEvents {
                 try {
                     byte[] body = ConfluentWireFormat.body(bytes);
                     AuditEvent e = reader(schemaId).read(null, DecoderFactory.get().binaryDecoder(body, null));
-                    out.add(new Row(rs.getString(1), rs.getLong(2), e));
+                    out.add(new Row(rs.getString(5), rs.getString(1), rs.getLong(2), rs.getLong(6), e));
                 } catch (IOException | RuntimeException e) {
-                    throw new SQLException("event " + tenant + "/" + rs.getString(1) + " seq " + rs.getLong(2)
+                    throw new SQLException("event " + rs.getString(5) + "/" + rs.getString(1) + " seq " + rs.getLong(2)
                             + " does not decode with schema " + schemaId + ": " + e + " (run attestream verify)", e);
                 }
             }
