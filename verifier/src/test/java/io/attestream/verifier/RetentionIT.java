@@ -5,9 +5,14 @@ import static org.assertj.core.groups.Tuple.tuple;
 
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
+import io.attestream.events.AuditEvent;
+import io.attestream.events.LegalHold;
+import io.attestream.events.LegalHoldAction;
 import io.attestream.integrity.Checkpoint;
 import io.attestream.integrity.CheckpointVerifier;
 import io.attestream.integrity.SigningKey;
+import io.attestream.schemas.EventType;
+import io.attestream.schemas.testing.SampleEvents;
 import io.attestream.sink.internal.LegalHolds;
 import io.attestream.sink.internal.RetentionPruner;
 import io.attestream.verifier.internal.AuditRunner;
@@ -82,18 +87,17 @@ class RetentionIT {
         Files.writeString(dir.resolve("auditor.password"), stack.auditorPassword());
         // Tenant acme: 180 days minimum, 3 years maximum. No policy for globex.
         RetentionPruner.declare(loader.store(), "acme", "*", 180, 3 * 365, "dpo@acme", "retention schedule v1");
-        // The fixture cycles through every event type, LegalHold included, and its sample holds each cover all of
-        // acme (occurred from SampleEvents.T0 on, never lifted): drop their typed rows, so that only this test's hold
-        // is in force (their chained events stay, and LegalHold entries are never pruned).
-        loader.store().execute("ALTER TABLE " + DB + ".legal_holds DELETE WHERE 1 SETTINGS mutations_sync = 2");
-        // A legal hold on acme/agent-01's events that occurred before its seq 400's, placed a day ago (the row the
-        // sink lands for a chained LegalHold event; the event itself is not in this fixture's chains).
+        // A legal hold on acme/agent-01's events that occurred before its seq 400's, placed a day ago: a LegalHold
+        // event chained in the log acme/legal, whose legal_holds row the sink's mapper lands with it. The verifier
+        // checks that row against the event (typed tables), so the hold the retention check reads is evidence.
         holdEnd = agents.get(1).events().get(400).occurredAtMicros();
-        loader.store().execute("INSERT INTO " + DB + ".legal_holds (tenant, agent_id, seq, event_id, chained_at,"
-                + " hold_id, action, hold_tenant, hold_agent_id, period_start, period_end, requested_by, reason)"
-                + " VALUES ('acme', 'legal', 0, 'hold-event-0', " + sql(NOW.minus(Duration.ofDays(1))) + ", 'case-17',"
-                + " 'PLACED', 'acme', 'agent-01', NULL, fromUnixTimestamp64Micro(toInt64(" + holdEnd + "), 'UTC'),"
-                + " 'counsel@acme', 'litigation 17')");
+        Instant placed = NOW.minus(Duration.ofDays(1));
+        AuditEvent sample = SampleEvents.of(EventType.LEGAL_HOLD, "acme", "legal", 0);
+        AuditEvent hold = AuditEvent.newBuilder(sample).setOccurredAt(placed).setPayload(LegalHold.newBuilder()
+                .setHoldId("case-17").setAction(LegalHoldAction.PLACED).setTenant("acme").setAgentId("agent-01")
+                .setPeriodStart(null).setPeriodEnd(Instant.EPOCH.plus(holdEnd, ChronoUnit.MICROS))
+                .setBy("counsel@acme").setReason("litigation 17").setReference(null).build()).build();
+        loader.land(List.of(ChainFixture.of("acme", "legal", List.of(hold), EVERY, KEY, placed, 1, cadence)));
     }
 
     @AfterAll
@@ -146,7 +150,14 @@ class RetentionIT {
         String chainBefore = "SELECT sum(cityHash64(tenant, agent_id, seq, prev_hash, hash, entry_version, chained_at,"
                 + " schema_id, schema_fingerprint)) FROM " + DB + ".chained_events";
         long chainDigest = rows(chainBefore);
-        long checkpointDigest = rows("SELECT sum(cityHash64(*)) FROM " + DB + ".checkpoints");
+        // Every column by name: cityHash64(*) is NULL when a Nullable column is (timestamp_token), and a sum of
+        // NULLs would compare equal before and after whatever happened.
+        String checkpointsDigest = "SELECT sum(cityHash64(tenant, agent_id, tree_size, root_hash, head_seq, head_hash,"
+                + " note, key_name, created_at, trigger, ifNull(timestamp_token, ''), record_bytes, kafka_partition,"
+                + " kafka_offset, landed_at)) FROM " + DB + ".checkpoints";
+        long checkpointDigest = rows(checkpointsDigest);
+        assertThat(chainDigest).as("chain digest of a filled table").isNotZero();
+        assertThat(checkpointDigest).as("checkpoint digest of a filled table").isNotZero();
         Instant cutoff = NOW.minus(Duration.ofDays(3 * 365));
         long expected = 0;
         for (int i = 0; i < AGENTS; i++) {
@@ -175,7 +186,7 @@ class RetentionIT {
                 + " AND tenant = 'acme'"))
                 .as("free text of pruned typed rows").isZero();
         assertThat(rows(chainBefore)).as("chain columns untouched").isEqualTo(chainDigest);
-        assertThat(rows("SELECT sum(cityHash64(*)) FROM " + DB + ".checkpoints")).isEqualTo(checkpointDigest);
+        assertThat(rows(checkpointsDigest)).as("checkpoints untouched").isEqualTo(checkpointDigest);
         assertThat(rows("SELECT count() FROM " + DB + ".retention_prunings WHERE run_id = '" + r.runId()
                 + "' AND events_pruned = " + expected)).isEqualTo(1);
 
@@ -184,7 +195,8 @@ class RetentionIT {
         assertThat(report.retention().pruned()).isEqualTo(expected);
         assertThat(report.retention().pruned("acme", "agent-00")).isEqualTo(prunable(0, cutoff));
         assertThat(report.retention().holds()).hasSize(1);
-        assertThat(report.agents()).allSatisfy(a -> assertThat(a.checkpointsVerified()).isEqualTo(EVENTS / EVERY));
+        assertThat(report.agents()).hasSize(AGENTS + 1).allSatisfy(a -> assertThat(a.checkpointsVerified())
+                .isEqualTo(a.agentId().equals("legal") ? 1 : EVENTS / EVERY));
 
         StringWriter out = new StringWriter();
         CommandLine cl = new CommandLine(new VerifyCommand());
@@ -220,6 +232,21 @@ class RetentionIT {
                 .contains("legal hold case-17")).anySatisfy(d -> assertThat(d)
                 .contains("no retention policy covers tenant globex")).anySatisfy(d -> assertThat(d)
                 .contains("younger than the 180 days"));
+    }
+
+    @Test
+    @Order(3)
+    void aHoldRowDeletedSoThatAPruningPassesIsAMissingRowOfItsChainedEvent() throws Exception {
+        assertThat(verifyAsAuditor().findings()).extracting(Finding::tenant, Finding::agentId)
+                .doesNotContain(tuple("acme", "legal"));
+        loader.store().execute("ALTER TABLE " + DB + ".legal_holds DELETE WHERE hold_id = 'case-17'"
+                + " SETTINGS mutations_sync = 2");
+        VerificationReport report = verifyAsAuditor();
+        assertThat(report.findings()).filteredOn(f -> f.agentId().equals("legal"))
+                .extracting(Finding::tenant, Finding::seq, Finding::kind)
+                .containsExactly(tuple("acme", 0L, FindingKind.MISSING_ROW));
+        assertThat(report.findings()).filteredOn(f -> f.agentId().equals("legal")).extracting(Finding::detail)
+                .containsExactly("the LegalHold event at this seq has no legal_holds row");
     }
 
     private static String uptime() {

@@ -392,7 +392,7 @@ final class EventDecoder {
                     return EventDecoder::readStrings;
                 }
             }
-            case TIME_OR_OCCURRED -> {
+            case TIME_OR_OCCURRED, OPT_TIME -> {
                 if (t == Schema.Type.LONG) {
                     return AvroCursor::readLong;
                 }

@@ -8,7 +8,6 @@ import io.attestream.verifier.FindingKind;
 import io.attestream.verifier.RetentionSummary;
 import io.attestream.verifier.VerifierException;
 import java.nio.charset.StandardCharsets;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -281,21 +280,7 @@ public final class RetentionCheck {
     }
 
     private static boolean exists(EvidenceReader reader, String table) {
-        int dot = table.indexOf('.');
-        String sql = "SELECT count() FROM system.tables WHERE database = " + (dot < 0 ? "currentDatabase()" : "?")
-                + " AND name = ?";
-        try (PreparedStatement ps = reader.connection().prepareStatement(sql)) {
-            int i = 1;
-            if (dot >= 0) {
-                ps.setString(i++, table.substring(0, dot));
-            }
-            ps.setString(i, dot < 0 ? table : table.substring(dot + 1));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getLong(1) > 0;
-            }
-        } catch (SQLException e) {
-            throw new VerifierException("cannot look up table " + table + ": " + e.getMessage(), e);
-        }
+        return reader.tableExists(table);
     }
 
     /** One aggregate row (the local front cannot return an empty result to clickhouse-jdbc), split. */

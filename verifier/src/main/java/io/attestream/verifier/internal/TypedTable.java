@@ -40,7 +40,14 @@ enum TypedTable {
     RISK_DECISIONS("risk_decisions", "RiskDecision", List.of(
             col("risk_id", "riskId", Kind.STRING), col("treatment", "treatment", Kind.ENUM),
             col("rationale", "rationale", Kind.STRING), col("owner", "owner", Kind.STRING),
-            col("linked_change_id", "linkedChangeId", Kind.OPT_STRING)));
+            col("linked_change_id", "linkedChangeId", Kind.OPT_STRING))),
+    /** Since the sink's migration V008 (schemas v3); the payload's tenant and agentId are hold_tenant, hold_agent_id. */
+    LEGAL_HOLDS("legal_holds", "LegalHold", List.of(
+            col("hold_id", "holdId", Kind.STRING), col("action", "action", Kind.ENUM),
+            col("hold_tenant", "tenant", Kind.STRING), col("hold_agent_id", "agentId", Kind.OPT_STRING),
+            col("period_start", "periodStart", Kind.OPT_TIME), col("period_end", "periodEnd", Kind.OPT_TIME),
+            col("requested_by", "by", Kind.STRING), col("reason", "reason", Kind.STRING),
+            col("reference", "reference", Kind.OPT_STRING)));
 
     /** Columns every typed row has after its key {@code (tenant, agent_id, seq)}, in this order. */
     static final List<String> PREFIX = List.of("event_id", "agent_version", "occurred_at", "chained_at");
@@ -62,7 +69,9 @@ enum TypedTable {
         /** Avro array of string; Array(String); empty when the writer schema has no such field. */
         STRINGS(true),
         /** Avro [null, timestamp-micros]; DateTime64(6), the event's occurredAt when null or absent. */
-        TIME_OR_OCCURRED(true);
+        TIME_OR_OCCURRED(true),
+        /** Avro [null, timestamp-micros]; Nullable(DateTime64(6)), NULL when null or absent. */
+        OPT_TIME(true);
 
         private final boolean optional;
 
@@ -83,7 +92,7 @@ enum TypedTable {
          */
         String select(String column) {
             return switch (this) {
-                case TIME_OR_OCCURRED -> "toUnixTimestamp64Micro(" + column + ")";
+                case TIME_OR_OCCURRED, OPT_TIME -> "toUnixTimestamp64Micro(" + column + ")";
                 case STRINGS -> DerivedValues.encodedListSql(column);
                 default -> column;
             };
@@ -150,6 +159,8 @@ enum TypedTable {
                 case DOUBLE -> "concat('\\x03', " + be64("reinterpretAsUInt64(" + c.name() + ")") + ")";
                 case STRINGS -> bytesSql(DerivedValues.encodedListSql(c.name()));
                 case TIME_OR_OCCURRED -> longSql("toUnixTimestamp64Micro(" + c.name() + ")");
+                case OPT_TIME -> "if(isNull(" + c.name() + "), '\\x00', "
+                        + longSql("toUnixTimestamp64Micro(assumeNotNull(" + c.name() + "))") + ")";
             });
         }
         return sb.append(")), 1, 16)").toString();

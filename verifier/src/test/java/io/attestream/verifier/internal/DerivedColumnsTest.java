@@ -69,7 +69,9 @@ class DerivedColumnsTest {
 
     @Test
     void agreesWithTheSinksRowMapperOnEveryColumnOfEveryPayloadType() {
-        ChainFixture.Agent a = agent(ChainFixture.ROTATION.length * 2);
+        // Two rounds of every type of the current release (schemas v3: LegalHold has its legal_holds row too).
+        ChainFixture.Agent a = ChainFixture.build("acme", "agent-1", EventType.values().length * 2, 5,
+                SigningKey.generate("k", new SecureRandom()), null, EventType.values());
         DerivedColumns d = new DerivedColumns(SCHEMAS);
         int typed = 0;
         try (EvidenceLoader.Mapper sink = EvidenceLoader.Mapper.start()) {
@@ -95,7 +97,8 @@ class DerivedColumnsTest {
             }
         }
         assertThat(d.findingList().all()).isEmpty();
-        assertThat(typed).isEqualTo(6 * 2);
+        assertThat(typed).as("evals, overrides, approvals, policy_changes, incidents, risk_decisions, legal_holds")
+                .isEqualTo(TypedTable.values().length * 2).isEqualTo(7 * 2);
     }
 
     @Test

@@ -37,7 +37,8 @@ public final class ChainFixture {
     /**
      * The payload type of seq i is {@code ROTATION[i % 10]}: the ten types of schema v2, in their order. The
      * mutation tests (VerifierIT) address events by seq, so this layout is fixed. The types schema v3 appended
-     * (ErasureRecord, LegalHold) are not in it: the verifier does not check the sink's legal_holds rows yet.
+     * (ErasureRecord, LegalHold) are not in it; tests of every type pass {@code EventType.values()} to
+     * {@link #build(String, String, int, int, SigningKey, TimestampAuthority, EventType[])}.
      */
     public static final EventType[] ROTATION = java.util.Arrays.copyOf(EventType.values(), 10);
 
@@ -140,13 +141,29 @@ public final class ChainFixture {
 
     private static Agent build(String tenant, String agentId, int n, int checkpointEvery, SigningKey key,
             TimestampAuthority tsa, Instant t0, long stepMicros, Checkpoint.Cadence cadence, EventType[] types) {
+        return build(tenant, agentId, n, checkpointEvery, key, tsa, t0, stepMicros, cadence,
+                i -> SampleEvents.of(types[i % types.length], tenant, agentId, i));
+    }
+
+    /**
+     * Chains the given events (their tenant and agent id must be the log's), seq i at {@code t0 + i * stepMicros},
+     * a checkpoint every {@code checkpointEvery} entries and at the end, no timestamps.
+     */
+    public static Agent of(String tenant, String agentId, List<AuditEvent> given, int checkpointEvery,
+            SigningKey key, Instant t0, long stepMicros, Checkpoint.Cadence cadence) {
+        return build(tenant, agentId, given.size(), checkpointEvery, key, null, t0, stepMicros, cadence, given::get);
+    }
+
+    private static Agent build(String tenant, String agentId, int n, int checkpointEvery, SigningKey key,
+            TimestampAuthority tsa, Instant t0, long stepMicros, Checkpoint.Cadence cadence,
+            java.util.function.IntFunction<AuditEvent> eventAt) {
         LogId log = LogId.of(tenant, agentId);
         LogState state = LogState.empty(log);
         List<StoredEvent> events = new ArrayList<>(n);
         List<SignedCheckpoint> notes = new ArrayList<>();
         byte[] fp = FINGERPRINT.toBytes();
         for (int i = 0; i < n; i++) {
-            AuditEvent e = SampleEvents.of(types[i % types.length], tenant, agentId, i);
+            AuditEvent e = eventAt.apply(i);
             byte[] framed = AuditEventCodec.encode(SCHEMA_ID, e);
             byte[] body = AuditEventCodec.encodeBody(e);
             long chainedAt = micros(t0) + i * stepMicros;
