@@ -10,6 +10,8 @@ import io.attestream.sink.testing.Sql;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -121,6 +123,23 @@ class EvidenceStorageIT {
     }
 
     /** A new database with every migration applied by the sink's own code. */
+    @Test
+    void recoveryReadsEveryAssignedPartitionFromItsOwnOffsetInOneQuery(StackEndpoints stack) throws Exception {
+        Sql sql = Sql.of(stack);
+        String db = migratedDatabase(stack, "present");
+        // Partitions 0, 1, 2 with offsets 0..9 each.
+        sql.execute("INSERT INTO " + db + ".chained_events (tenant, agent_id, seq, kafka_partition, kafka_offset)"
+                + " SELECT 'acme', 'bot', number, intDiv(number, 10), number % 10 FROM numbers(30)");
+        try (ClickHouseStore store = new ClickHouseStore(stack.clickHouseJdbcUrl(), stack.clickHouseUser(),
+                stack.clickHousePassword(), db)) {
+            assertThat(store.presentOffsets(Table.CHAINED_EVENTS, Map.of(0, 7L, 2, 0L, 5, 0L)))
+                    .as("partition 1 not asked, partition 5 empty").isEqualTo(Map.of(0, Set.of(7L, 8L, 9L), 2,
+                            Set.of(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L)));
+            assertThat(store.presentOffsets(Table.CHAINED_EVENTS, Map.of(1, 10L))).isEmpty();
+            assertThat(store.presentOffsets(Table.CHAINED_EVENTS, Map.of())).isEmpty();
+        }
+    }
+
     static String migratedDatabase(StackEndpoints stack, String purpose) {
         String db = "storage_" + purpose + "_" + UUID.randomUUID().toString().substring(0, 8);
         try (ClickHouseStore store = new ClickHouseStore(stack.clickHouseJdbcUrl(), stack.clickHouseUser(),

@@ -207,6 +207,29 @@ public final class ClickHouseStore implements AutoCloseable {
                 + " topic_id FROM " + database + ".sink_sources WHERE topic = " + quote(topic) + ")"));
     }
 
+    /**
+     * Offsets of rows of {@code table} at or beyond a start offset per partition, in one query.
+     *
+     * @param fromByPartition partition to the first offset of interest
+     * @return partition to the offsets present (partitions without any are absent)
+     */
+    public Map<Integer, Set<Long>> presentOffsets(Table table, Map<Integer, Long> fromByPartition) {
+        Map<Integer, Set<Long>> out = new HashMap<>();
+        if (fromByPartition.isEmpty()) {
+            return out;
+        }
+        List<String> ranges = new ArrayList<>();
+        fromByPartition.forEach((p, from) -> ranges.add("(kafka_partition = " + p + " AND kafka_offset >= " + from
+                + ")"));
+        for (String pair : list("concat(toString(kafka_partition), ':', toString(kafka_offset))", database + "."
+                + table.tableName() + " WHERE " + String.join(" OR ", ranges))) {
+            int colon = pair.indexOf(':');
+            out.computeIfAbsent(Integer.parseInt(pair.substring(0, colon)), k -> new HashSet<>())
+                    .add(Long.parseLong(pair.substring(colon + 1)));
+        }
+        return out;
+    }
+
     /** Offsets of rows of {@code table} from {@code partition} in {@code [from, to]}. */
     public Set<Long> presentOffsets(Table table, int partition, long from, long to) {
         Set<Long> out = new HashSet<>();

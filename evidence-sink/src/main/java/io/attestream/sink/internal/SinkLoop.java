@@ -192,6 +192,7 @@ public final class SinkLoop implements AutoCloseable {
                 Map<Integer, Long> offsets = withRetry("read offsets of " + e.getKey(),
                         () -> store.committedOffsets(settings.group(), e.getKey()));
                 List<TopicPartition> fromStart = new ArrayList<>();
+                Map<Integer, Long> resumeAt = new HashMap<>();
                 for (TopicPartition tp : e.getValue()) {
                     Long next = offsets.get(tp.partition());
                     if (next == null) {
@@ -201,8 +202,9 @@ public final class SinkLoop implements AutoCloseable {
                         consumer.seek(tp, next);
                     }
                     committed.put(tp, next);
-                    recover(tp, next, Long.MAX_VALUE);
+                    resumeAt.put(tp.partition(), next);
                 }
+                recover(e.getKey(), resumeAt);
                 if (!fromStart.isEmpty()) {
                     consumer.seekToBeginning(fromStart);
                 }
@@ -253,24 +255,28 @@ public final class SinkLoop implements AutoCloseable {
         sourceChecked.add(topic);
     }
 
-    /** Reads which rows of {@code tp} in {@code [from, to]} are already in each table it feeds. */
-    private void recover(TopicPartition tp, long from, long to) {
+    /**
+     * Reads which rows of {@code topic} at or beyond each partition's resume offset are already in each table it
+     * feeds: one query per table for all the partitions assigned (not one per table and partition: a restart then
+     * costs a handful of queries, whatever the partition count).
+     */
+    private void recover(String topic, Map<Integer, Long> resumeAt) {
         for (Table table : Table.values()) {
-            if (tp.topic().equals(table.sourceTopic())) {
-                recoverTable(table, tp, from, to);
+            if (!topic.equals(table.sourceTopic())) {
+                continue;
             }
-        }
-    }
-
-    private void recoverTable(Table table, TopicPartition tp, long from, long to) {
-        Set<Long> found = withRetry("read landed offsets of " + table.tableName(),
-                () -> store.presentOffsets(table, tp.partition(), from, to));
-        if (!found.isEmpty()) {
-            present.computeIfAbsent(table, t -> new HashMap<>()).computeIfAbsent(tp, p -> new HashSet<>())
-                    .addAll(found);
-            metrics.recovered(found.size());
-            LOG.info("{} rows of {} from {} offsets {}..{} are already landed: not inserting them again",
-                    found.size(), table.tableName(), tp, new TreeSet<>(found).first(), new TreeSet<>(found).last());
+            Map<Integer, Set<Long>> found = withRetry("read landed offsets of " + table.tableName(),
+                    () -> store.presentOffsets(table, resumeAt));
+            for (Map.Entry<Integer, Set<Long>> f : found.entrySet()) {
+                TopicPartition tp = new TopicPartition(topic, f.getKey());
+                Set<Long> offsets = f.getValue();
+                present.computeIfAbsent(table, t -> new HashMap<>()).computeIfAbsent(tp, p -> new HashSet<>())
+                        .addAll(offsets);
+                metrics.recovered(offsets.size());
+                LOG.info("{} rows of {} from {} offsets {}..{} are already landed: not inserting them again",
+                        offsets.size(), table.tableName(), tp, new TreeSet<>(offsets).first(),
+                        new TreeSet<>(offsets).last());
+            }
         }
     }
 
