@@ -23,7 +23,6 @@ import org.apache.avro.specific.SpecificDatumReader;
  * {@code registry_schemas} (resolved to this build's schema), for the readers of sealed content.
  */
 public final class StoredEvents {
-    /** One stored event. */
     /**
      * One stored event.
      *
