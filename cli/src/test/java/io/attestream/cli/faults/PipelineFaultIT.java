@@ -49,8 +49,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -133,14 +131,11 @@ class PipelineFaultIT {
         classpathArg = ChildClasspath.argFile(dir.resolve("classpath.args"));
 
         try (KafkaCluster cluster = KafkaCluster.start(3, Duration.ofMinutes(3))) {
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
-                List<NewTopic> topics = new ArrayList<>();
-                // Every topic created before the first start, as docs/operations.md says.
-                for (String t : List.of(Topics.EVENTS, Topics.CHAINED, Topics.CHECKPOINTS, Topics.DEAD_LETTER,
-                        "attestream.events.rekey")) {
-                    topics.add(new NewTopic(t, PARTITIONS, cluster.replicationFactor()));
-                }
-                admin.createTopics(topics).all().get(60, TimeUnit.SECONDS);
+            // Every topic created before the first start, as docs/operations.md says, and known to the brokers with
+            // every replica in sync before the first write.
+            for (String t : List.of(Topics.EVENTS, Topics.CHAINED, Topics.CHECKPOINTS, Topics.DEAD_LETTER,
+                    "attestream.events.rekey")) {
+                cluster.createTopic(t, PARTITIONS, Duration.ofSeconds(60));
             }
             SchemaRegistryClient registry = SchemaRegistryClient.forUrl(stack.registryUrl());
             int schemaId = registry.register(Topics.valueSubject(Topics.EVENTS), AuditEventCodec.currentSchema());

@@ -194,6 +194,47 @@ public final class KafkaCluster implements AutoCloseable {
     }
 
     /**
+     * Creates a topic with the cluster's replication factor and waits until the node answering metadata knows it with
+     * a leader and every replica in sync. The controller acknowledges a creation before the brokers have applied
+     * its metadata record, so describing the topic right after {@code createTopics} can fail with
+     * {@code UnknownTopicOrPartitionException}.
+     *
+     * @param name the topic
+     * @param partitions how many partitions
+     * @param timeout how long to wait
+     * @return the topic as described once ready
+     */
+    public TopicDescription createTopic(String name, int partitions, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String problem = "not asked yet";
+        try (Admin admin = admin()) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(name, partitions,
+                    replicationFactor()))).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            while (System.nanoTime() < deadline) {
+                try {
+                    TopicDescription topic = admin.describeTopics(List.of(name)).allTopicNames()
+                            .get(10, TimeUnit.SECONDS).get(name);
+                    List<TopicPartitionInfo> parts = topic.partitions();
+                    boolean ready = parts.size() == partitions && parts.stream().allMatch(
+                            p -> p.leader() != null && p.isr().size() == p.replicas().size());
+                    if (ready) {
+                        return topic;
+                    }
+                    problem = "partitions " + parts.size() + " of " + partitions + ", leaders or replicas not ready";
+                } catch (ExecutionException | TimeoutException e) {
+                    problem = e.toString();
+                }
+                sleep(250);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create topic " + name + ": " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        throw new IllegalStateException("topic " + name + " not ready after " + timeout + ": " + problem);
+    }
+
+    /**
      * Waits until every partition of every topic (internal ones included) has all its replicas in sync, i.e. a
      * restarted node has caught up and a further node may fail without a partition falling under
      * {@code min.insync.replicas}.

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -32,9 +31,7 @@ class KafkaClusterIT {
              Admin admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()))) {
             Set<Long> pids = Set.of(cluster.pid(0), cluster.pid(1), cluster.pid(2));
             assertThat(pids).as("one OS process per node").hasSize(3).doesNotContain(ProcessHandle.current().pid());
-            admin.createTopics(List.of(new NewTopic("faults", 3, cluster.replicationFactor()))).all()
-                    .get(30, TimeUnit.SECONDS);
-            TopicDescription topic = admin.describeTopics(List.of("faults")).allTopicNames().get().get("faults");
+            TopicDescription topic = cluster.createTopic("faults", 3, Duration.ofSeconds(60));
             assertThat(topic.partitions()).allSatisfy(p -> assertThat(p.replicas()).hasSize(3));
             ConfigResource broker = new ConfigResource(ConfigResource.Type.BROKER, "1");
             assertThat(admin.describeConfigs(List.of(broker)).all().get().get(broker).get("min.insync.replicas").value())
