@@ -52,7 +52,8 @@ import picocli.CommandLine;
  * checkpoint key and the TSA and rewrites one agent's history consistently, cuts another back to a checkpoint and
  * deletes a third. Without a witness and without an auditor state file the rewrite verifies (asserted: nothing in
  * the stored evidence tells it from the original); the state file from before and the witness quorum each catch
- * it and name the checkpoint.
+ * it and name the checkpoint. Finally the same rewrite by an operator whose TSA it does not hold: the timestamps of the
+ * rewritten checkpoints are a month after their signed creation time ({@code late-timestamp}).
  */
 @ExtendWith(LocalStackExtension.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -72,6 +73,8 @@ class WitnessedEvidenceIT {
     /** acme: w-00 cosigned by both witnesses, w-01 by w1 only; w-05..07 by both, then rewritten, cut, deleted. */
     private static final int BOTH = 0;
     private static final int ONLY_W1 = 1;
+    /** acme: rewritten last, re-stamped by the honest TSA at the time of the rewrite. */
+    private static final int LATE = 2;
     private static final int REWRITTEN = 5;
     private static final int CUT = 6;
     private static final int DELETED = 7;
@@ -95,7 +98,7 @@ class WitnessedEvidenceIT {
     static void land(StackEndpoints endpoints) throws Exception {
         stack = endpoints;
         tsa = ChainFixture.tsa("witness-it");
-        for (int i : new int[] {BOTH, ONLY_W1, REWRITTEN, CUT, DELETED, BAD_ROW, UNKNOWN}) {
+        for (int i : new int[] {BOTH, ONLY_W1, LATE, REWRITTEN, CUT, DELETED, BAD_ROW, UNKNOWN}) {
             String tenant = i == BAD_ROW || i == UNKNOWN ? "initech" : "acme";
             AGENTS.put(i, ChainFixture.build(tenant, String.format("w-%02d", i), EVENTS, EVERY, KEY, tsa));
         }
@@ -231,8 +234,8 @@ class WitnessedEvidenceIT {
         Run r = verify(concat(witnesses(1), "--tenant", "acme", "--state", stateDir().toString()));
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(findings(r)).isEmpty();
-        assertThat(r.err()).contains("witnesses: quorum 1 of [witness.it/w1, witness.it/w2]; 20 checkpoint(s): "
-                + "20 with quorum, 0 pending", "0 missing", "0 log(s) remembered, 5 advanced");
+        assertThat(r.err()).contains("witnesses: quorum 1 of [witness.it/w1, witness.it/w2]; 24 checkpoint(s): "
+                + "24 with quorum, 0 pending", "0 missing", "0 log(s) remembered, 6 advanced");
     }
 
     @Test
@@ -267,23 +270,13 @@ class WitnessedEvidenceIT {
     }
 
     private static final String SYNC = " SETTINGS mutations_sync = 2";
-    private static final List<String> TYPED = List.of("evals", "overrides", "approvals", "policy_changes", "incidents",
-            "risk_decisions");
-
-    @Test
-    @Order(4)
-    void theKeyHoldersRewriteVerifiesWithoutWitnessesAndIsCaughtByTheStateAndByTheQuorum() {
-        // The operator holds the real signing key and the TSA: agent w-05's event 600 is replaced, every later entry
-        // re-chained, checkpoints 750 and 1000 re-signed (same created lines) and re-timestamped; the rows are
-        // replaced in ClickHouse, typed rows included.
-        ChainFixture.Agent original = AGENTS.get(REWRITTEN);
-        ChainFixture.Agent forged = ChainFixture.rewrite(original, EDITED, KEY, tsa);
-        assertThat(forged.checkpoints().get(3).rootHash()).isNotEqualTo(original.checkpoints().get(3).rootHash());
-        sql("ALTER TABLE " + DB + ".chained_events DELETE" + where(REWRITTEN) + " AND seq >= " + EDITED + SYNC);
+    /** Replaces the agent's rows from seq {@link #EDITED} and its checkpoints past it by the forged ones. */
+    private static void replaceFrom(int agent, ChainFixture.Agent forged) {
+        sql("ALTER TABLE " + DB + ".chained_events DELETE" + where(agent) + " AND seq >= " + EDITED + SYNC);
         for (String t : TYPED) {
-            sql("ALTER TABLE " + DB + "." + t + " DELETE" + where(REWRITTEN) + " AND seq >= " + EDITED + SYNC);
+            sql("ALTER TABLE " + DB + "." + t + " DELETE" + where(agent) + " AND seq >= " + EDITED + SYNC);
         }
-        sql("ALTER TABLE " + DB + ".checkpoints DELETE" + where(REWRITTEN) + " AND tree_size > " + EDITED + SYNC);
+        sql("ALTER TABLE " + DB + ".checkpoints DELETE" + where(agent) + " AND tree_size > " + EDITED + SYNC);
         Map<Table, List<Object[]>> rows = new LinkedHashMap<>();
         for (ChainFixture.StoredEvent e : forged.events().subList(EDITED, EVENTS)) {
             loader.rows(e).forEach(r -> rows.computeIfAbsent(r.table(), k -> new ArrayList<>()).add(r.values()));
@@ -296,6 +289,21 @@ class WitnessedEvidenceIT {
             }
         }
         loader.store().insert(Table.CHECKPOINTS, cps);
+    }
+
+    private static final List<String> TYPED = List.of("evals", "overrides", "approvals", "policy_changes", "incidents",
+            "risk_decisions");
+
+    @Test
+    @Order(4)
+    void theKeyHoldersRewriteVerifiesWithoutWitnessesAndIsCaughtByTheStateAndByTheQuorum() {
+        // The operator holds the real signing key and the TSA: agent w-05's event 600 is replaced, every later entry
+        // re-chained, checkpoints 750 and 1000 re-signed (same created lines) and re-timestamped; the rows are
+        // replaced in ClickHouse, typed rows included.
+        ChainFixture.Agent original = AGENTS.get(REWRITTEN);
+        ChainFixture.Agent forged = ChainFixture.rewrite(original, EDITED, KEY, tsa);
+        assertThat(forged.checkpoints().get(3).rootHash()).isNotEqualTo(original.checkpoints().get(3).rootHash());
+        replaceFrom(REWRITTEN, forged);
         // w-06 is cut back to its checkpoint 500, rows and checkpoints; w-07 is deleted.
         sql("ALTER TABLE " + DB + ".chained_events DELETE" + where(CUT) + " AND seq >= 500" + SYNC);
         for (String t : TYPED) {
@@ -356,5 +364,20 @@ class WitnessedEvidenceIT {
                 + forged.checkpoints().get(2).rootHash().base64(), "valid cosignatures from 0 trusted witness(es)");
         // The cut-back and deleted logs left nothing for the witness check to compare once their cosignatures are
         // gone: the state file catches them (above), or asking a witness for its latest checkpoint of the log.
+    }
+
+    @Test
+    @Order(5)
+    void theSameRewriteStampedByATsaTheOperatorDoesNotHoldIsLate() {
+        // The operator holds the checkpoint key but not the TSA: a TSA it does not control stamps the re-signed
+        // checkpoints (same signed creation times) when the rewrite happens, 30 days later. Time binding alone
+        // catches it, without a state file or witnesses, and names both rewritten checkpoints.
+        EmbeddedTimestampAuthority honest = EmbeddedTimestampAuthority.load(dir, Clock.fixed(
+                ChainFixture.STAMPED_AT.plus(Duration.ofDays(30)), java.time.ZoneOffset.UTC));
+        ChainFixture.Agent forged = ChainFixture.rewrite(AGENTS.get(LATE), EDITED, KEY, honest);
+        replaceFrom(LATE, forged);
+        Run r = verify("--tenant", "acme", "--agent", "w-02");
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(3);
+        assertThat(findings(r)).containsExactly("acme/w-02 749 late-timestamp", "acme/w-02 999 late-timestamp");
     }
 }
