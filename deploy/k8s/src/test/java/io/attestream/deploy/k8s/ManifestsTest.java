@@ -133,20 +133,16 @@ class ManifestsTest {
     void probesPointAtPathsTheStageServesOnThePortItsConfigOpens() {
         for (Manifests.Workload w : m.workloads()) {
             Roles role = w.role();
-            if (role == Roles.WITNESS_SUBMIT) {
-                assertThat(w.container().has("readinessProbe")).as("the submitter serves no HTTP").isFalse();
-                continue;
+            if (role == Roles.WITNESS) {
+                // Its witness API (the Service's http port) is where the submitter reaches it.
+                int api = w.containerPort("http");
+                assertThat(w.args()).as("the witness listens on its http port").containsSubsequence("--port",
+                        Integer.toString(api));
+                assertThat(w.args()).containsSubsequence("--host", "0.0.0.0");
             }
             for (String probe : List.of("readinessProbe", "livenessProbe")) {
                 JsonNode p = w.container().path(probe);
                 assertThat(p.isObject()).as(w.name() + " " + probe).isTrue();
-                if (role == Roles.WITNESS) {
-                    int port = w.containerPort(p.at("/tcpSocket/port").asText());
-                    assertThat(w.args()).as("the witness listens where it is probed").containsSubsequence("--port",
-                            Integer.toString(port));
-                    assertThat(w.args()).containsSubsequence("--host", "0.0.0.0");
-                    continue;
-                }
                 String path = p.at("/httpGet/path").asText();
                 assertThat(path).isEqualTo(probe.equals("readinessProbe") ? "/ready" : "/live");
                 if (awaited(role, path)) {

@@ -14,7 +14,7 @@ enum Roles {
     WITNESS_SUBMIT("witness-submit", "witness-submitter");
 
     /** Roles configured by a properties file (a ConfigMap), the others by command-line options. */
-    static final List<Roles> CONFIGURED = List.of(GATEWAY, CHAINER, DRIFT, SINK);
+    static final List<Roles> CONFIGURED = List.of(GATEWAY, CHAINER, DRIFT, SINK, WITNESS, WITNESS_SUBMIT);
 
     final String role;
     final String module;

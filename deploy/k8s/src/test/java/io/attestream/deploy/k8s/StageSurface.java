@@ -5,6 +5,8 @@ import io.attestream.drift.DriftConfig;
 import io.attestream.ingest.gateway.GatewayConfig;
 import io.attestream.schemas.registry.RegistryClientConfig;
 import io.attestream.sink.SinkConfig;
+import io.attestream.witness.WitnessConfig;
+import io.attestream.witness.submit.WitnessSubmitConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -52,7 +54,8 @@ final class StageSurface {
             case CHAINER -> ChainerConfig.configDef();
             case DRIFT -> DriftConfig.configDef();
             case SINK -> SinkConfig.configDef();
-            default -> throw new IllegalArgumentException(role + " takes no properties file");
+            case WITNESS -> WitnessConfig.configDef();
+            case WITNESS_SUBMIT -> WitnessSubmitConfig.configDef();
         };
         if (own.names().contains(key) || RegistryClientConfig.configDef().names().contains(key)) {
             return true;
