@@ -22,6 +22,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -255,6 +256,18 @@ final class EvidencePack {
                     FROM {db}.checkpoints WHERE tenant = {tenant} GROUP BY agent_id
                 ) AS c ON e.agent_id = c.agent_id
                 ORDER BY e.agent_id"""));
+        String witnessedId = q.nextId();
+        Map<String, List<String>> cosigned = new HashMap<>();
+        for (List<String> r : q.rows("Gap 1, tamper-evident: the largest tree size witnesses cosigned per agent, and"
+                + " how many distinct witnesses cosigned it", sql("""
+                SELECT agent_id, toString(max(tree_size)) AS cosigned_size,
+                       toString(argMax(witnesses, tree_size)) AS witnesses_of_it
+                FROM (SELECT agent_id, tree_size, uniqExact(witness_name) AS witnesses
+                      FROM {db}.checkpoint_attestations WHERE tenant = {tenant} GROUP BY agent_id, tree_size)
+                GROUP BY agent_id ORDER BY agent_id"""))) {
+            cosigned.put(r.get(0), r);
+        }
+        Optional<Verification.Witnessed> required = verification.flatMap(Verification.Outcome::witnesses);
         Map<String, AgentResult> verified = verification.map(Verification.Outcome::byAgent).orElse(Map.of());
         List<List<String>> out = new ArrayList<>();
         for (List<String> r : rows) {
@@ -262,17 +275,28 @@ final class EvidencePack {
             String verify = verification.isEmpty() ? "not re-verified" : a == null ? "not in the verifier's report"
                     : a.ok() ? "verified" : a.findings().size() + " finding(s)";
             String verdict = verification.isEmpty() ? NO_EVIDENCE : a == null || !a.ok() ? NOT_MET : r.get(7);
+            List<String> c = cosigned.get(r.get(0));
+            String witnessed = c == null ? "no cosignature stored" : "tree size " + c.get(1) + " by " + c.get(2)
+                    + " witness(es), " + (required.isEmpty() ? "not checked (no --witness-key)"
+                    : "checked, quorum " + required.get().quorum());
             List<String> row = new ArrayList<>(r.subList(0, 7));
             row.add(verify);
-            row.add("no witness deployed");
+            row.add(witnessed);
             row.add(verdict);
             out.add(row);
             verdicts.get(Gap.TAMPER).put(r.get(0), verdict);
         }
+        String witnessRule = required.isEmpty()
+                ? " Witness cosignatures were not checked (the report was built without --witness-key): the column"
+                        + " shows what is stored, and only the verifier's witness check makes it evidence against the"
+                        + " operator (docs/auditor-guide.md)."
+                : " The re-verification required the cosignatures of " + required.get().quorum() + " of "
+                        + String.join(", ", required.get().names()) + " on every checkpoint (a missing or bad"
+                        + " cosignature is a verifier finding, so the verdict is not met).";
         return gap(Gap.TAMPER, "Met when the verifier found nothing for the agent, its largest RFC 3161 timestamped"
                 + " checkpoint exists, and no entry has waited longer than " + SEAL_BOUND.toMinutes() + " minutes for"
-                + " one (" + cite(id) + "; verify status from the verifier, not from SQL). Witness cosignatures are"
-                + " not part of this deployment's evidence yet.",
+                + " one (" + cite(id) + "; verify status from the verifier, not from SQL; cosigned sizes: "
+                + cite(witnessedId) + ")." + witnessRule,
                 Html.verdictTable("gap-tamper-evident", List.of("agent", "entries", "checkpoints",
                         "timestamped tree size", "unsealed entries", "oldest unsealed (chained at, UTC)", "its age (s)",
                         "verify", "witnessed", "verdict"), out, Gap.TAMPER.id));
@@ -947,6 +971,9 @@ final class EvidencePack {
                 : String.join("<br>", v.keys().stream().map(Html::escape).toList()));
         coverRow(cover, "TSA certificates trusted", v == null || v.tsaCertificates().isEmpty() ? "none given"
                 : String.join("<br>", v.tsaCertificates().stream().map(Html::escape).toList()));
+        coverRow(cover, "Witnesses required", v == null || v.witnesses().isEmpty() ? "none given (cosignatures not"
+                + " checked)" : "quorum " + v.witnesses().get().quorum() + " of " + Html.escape(String.join(", ",
+                v.witnesses().get().names())));
         coverRow(cover, "Framework", Html.escape(scope.framework().title()) + ", control mapping version "
                 + ControlMappings.VERSION);
         coverRow(cover, "Source", "ClickHouse database " + Html.escape(scope.database()) + " as user "

@@ -7,6 +7,8 @@ import io.attestream.sealing.KeyStore;
 import io.attestream.sealing.LocalMasterKey;
 import io.attestream.verifier.VerifierException;
 import io.attestream.verifier.internal.ConnectionOptions;
+import io.attestream.verifier.internal.WitnessCheck;
+import io.attestream.verifier.internal.WitnessOptions;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
@@ -24,6 +27,7 @@ import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -103,6 +107,10 @@ public final class ReportCommand implements Callable<Integer> {
     @Option(names = "--master-key", paramLabel = "FILE", description = "Master key file of --keystore.")
     Path masterKey;
 
+    /** As {@code verify}: with --witness-key the re-verification requires the witnesses' cosignatures. */
+    @Mixin
+    WitnessOptions witnesses;
+
     @Spec
     CommandSpec spec;
 
@@ -146,10 +154,22 @@ public final class ReportCommand implements Callable<Integer> {
             sealingKeys = Optional.of(new FileKeyStore(keystore, LocalMasterKey.read(masterKey), Duration.ZERO));
         }
         Verification.Outcome outcome = null;
+        Optional<WitnessCheck.Settings> witnessSettings;
+        String attestations;
+        try {
+            witnessSettings = witnesses.settings(Clock.systemUTC());
+            attestations = witnesses.table(database + ".checkpoints");
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        if (witnessSettings.isPresent() && keys.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--witness-key needs --key: the witnesses"
+                    + " are checked as part of the re-verification");
+        }
         if (!keys.isEmpty()) {
             try {
-                outcome = Verification.run(jdbcUrl, user, password, database, tenant, keys,
-                        tsaCerts);
+                outcome = Verification.run(jdbcUrl, user, password, database, tenant, keys, tsaCerts,
+                        witnessSettings, attestations);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             } catch (VerifierException e) {

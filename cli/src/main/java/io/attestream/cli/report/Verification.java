@@ -3,6 +3,7 @@ package io.attestream.cli.report;
 import static java.util.Objects.requireNonNull;
 
 import io.attestream.integrity.CheckpointVerifier;
+import io.attestream.integrity.CosignerKey;
 import io.attestream.integrity.IntegrityException;
 import io.attestream.integrity.TimestampVerifier;
 import io.attestream.integrity.VerifierKey;
@@ -13,6 +14,7 @@ import io.attestream.verifier.VerifierException;
 import io.attestream.verifier.internal.AuditRunner;
 import io.attestream.verifier.internal.EvidenceReader;
 import io.attestream.verifier.internal.ReportOutput;
+import io.attestream.verifier.internal.WitnessCheck;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -42,13 +44,16 @@ final class Verification {
      * @param text its human rendering, as {@code attestream verify} prints it
      * @param keys the trusted checkpoint keys: name, key id and SHA-256 of the public key
      * @param tsaCertificates the trusted TSA CA certificates: subject and SHA-256 of the DER encoding
+     * @param witnesses the witness check's settings and summary line, when witness keys were given
      */
-    record Outcome(VerificationReport report, String text, List<String> keys, List<String> tsaCertificates) {
+    record Outcome(VerificationReport report, String text, List<String> keys, List<String> tsaCertificates,
+            Optional<Witnessed> witnesses) {
         Outcome {
             requireNonNull(report, "report");
             requireNonNull(text, "text");
             keys = List.copyOf(keys);
             tsaCertificates = List.copyOf(tsaCertificates);
+            requireNonNull(witnesses, "witnesses");
         }
 
         /** @return per agent id, the verifier's result */
@@ -56,6 +61,20 @@ final class Verification {
             Map<String, AgentResult> out = new LinkedHashMap<>();
             report.agents().forEach(a -> out.put(a.agentId(), a));
             return out;
+        }
+    }
+
+    /**
+     * The witness check the verification included ({@code verify --witness-key}).
+     *
+     * @param quorum distinct trusted witnesses each checkpoint needed
+     * @param names the trusted witness names
+     * @param summary the check's summary line, as {@code attestream verify} prints it
+     */
+    record Witnessed(int quorum, List<String> names, String summary) {
+        Witnessed {
+            names = List.copyOf(names);
+            requireNonNull(summary, "summary");
         }
     }
 
@@ -72,12 +91,15 @@ final class Verification {
      * @param tenant the tenant
      * @param keySpecs vkey files, or NAME=FILE for a PEM public key (as {@code verify --key})
      * @param tsaCerts TSA CA certificates (PEM)
+     * @param witnesses the witness check to include (as {@code verify --witness-key}), or empty
+     * @param attestationsTable the witness cosignatures table (database-qualified)
      * @return the outcome
      * @throws IllegalArgumentException naming the option when a key or certificate cannot be read
      * @throws VerifierException when the evidence cannot be read
      */
     static Outcome run(String jdbcUrl, String user, String password, String database, String tenant,
-            List<String> keySpecs, List<Path> tsaCerts) {
+            List<String> keySpecs, List<Path> tsaCerts, Optional<WitnessCheck.Settings> witnesses,
+            String attestationsTable) {
         List<VerifierKey> keys = new ArrayList<>();
         List<String> keyLines = new ArrayList<>();
         for (String spec : keySpecs) {
@@ -112,14 +134,24 @@ final class Verification {
         EvidenceReader.Tables tables = new EvidenceReader.Tables(database + ".chained_events",
                 database + ".checkpoints", database + ".registry_schemas");
         VerificationReport report;
+        Optional<Witnessed> witnessed = Optional.empty();
         try (EvidenceReader reader = EvidenceReader.connect(jdbcUrl, user, password, tables)) {
             ChainVerifier verifier = ChainVerifier.of(checkpointVerifier, tsa, reader.schemaFingerprints());
-            report = AuditRunner.run(reader, verifier, new EvidenceReader.Selection(tenant, null, null, null),
-                    AuditRunner.SILENT, false);
+            EvidenceReader.Selection selection = new EvidenceReader.Selection(tenant, null, null, null);
+            report = AuditRunner.run(reader, verifier, selection, AuditRunner.SILENT, false);
+            if (witnesses.isPresent()) {
+                WitnessCheck.Result w = WitnessCheck.run(reader, selection, attestationsTable, checkpointVerifier,
+                        witnesses.get());
+                report = w.mergeInto(report);
+                witnessed = Optional.of(new Witnessed(witnesses.get().quorum(),
+                        witnesses.get().witnesses().trustedKeys().stream()
+                        .map(CosignerKey::name).distinct().sorted().toList(), w.summary(witnesses.get())));
+            }
         }
         StringWriter text = new StringWriter();
         ReportOutput.human(report, new PrintWriter(text));
-        return new Outcome(report, text.toString(), keyLines, certLines);
+        witnessed.ifPresent(w -> text.append(w.summary()).append('\n'));
+        return new Outcome(report, text.toString(), keyLines, certLines, witnessed);
     }
 
     /** As {@code verify --key}: a vkey file, or NAME=FILE for a PEM public key. */

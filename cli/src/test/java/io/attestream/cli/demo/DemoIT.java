@@ -102,7 +102,9 @@ class DemoIT {
                 "--jdbc-url", stack.clickHouseJdbcUrl(), "--user", stack.auditorUser(),
                 "--password-file", password.toString(),
                 "--key", dir.resolve("keys/attestream-demo.vkey").toString(),
-                "--tsa-cert", dir.resolve("tsa/tsa-ca.crt").toString());
+                "--tsa-cert", dir.resolve("tsa/tsa-ca.crt").toString(),
+                "--witness-key", dir.resolve("keys").resolve(DemoWitness.VKEY_FILE).toString(),
+                "--witness-quorum", "1");
         assertThat(reportCode).as(reportOut.toString()).isZero();
         Files.writeString(Path.of("target", "report-acme.out"), reportOut.toString());
         String page = Files.readString(html);
@@ -125,6 +127,9 @@ class DemoIT {
         assertThat(verdict(page, "clock", gaps)).isEqualTo("not met");
         assertThat(verdict(page, "clock", "refund-bot")).isEqualTo("met");
         assertThat(verdict(page, "tamper-evident", gaps)).isEqualTo("met");
+        // The witness's cosignatures are part of the tamper-evidence: required on the cover, checked per agent.
+        assertThat(page).contains("quorum 1 of witness.attestream.local/demo")
+                .containsPattern("tree size \\d+ by 1 witness\\(es\\), checked, quorum 1");
         // The pack of the tenant with sealed prompts: without the key store the sealed form and the erasure; with it,
         // the prompts in clear except the erased customer's.
         Path sealedPlain = dir.resolve("globex.html");

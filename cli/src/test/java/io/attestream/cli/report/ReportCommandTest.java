@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.attestream.cli.AttestreamMain;
 import io.attestream.deploy.stack.StackEndpoints;
+import io.attestream.integrity.CosignerKey;
+import io.attestream.integrity.SigningKey;
 import java.io.File;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -55,6 +58,28 @@ class ReportCommandTest {
                 "--framework", "soc2", "--jdbc-url", "jdbc:clickhouse:http://127.0.0.1:1");
         assertThat(code).isEqualTo(2);
         assertThat(err.toString()).contains("soc2").contains("eu-ai-act");
+    }
+
+    @Test
+    void witnessesAreCheckedOnlyAsPartOfTheReVerification(@TempDir Path dir) throws Exception {
+        Path vkey = Files.writeString(dir.resolve("w1.vkey"),
+                CosignerKey.of(SigningKey.generate("w1", new SecureRandom())).toVkey() + "\n");
+        CommandLine cli = AttestreamMain.commandLine();
+        StringWriter err = new StringWriter();
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute("report", "--tenant", "acme", "--out", dir.resolve("r.html").toString(),
+                "--witness-key", vkey.toString(), "--jdbc-url", "jdbc:clickhouse:http://127.0.0.1:1",
+                "--stack-dir", dir.toString());
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).contains("--witness-key needs --key");
+
+        StringWriter err2 = new StringWriter();
+        CommandLine cli2 = AttestreamMain.commandLine();
+        cli2.setErr(new PrintWriter(err2, true));
+        assertThat(cli2.execute("report", "--tenant", "acme", "--out", dir.resolve("r.html").toString(),
+                "--witness-quorum", "1", "--jdbc-url", "jdbc:clickhouse:http://127.0.0.1:1", "--stack-dir",
+                dir.toString())).isEqualTo(2);
+        assertThat(err2.toString()).contains("--witness-quorum needs --witness-key");
     }
 
     @Test
