@@ -84,7 +84,7 @@ class DockerfileTest {
         assertThat(args(is)).containsKey("ROLE");
         assertThat(args(is).get("ROLE")).as("ROLE has no default: a build names its role").isNull();
         List<String> copies = all(is, "COPY");
-        assertThat(copies).hasSize(1);
+        assertThat(copies).hasSize(2);
         String[] copy = copies.get(0).split("\\s+");
         assertThat(copy).hasSize(2);
         for (Roles role : Roles.values()) {
@@ -98,9 +98,74 @@ class DockerfileTest {
         }
         String runtimePom = Files.readString(Roles.deployDir().resolve("runtime").resolve("pom.xml"));
         assertThat(runtimePom).contains("<finalName>attestream-${attestream.role}</finalName>");
+        // The entrypoint script runs that jar (ATTESTREAM_JAR's default) with its class-data archive.
+        String[] start = copies.get(1).split("\\s+");
+        assertThat(start).hasSize(3);
+        assertThat(start[0]).isEqualTo("--chmod=0555");
+        assertThat(Roles.repoRoot().resolve(start[1])).isRegularFile();
+        assertThat(Files.readString(Roles.repoRoot().resolve(start[1]))).contains("jar=${ATTESTREAM_JAR:-" + copy[1] + "}");
         List<String> entrypoint = all(is, "ENTRYPOINT");
-        assertThat(entrypoint).containsExactly("[\"java\", \"-jar\", \"" + copy[1] + "\"]");
+        assertThat(entrypoint).containsExactly("[\"" + start[2] + "\"]");
         assertThat(all(is, "CMD")).as("arguments come from the manifests").isEmpty();
+    }
+
+    /**
+     * The entrypoint script with a real role jar and this JVM: the first start writes the AppCDS archive at exit, the
+     * second maps it (the stage's own classes load from the archive), a torn archive is replaced, and every
+     * workload mounts a writable volume where the image keeps it.
+     */
+    @Test
+    void theEntrypointMapsAClassDataArchiveOfTheJarFromTheSecondStartAndReplacesATornOne(
+            @org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path script = Roles.deployDir().resolve("docker").resolve("start.sh");
+        Path jar = Roles.SINK.jar();
+        assertThat(Files.isRegularFile(jar)).as(jar + " exists (package deploy/runtime first)").isTrue();
+        Path cds = Files.createDirectories(dir.resolve("cds"));
+        Path log = dir.resolve("classes.log");
+        assertThat(start(script, jar, cds, null)).isZero();
+        List<Path> archives = archives(cds);
+        assertThat(archives).as("written at the first exit").hasSize(1);
+        assertThat(Files.size(archives.get(0))).isGreaterThan(100_000);
+
+        assertThat(start(script, jar, cds, "-Xlog:class+load=info:file=" + log)).isZero();
+        assertThat(Files.readAllLines(log)).as("the stage's classes come from the archive").anySatisfy(l ->
+                assertThat(l).contains("io.attestream.sink.SinkCommand source: shared objects file"));
+
+        try (var ch = java.nio.channels.FileChannel.open(archives.get(0), java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(100);
+        }
+        assertThat(start(script, jar, cds, null)).isZero();
+        assertThat(archives(cds)).hasSize(1);
+        assertThat(Files.size(archives(cds).get(0))).as("the torn archive was written anew").isGreaterThan(100_000);
+
+        for (Manifests.Workload w : Manifests.load().workloads()) {
+            com.fasterxml.jackson.databind.JsonNode m = w.mountCovering("/var/lib/attestream/attestream-cds.jsa");
+            assertThat(m).as(w.name() + " mounts a volume at /var/lib/attestream").isNotNull();
+            assertThat(m.path("mountPath").asText()).as(w.name()).isEqualTo("/var/lib/attestream");
+            assertThat(m.path("readOnly").asBoolean(false)).as(w.name() + " can write the archive").isFalse();
+        }
+    }
+
+    private static int start(Path script, Path jar, Path cds, String javaToolOptions) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder("sh", script.toString(), "--help").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("ATTESTREAM_JAR", jar.toString());
+        pb.environment().put("ATTESTREAM_CDS_DIR", cds.toString());
+        pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        if (javaToolOptions != null) {
+            pb.environment().put("JAVA_TOOL_OPTIONS", javaToolOptions);
+        } else {
+            pb.environment().remove("JAVA_TOOL_OPTIONS");
+        }
+        Process p = pb.start();
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).as("start.sh --help exits").isTrue();
+        return p.exitValue();
+    }
+
+    private static List<Path> archives(Path cds) throws IOException {
+        try (var s = Files.list(cds)) {
+            return s.filter(f -> f.getFileName().toString().matches("attestream-cds-.*\\.jsa")).toList();
+        }
     }
 
     @Test
