@@ -82,6 +82,20 @@ class EmbeddedTimestampAuthorityTest {
                 .hasMessageContaining("imprint");
     }
 
+    /** docs/integrity.md section 5.1: a batch of one is valid; its path is empty and its root the note's leaf hash. */
+    @Test
+    void aBatchOfOneHasAnEmptyPathAndTheLeafHashOfTheNoteAsItsRoot() throws Exception {
+        String a = note(7);
+        TimestampedBatch batch = TimestampedBatch.timestamp(List.of(a), TSA);
+        byte[] noteHash = java.security.MessageDigest.getInstance("SHA-256").digest(a.getBytes(StandardCharsets.UTF_8));
+        byte[] leaf = new byte[33];
+        System.arraycopy(noteHash, 0, leaf, 1, 32);
+        assertThat(batch.root()).isEqualTo(Hash.sha256(leaf));
+        CheckpointTimestamp ts = batch.timestamps().get(0);
+        assertThat(ts.toJson()).startsWith("{\"version\":1,\"leaf_index\":0,\"batch_size\":1,\"batch_path\":[],");
+        assertThat(CheckpointTimestamp.fromJson(ts.toJson()).verify(a, VERIFIER).imprint()).isEqualTo(batch.root());
+    }
+
     @Property(tries = 10)
     void everyCheckpointOfABatchVerifiesAndNoOtherDoes(@ForAll @IntRange(min = 1, max = 33) int n) {
         List<String> notes = new ArrayList<>();
