@@ -1,7 +1,6 @@
-package io.attestream.witness.submit.bench;
+package io.attestream.witness.submit;
 
 import io.attestream.chainer.ChainerApp;
-import io.attestream.chainer.ChainerConfig;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.BenchmarkStack;
 import io.attestream.events.AuditEvent;
@@ -17,7 +16,6 @@ import io.attestream.witness.Witness;
 import io.attestream.witness.WitnessClient;
 import io.attestream.witness.WitnessServer;
 import io.attestream.witness.WitnessedLog;
-import io.attestream.witness.submit.SubmitterStage;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -41,8 +39,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * What a witness costs the chainer (issue 14): the same backlog drained by a real chainer (exactly_once_v2, one
- * stream thread, a checkpoint every {@code --every} events, no TSA) in alternating rounds of one run, without a
+ * What a witness costs the chainer (issue 14): the same backlog drained by a real chainer ({@link TestChainer}:
+ * exactly_once_v2, one stream thread, a checkpoint every {@code --every} events, no TSA) in alternating rounds of one run, without a
  * witness and with one configured: a witness server and the submitter stage running on the same machine, submitting
  * every checkpoint as it is committed. The rate runs from the first chained record read to the last (start-up and
  * the first rebalance excluded). Prints the chainer's rate in each round, the medians, and in the rounds with a
@@ -50,7 +48,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  *
  * <p>On a running stack ({@code bin/attestream stack up}; exec:java runs in Maven's JVM, whose class path a stack
  * started here could not give its broker): {@code ./mvnw -q -pl witness-submitter test-compile exec:java
- * -Dexec.mainClass=io.attestream.witness.submit.bench.WitnessCostBenchmark -Dexec.classpathScope=test
+ * -Dexec.mainClass=io.attestream.witness.submit.WitnessCostBenchmark -Dexec.classpathScope=test
  * -Dexec.args="--endpoints .attestream/endpoints.properties --events 100000 --agents 50 --rounds 3"}.
  */
 public final class WitnessCostBenchmark {
@@ -109,7 +107,9 @@ public final class WitnessCostBenchmark {
             producer.flush();
         }
         SigningKey key = SigningKey.generate("bench-chainer-" + run, new SecureRandom());
-        ChainerApp chainer = chainer(stack, dir, key, input, chained, checkpoints, every);
+        // The submitter ITs' chainer (commit interval 200 ms, no TSA); count-triggered checkpoints only.
+        ChainerApp chainer = TestChainer.create(stack, dir, key, "bench-witness-cost-" + run, input, chained,
+                checkpoints, every, 600_000);
         WitnessServer server = null;
         SubmitterStage submitter = null;
         List<Thread> threads = new ArrayList<>();
@@ -167,30 +167,6 @@ public final class WitnessCostBenchmark {
             }
             System.out.printf(Locale.ROOT, "  round took %.1f s in all%n", (System.nanoTime() - start) / 1e9);
         }
-    }
-
-    private static ChainerApp chainer(StackEndpoints stack, Path dir, SigningKey key, String input, String chained,
-            String checkpoints, int every) throws Exception {
-        Path keyFile = dir.resolve("chainer.key");
-        key.writePrivatePem(keyFile);
-        Map<String, Object> cc = new HashMap<>();
-        cc.put("bootstrap.servers", stack.bootstrapServers());
-        cc.put("schema.registry.url", stack.registryUrl());
-        cc.put("application.id", "bench-witness-cost-" + input);
-        cc.put("state.dir", Files.createDirectories(dir.resolve("chainer-state")).toString());
-        cc.put("replication.factor", "1");
-        cc.put("num.stream.threads", "1");
-        cc.put(ChainerConfig.INPUT_TOPIC_CONFIG, input);
-        cc.put(ChainerConfig.CHAINED_TOPIC_CONFIG, chained);
-        cc.put(ChainerConfig.CHECKPOINTS_TOPIC_CONFIG, checkpoints);
-        cc.put(ChainerConfig.DEAD_LETTER_TOPIC_CONFIG, input + ".dlq");
-        cc.put(ChainerConfig.REKEY_TOPIC_CONFIG, input + ".rekey");
-        cc.put(ChainerConfig.SIGNING_KEY_FILE_CONFIG, keyFile.toString());
-        cc.put(ChainerConfig.SIGNING_KEY_NAME_CONFIG, key.name());
-        cc.put(ChainerConfig.TSA_MODE_CONFIG, ChainerConfig.TSA_MODE_NONE);
-        cc.put(ChainerConfig.METRICS_PORT_CONFIG, "-1");
-        cc.put(ChainerConfig.CHECKPOINT_EVERY_EVENTS_CONFIG, String.valueOf(every));
-        return new ChainerApp(new ChainerConfig(cc));
     }
 
     /**
