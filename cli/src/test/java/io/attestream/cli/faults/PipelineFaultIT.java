@@ -74,7 +74,7 @@ import picocli.CommandLine;
  *   <li>SIGKILL a chainer instance and restart it at once: events sent after the kill must be chained (committed)
  *       on every partition soon after the kill (session timeout defaults plus static membership,
  *       docs/operations.md "Failures and recovery"); the time is printed against the 10 s goal (met or NOT met)
- *       and asserted against {@code -Dfault.it.max.recovery} (default 30 s, a regression bound);</li>
+ *       and asserted against {@code -Dfault.it.max.recovery} (default 38 s, a regression bound);</li>
  *   <li>SIGKILL the sink and restart it: events sent after the kill must land on every partition, timed and
  *       bounded the same way;</li>
  *   <li>rolling restart of the chainer (SIGTERM, start, RUNNING; then the other instance).</li>
@@ -97,10 +97,11 @@ class PipelineFaultIT {
     private static final Duration RECOVERY_GOAL = Duration.ofSeconds(10);
     /**
      * What the test asserts ({@code -Dfault.it.max.recovery=PT10S} to assert the goal itself): on this 2-core
-     * machine under other load the restart alone (JVM start, Streams start, store restore) took 10-24 s, so the
-     * default bound is a regression guard against the 41-45 s of the old session timeout, not the goal.
+     * machine the restart alone (JVM start, Streams start, store restore) took 8.6-24 s, 22.8 s in a clean CI run
+     * with nothing else running, so the default bound is a regression guard against the 41-45 s of the old session
+     * timeout (which it still catches), not the goal.
      */
-    private static final Duration MAX_RECOVERY = Duration.parse(System.getProperty("fault.it.max.recovery", "PT30S"));
+    private static final Duration MAX_RECOVERY = Duration.parse(System.getProperty("fault.it.max.recovery", "PT38S"));
     /** Static membership (group.instance.id per instance), as recommended in docs/operations.md; false to compare. */
     private static final boolean STATIC_MEMBERSHIP = Boolean.parseBoolean(System.getProperty("fault.it.static", "true"));
 
