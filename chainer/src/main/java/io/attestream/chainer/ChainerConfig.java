@@ -199,6 +199,8 @@ public final class ChainerConfig extends AbstractConfig {
     public static final String HEARTBEAT_INTERVAL_MS_KEY = "heartbeat.interval.ms";
     /** The chainer's default for {@link #HEARTBEAT_INTERVAL_MS_KEY}. */
     public static final int DEFAULT_HEARTBEAT_INTERVAL_MS = 1_500;
+    /** Kafka Streams' transactional state stores (KIP-892), on unless set: see {@link #streamsProperties()}. */
+    public static final String TRANSACTIONAL_STATE_STORES_KEY = StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG;
 
     /** Prefix of the per-reason failure-mode keys. */
     public static final String ON_REASON_PREFIX = "chainer.on.";
@@ -373,6 +375,11 @@ public final class ChainerConfig extends AbstractConfig {
         // (group.min.session.timeout.ms); three heartbeats fit in it.
         p.putIfAbsent(SESSION_TIMEOUT_MS_KEY, Integer.toString(DEFAULT_SESSION_TIMEOUT_MS));
         p.putIfAbsent(HEARTBEAT_INTERVAL_MS_KEY, Integer.toString(DEFAULT_HEARTBEAT_INTERVAL_MS));
+        // Crash recovery, the other half: without transactional state stores (KIP-892), exactly-once Kafka Streams
+        // treats every store of a task that was not closed cleanly as corrupted, wipes it and restores it from its
+        // changelog from offset 0 (a full day of the eventId window); with them a store holds only what committed
+        // transactions wrote, and its changelog offsets, so a restarted instance resumes from its own state.
+        p.putIfAbsent(TRANSACTIONAL_STATE_STORES_KEY, "true");
         return p;
     }
 

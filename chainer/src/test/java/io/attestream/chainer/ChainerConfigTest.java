@@ -89,6 +89,14 @@ class ChainerConfigTest {
     }
 
     @Test
+    void resumesFromItsOwnStateAfterACrashWithTransactionalStoresUnlessTurnedOff() {
+        assertThat(new ChainerConfig(minimal()).streamsProperties().getProperty("enable.transactional.statestores"))
+                .isEqualTo("true");
+        assertThat(new ChainerConfig(with("enable.transactional.statestores", "false")).streamsProperties()
+                .getProperty("enable.transactional.statestores")).isEqualTo("false");
+    }
+
+    @Test
     void rejectsAnyGuaranteeButExactlyOnceV2() {
         assertThatThrownBy(() -> new ChainerConfig(with("processing.guarantee", "at_least_once")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("processing.guarantee");
