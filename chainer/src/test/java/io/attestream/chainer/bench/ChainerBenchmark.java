@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -49,14 +50,23 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Chainer throughput with exactly-once vs the raw producer rate for the same record size, measured in the same run,
- * and produce-to-chained latency percentiles at a fixed rate.
+ * Chainer throughput with exactly-once vs two anchors measured in the same run, the raw producer rate for the same
+ * records and a plain at-least-once pass-through of the backlog the chainer drains ({@link PassThroughAnchor}), and
+ * produce-to-chained latency percentiles at a fixed rate.
  *
  * <p>{@code ./mvnw -pl chainer test-compile exec:exec@bench -Dbench.args="[--endpoints FILE] [--events N]
- * [--rate R] [--seconds S] [--threads T] [--agents A] [--idle-agents I] [--interval-ms T]"}. Without --endpoints it
- * starts the local stack in a temporary directory. {@code --seconds 0} skips the latency run.
+ * [--rate R] [--seconds S] [--threads T] [--agents A] [--idle-agents I] [--interval-ms T]
+ * [--commit-intervals MS,MS,...]"}. Without --endpoints it starts the local stack in a temporary directory.
+ * {@code --seconds 0} skips the latency run.
+ *
+ * <p>With {@code --commit-intervals 100,250,500,1000} the throughput phase (pass-through anchor, then the chainer's
+ * drain of a fresh backlog of N events) and the latency phase run once per value with the chainer's
+ * {@code commit.interval.ms} set to it (a Kafka Streams key the chainer passes through; the default under
+ * exactly_once_v2 is 100 ms), each point on its own topics and application ids, and a table of the curve follows.
+ * Without it, one point with the Kafka Streams default.
  *
  * <p>With {@code --idle-agents I} (e.g. 100000) the throughput chainer first chains one event for each of I other
  * agents and waits until each of them has its time checkpoint (after {@code --interval-ms}, default 10000), so they
@@ -78,7 +88,12 @@ public final class ChainerBenchmark {
     private final long intervalMs;
     private final long sampleMs;
     private final Path sampleOut;
+    private final List<Long> commitIntervals;
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    /** One measured point: the chainer's commit interval (empty: the Streams default), its rates and latency. */
+    private record Point(OptionalLong commitMs, double chainedRate, double passRate, Optional<Histogram> latency) {
+    }
 
     private ChainerBenchmark(StackEndpoints stack, Path dir, Map<String, String> a) {
         this.stack = stack;
@@ -90,6 +105,20 @@ public final class ChainerBenchmark {
         this.intervalMs = Long.parseLong(a.getOrDefault("--interval-ms", idleAgents > 0 ? "10000" : "60000"));
         this.sampleMs = Long.parseLong(a.getOrDefault("--sample-ms", "0"));
         this.sampleOut = Path.of(a.getOrDefault("--sample-out", "chainer-stacks.txt"));
+        this.commitIntervals = commitIntervals(a.getOrDefault("--commit-intervals", ""));
+    }
+
+    private static List<Long> commitIntervals(String option) {
+        List<Long> ms = new ArrayList<>();
+        for (String v : option.split(",")) {
+            if (!v.isBlank()) {
+                ms.add(Long.parseLong(v.trim()));
+            }
+        }
+        if (ms.stream().anyMatch(v -> v <= 0)) {
+            throw new IllegalArgumentException("--commit-intervals: every value must be > 0 ms, got " + option);
+        }
+        return ms;
     }
 
     /** The wall-clock sampler of the stream threads while the backlog drains, if asked for ({@code --sample-ms}). */
@@ -124,9 +153,8 @@ public final class ChainerBenchmark {
 
     private void run(int events, int rate, int seconds) throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
-        String input = "bench." + run + ".events";
-        createTopic(input);
-        int schemaId = registry.register(Topics.valueSubject(input), AuditEventCodec.currentSchema());
+        int schemaId = registry.register(Topics.valueSubject("bench." + run + ".events"),
+                AuditEventCodec.currentSchema());
         List<byte[]> values = new ArrayList<>();
         List<byte[]> keys = new ArrayList<>();
         for (int i = 0; i < events; i++) {
@@ -149,20 +177,78 @@ public final class ChainerBenchmark {
         double rawRate = produce(raw, keys, values, events);
         System.out.printf("raw producer (acks=all, idempotent, linger 5 ms): %,.0f records/s%n", rawRate);
 
+        if (commitIntervals.isEmpty()) {
+            measure("bench." + run, OptionalLong.empty(), schemaId, keys, values, rawRate, rate, seconds);
+            return;
+        }
+        List<Point> curve = new ArrayList<>();
+        for (long ms : commitIntervals) {
+            curve.add(measure("bench." + run + ".ci" + ms, OptionalLong.of(ms), schemaId, keys, values, rawRate, rate,
+                    seconds));
+        }
+        printCurve(curve, keys.size(), rate, seconds);
+    }
+
+    /**
+     * One point on topics and application ids named after {@code tag}: a fresh backlog of the given events, the
+     * pass-through anchor over it, the chainer's drain of it, then the latency phase if {@code seconds > 0}.
+     */
+    private Point measure(String tag, OptionalLong commitMs, int schemaId, List<byte[]> keys, List<byte[]> values,
+            double rawRate, int rate, int seconds) throws Exception {
+        String input = tag + ".events";
+        createTopic(input);
+        registry.register(Topics.valueSubject(input), AuditEventCodec.currentSchema());
+        int n = keys.size();
+        double passRate;
         double chainedRate;
         if (idleAgents > 0) {
-            chainedRate = chainWithIdleAgents(input, schemaId, keys, values, events);
+            // The chainer's input also holds the idle agents' seed events: the anchor copies the backlog alone.
+            String source = tag + ".pass-source";
+            createTopic(source);
+            produce(source, keys, values, n);
+            passRate = passThrough(source, n);
+            chainedRate = chainWithIdleAgents(input, schemaId, keys, values, n, commitMs);
         } else {
-            produce(input, keys, values, events);
-            chainedRate = chainThroughput(input, events);
+            produce(input, keys, values, n);
+            passRate = passThrough(input, n);
+            chainedRate = chainThroughput(input, n, commitMs);
         }
         System.out.printf("chainer exactly_once_v2 (%d stream thread(s), TSA embedded, checkpoint every 1000 or %d ms"
-                + "%s): %,.0f events/s%n", threads, intervalMs,
-                idleAgents > 0 ? String.format(", %,d idle agents", idleAgents) : "", chainedRate);
+                + "%s%s): %,.0f events/s%n", threads, intervalMs,
+                idleAgents > 0 ? String.format(", %,d idle agents", idleAgents) : "", commitNote(commitMs),
+                chainedRate);
         System.out.printf("ratio chained/raw: %.1f %%%n", 100 * chainedRate / rawRate);
+        System.out.printf("ratio chained/pass-through: %.1f %%%n", 100 * chainedRate / passRate);
 
+        Optional<Histogram> latency = Optional.empty();
         if (seconds > 0) {
-            latency(run, schemaId, rate, seconds);
+            latency = Optional.of(latency(tag + ".latency", schemaId, rate, seconds, commitMs));
+        }
+        return new Point(commitMs, chainedRate, passRate, latency);
+    }
+
+    private double passThrough(String source, int n) throws InterruptedException {
+        double rate = PassThroughAnchor.run(stack, source, source + ".pass", n);
+        System.out.printf("pass-through at-least-once (1 consumer, idempotent acks=all producer, 128 KiB batches, "
+                + "linger 5 ms, offsets committed after a flush every 1 s): %,.0f records/s%n", rate);
+        return rate;
+    }
+
+    private static String commitNote(OptionalLong commitMs) {
+        return commitMs.isPresent() ? ", commit.interval.ms " + commitMs.getAsLong() : "";
+    }
+
+    private static void printCurve(List<Point> curve, int events, int rate, int seconds) {
+        System.out.printf("commit-interval curve (%,d events per drain; latency at %,d events/s for %d s; fresh topics"
+                + " and application ids per point):%n", events, rate, seconds);
+        System.out.println("| commit.interval.ms | chainer events/s | pass-through records/s | % of pass-through "
+                + "| p50 ms | p99 ms | max ms |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        for (Point p : curve) {
+            System.out.printf("| %d | %,.0f | %,.0f | %.1f %% | %s |%n", p.commitMs().orElse(-1), p.chainedRate(),
+                    p.passRate(), 100 * p.chainedRate() / p.passRate(), p.latency().map(h -> String.format(
+                            "%.1f | %.1f | %.1f", h.getValueAtPercentile(50) / 1000.0,
+                            h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0)).orElse("- | - | -"));
         }
     }
 
@@ -204,7 +290,7 @@ public final class ChainerBenchmark {
         }
     }
 
-    private KafkaStreams startChainer(String input, String appId) throws Exception {
+    private KafkaStreams startChainer(String input, String appId, OptionalLong commitMs) throws Exception {
         Map<String, Object> props = new HashMap<>();
         props.put("bootstrap.servers", stack.bootstrapServers());
         props.put("schema.registry.url", stack.registryUrl());
@@ -221,6 +307,7 @@ public final class ChainerBenchmark {
         props.put("replication.factor", "1");
         props.put("num.stream.threads", Integer.toString(threads));
         props.put("state.dir", Files.createDirectories(dir.resolve("state-" + appId)).toString());
+        commitMs.ifPresent(ms -> props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(ms)));
         ChainerConfig config = new ChainerConfig(props);
         BenchmarkStack.createTopics(stack, PARTITIONS, List.of(config.rekeyTopic(), config.chainedTopic(),
                 config.checkpointsTopic(), config.deadLetterTopic()));
@@ -252,9 +339,9 @@ public final class ChainerBenchmark {
     }
 
     /** Chains a backlog of n events; rate = events / (time of the last - time of the first chained record seen). */
-    private double chainThroughput(String input, int n) throws Exception {
+    private double chainThroughput(String input, int n, OptionalLong commitMs) throws Exception {
         try (KafkaConsumer<byte[], byte[]> c = consumer(input + ".chained");
-             KafkaStreams ks = startChainer(input, "bench-tput-" + input);
+             KafkaStreams ks = startChainer(input, "bench-tput-" + input, commitMs);
              AutoCloseable sampling = sampler()) {
             long cpu0 = streamThreadCpuNanos();
             double rate = drainRate(c, n);
@@ -271,8 +358,8 @@ public final class ChainerBenchmark {
      * The idle-agents mode (class javadoc): seeds the idle agents, waits for their time checkpoints, measures the
      * punctuation while idle, then drains the active backlog. Returns the backlog's events/s.
      */
-    private double chainWithIdleAgents(String input, int schemaId, List<byte[]> keys, List<byte[]> values, int n)
-            throws Exception {
+    private double chainWithIdleAgents(String input, int schemaId, List<byte[]> keys, List<byte[]> values, int n,
+            OptionalLong commitMs) throws Exception {
         List<byte[]> seedKeys = new ArrayList<>(idleAgents);
         List<byte[]> seedValues = new ArrayList<>(idleAgents);
         for (int i = 0; i < idleAgents; i++) {
@@ -288,7 +375,7 @@ public final class ChainerBenchmark {
         produce(input, seedKeys, seedValues, idleAgents);
         try (KafkaConsumer<byte[], byte[]> chained = consumer(input + ".chained");
              KafkaConsumer<byte[], byte[]> checkpoints = consumer(input + ".checkpoints");
-             KafkaStreams ks = startChainer(input, "bench-idle-" + input)) {
+             KafkaStreams ks = startChainer(input, "bench-idle-" + input, commitMs)) {
             long t0 = System.nanoTime();
             drain(chained, idleAgents, "seed events");
             double seedSeconds = (System.nanoTime() - t0) / 1e9;
@@ -424,14 +511,15 @@ public final class ChainerBenchmark {
                         e.getKey(), e.getValue(), e.getValue() / (double) total)).toList());
     }
 
-    private void latency(String run, int schemaId, int rate, int seconds) throws Exception {
-        String input = "bench." + run + ".latency";
+    /** Produces at the given rate into a new topic {@code input}; prints and returns produce-to-chained latency. */
+    private Histogram latency(String input, int schemaId, int rate, int seconds, OptionalLong commitMs)
+            throws Exception {
         createTopic(input);
         registry.register(Topics.valueSubject(input), AuditEventCodec.currentSchema());
         Histogram h = new Histogram(TimeUnit.MINUTES.toMicros(5), 3);
         AtomicLong received = new AtomicLong();
         long warmupMs = 5_000;
-        try (KafkaStreams ks = startChainer(input, "bench-lat-" + input);
+        try (KafkaStreams ks = startChainer(input, "bench-lat-" + input, commitMs);
              KafkaConsumer<byte[], byte[]> c = consumer(input + ".chained");
              KafkaProducer<byte[], byte[]> p = producer()) {
             long start = System.currentTimeMillis();
@@ -469,13 +557,15 @@ public final class ChainerBenchmark {
             p.flush();
             long producedIn = System.currentTimeMillis() - start;
             reader.join();
-            System.out.printf("latency produce->chained at %,d events/s for %d s (sent in %.1f s, %d received, "
+            System.out.printf("latency produce->chained at %,d events/s for %d s%s (sent in %.1f s, %d received, "
                             + "first %d s excluded): p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, p99.9 %.1f ms, max %.1f ms "
-                            + "(%d samples)%n", rate, seconds, producedIn / 1000.0, received.get(), warmupMs / 1000,
+                            + "(%d samples)%n", rate, seconds, commitNote(commitMs), producedIn / 1000.0,
+                    received.get(), warmupMs / 1000,
                     h.getValueAtPercentile(50) / 1000.0, h.getValueAtPercentile(90) / 1000.0,
                     h.getValueAtPercentile(99) / 1000.0, h.getValueAtPercentile(99.9) / 1000.0,
                     h.getMaxValue() / 1000.0, h.getTotalCount());
             ks.close(Duration.ofSeconds(30));
+            return h;
         }
     }
 }
