@@ -59,7 +59,9 @@ import org.apache.kafka.streams.StreamsConfig;
  *
  * <p>{@code ./mvnw -pl chainer test-compile exec:exec@bench -Dbench.args="[--endpoints FILE] [--events N]
  * [--rate R] [--seconds S] [--threads T] [--agents A] [--idle-agents I] [--interval-ms T]
- * [--commit-intervals MS,MS,...]"}. Without --endpoints it starts the local stack in a temporary directory.
+ * [--commit-intervals MS,MS,...] [--set KEY=VALUE,...]"}. {@code --set} gives every chainer of the run extra chainer or
+ * Kafka Streams keys (e.g. {@code enable.transactional.statestores=false} to compare with the chainer's default).
+ * Without --endpoints it starts the local stack in a temporary directory.
  * {@code --seconds 0} skips the latency run.
  *
  * <p>With {@code --commit-intervals 100,250,500,1000} the throughput phase (pass-through anchor, then the chainer's
@@ -89,6 +91,8 @@ public final class ChainerBenchmark {
     private final long sampleMs;
     private final Path sampleOut;
     private final List<Long> commitIntervals;
+    /** Extra chainer/Streams keys for every chainer of the run ({@code --set k=v,k=v}). */
+    private final Map<String, String> extra = new HashMap<>();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
     /** One measured point: the chainer's commit interval (empty: the Streams default), its rates and latency. */
@@ -106,6 +110,18 @@ public final class ChainerBenchmark {
         this.sampleMs = Long.parseLong(a.getOrDefault("--sample-ms", "0"));
         this.sampleOut = Path.of(a.getOrDefault("--sample-out", "chainer-stacks.txt"));
         this.commitIntervals = commitIntervals(a.getOrDefault("--commit-intervals", ""));
+        for (String kv : a.getOrDefault("--set", "").split(",")) {
+            if (!kv.isBlank()) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--set takes key=value[,key=value...], got '" + kv + "'");
+                }
+                extra.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
+        }
+        if (!extra.isEmpty()) {
+            System.out.println("every chainer of this run also gets: " + extra);
+        }
     }
 
     private static List<Long> commitIntervals(String option) {
@@ -308,6 +324,7 @@ public final class ChainerBenchmark {
         props.put("num.stream.threads", Integer.toString(threads));
         props.put("state.dir", Files.createDirectories(dir.resolve("state-" + appId)).toString());
         commitMs.ifPresent(ms -> props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Long.toString(ms)));
+        props.putAll(extra);
         ChainerConfig config = new ChainerConfig(props);
         BenchmarkStack.createTopics(stack, PARTITIONS, List.of(config.rekeyTopic(), config.chainedTopic(),
                 config.checkpointsTopic(), config.deadLetterTopic()));
