@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * that task: its deadline starts when a worker picks it up. {@link #filter} wraps the request body and marks the
  * request read when the body is complete (end of stream, the declared Content-Length reached, or the handler
  * closing it, which makes the JDK drain the rest), or at once for a request without a body. A watchdog thread
- * checks the running tasks every {@link #checkIntervalMillis()}; one still reading past its deadline is marked timed
+ * checks the running tasks every {@link #checkIntervalMillis}; one still reading past its deadline is marked timed
  * out and its worker interrupted. An interrupt closes the blocked channel ({@code ClosedByInterruptException}): the
  * JDK closes the connection and the worker is free. No 408 is answered, since the interrupt closes the socket.
  *
@@ -48,7 +48,6 @@ final class RequestReadTimeout implements AutoCloseable {
 
     private final long timeoutNanos;
     private final long timeoutMillis;
-    private final long checkMillis;
     private final Counter timeouts;
     private final Set<Task> running = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService watchdog;
@@ -64,20 +63,21 @@ final class RequestReadTimeout implements AutoCloseable {
         this.timeoutMillis = timeoutMillis;
         this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         this.timeouts = requireNonNull(timeouts, "timeouts");
-        // A tenth of the timeout, within 10 ms..1 s: a request is cut at most that late, and a check walks only the
-        // tasks running now (at most gateway.threads).
-        this.checkMillis = Math.max(10, Math.min(1000, timeoutMillis / 10));
         this.watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "attestream-gateway-read-timeout");
             t.setDaemon(true);
             return t;
         });
-        watchdog.scheduleWithFixedDelay(this::expireOverdue, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
+        long check = checkIntervalMillis(timeoutMillis);
+        watchdog.scheduleWithFixedDelay(this::expireOverdue, check, check, TimeUnit.MILLISECONDS);
     }
 
-    /** How often the watchdog looks: a request is cut between its deadline and this much later. */
-    long checkIntervalMillis() {
-        return checkMillis;
+    /**
+     * How often the watchdog looks: a request is cut between its deadline and this much later. A tenth of the
+     * timeout, within 10 ms..1 s; a check walks only the tasks running now (at most gateway.threads).
+     */
+    static long checkIntervalMillis(long timeoutMillis) {
+        return Math.max(10, Math.min(1000, timeoutMillis / 10));
     }
 
     /** The executor to give the HTTP server: runs each of its tasks on {@code workers} under a read deadline. */

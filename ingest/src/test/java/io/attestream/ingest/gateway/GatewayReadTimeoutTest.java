@@ -184,7 +184,7 @@ class GatewayReadTimeoutTest {
     }
 
     private static long checkMillis() {
-        return Math.max(10, Math.min(1000, TIMEOUT_MS / 10));
+        return RequestReadTimeout.checkIntervalMillis(TIMEOUT_MS);
     }
 
     private static double timeouts(GatewayTestSupport gw) {
