@@ -16,18 +16,25 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.apache.kafka.clients.producer.MockProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code gateway.request.read.timeout.ms}: raw-socket clients that stop or trickle hold every worker of a small
@@ -173,6 +180,56 @@ class GatewayReadTimeoutTest {
                         .isInstanceOf(HttpTimeoutException.class);
             }
             assertThat(mock.history()).isEmpty();
+        }
+    }
+
+    @Test
+    void tlsClientsStoppingInTheHandshakeOrAfterTheHeadersAreCutAndTheWorkersServeOthersAgain(@TempDir Path dir)
+            throws Exception {
+        Path keystore = dir.resolve("gateway.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair", "-keyalg", "EC", "-alias", "gateway", "-dname", "CN=127.0.0.1", "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "changeit")
+                .redirectErrorStream(true).start();
+        assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(keytool.exitValue()).as(new String(keytool.getInputStream().readAllBytes(),
+                StandardCharsets.UTF_8)).isZero();
+        KeyStore trusted = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keystore)) {
+            trusted.load(in, "changeit".toCharArray());
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trusted);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        MockProducer<String, byte[]> mock = producer(true);
+        try (GatewayTestSupport gw = new GatewayTestSupport(mock, Map.of(GatewayConfig.THREADS_CONFIG, 2,
+                GatewayConfig.REQUEST_READ_TIMEOUT_MS_CONFIG, TIMEOUT_MS,
+                GatewayConfig.TLS_KEYSTORE_LOCATION_CONFIG, keystore.toString(),
+                GatewayConfig.TLS_KEYSTORE_PASSWORD_CONFIG, "changeit"))) {
+            byte[] body = event("acme", "slow-tls", 0).getBytes(StandardCharsets.UTF_8);
+            long start = System.nanoTime();
+            try (Socket handshake = new Socket("127.0.0.1", gw.gateway.port());
+                 SSLSocket headers = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", gw.gateway.port())) {
+                // The first 5 bytes of a TLS record (a ClientHello header), then nothing.
+                handshake.getOutputStream().write(new byte[] {0x16, 0x03, 0x01, 0x02, 0x00});
+                headers.getOutputStream().write(head(body.length));
+                headers.getOutputStream().write(body, 0, body.length - 1);
+                headers.getOutputStream().flush();
+                assertThat(closedAfterMillis(handshake, start)).as("cut in the handshake after (ms)")
+                        .isBetween(TIMEOUT_MS - 50L, TIMEOUT_MS + checkMillis() + MARGIN_MS);
+                assertThat(closedAfterMillis(headers, start)).as("cut in the body after (ms)")
+                        .isBetween(TIMEOUT_MS - 50L, TIMEOUT_MS + checkMillis() + MARGIN_MS);
+            }
+            try (SSLSocket normal = (SSLSocket) tls.getSocketFactory().createSocket("127.0.0.1", gw.gateway.port())) {
+                byte[] ok = event("acme", "normal", 1).getBytes(StandardCharsets.UTF_8);
+                normal.getOutputStream().write(head(ok.length));
+                normal.getOutputStream().write(ok);
+                normal.getOutputStream().flush();
+                assertThat(statusOf(normal)).isEqualTo(202);
+            }
+            assertThat(mock.history()).extracting(ProducerRecord::key).containsExactly("acme/normal");
+            assertThat(timeouts(gw)).isEqualTo(2.0);
         }
     }
 
