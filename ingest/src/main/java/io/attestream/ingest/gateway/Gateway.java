@@ -2,6 +2,7 @@ package io.attestream.ingest.gateway;
 
 import static java.util.Objects.requireNonNull;
 
+import com.sun.net.httpserver.HttpContext;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -17,6 +18,7 @@ import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.wire.AuditEventSerializer;
 import io.attestream.sealing.EventSealer;
 import io.attestream.sealing.FieldPath;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -65,7 +67,8 @@ public final class Gateway implements AutoCloseable {
             "attestream_gateway_in_flight_events",
             "attestream_gateway_otlp_requests_total",
             "attestream_gateway_otlp_spans_total",
-            "attestream_gateway_otlp_log_records_total");
+            "attestream_gateway_otlp_log_records_total",
+            "attestream_gateway_request_read_timeouts_total");
 
     private final HttpServer server;
     private final ExecutorService workers;
@@ -73,6 +76,7 @@ public final class Gateway implements AutoCloseable {
     private final PrometheusMeterRegistry meters;
     private final EventsHandler events;
     private final HealthServer health;
+    private final RequestReadTimeout readTimeout;
     private final Thread connector;
 
     Gateway(GatewayConfig config, ApiKeys keys, Producer<String, byte[]> producer, int schemaId) {
@@ -119,23 +123,35 @@ public final class Gateway implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        server.setExecutor(workers);
-        server.createContext("/v1/events", events);
-        server.createContext("/v1/traces", traces);
-        server.createContext("/v1/logs", logs);
-        server.createContext("/health", exchange -> {
-            boolean down = events.kafkaFailing();
-            reply(exchange, down ? 503 : 200, "application/json",
-                    down ? "{\"status\":\"DEGRADED\",\"kafka\":\"last send failed\"}" : "{\"status\":\"UP\"}");
-        });
-        server.createContext("/metrics", exchange -> reply(exchange, 200,
-                "text/plain; version=0.0.4; charset=utf-8", meters.scrape()));
+        int readTimeoutMillis = config.getInt(GatewayConfig.REQUEST_READ_TIMEOUT_MS_CONFIG);
+        Counter readTimeouts = Counter.builder("attestream.gateway.request.read.timeouts")
+                .description("requests not read within " + GatewayConfig.REQUEST_READ_TIMEOUT_MS_CONFIG
+                        + ": connection closed, nothing sent").register(meters);
+        readTimeout = readTimeoutMillis == 0 ? null : new RequestReadTimeout(readTimeoutMillis, readTimeouts);
+        server.setExecutor(readTimeout == null ? workers : readTimeout.guard(workers));
+        List<HttpContext> contexts = List.of(
+                server.createContext("/v1/events", events),
+                server.createContext("/v1/traces", traces),
+                server.createContext("/v1/logs", logs),
+                server.createContext("/health", exchange -> {
+                    boolean down = events.kafkaFailing();
+                    reply(exchange, down ? 503 : 200, "application/json", down
+                            ? "{\"status\":\"DEGRADED\",\"kafka\":\"last send failed\"}" : "{\"status\":\"UP\"}");
+                }),
+                server.createContext("/metrics", exchange -> reply(exchange, 200,
+                        "text/plain; version=0.0.4; charset=utf-8", meters.scrape())));
+        if (readTimeout != null) {
+            contexts.forEach(c -> c.getFilters().add(readTimeout.filter()));
+        }
         server.start();
         try {
             health = HealthServer.start(config, meters, this::readiness, HealthServer.alwaysLive());
         } catch (RuntimeException e) {
             server.stop(0);
             workers.shutdownNow();
+            if (readTimeout != null) {
+                readTimeout.close();
+            }
             throw e;
         }
         // The producer connects on first use; asking for the topic's partitions makes it connect at start, so
@@ -222,6 +238,9 @@ public final class Gateway implements AutoCloseable {
             workers.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (readTimeout != null) {
+            readTimeout.close();
         }
         producer.close();
         meters.close();

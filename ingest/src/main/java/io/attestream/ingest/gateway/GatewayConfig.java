@@ -34,6 +34,7 @@ public final class GatewayConfig extends AbstractConfig {
     public static final String RETRY_AFTER_SECONDS_CONFIG = "gateway.retry.after.seconds";
     public static final String ACK_TIMEOUT_MS_CONFIG = "gateway.ack.timeout.ms";
     public static final String THREADS_CONFIG = "gateway.threads";
+    public static final String REQUEST_READ_TIMEOUT_MS_CONFIG = "gateway.request.read.timeout.ms";
     public static final String TLS_KEYSTORE_LOCATION_CONFIG = "gateway.tls.keystore.location";
     public static final String TLS_KEYSTORE_PASSWORD_CONFIG = "gateway.tls.keystore.password";
     public static final String TLS_KEYSTORE_TYPE_CONFIG = "gateway.tls.keystore.type";
@@ -72,6 +73,13 @@ public final class GatewayConfig extends AbstractConfig {
                             + "not acknowledged.")
             .define(THREADS_CONFIG, Type.INT, 16, ConfigDef.Range.between(1, 1024), Importance.LOW,
                     "HTTP worker threads.")
+            .define(REQUEST_READ_TIMEOUT_MS_CONFIG, Type.INT, 30_000, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
+                    "Longest time a worker spends reading one request (request line, headers and body), counted "
+                            + "from when a worker takes it up; a request not read by then has its connection closed "
+                            + "(nothing of it is sent to Kafka) and counts in "
+                            + "attestream_gateway_request_read_timeouts_total. Checked every tenth of it (10 ms to "
+                            + "1 s). 0 turns the bound off, for measuring its cost only: a client that stops sending "
+                            + "then holds a worker until it disconnects.")
             .define(TLS_KEYSTORE_LOCATION_CONFIG, Type.STRING, "", Importance.MEDIUM,
                     "Key store with the server certificate; set to serve HTTPS only.")
             .define(TLS_KEYSTORE_PASSWORD_CONFIG, Type.PASSWORD, "", Importance.MEDIUM, "Key store password.")

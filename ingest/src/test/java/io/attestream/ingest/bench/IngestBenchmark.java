@@ -15,6 +15,7 @@ import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
 import io.attestream.schemas.testing.SampleEvents;
 import io.attestream.schemas.wire.AuditEventCodec;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,6 +27,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -50,7 +52,10 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * spans, in protobuf and in OTLP/JSON. Prints events/s (spans/s) and the ratios to the raw rate and to NDJSON.
  *
  * <p>{@code ./mvnw -pl ingest test-compile exec:exec@bench -Dbench.args="--events 100000 --batch 500 --clients 4"};
- * {@code --endpoints FILE} uses a running stack instead of starting one.
+ * {@code --endpoints FILE} uses a running stack instead of starting one. {@code --read-timeout-compare ROUNDS}
+ * measures instead only the NDJSON path on two gateways, one with {@code gateway.request.read.timeout.ms} at its
+ * default and one with it off (0: no guarded executor, no body filter), in alternating rounds of one run, and prints
+ * each round, the medians and their ratio.
  */
 public final class IngestBenchmark {
     private IngestBenchmark() {
@@ -61,13 +66,15 @@ public final class IngestBenchmark {
         int events = Integer.parseInt(a.getOrDefault("--events", "100000"));
         int batch = Integer.parseInt(a.getOrDefault("--batch", "500"));
         int clients = Integer.parseInt(a.getOrDefault("--clients", "4"));
+        int compareRounds = Integer.parseInt(a.getOrDefault("--read-timeout-compare", "0"));
         Path dir = Files.createTempDirectory("ingest-bench-");
         try (BenchmarkStack stack = BenchmarkStack.startOrAttach(a, dir)) {
-            run(stack.endpoints(), dir, events, batch, clients);
+            run(stack.endpoints(), dir, events, batch, clients, compareRounds);
         }
     }
 
-    private static void run(StackEndpoints stack, Path dir, int n, int batch, int clients) throws Exception {
+    private static void run(StackEndpoints stack, Path dir, int n, int batch, int clients, int compareRounds)
+            throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
         String raw = "bench." + run + ".raw";
         String sdk = "bench." + run + ".sdk";
@@ -98,6 +105,10 @@ public final class IngestBenchmark {
         System.out.printf(Locale.ROOT, "%d events, %.0f bytes on average (Avro), %.0f bytes (JSON)%n", n,
                 values.stream().mapToInt(v -> v.length).average().orElse(0),
                 json.stream().mapToInt(String::length).average().orElse(0));
+        if (compareRounds > 0) {
+            readTimeoutCompare(stack, dir, gw, json, batch, clients, compareRounds);
+            return;
+        }
 
         rawRate(stack, warm, events, values);
         double rawRate = rawRate(stack, raw, events, values);
@@ -152,22 +163,8 @@ public final class IngestBenchmark {
      */
     private static void gatewayRates(StackEndpoints stack, Path dir, String topic, List<String> json, int batch,
                                      int clients, double rawRate) throws Exception {
-        Path keys = dir.resolve("bench-keys.txt");
-        Files.writeString(keys, "bench " + ApiKeys.hash("bench-key") + " bench *\n");
-        Map<String, Object> gc = new HashMap<>();
-        gc.put("bootstrap.servers", stack.bootstrapServers());
-        gc.put("schema.registry.url", stack.registryUrl());
-        gc.put(AuditClientConfig.TOPIC_CONFIG, topic);
-        gc.put(GatewayConfig.API_KEYS_FILE_CONFIG, keys.toString());
-        gc.put(GatewayConfig.METRICS_PORT_CONFIG, 0);
-        gc.put(GatewayConfig.LISTEN_HOST_CONFIG, "127.0.0.1");
-        gc.put(GatewayConfig.LISTEN_PORT_CONFIG, 0);
-        gc.put(GatewayConfig.MAX_BATCH_EVENTS_CONFIG, Math.max(1000, batch));
-        List<byte[]> ndjson = new ArrayList<>();
-        for (int i = 0; i < json.size(); i += batch) {
-            ndjson.add((String.join("\n", json.subList(i, Math.min(json.size(), i + batch))) + "\n")
-                    .getBytes(StandardCharsets.UTF_8));
-        }
+        Map<String, Object> gc = gatewayConfig(stack, dir, topic, batch);
+        List<byte[]> ndjson = ndjsonBodies(json, batch);
         List<ExportTraceServiceRequest> requests = OtlpLoad.requests(json.size(), batch);
         List<byte[]> protobuf = requests.stream().map(ExportTraceServiceRequest::toByteArray).toList();
         List<byte[]> otlpJson = requests.stream().map(OtlpJson::write).toList();
@@ -190,6 +187,75 @@ public final class IngestBenchmark {
             System.out.printf(Locale.ROOT, "gateway OTLP/HTTP JSON (%d spans per request, %d clients): %,.0f spans/s"
                     + " = %.0f %% of NDJSON, %.0f %% of raw%n", batch, clients, js, 100 * js / nd, 100 * js / rawRate);
         }
+    }
+
+    /**
+     * The NDJSON path on two gateways over the same broker and topic, {@code gateway.request.read.timeout.ms} at its
+     * default on one and 0 (off) on the other, in alternating rounds (the order swapped every round so that a drift
+     * of the machine's load favours neither); a warm-up of a fifth of the events on each first.
+     */
+    private static void readTimeoutCompare(StackEndpoints stack, Path dir, String topic, List<String> json,
+                                           int batch, int clients, int rounds) throws Exception {
+        List<byte[]> ndjson = ndjsonBodies(json, batch);
+        Map<String, Object> on = gatewayConfig(stack, dir, topic, batch);
+        Map<String, Object> off = gatewayConfig(stack, dir, topic, batch);
+        off.put(GatewayConfig.REQUEST_READ_TIMEOUT_MS_CONFIG, 0);
+        int timeoutMs = new GatewayConfig(on).getInt(GatewayConfig.REQUEST_READ_TIMEOUT_MS_CONFIG);
+        double[] withBound = new double[rounds];
+        double[] without = new double[rounds];
+        try (Gateway bounded = Gateway.start(new GatewayConfig(on)); Gateway unbounded =
+                Gateway.start(new GatewayConfig(off))) {
+            URI onUri = URI.create("http://127.0.0.1:" + bounded.port() + "/v1/events");
+            URI offUri = URI.create("http://127.0.0.1:" + unbounded.port() + "/v1/events");
+            List<byte[]> warm = ndjson.subList(0, Math.max(1, ndjson.size() / 5));
+            postRate(onUri, "application/x-ndjson", warm, warm.size() * batch, clients, 202);
+            postRate(offUri, "application/x-ndjson", warm, warm.size() * batch, clients, 202);
+            for (int r = 0; r < rounds; r++) {
+                if (r % 2 == 0) {
+                    withBound[r] = postRate(onUri, "application/x-ndjson", ndjson, json.size(), clients, 202);
+                    without[r] = postRate(offUri, "application/x-ndjson", ndjson, json.size(), clients, 202);
+                } else {
+                    without[r] = postRate(offUri, "application/x-ndjson", ndjson, json.size(), clients, 202);
+                    withBound[r] = postRate(onUri, "application/x-ndjson", ndjson, json.size(), clients, 202);
+                }
+                System.out.printf(Locale.ROOT, "round %d: read timeout %d ms %,.0f events/s, off %,.0f events/s "
+                        + "(%.1f %%)%n", r + 1, timeoutMs, withBound[r], without[r], 100 * withBound[r] / without[r]);
+            }
+        }
+        Arrays.sort(withBound);
+        Arrays.sort(without);
+        double w = withBound[rounds / 2];
+        double o = without[rounds / 2];
+        System.out.printf(Locale.ROOT, "gateway NDJSON (batches of %d, %d keep-alive clients), %,d events per round,"
+                + " medians of %d rounds: read timeout %d ms %,.0f events/s, off %,.0f events/s = %.1f %%%n", batch,
+                clients, json.size(), rounds, timeoutMs, w, o, 100 * w / o);
+    }
+
+    /** A gateway on a free port of 127.0.0.1 writing to {@code topic}, one API key {@code bench-key}. */
+    private static Map<String, Object> gatewayConfig(StackEndpoints stack, Path dir, String topic, int batch)
+            throws IOException {
+        Path keys = dir.resolve("bench-keys.txt");
+        Files.writeString(keys, "bench " + ApiKeys.hash("bench-key") + " bench *\n");
+        Map<String, Object> gc = new HashMap<>();
+        gc.put("bootstrap.servers", stack.bootstrapServers());
+        gc.put("schema.registry.url", stack.registryUrl());
+        gc.put(AuditClientConfig.TOPIC_CONFIG, topic);
+        gc.put(GatewayConfig.API_KEYS_FILE_CONFIG, keys.toString());
+        gc.put(GatewayConfig.METRICS_PORT_CONFIG, 0);
+        gc.put(GatewayConfig.LISTEN_HOST_CONFIG, "127.0.0.1");
+        gc.put(GatewayConfig.LISTEN_PORT_CONFIG, 0);
+        gc.put(GatewayConfig.MAX_BATCH_EVENTS_CONFIG, Math.max(1000, batch));
+        return gc;
+    }
+
+    /** The events as NDJSON bodies of {@code batch} lines. */
+    private static List<byte[]> ndjsonBodies(List<String> json, int batch) {
+        List<byte[]> ndjson = new ArrayList<>();
+        for (int i = 0; i < json.size(); i += batch) {
+            ndjson.add((String.join("\n", json.subList(i, Math.min(json.size(), i + batch))) + "\n")
+                    .getBytes(StandardCharsets.UTF_8));
+        }
+        return ndjson;
     }
 
     /** Items per second posting {@code bodies} (together {@code items} items) over {@code clients} connections. */
