@@ -38,6 +38,9 @@ abstract class EventSender implements AutoCloseable {
     /** Waits until every event sent was acknowledged or failed. */
     abstract void awaitAcks() throws InterruptedException;
 
+    @Override
+    public abstract void close();
+
     /** Events that Kafka or the gateway refused, and the first reason. */
     String failures() {
         return failed.get() == 0 ? "none" : failed.get() + " (first: " + firstFailure.get() + ")";
