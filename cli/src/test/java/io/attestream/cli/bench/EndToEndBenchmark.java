@@ -2,6 +2,7 @@ package io.attestream.cli.bench;
 
 import io.attestream.chainer.ChainerApp;
 import io.attestream.chainer.ChainerConfig;
+import io.attestream.cli.demo.InProcessStages;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.BenchmarkStack;
 import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
@@ -30,6 +31,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -41,6 +44,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -109,6 +113,11 @@ public final class EndToEndBenchmark {
         int code;
         try (BenchmarkStack stack = BenchmarkStack.startOrAttach(a, dir)) {
             code = new EndToEndBenchmark(stack.endpoints(), dir, a).run();
+        } finally {
+            // Chainer state, keys and TSA of this run only; a stack this started lived below it too and is down now.
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
         System.out.println("load average at end: " + loadAverage());
         System.exit(code);
@@ -372,7 +381,7 @@ public final class EndToEndBenchmark {
         client.put(GatewayConfig.LISTEN_PORT_CONFIG, 0);
         client.put(GatewayConfig.METRICS_PORT_CONFIG, -1);
         Gateway gateway = Gateway.start(new GatewayConfig(client));
-        stops.add(0, gateway::close);
+        stops.add(gateway::close);
         System.out.println("gateway listening on 127.0.0.1:" + gateway.port());
         return new EventSender.Gateway(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/events"), key,
                 Integer.parseInt(options.getOrDefault("--batch", "100")),
@@ -450,52 +459,18 @@ public final class EndToEndBenchmark {
         props.put(ChainerConfig.METRICS_PORT_CONFIG, -1);
         props.putAll(settings("--chainer-set"));
         ChainerApp chainer = new ChainerApp(new ChainerConfig(props));
-        Thread thread = new Thread(() -> {
-            try {
-                ChainerApp.Outcome outcome = chainer.run();
-                if (outcome != ChainerApp.Outcome.STOPPED) {
-                    failure.compareAndSet(null, new IllegalStateException("chainer ended: " + outcome));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                failure.compareAndSet(null, e);
-            }
-        }, "e2e-chainer");
-        thread.start();
-        stops.add(0, () -> {
-            chainer.stop();
-            join(thread);
-        });
+        InProcessStages.chainer(chainer, "e2e-chainer", stops, failure);
         awaitReady("chainer", chainer::readiness);
     }
 
     private void startSink() throws InterruptedException {
-        Map<String, Object> props = new HashMap<>();
-        props.put(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(SinkConfig.REGISTRY_URL_CONFIG, stack.registryUrl());
-        props.put(SinkConfig.CLICKHOUSE_URL_CONFIG, stack.clickHouseJdbcUrl());
-        props.put(SinkConfig.CLICKHOUSE_USER_CONFIG, stack.clickHouseUser());
-        props.put(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, stack.clickHousePassword());
+        Map<String, Object> props = InProcessStages.sinkSettings(stack);
         props.put(SinkConfig.CLICKHOUSE_DATABASE_CONFIG, database);
         props.put(SinkConfig.GROUP_ID_CONFIG, group());
         props.put(SinkConfig.TOPICS_CONFIG, String.join(",", SHARED_TOPICS));
-        props.put(SinkConfig.METRICS_PORT_CONFIG, -1);
         props.putAll(settings("--sink-set"));
         EvidenceSink sink = new EvidenceSink(new SinkConfig(props));
-        Thread thread = new Thread(() -> {
-            try {
-                sink.run();
-            } catch (RuntimeException e) {
-                failure.compareAndSet(null, e);
-            }
-        }, "e2e-sink");
-        thread.start();
-        stops.add(0, () -> {
-            sink.stop();
-            join(thread);
-            sink.close();
-        });
+        InProcessStages.sink(sink, "e2e-sink", stops, failure);
         awaitReady("sink", sink::readiness);
     }
 
@@ -533,17 +508,10 @@ public final class EndToEndBenchmark {
         System.out.printf(Locale.ROOT, "%s ready after %.1f s%n", what, (System.nanoTime() - started) / 1e9);
     }
 
-    private static void join(Thread thread) {
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(60));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    /** Stops the stages (gateway, sink, chainer, in that order) and drops the run's database; once. */
+    /** Stops what was started, last first (gateway, sink, chainer), then drops the run's database; once. */
     private synchronized void stopAll() {
         List<Runnable> todo = new ArrayList<>(stops);
+        Collections.reverse(todo);
         stops.clear();
         for (Runnable r : todo) {
             try {
