@@ -58,8 +58,8 @@ import org.apache.kafka.common.TopicPartition;
  * queryable means the row is returned by a SELECT on {@code chained_events}. Goal (issue 16): p99 at most 2 s at
  * 10,000 events/s. With {@code --find-max} it steps the rate up and reports the highest rate the pipeline sustains.
  *
- * <p>{@code ./mvnw -pl cli test-compile exec:exec@bench-e2e -Dbench.args="--endpoints .attestream/endpoints.properties
- * [--via sdk|gateway] [--rate 10000] [--seconds 60] [--warmup-seconds 10] [--agents 50] [--poll-ms 50]
+ * <p>{@code ./mvnw -pl cli test-compile exec:exec@bench-e2e -Dbench.args="[--endpoints FILE] [--via sdk|gateway]
+ * [--rate 10000] [--seconds 60] [--warmup-seconds 10] [--agents 50] [--poll-ms 50] [--batch 100] [--in-flight 16]
  * [--drain-seconds 60] [--find-max true] [--steps 5000,10000,...] [--step-seconds 20] [--chainer-set k=v,k=v]
  * [--sink-set k=v,k=v] [--keep true]"}. Without {@code --endpoints} it starts a local stack in a temporary directory.
  *
@@ -70,7 +70,9 @@ import org.apache.kafka.common.TopicPartition;
  * accepts only the pipeline's topic names, so the chainer writes to the shared {@code attestream.events.chained},
  * {@code attestream.checkpoints} and {@code attestream.events.dlq}; so that a new database does not first land
  * everything earlier runs and the demo left there, the run writes the topics' current end offsets into the new
- * database's {@code sink_offsets} before the sink starts, as a sink that had landed all of it would have them.
+ * database's {@code sink_offsets} before the sink starts, as a sink that had landed all of it would have them. The
+ * run's chains stay in those shared topics, where any later sink of the stack lands them: attach to a stack of the
+ * benchmark's own, not the demo's (cli/README.md).
  *
  * <p>Each event's eventId carries the run (high 64 bits) and the event's index (low 64 bits), so the watcher maps a
  * row back to the send time without a lookup table. Latency = end of the first SELECT that returned the row - the
