@@ -59,7 +59,7 @@ import org.apache.kafka.common.TopicPartition;
  * 10,000 events/s. With {@code --find-max} it steps the rate up and reports the highest rate the pipeline sustains.
  *
  * <p>{@code ./mvnw -pl cli test-compile exec:exec@bench-e2e -Dbench.args="[--endpoints FILE] [--via sdk|gateway]
- * [--rate 10000] [--seconds 60] [--warmup-seconds 10] [--agents 50] [--poll-ms 50] [--batch 100] [--in-flight 16]
+ * [--rate 10000] [--seconds 60] [--warmup-seconds 10] [--agents 50] [--poll-ms 50] [--batch 500] [--linger-ms 10] [--in-flight 16]
  * [--drain-seconds 60] [--find-max true] [--steps 5000,10000,...] [--step-seconds 20] [--chainer-set k=v,k=v]
  * [--sink-set k=v,k=v] [--keep true]"}. Without {@code --endpoints} it starts a local stack in a temporary directory.
  *
@@ -390,7 +390,8 @@ public final class EndToEndBenchmark {
         stops.add(gateway::close);
         System.out.println("gateway listening on 127.0.0.1:" + gateway.port());
         return new EventSender.Gateway(URI.create("http://127.0.0.1:" + gateway.port() + "/v1/events"), key,
-                Integer.parseInt(options.getOrDefault("--batch", "100")),
+                Integer.parseInt(options.getOrDefault("--batch", "500")),
+                Long.parseLong(options.getOrDefault("--linger-ms", "10")),
                 Integer.parseInt(options.getOrDefault("--in-flight", "16")), sentNanos);
     }
 

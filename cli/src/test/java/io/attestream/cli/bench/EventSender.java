@@ -17,8 +17,9 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * How the benchmark's producer hands events to the pipeline: the JVM SDK or HTTP NDJSON batches to the gateway.
- * Each records an event's send time (nanoTime) in {@code sentNanos[index]} when the event leaves the producer: the
- * SDK call, or the start of the HTTP request that carries it.
+ * Each records an event's send time (nanoTime) in {@code sentNanos[index]} when the producer hands it over, so a
+ * client's batching counts in the latency: the SDK's linger inside its producer, the gateway sender's linger before
+ * the HTTP request that carries the event.
  */
 abstract class EventSender implements AutoCloseable {
     protected final long[] sentNanos;
@@ -32,7 +33,7 @@ abstract class EventSender implements AutoCloseable {
     /** Sends (or queues for the next {@link #flush}) one event. */
     abstract void send(int index, AuditEvent event) throws InterruptedException;
 
-    /** Sends what {@link #send} queued; called at the end of every pacing tick. */
+    /** Sends what {@link #send} queued once it is due; called at the end of every pacing tick. */
     abstract void flush() throws InterruptedException;
 
     /** Waits until every event sent was acknowledged or failed. */
@@ -94,23 +95,27 @@ abstract class EventSender implements AutoCloseable {
 
     /**
      * NDJSON batches to {@code POST /v1/events}, asynchronous, at most {@code inFlight} requests at once (a request
-     * is answered 202 only once Kafka acknowledged every event in it). Any other answer counts its events as failed.
+     * is answered 202 only once Kafka acknowledged every event in it). A batch is posted when it holds
+     * {@code maxBatch} events or its first event has waited {@code lingerMs}. Any other answer counts its events as
+     * failed.
      */
     static final class Gateway extends EventSender {
         private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         private final URI uri;
         private final String apiKey;
         private final int maxBatch;
+        private final long lingerNanos;
         private final int inFlight;
         private final Semaphore permits;
         private final List<Integer> indexes = new ArrayList<>();
         private final StringBuilder body = new StringBuilder();
 
-        Gateway(URI uri, String apiKey, int maxBatch, int inFlight, long[] sentNanos) {
+        Gateway(URI uri, String apiKey, int maxBatch, long lingerMs, int inFlight, long[] sentNanos) {
             super(sentNanos);
             this.uri = uri;
             this.apiKey = apiKey;
             this.maxBatch = maxBatch;
+            this.lingerNanos = lingerMs * 1_000_000L;
             this.inFlight = inFlight;
             this.permits = new Semaphore(inFlight);
         }
@@ -118,23 +123,26 @@ abstract class EventSender implements AutoCloseable {
         @Override
         void send(int index, AuditEvent event) throws InterruptedException {
             // The gateway's own JSON mapping (ingest internal, as IngestBenchmark uses it): the shape it accepts.
+            sentNanos[index] = System.nanoTime();
             body.append(JsonEventMapper.toJson(event)).append('\n');
             indexes.add(index);
             if (indexes.size() >= maxBatch) {
-                flush();
+                post();
             }
         }
 
         @Override
         void flush() throws InterruptedException {
+            if (!indexes.isEmpty() && System.nanoTime() - sentNanos[indexes.get(0)] >= lingerNanos) {
+                post();
+            }
+        }
+
+        private void post() throws InterruptedException {
             if (indexes.isEmpty()) {
                 return;
             }
             permits.acquire();
-            long now = System.nanoTime();
-            for (int i : indexes) {
-                sentNanos[i] = now;
-            }
             int n = indexes.size();
             HttpRequest request = HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + apiKey)
                     .header("Content-Type", "application/x-ndjson")
@@ -154,7 +162,7 @@ abstract class EventSender implements AutoCloseable {
 
         @Override
         void awaitAcks() throws InterruptedException {
-            flush();
+            post();
             if (!permits.tryAcquire(inFlight, 120, TimeUnit.SECONDS)) {
                 throw new IllegalStateException("gateway requests still unanswered after 120 s");
             }
