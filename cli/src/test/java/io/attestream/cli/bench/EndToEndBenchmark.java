@@ -286,6 +286,10 @@ public final class EndToEndBenchmark {
         }
 
         String summary() {
+            if (histogram.getTotalCount() == 0) {
+                return String.format(Locale.ROOT, "%,d events sent in %.1f s, none queryable%s", to - from,
+                        (sendEndNanos - startNanos) / 1e9, drained ? "" : " within the drain timeout");
+            }
             return String.format(Locale.ROOT, "%,d events sent in %.1f s (%,.0f events/s achieved), p50 %.0f ms,"
                     + " p90 %.0f ms, p99 %.0f ms, max %.0f ms, %,d not queryable%s", to - from,
                     (sendEndNanos - startNanos) / 1e9, achievedRate(), histogram.getValueAtPercentile(50) / 1000.0,
