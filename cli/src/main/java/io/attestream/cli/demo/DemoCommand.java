@@ -362,24 +362,7 @@ public final class DemoCommand implements Callable<Integer> {
         props.put(ChainerConfig.CHECKPOINT_FLUSH_INTERVAL_MS_CONFIG, 1_000);
         props.put("metrics.port", -1);
         props.put("commit.interval.ms", 200);
-        ChainerApp chainer = new ChainerApp(new ChainerConfig(props));
-        Thread thread = new Thread(() -> {
-            try {
-                ChainerApp.Outcome outcome = chainer.run();
-                if (outcome != ChainerApp.Outcome.STOPPED) {
-                    failure.compareAndSet(null, new IllegalStateException("chainer ended: " + outcome));
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                failure.compareAndSet(null, e);
-            }
-        }, "demo-chainer");
-        thread.start();
-        stops.add(() -> {
-            chainer.stop();
-            join(thread);
-        });
+        InProcessStages.chainer(new ChainerApp(new ChainerConfig(props)), "demo-chainer", stops, failure);
         note("chainer running (exactly_once_v2, checkpoints every 200 events or 5 s, embedded RFC 3161 TSA)");
     }
 
@@ -405,44 +388,18 @@ public final class DemoCommand implements Callable<Integer> {
         thread.start();
         stops.add(() -> {
             drift.stop();
-            join(thread);
+            InProcessStages.join(thread);
         });
         note("drift detector running (1-hour event-time windows on eval metrics; alerts are chained evidence)");
     }
 
     private void startSink(StackEndpoints stack, List<Runnable> stops, AtomicReference<Throwable> failure) {
-        Map<String, Object> props = new HashMap<>();
-        props.put(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers());
-        props.put(SinkConfig.REGISTRY_URL_CONFIG, stack.registryUrl());
-        props.put(SinkConfig.CLICKHOUSE_URL_CONFIG, stack.clickHouseJdbcUrl());
-        props.put(SinkConfig.CLICKHOUSE_USER_CONFIG, stack.clickHouseUser());
-        props.put(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, stack.clickHousePassword());
+        Map<String, Object> props = InProcessStages.sinkSettings(stack);
         props.put(SinkConfig.GROUP_ID_CONFIG, "attestream-demo-sink");
-        props.put(SinkConfig.METRICS_PORT_CONFIG, -1);
-        EvidenceSink sink = new EvidenceSink(new SinkConfig(props));
-        Thread thread = new Thread(() -> {
-            try {
-                sink.run();
-            } catch (RuntimeException e) {
-                failure.compareAndSet(null, e);
-            }
-        }, "demo-sink");
-        thread.start();
-        stops.add(() -> {
-            sink.stop();
-            join(thread);
-            sink.close();
-        });
+        InProcessStages.sink(new EvidenceSink(new SinkConfig(props)), "demo-sink", stops, failure);
         note("evidence sink running (ClickHouse database attestream, migrations applied)");
     }
 
-    private static void join(Thread thread) {
-        try {
-            thread.join(TimeUnit.SECONDS.toMillis(60));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
 
     private void produce(StackEndpoints stack, SchemaRegistryClient registry, List<AuditEvent> events)
             throws InterruptedException, ExecutionException {
