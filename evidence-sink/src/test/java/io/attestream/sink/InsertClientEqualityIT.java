@@ -87,7 +87,8 @@ class InsertClientEqualityIT {
         }
     }
 
-    private static ClickHouseStore store(StackEndpoints stack, String db, InsertClient client) {
+    /** A store configured as the sink configures its own, with {@code client} (also SinkBenchmark's). */
+    static ClickHouseStore store(StackEndpoints stack, String db, InsertClient client) {
         SinkConfig config = new SinkConfig(Map.of(SinkConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092",
                 SinkConfig.REGISTRY_URL_CONFIG, "http://unused", SinkConfig.CLICKHOUSE_URL_CONFIG,
                 stack.clickHouseJdbcUrl(), SinkConfig.CLICKHOUSE_USER_CONFIG, stack.clickHouseUser(),
