@@ -207,7 +207,7 @@ public final class SinkConfig extends AbstractConfig {
             .define(CLICKHOUSE_COMPRESS_CONFIG, Type.BOOLEAN, false, Importance.LOW, CLICKHOUSE_COMPRESS_DOC)
             .define(CLICKHOUSE_ROW_BINARY_INSERT_CONFIG, Type.BOOLEAN, true, Importance.LOW,
                     CLICKHOUSE_ROW_BINARY_INSERT_DOC)
-            .define(CLICKHOUSE_INSERT_CLIENT_CONFIG, Type.STRING, ClickHouseStore.InsertClient.JDBC.key(),
+            .define(CLICKHOUSE_INSERT_CLIENT_CONFIG, Type.STRING, ClickHouseStore.DEFAULT_INSERT_CLIENT.key(),
                     ConfigDef.ValidString.in(Arrays.stream(ClickHouseStore.InsertClient.values())
                             .map(ClickHouseStore.InsertClient::key).toArray(String[]::new)),
                     Importance.LOW, CLICKHOUSE_INSERT_CLIENT_DOC)

@@ -66,7 +66,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class SinkBenchmark {
     private static final int BATCH = 20_000;
     private static final String RAW = "raw";
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    // HTTP/1.1 as the drivers speak it (the JDK client's default would offer an h2c upgrade on every request).
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private SinkBenchmark() {
     }
