@@ -11,6 +11,8 @@ import io.attestream.sink.internal.RowMapper;
 import io.attestream.sink.internal.Table;
 import io.attestream.sink.testing.DemoChains;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -51,7 +53,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * </pre>
  *
  * Arguments: events (default 200000), agents (default 20), rounds of the insert comparison (default 5), the insert
- * clients to run the whole sink with (default {@code jdbc,client-v2}). Uses the stack named by ATTESTREAM_IT_* when
+ * clients to run the whole sink with, in order (default {@code jdbc,client-v2,client-v2,jdbc}: each twice, in both orders,
+ * as a later run finds a warmer JVM and engine). Uses the stack named by ATTESTREAM_IT_* when
  * set, else starts one in a temporary directory.
  *
  * <ul>
@@ -66,6 +69,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 public final class SinkBenchmark {
     private static final int BATCH = 20_000;
     private static final String RAW = "raw";
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     // HTTP/1.1 as the drivers speak it (the JDK client's default would offer an h2c upgrade on every request).
     private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -76,7 +80,7 @@ public final class SinkBenchmark {
         int events = args.length > 0 ? Integer.parseInt(args[0]) : 200_000;
         int agentCount = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
-        List<InsertClient> sinkClients = Arrays.stream((args.length > 3 ? args[3] : "jdbc,client-v2").split(","))
+        List<InsertClient> sinkClients = Arrays.stream((args.length > 3 ? args[3] : "jdbc,client-v2,client-v2,jdbc").split(","))
                 .map(InsertClient::of).toList();
         Optional<StackEndpoints> external = StackEndpoints.fromEnvironment(System.getenv());
         LocalStack started = null;
@@ -122,11 +126,13 @@ public final class SinkBenchmark {
         Map<String, Double> insertRates = insertPaths(stack, rows, rounds);
         double rawRate = insertRates.get(RAW);
 
-        for (InsertClient client : sinkClients) {
-            sink(stack, produced, client, rawRate);
+        // Each sink run lands into a database and group of its own (run index in the name): a run into a database
+        // another run filled would find every row already landed and skip it.
+        for (int i = 0; i < sinkClients.size(); i++) {
+            sink(stack, produced, sinkClients.get(i), rawRate, sinkDatabase(sinkClients.get(i), i));
         }
 
-        String db = "bench_sink_" + sinkClients.get(0).key().replace('-', '_');
+        String db = sinkDatabase(sinkClients.get(0), 0);
         ClickHouseStore store = new ClickHouseStore(stack.clickHouseJdbcUrl(), stack.clickHouseUser(),
                 stack.clickHousePassword(), db);
         // No FINAL variants: since V004 the tables are plain MergeTree, which refuses FINAL (nothing to collapse).
@@ -180,6 +186,9 @@ public final class SinkBenchmark {
             store.insert(Table.CHAINED_EVENTS, rows.subList(0, Math.min(BATCH, rows.size())));
         }
         Map<String, List<Double>> rates = new LinkedHashMap<>();
+        // Client CPU per row on the inserting thread (driver or encoder, and the HTTP write; the insert is
+        // synchronous): the part of the cost the insert path decides, less sensitive to a shared machine than rows/s.
+        Map<String, List<Double>> cpu = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
             jdbc.execute("TRUNCATE TABLE bench_raw.chained_events");
             long t0 = System.nanoTime();
@@ -191,31 +200,41 @@ public final class SinkBenchmark {
                 ClickHouseStore store = e.getValue();
                 store.execute("TRUNCATE TABLE " + store.database() + ".chained_events");
                 long s0 = System.nanoTime();
+                long c0 = THREADS.getCurrentThreadCpuTime();
                 for (int i = 0; i < rows.size(); i += BATCH) {
                     store.insert(Table.CHAINED_EVENTS, rows.subList(i, Math.min(i + BATCH, rows.size())));
                 }
                 rates.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add(rows.size() / ((System.nanoTime() - s0)
                         / 1e9));
+                cpu.computeIfAbsent(e.getKey(), k -> new ArrayList<>()).add((THREADS.getCurrentThreadCpuTime() - c0)
+                        / (double) rows.size());
             }
         }
         for (ClickHouseStore store : stores.values()) {
             store.close();
         }
         Map<String, Double> medians = new LinkedHashMap<>();
-        rates.forEach((path, r) -> medians.put(path, r.stream().sorted().toList().get(r.size() / 2)));
+        rates.forEach((path, r) -> medians.put(path, median(r)));
         double raw = medians.get(RAW);
         System.out.printf(Locale.ROOT, "insert of the same %d chained_events rows in batches of %d, median of %d"
                 + " alternating rounds:%n", rows.size(), BATCH, rounds);
         System.out.printf(Locale.ROOT, "  raw HTTP RowBinary insert (the engine's own bytes, no driver): %.0f rows/s"
                 + " (rounds %s)%n", raw, rounded(rates.get(RAW)));
+        double jdbcCpu = median(cpu.get("jdbc"));
+        double v2Cpu = median(cpu.get("client-v2"));
         System.out.printf(Locale.ROOT, "  insert path jdbc (PreparedStatement addBatch/executeBatch): %.0f rows/s ="
-                + " %.0f%% of raw (rounds %s)%n", medians.get("jdbc"), 100 * medians.get("jdbc") / raw,
-                rounded(rates.get("jdbc")));
+                + " %.0f%% of raw (rounds %s); client CPU %.2f us/row%n", medians.get("jdbc"),
+                100 * medians.get("jdbc") / raw, rounded(rates.get("jdbc")), jdbcCpu / 1e3);
         System.out.printf(Locale.ROOT, "  insert path client-v2 (sink's RowBinary encoder + Client.insert): %.0f"
-                + " rows/s = %.0f%% of raw, %.0f%% of jdbc (rounds %s)%n", medians.get("client-v2"),
-                100 * medians.get("client-v2") / raw, 100 * medians.get("client-v2") / medians.get("jdbc"),
-                rounded(rates.get("client-v2")));
+                + " rows/s = %.0f%% of raw, %.0f%% of jdbc (rounds %s); client CPU %.2f us/row = %.0f%% of jdbc's%n",
+                medians.get("client-v2"), 100 * medians.get("client-v2") / raw,
+                100 * medians.get("client-v2") / medians.get("jdbc"), rounded(rates.get("client-v2")), v2Cpu / 1e3,
+                100 * v2Cpu / jdbcCpu);
         return medians;
+    }
+
+    private static double median(List<Double> values) {
+        return values.stream().sorted().toList().get(values.size() / 2);
     }
 
     private static List<Long> rounded(List<Double> rates) {
@@ -239,7 +258,11 @@ public final class SinkBenchmark {
     }
 
     /** The whole EvidenceSink from Kafka with {@code client}, into its own database and consumer group. */
-    private static void sink(StackEndpoints stack, long produced, InsertClient client, double rawRate)
+    private static String sinkDatabase(InsertClient client, int run) {
+        return "bench_sink_" + client.key().replace('-', '_') + "_" + run;
+    }
+
+    private static void sink(StackEndpoints stack, long produced, InsertClient client, double rawRate, String db)
             throws Exception {
         EvidenceSink sink = new EvidenceSink(new SinkConfig(Map.of(
                 SinkConfig.BOOTSTRAP_SERVERS_CONFIG, stack.bootstrapServers(),
@@ -247,7 +270,7 @@ public final class SinkBenchmark {
                 SinkConfig.CLICKHOUSE_URL_CONFIG, stack.clickHouseJdbcUrl(),
                 SinkConfig.CLICKHOUSE_USER_CONFIG, stack.clickHouseUser(),
                 SinkConfig.CLICKHOUSE_PASSWORD_CONFIG, stack.clickHousePassword(),
-                SinkConfig.CLICKHOUSE_DATABASE_CONFIG, "bench_sink_" + client.key().replace('-', '_'),
+                SinkConfig.CLICKHOUSE_DATABASE_CONFIG, db,
                 SinkConfig.CLICKHOUSE_INSERT_CLIENT_CONFIG, client.key(),
                 SinkConfig.GROUP_ID_CONFIG, "bench-" + System.nanoTime(),
                 SinkConfig.BATCH_MAX_ROWS_CONFIG, Integer.toString(BATCH),

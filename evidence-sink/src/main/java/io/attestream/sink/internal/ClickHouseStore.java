@@ -89,9 +89,9 @@ public final class ClickHouseStore implements AutoCloseable {
     }
 
     /**
-     * Default of {@code clickhouse.insert.client} and of the constructors without one: client-v2, which the sink's
-     * benchmark measured faster than the JDBC batches on the same rows (README, "Insert paths"), with the same rows
-     * stored ({@code InsertClientEqualityIT}).
+     * Default of {@code clickhouse.insert.client} and of the constructors without one: client-v2, which needs less
+     * than half the client CPU per row of the JDBC batches in the sink's benchmark (README, "Insert paths"; smoke
+     * figures of a shared machine) and stores the same bytes ({@code InsertClientEqualityIT}).
      */
     public static final InsertClient DEFAULT_INSERT_CLIENT = InsertClient.CLIENT_V2;
 
