@@ -55,10 +55,7 @@ public final class EvidenceSink implements AutoCloseable {
         KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props, new ByteArrayDeserializer(),
                 new ByteArrayDeserializer());
         SchemaRegistryClient registry = new SchemaRegistryClient(config.registryConfig());
-        ClickHouseStore store = new ClickHouseStore(config.getString(SinkConfig.CLICKHOUSE_URL_CONFIG),
-                config.getString(SinkConfig.CLICKHOUSE_USER_CONFIG),
-                config.getPassword(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG).value(),
-                config.getString(SinkConfig.CLICKHOUSE_DATABASE_CONFIG), config.clickHouseDriverProperties());
+        ClickHouseStore store = SinkCommand.store(config);
         RowMapper mapper = new RowMapper(registry, "all".equals(config.getString(SinkConfig.ERRORS_TOLERANCE_CONFIG)));
         SinkLoop.Settings settings = new SinkLoop.Settings(config.getString(SinkConfig.GROUP_ID_CONFIG),
                 config.getList(SinkConfig.TOPICS_CONFIG), String.join(",", config.getList(SinkConfig.REGISTRY_URL_CONFIG)),

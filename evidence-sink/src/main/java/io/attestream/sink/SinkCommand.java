@@ -214,7 +214,8 @@ public final class SinkCommand implements Runnable {
         return new ClickHouseStore(config.getString(SinkConfig.CLICKHOUSE_URL_CONFIG),
                 config.getString(SinkConfig.CLICKHOUSE_USER_CONFIG),
                 config.getPassword(SinkConfig.CLICKHOUSE_PASSWORD_CONFIG).value(),
-                config.getString(SinkConfig.CLICKHOUSE_DATABASE_CONFIG), config.clickHouseDriverProperties());
+                config.getString(SinkConfig.CLICKHOUSE_DATABASE_CONFIG), config.clickHouseDriverProperties(),
+                config.clickHouseInsertClient());
     }
 
     /** {@code attestream sink prune}. */

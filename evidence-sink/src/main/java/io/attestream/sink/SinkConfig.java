@@ -6,6 +6,7 @@ import io.attestream.runtime.KafkaClientKeys;
 import io.attestream.runtime.StageConfigLoader;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.RegistryClientConfig;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -91,6 +92,13 @@ public final class SinkConfig extends AbstractConfig {
     private static final String CLICKHOUSE_ROW_BINARY_INSERT_DOC = "Send batches as INSERT ... FORMAT RowBinary"
             + " (driver flag beta.row_binary_for_simple_insert; about 3x the VALUES path). false falls back to"
             + " INSERT ... VALUES text, e.g. for a proxy that does not pass binary bodies.";
+
+    public static final String CLICKHOUSE_INSERT_CLIENT_CONFIG = "clickhouse.insert.client";
+    private static final String CLICKHOUSE_INSERT_CLIENT_DOC = "How a batch is sent: jdbc = clickhouse-jdbc"
+            + " PreparedStatement batches (addBatch/executeBatch, RowBinary as clickhouse.insert.row.binary says);"
+            + " client-v2 = the sink encodes the rows as RowBinary itself and streams them with the JDBC connection's"
+            + " own client-v2 client (Client.insert): one request per table batch, same endpoint, credentials, TLS,"
+            + " timeouts and server settings. DDL and queries use JDBC either way.";
 
     /**
      * Prefix of further clickhouse-jdbc driver properties, passed with the prefix removed (e.g.
@@ -199,6 +207,10 @@ public final class SinkConfig extends AbstractConfig {
             .define(CLICKHOUSE_COMPRESS_CONFIG, Type.BOOLEAN, false, Importance.LOW, CLICKHOUSE_COMPRESS_DOC)
             .define(CLICKHOUSE_ROW_BINARY_INSERT_CONFIG, Type.BOOLEAN, true, Importance.LOW,
                     CLICKHOUSE_ROW_BINARY_INSERT_DOC)
+            .define(CLICKHOUSE_INSERT_CLIENT_CONFIG, Type.STRING, ClickHouseStore.DEFAULT_INSERT_CLIENT.key(),
+                    ConfigDef.ValidString.in(Arrays.stream(ClickHouseStore.InsertClient.values())
+                            .map(ClickHouseStore.InsertClient::key).toArray(String[]::new)),
+                    Importance.LOW, CLICKHOUSE_INSERT_CLIENT_DOC)
             .define(ERRORS_TOLERANCE_CONFIG, Type.STRING, "none", ConfigDef.ValidString.in("none", "all"),
                     Importance.MEDIUM, ERRORS_TOLERANCE_DOC);
 
@@ -302,6 +314,11 @@ public final class SinkConfig extends AbstractConfig {
         originalsWithPrefix(CLICKHOUSE_SETTING_PREFIX).forEach((k, v) -> settings.put(k, String.valueOf(v)));
         settings.forEach((k, v) -> out.put("clickhouse_setting_" + k, v));
         return out;
+    }
+
+    /** The insert path {@value #CLICKHOUSE_INSERT_CLIENT_CONFIG} names. */
+    public ClickHouseStore.InsertClient clickHouseInsertClient() {
+        return ClickHouseStore.InsertClient.of(getString(CLICKHOUSE_INSERT_CLIENT_CONFIG));
     }
 
     private String givenAs(String consumerKey) {

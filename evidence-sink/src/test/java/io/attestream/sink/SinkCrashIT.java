@@ -6,6 +6,7 @@ import io.attestream.deploy.chdb.ChdbServerProcess;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.LocalStackExtension;
 import io.attestream.schemas.registry.SchemaRegistryClient;
+import io.attestream.sink.internal.ClickHouseStore;
 import io.attestream.sink.testing.ClickHouse;
 import io.attestream.sink.testing.DemoChains;
 import java.io.IOException;
@@ -182,6 +183,9 @@ class SinkCrashIT {
                 "--clickhouse-url", clickHouse.jdbcUrl(), "--database", database,
                 "-D", "group.id=crash-" + run, "-D", "batch.max.rows=3000", "-D", "batch.linger.ms=100",
                 "-D", "retry.backoff.max.ms=1000", "-D", "metrics.port=0",
+                // -Dit.insert.client=jdbc|client-v2 runs the test with that insert path instead of the default.
+                "-D", SinkConfig.CLICKHOUSE_INSERT_CLIENT_CONFIG + "=" + System.getProperty("it.insert.client",
+                        ClickHouseStore.DEFAULT_INSERT_CLIENT.key()),
                 // Static membership: a restarted sink takes its partitions back at once instead of waiting for
                 // the killed one's session to expire.
                 "-D", "consumer.group.instance.id=crash-sink-" + run, "-D", "consumer.session.timeout.ms=10000"),

@@ -2,6 +2,12 @@ package io.attestream.sink.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.ServerException;
+import com.clickhouse.client.api.insert.InsertResponse;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.data.ClickHouseFormat;
+import com.clickhouse.jdbc.ConnectionImpl;
 import io.attestream.sink.SinkException;
 import io.attestream.sink.SinkException.ClickHouseUnavailableException;
 import java.net.URLEncoder;
@@ -18,16 +24,22 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The sink's one JDBC connection to ClickHouse (clickhouse-jdbc 0.10.0, RowBinary insert path). Every method either
- * succeeds or throws {@link ClickHouseUnavailableException} (retry later; the connection is reopened) or, for
- * errors retrying cannot fix (bad SQL, missing rights), a plain {@link SinkException}. Not thread-safe.
+ * The sink's one JDBC connection to ClickHouse (clickhouse-jdbc 0.10.0). Batches are inserted by the path
+ * {@link InsertClient} names: the driver's PreparedStatement batches (RowBinary insert path), or the sink's own
+ * RowBinary encoding ({@link RowBinaryEncoder}) sent with client-v2's {@code Client.insert} on the very client the
+ * JDBC connection uses (same endpoint, credentials, TLS, timeouts, compression and server settings); DDL and
+ * queries always go through JDBC. Every method either succeeds or throws {@link ClickHouseUnavailableException}
+ * (retry later; the connection is reopened) or, for errors retrying cannot fix (bad SQL, missing rights, a value
+ * the encoder refuses), a plain {@link SinkException}. Not thread-safe.
  */
 public final class ClickHouseStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseStore.class);
@@ -47,15 +59,55 @@ public final class ClickHouseStore implements AutoCloseable {
             497, // ACCESS_DENIED
             516); // AUTHENTICATION_FAILED
 
+    /** How {@link #insert} sends a batch ({@code clickhouse.insert.client}). */
+    public enum InsertClient {
+        /** clickhouse-jdbc PreparedStatement addBatch/executeBatch. */
+        JDBC("jdbc"),
+        /** The sink's RowBinary encoding, one client-v2 {@code Client.insert} per batch. */
+        CLIENT_V2("client-v2");
+
+        private final String key;
+
+        InsertClient(String key) {
+            this.key = key;
+        }
+
+        /** The value of {@code clickhouse.insert.client}. */
+        public String key() {
+            return key;
+        }
+
+        /** The path named {@code key}. */
+        public static InsertClient of(String key) {
+            for (InsertClient c : values()) {
+                if (c.key.equals(key.toLowerCase(Locale.ROOT))) {
+                    return c;
+                }
+            }
+            throw new IllegalArgumentException("unknown insert client " + key);
+        }
+    }
+
+    /**
+     * Default of {@code clickhouse.insert.client} and of the constructors without one: client-v2, which needs less
+     * than half the client CPU per row of the JDBC batches in the sink's benchmark (README, "Insert paths"; smoke
+     * figures of a shared machine) and stores the same bytes ({@code InsertClientEqualityIT}).
+     */
+    public static final InsertClient DEFAULT_INSERT_CLIENT = InsertClient.CLIENT_V2;
+
     private final String jdbcUrl;
     private final Properties credentials;
     private final String database;
+    private final InsertClient insertClient;
     private Connection connection;
     /**
      * One prepared INSERT per table, kept across batches: preparing one costs clickhouse-jdbc a DESCRIBE TABLE
      * round trip on the RowBinary path.
      */
     private final Map<Table, PreparedStatement> inserts = new EnumMap<>(Table.class);
+    /** client-v2 path: one encoder per table, built from the table's column types when first inserted into. */
+    private final Map<Table, RowBinaryEncoder> encoders = new EnumMap<>(Table.class);
+    private final RowBinaryEncoder.Buffer body = new RowBinaryEncoder.Buffer();
 
     /** Default of {@code clickhouse.socket.timeout.ms}: generous for a 20k-row batch on a loaded machine. */
     public static final int DEFAULT_SOCKET_TIMEOUT_MS = 300_000;
@@ -89,7 +141,19 @@ public final class ClickHouseStore implements AutoCloseable {
      */
     public ClickHouseStore(String jdbcUrl, String user, String password, String database,
                            Map<String, String> driverProperties) {
+        this(jdbcUrl, user, password, database, driverProperties, DEFAULT_INSERT_CLIENT);
+    }
+
+    /**
+     * @param jdbcUrl          {@code jdbc:clickhouse://host:port[/db][?options]}
+     * @param database         database of the evidence tables
+     * @param driverProperties as {@link #ClickHouseStore(String, String, String, String, Map)}
+     * @param insertClient     how {@link #insert} sends a batch
+     */
+    public ClickHouseStore(String jdbcUrl, String user, String password, String database,
+                           Map<String, String> driverProperties, InsertClient insertClient) {
         requireNonNull(jdbcUrl, "jdbcUrl");
+        this.insertClient = requireNonNull(insertClient, "insertClient");
         requireNonNull(driverProperties, "driverProperties");
         String timeout = driverProperties.get("socket_timeout");
         if (timeout == null || Long.parseLong(timeout) <= 0) {
@@ -159,6 +223,10 @@ public final class ClickHouseStore implements AutoCloseable {
         if (rows.isEmpty()) {
             return;
         }
+        if (insertClient == InsertClient.CLIENT_V2) {
+            insertWithClientV2(table, rows);
+            return;
+        }
         try {
             PreparedStatement ps = inserts.get(table);
             if (ps == null) {
@@ -184,6 +252,68 @@ public final class ClickHouseStore implements AutoCloseable {
             }
             throw failure("insert of " + rows.size() + " rows into " + table.tableName() + " failed", e);
         }
+    }
+
+    /**
+     * {@link #insert} on the client-v2 path. The whole batch is encoded before the request starts, so a value the
+     * encoder refuses fails the call (permanently: retrying cannot fix it) before a byte is sent; the request then
+     * streams the encoded body as {@code INSERT INTO db.table (columns) FORMAT RowBinary}, one request, on the JDBC
+     * connection's own client-v2 {@link Client}, with the same per-request settings as clickhouse-jdbc's batch
+     * insert (a fresh {@link InsertSettings}: the client's server settings, database and timeouts apply alike).
+     */
+    private void insertWithClientV2(Table table, List<Object[]> rows) {
+        Client client;
+        RowBinaryEncoder encoder;
+        try {
+            client = connection().unwrap(ConnectionImpl.class).getClient();
+            encoder = encoders.get(table);
+            if (encoder == null) {
+                encoder = RowBinaryEncoder.forColumns(table.tableName(), table.columns(), columnTypes(table));
+                encoders.put(table, encoder);
+            }
+        } catch (SQLException | RuntimeException e) {
+            if (e instanceof IllegalArgumentException) {
+                throw new SinkException("insert into " + table.tableName() + ": " + e.getMessage(), e);
+            }
+            throw failure("insert of " + rows.size() + " rows into " + table.tableName() + " failed", e);
+        }
+        body.reset();
+        try {
+            for (Object[] row : rows) {
+                encoder.encode(row, body);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new SinkException("insert of " + rows.size() + " rows into " + table.tableName() + ": a value"
+                    + " does not encode: " + e.getMessage(), e);
+        }
+        try (InsertResponse response = client.insert(database + "." + table.tableName(), table.columns(),
+                body::writeTo, ClickHouseFormat.RowBinary, new InsertSettings()).get()) {
+            LOG.trace("inserted {} rows into {} (query {})", rows.size(), table.tableName(), response.getQueryId());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw failure("insert of " + rows.size() + " rows into " + table.tableName() + " interrupted", e);
+        } catch (ExecutionException e) {
+            throw failure("insert of " + rows.size() + " rows into " + table.tableName() + " failed",
+                    e.getCause() instanceof Exception cause ? cause : e);
+        } catch (RuntimeException e) {
+            throw failure("insert of " + rows.size() + " rows into " + table.tableName() + " failed", e);
+        }
+    }
+
+    /** Column name to ClickHouse type of {@code table} (one row: see {@link #list}; types contain commas). */
+    private Map<String, String> columnTypes(Table table) {
+        Map<String, String> out = new HashMap<>();
+        query("SELECT arrayStringConcat(groupArray(concat(name, '\t', type)), '\n') FROM system.columns WHERE"
+                + " database = " + quote(database) + " AND table = " + quote(table.tableName()), rs -> {
+                    String joined = rs.getString(1);
+                    if (joined != null && !joined.isEmpty()) {
+                        for (String line : joined.split("\n")) {
+                            int tab = line.indexOf('\t');
+                            out.put(line.substring(0, tab), line.substring(tab + 1));
+                        }
+                    }
+                });
+        return out;
     }
 
     /** Next offsets recorded for {@code group} and {@code topic}: partition to next offset. */
@@ -402,6 +532,7 @@ public final class ClickHouseStore implements AutoCloseable {
             }
         }
         inserts.clear();
+        encoders.clear(); // a table's types may change between connections (a migration)
         if (connection != null) {
             try {
                 connection.close();
@@ -436,7 +567,8 @@ public final class ClickHouseStore implements AutoCloseable {
     }
 
     private SinkException failure(String what, Exception e) {
-        int code = e instanceof SQLException sql ? sql.getErrorCode() : 0;
+        int code = e instanceof SQLException sql ? sql.getErrorCode() : e instanceof ServerException server
+                ? server.getCode() : 0;
         if (PERMANENT_CODES.contains(code)) {
             return new SinkException(what + ": ClickHouse error " + code + ": " + e.getMessage()
                     + " (check clickhouse.url, clickhouse.user, clickhouse.database)", e);
