@@ -90,7 +90,7 @@ public final class SinkBenchmark {
         } else {
             Path dir = Files.createTempDirectory("attestream-bench-");
             started = new LocalStack(StackConfig.builder(dir).kafkaPort(freePort()).kafkaControllerPort(freePort())
-                    .registryPort(freePort()).registryManagementPort(freePort()).clickHousePort(freePort())
+                    .registryPort(freePort()).registryManagementPort(freePort()).clickHousePort(freePort()).witness(false)
                     .startTimeout(Duration.ofSeconds(600)).detach(false).build(), l -> System.out.println("[stack] " + l));
             stack = started.up();
         }
