@@ -26,6 +26,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -100,22 +101,59 @@ public final class ChainerApp {
      * @return how the run ended
      */
     public Outcome run() throws InterruptedException {
-        SigningKey key = signingKey(config);
-        Optional<TimestampAuthority> tsa = timestampAuthority(config);
-        SchemaRegistryClient registry = new SchemaRegistryClient(config.registryConfig());
+        long startedAt = System.nanoTime();
         Properties props = config.streamsProperties();
+        // The topic check (an admin client's round trips) runs while this thread loads the key, the TSA and the
+        // registry client: start-up time is most of a restarted instance's recovery (docs/operations.md "Failures
+        // and recovery"). A failure here cancels the check, so a bad key is reported at once as before.
+        FutureTask<Integer> topicCheck = new FutureTask<>(() -> prepareTopics(props));
+        Thread checker = new Thread(topicCheck, "chainer-topic-check");
+        checker.setDaemon(true);
+        checker.start();
+        SigningKey key;
+        Optional<TimestampAuthority> tsa;
+        SchemaRegistryClient registry;
+        try {
+            key = signingKey(config);
+            tsa = timestampAuthority(config);
+            registry = new SchemaRegistryClient(config.registryConfig());
+        } catch (RuntimeException | Error e) {
+            topicCheck.cancel(true);
+            throw e;
+        }
+        long loadedAt = System.nanoTime();
         int partitions;
         try {
-            partitions = prepareTopics(props);
-        } catch (IllegalStateException e) {
-            LOG.error("start-up check failed: {}", e.getMessage());
-            return Outcome.CHECK_FAILED;
+            partitions = topicCheck.get();
+        } catch (InterruptedException e) {
+            topicCheck.cancel(true);
+            throw e;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IllegalStateException) {
+                LOG.error("start-up check failed: {}", cause.getMessage());
+                return Outcome.CHECK_FAILED;
+            }
+            if (cause instanceof InterruptedException) {
+                throw (InterruptedException) cause;
+            }
+            if (cause instanceof RuntimeException) {
+                throw (RuntimeException) cause;
+            }
+            if (cause instanceof Error) {
+                throw (Error) cause;
+            }
+            throw new ChainerException("start-up check failed: " + cause, cause);
         }
+        long checkedAt = System.nanoTime();
         PrometheusMeterRegistry meters = StageMetrics.newRegistry();
         Topology topology = ChainerTopology.buildTopology(config, registry, key, tsa, meters, partitions);
         LOG.debug("chainer topology:\n{}", topology.describe());
         KafkaStreams ks = new KafkaStreams(topology, props);
         streams = ks;
+        LOG.info("chainer start-up: key, TSA and registry client {} ms, topic check done {} ms after start (in"
+                + " parallel), topology and Kafka Streams built {} ms after start", millis(loadedAt - startedAt),
+                millis(checkedAt - startedAt), millis(System.nanoTime() - startedAt));
         KafkaStreamsMetrics streamsMetrics = new KafkaStreamsMetrics(ks);
         streamsMetrics.bindTo(meters);
         StageMetrics.registerLag(meters, ChainerMetrics.STAGE, ks::metrics);
@@ -222,6 +260,10 @@ public final class ChainerApp {
             }
         }
         return false;
+    }
+
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
     }
 
     private static void sleep(long ms) {

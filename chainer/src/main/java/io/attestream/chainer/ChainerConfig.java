@@ -378,7 +378,8 @@ public final class ChainerConfig extends AbstractConfig {
         // Crash recovery, the other half: without transactional state stores (KIP-892), exactly-once Kafka Streams
         // treats every store of a task that was not closed cleanly as corrupted, wipes it and restores it from its
         // changelog from offset 0 (a full day of the eventId window); with them a store holds only what committed
-        // transactions wrote, and its changelog offsets, so a restarted instance resumes from its own state.
+        // transactions wrote and is kept, and the restarted instance replays the changelog from the offsets of its
+        // last clean shutdown (measured on Kafka Streams 4.4, README "Crash recovery").
         p.putIfAbsent(TRANSACTIONAL_STATE_STORES_KEY, "true");
         return p;
     }

@@ -34,6 +34,8 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,6 +51,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -85,7 +89,14 @@ import picocli.CommandLine;
  *
  * <p>{@code -Dfault.it.chainer.set=k=v,k=v} and {@code -Dfault.it.sink.set=...} add settings to the stages,
  * {@code -Dfault.it.static=false} turns static membership off (how the recovery figures of docs/operations.md were
- * compared); {@code -Dfault.it.phases=stages} runs only the stage kills.
+ * compared); {@code -Dfault.it.phases=stages} runs only the stage kills; {@code -Dfault.it.cds=false} starts the stage
+ * JVMs without a class-data archive.
+ *
+ * <p>The stage JVMs start as the role images start them ({@code deploy/docker/start.sh}, docs/operations.md
+ * "Start-up"): with an application class-data (AppCDS) archive of their classes written by an earlier orderly exit of
+ * the same stage. Here that earlier life is the first one of chainer instance 0 and of the sink, which process the
+ * warm-up load and are then stopped with SIGTERM (the JVM writes the archive as it exits) and started again; every
+ * later start of a chainer or the sink, the killed ones' restarts included, maps the archive.
  */
 @Tag("slow")
 @ExtendWith(LocalStackExtension.class)
@@ -105,6 +116,8 @@ class PipelineFaultIT {
     private static final Duration MAX_RECOVERY = Duration.parse(System.getProperty("fault.it.max.recovery", "PT38S"));
     /** Static membership (group.instance.id per instance), as recommended in docs/operations.md; false to compare. */
     private static final boolean STATIC_MEMBERSHIP = Boolean.parseBoolean(System.getProperty("fault.it.static", "true"));
+    /** Start the stages with an AppCDS archive, as the role images do; false to compare. */
+    private static final boolean CDS = Boolean.parseBoolean(System.getProperty("fault.it.cds", "true"));
 
     private final List<String> figures = new ArrayList<>();
     private Path dir;
@@ -132,7 +145,7 @@ class PipelineFaultIT {
         Path tsaDir = Files.createDirectories(dir.resolve("tsa"));
         EmbeddedTimestampAuthority.generate("fault-it", Clock.systemUTC()).save(tsaDir);
         Path log4j = Files.writeString(dir.resolve("log4j2.properties"), CHILD_LOG4J2);
-        classpathArg = ChildClasspath.argFile(dir.resolve("classpath.args"));
+        classpathArg = ChildClasspath.argFileJarsFirst(dir.resolve("classpath.args"));
 
         try (KafkaCluster cluster = KafkaCluster.start(3, Duration.ofMinutes(3))) {
             // Every topic created before the first start, as docs/operations.md says, and known to the brokers with
@@ -186,10 +199,18 @@ class PipelineFaultIT {
             }
             extra("fault.it.sink.set").forEach((k, v) -> sinkArgs.addAll(List.of("-D", k + "=" + v)));
 
-            Process[] chainers = {startChainer(chainerConfigs[0], log4j, "chainer-0-0"),
-                startChainer(chainerConfigs[1], log4j, "chainer-1-0")};
+            // The first lives of chainer instance 0 and of the sink write the class-data archives (see the class
+            // comment); instance 1 starts without one until its rolling restart.
+            String[] writeArchive = {"-XX:ArchiveClassesAtExit=" + archive(ChainerMain.class.getName()),
+                "-XX:ArchiveClassesAtExit=" + archive(SinkMain.class.getName())};
+            Process[] chainers = {CDS ? child(ChainerMain.class.getName(), List.of("--config",
+                    chainerConfigs[0].toString()), log4j, "chainer-0-0", writeArchive[0])
+                    : startChainer(chainerConfigs[0], log4j, "chainer-0-0"),
+                child(ChainerMain.class.getName(), List.of("--config", chainerConfigs[1].toString()), log4j,
+                        "chainer-1-0", new String[0])};
             int[] chainerStarts = {1, 1};
-            Process sink = startSink(sinkArgs, log4j, "sink-0");
+            Process sink = CDS ? child(SinkMain.class.getName(), sinkArgs, log4j, "sink-0", writeArchive[1])
+                    : startSink(sinkArgs, log4j, "sink-0");
             int sinkStarts = 1;
             load = new Load(cluster.bootstrapServers(), tenant, schemaId);
             chained = new ChainedWatcher(cluster.bootstrapServers());
@@ -202,6 +223,22 @@ class PipelineFaultIT {
                 Thread.sleep(2_000);
                 // Warm-up (JIT, first transactions, sink migrations), then the steady-state latency to compare with.
                 awaitLandedAfter(Instant.now(), Duration.ofMinutes(3));
+                if (CDS) {
+                    // The end of those first lives: SIGTERM, the JVM writes its archive, the next start maps it.
+                    long cdsStart = System.nanoTime();
+                    chainers[0] = restartWritingArchive(chainers[0], ChainerMain.class.getName(),
+                            () -> startChainer(chainerConfigs[0], log4j, "chainer-0-" + chainerStarts[0]++));
+                    awaitLog(dir.resolve("chainer-0-1.log"), "RUNNING", Duration.ofMinutes(2));
+                    String sinkName = "sink-" + sinkStarts++;
+                    sink = restartWritingArchive(sink, SinkMain.class.getName(),
+                            () -> startSink(sinkArgs, log4j, sinkName));
+                    awaitLandedAfter(Instant.now(), Duration.ofMinutes(3));
+                    note("class-data archives written by the first lives of chainer instance 0 and the sink (SIGTERM"
+                            + " after the warm-up, restarted on them): %d and %d KiB, %.1f s until landing again",
+                            Files.size(archive(ChainerMain.class.getName())) / 1024,
+                            Files.size(archive(SinkMain.class.getName())) / 1024,
+                            seconds(System.nanoTime() - cdsStart));
+                }
                 Thread.sleep(3_000);
                 Instant steadyFrom = Instant.now();
                 // Informative only (the warm-up still shows at a high load): generous timeouts.
@@ -272,6 +309,9 @@ class PipelineFaultIT {
                     note("the restarted chainer's stream thread re-created corrupted tasks from scratch %d time(s)",
                             lines.filter(l -> l.contains("re-create and bootstrap from scratch")).count());
                 }
+                note("the restarted chainer's log, after the kill: %s", timeline(dir.resolve(restartedLog + ".log"),
+                        kill, "chainer start-up", "RUNNING"));
+                note("the restarted chainer restored %s", restored(dir.resolve(restartedLog + ".log")));
 
                 // kill -9 of the sink, restarted at once.
                 Thread.sleep(3_000);
@@ -286,6 +326,8 @@ class PipelineFaultIT {
                 note("kill -9 of the sink at %s, restarted at once: events produced after the kill landed on every"
                         + " partition %.1f s after it (%.1f s after the restart)", kill, seconds(sinkRecovery.toNanos()),
                         seconds(sinkRecovery.toNanos() - (restartedAt - killedAt)));
+                note("the restarted sink's log, after the kill: %s", timeline(dir.resolve("sink-" + (sinkStarts - 1)
+                        + ".log"), kill, "probes and metrics at", "assigned "));
 
                 int rollingRestarts = 0;
                 if (brokerPhases) {
@@ -560,13 +602,50 @@ class PipelineFaultIT {
     private final List<Process> started = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread reaper = new Thread(() -> started.forEach(Process::destroyForcibly), "fault-it-reaper");
 
+    /** A stage process started from a command that may throw. */
+    private interface Start {
+        Process start() throws IOException;
+    }
+
+    /**
+     * Stops a stage started with {@code -XX:ArchiveClassesAtExit} (SIGTERM: the JVM writes the archive as it exits),
+     * checks that a JVM maps the archive as start.sh checks it ({@code -Xshare:on} fails when it cannot), and starts
+     * the stage again, now on the archive.
+     */
+    private Process restartWritingArchive(Process stage, String main, Start start) throws Exception {
+        stage.destroy();
+        assertThat(stage.waitFor(90, TimeUnit.SECONDS)).as("%s stops on SIGTERM (see %s)", main, dir).isTrue();
+        Path archive = archive(main);
+        assertThat(archive).as("class-data archive of %s (see %s)", main, dir).isNotEmptyFile();
+        Path checkLog = dir.resolve("cds-check.log");
+        Process check = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC", "-Xshare:on", "-XX:SharedArchiveFile=" + archive, classpathArg, "-version")
+                .redirectErrorStream(true).redirectOutput(checkLog.toFile()).start();
+        assertThat(check.waitFor(60, TimeUnit.SECONDS) && check.exitValue() == 0)
+                .as("the JVM maps %s (see %s)", archive, checkLog).isTrue();
+        return start.start();
+    }
+
+    private Path archive(String main) {
+        return dir.resolve("cds-" + main.substring(main.lastIndexOf('.') + 1) + ".jsa");
+    }
+
     private Process child(String main, List<String> args, Path log4j, String name) throws IOException {
+        Path archive = archive(main);
+        return CDS && Files.isRegularFile(archive)
+                ? child(main, args, log4j, name, "-Xshare:auto", "-XX:SharedArchiveFile=" + archive)
+                : child(main, args, log4j, name, new String[0]);
+    }
+
+    private Process child(String main, List<String> args, Path log4j, String name, String... jvmOptions)
+            throws IOException {
         if (started.isEmpty()) {
             Runtime.getRuntime().addShutdownHook(reaper);
         }
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC",
-                "-Djava.io.tmpdir=" + dir, "-Dlog4j2.configurationFile=" + log4j,
+                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC"));
+        cmd.addAll(List.of(jvmOptions));
+        cmd.addAll(List.of("-Djava.io.tmpdir=" + dir, "-Dlog4j2.configurationFile=" + log4j,
                 "-Dslf4j.provider=org.apache.logging.slf4j.SLF4JServiceProvider", classpathArg, main));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -688,6 +767,60 @@ class PipelineFaultIT {
         throw new AssertionError("'" + text + "' not in " + log + " within " + timeout);
     }
 
+    /**
+     * When a restarted stage's log printed its first line and the first line holding each marker, in seconds after
+     * {@code origin} (the child logs {@code HH:mm:ss.SSS} in UTC): where a recovery's time went.
+     */
+    private static String timeline(Path log, Instant origin, String... markers) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        List<String> out = new ArrayList<>();
+        out.add(lines.stream().filter(l -> TIMED_LINE.matcher(l).lookingAt()).findFirst()
+                .map(l -> "first log line " + sinceOrigin(l, origin)).orElse("no log line"));
+        for (String marker : markers) {
+            out.add(lines.stream().filter(l -> l.contains(marker)).findFirst()
+                    .map(l -> "'" + marker + "' " + sinceOrigin(l, origin)).orElse("no '" + marker + "'"));
+        }
+        return String.join(", ", out);
+    }
+
+    private static final Pattern TIMED_LINE = Pattern.compile("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} ");
+    private static final Pattern RESTORED = Pattern.compile(
+            "Finished restoring changelog (\\S+) to store \\S+ with a total number of (\\d+) records");
+
+    /**
+     * What a restarted chainer's log says it restored: records replayed from changelogs, and how many stores had no
+     * committed changelog offset and so were replayed from the changelog's start (Kafka Streams logs both at INFO).
+     */
+    private static String restored(Path log) throws IOException {
+        long records = 0;
+        int changelogs = 0;
+        long fromStart;
+        List<String> lines = Files.readAllLines(log);
+        for (String l : lines) {
+            Matcher m = RESTORED.matcher(l);
+            if (m.find()) {
+                changelogs++;
+                records += Long.parseLong(m.group(2));
+            }
+        }
+        fromStart = lines.stream().filter(l -> l.contains("stream-task [") && (l.contains("with offset null")
+                || l.contains("hence would default to the starting offset"))).count();
+        return String.format(Locale.ROOT, "%d records from %d changelog partitions; %d of its stores had no committed"
+                + " changelog offset (replayed from the changelog's start)", records, changelogs, fromStart);
+    }
+
+    private static String sinceOrigin(String line, Instant origin) {
+        try {
+            LocalTime at = LocalTime.parse(line.substring(0, 12));
+            long millis = Duration.between(origin.atZone(ZoneOffset.UTC).toLocalTime(), at).toMillis();
+            long day = Duration.ofDays(1).toMillis();
+            millis = ((millis % day) + day + day / 2) % day - day / 2;
+            return String.format(Locale.ROOT, "+%.1f s", millis / 1000.0);
+        } catch (RuntimeException e) {
+            return "(no time in '" + line.substring(0, Math.min(40, line.length())) + "')";
+        }
+    }
+
     /** {@code k=v,k=v} of a system property. */
     private static Map<String, String> extra(String property) {
         Map<String, String> out = new HashMap<>();
@@ -734,5 +867,10 @@ class PipelineFaultIT {
             "rootLogger.appenderRef.out.ref = out",
             "logger.attestream.name = io.attestream",
             "logger.attestream.level = INFO",
+            // What a restarted chainer restores, and from which changelog offset (the restore note below).
+            "logger.restore.name = org.apache.kafka.streams.processor.internals.StoreChangelogReader",
+            "logger.restore.level = INFO",
+            "logger.offsets.name = org.apache.kafka.streams.processor.internals.ProcessorStateManager",
+            "logger.offsets.level = INFO",
             "") + "\n";
 }

@@ -8,6 +8,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Enumeration;
 import java.util.LinkedHashSet;
@@ -29,8 +30,12 @@ public final class ChildClasspath {
 
     /** @return this JVM's classpath, flattened, as one {@code java -cp} value */
     public static String current() {
+        return join(entries());
+    }
+
+    private static String join(List<Path> entries) {
         StringBuilder sb = new StringBuilder();
-        for (Path p : entries()) {
+        for (Path p : entries) {
             if (sb.length() > 0) {
                 sb.append(File.pathSeparatorChar);
             }
@@ -98,7 +103,30 @@ public final class ChildClasspath {
      * @return {@code @file}, the argument that makes {@code java} read it
      */
     public static String argFile(Path file) {
-        String cp = current().replace("\\", "\\\\").replace("\"", "\\\"");
+        return writeArgFile(file, current());
+    }
+
+    /**
+     * As {@link #argFile(Path)}, with every jar before every directory: a JVM writing an application class-data
+     * archive ({@code -XX:ArchiveClassesAtExit}) refuses a classpath with a non-empty directory ahead of a jar, and
+     * archives only classes from jars. For JVMs whose classes come from jars (the stages' own modules); classes of
+     * a directory are still found, after the jars.
+     *
+     * @param file where
+     * @return {@code @file}
+     */
+    public static String argFileJarsFirst(Path file) {
+        List<Path> jars = new ArrayList<>();
+        List<Path> directories = new ArrayList<>();
+        for (Path p : entries()) {
+            (Files.isDirectory(p) ? directories : jars).add(p);
+        }
+        jars.addAll(directories);
+        return writeArgFile(file, join(jars));
+    }
+
+    private static String writeArgFile(Path file, String classpath) {
+        String cp = classpath.replace("\\", "\\\\").replace("\"", "\\\"");
         try {
             Files.writeString(file, "-cp \"" + cp + "\"\n");
         } catch (IOException e) {
