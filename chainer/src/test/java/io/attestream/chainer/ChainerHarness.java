@@ -53,6 +53,10 @@ final class ChainerHarness implements AutoCloseable {
     private final Path stateDir;
 
     private ChainerHarness(Map<String, Object> overrides, boolean timestamping) throws IOException {
+        this(overrides, timestamping ? Optional.of(TSA) : Optional.empty());
+    }
+
+    private ChainerHarness(Map<String, Object> overrides, Optional<TimestampAuthority> tsa) throws IOException {
         registry = new InProcessRegistry();
         client = SchemaRegistryClient.forUrl(registry.url());
         // The topology gets its own client: its caches start empty, so registry outages reach it.
@@ -70,7 +74,6 @@ final class ChainerHarness implements AutoCloseable {
         props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         props.putAll(overrides);
         config = new ChainerConfig(props);
-        Optional<TimestampAuthority> tsa = timestamping ? Optional.of(TSA) : Optional.empty();
         Properties streams = config.streamsProperties();
         driver = new TopologyTestDriver(ChainerTopology.buildTopology(config, topologyClient, KEY, tsa, meters, 1), streams,
                 START);
@@ -94,6 +97,11 @@ final class ChainerHarness implements AutoCloseable {
 
     static ChainerHarness withoutTsa(Map<String, Object> overrides) throws IOException {
         return new ChainerHarness(overrides, false);
+    }
+
+    /** A chainer timestamping with {@code tsa} (a test double that can fail, for instance). */
+    static ChainerHarness withTsa(TimestampAuthority tsa, Map<String, Object> overrides) throws IOException {
+        return new ChainerHarness(overrides, Optional.of(tsa));
     }
 
     byte[] encode(AuditEvent event) {

@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -255,6 +256,12 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
         return state.checkpointed(now);
     }
 
+    @Override
+    public void close() {
+        // A task moved away or closed: its pending checkpoints are the next owner's to report.
+        metrics.pendingCheckpoint(this, OptionalLong.empty());
+    }
+
     private void punctuate(long now) {
         long t0 = System.nanoTime();
         if (!dueIndexChecked) {
@@ -321,6 +328,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
         }
         if (batch.isEmpty()) {
             pendingMayExist = false;
+            metrics.pendingCheckpoint(this, OptionalLong.empty());
             return;
         }
         if (notary.timestamping()) {
@@ -331,6 +339,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
             } catch (TsaUnavailableException e) {
                 metrics.tsaFailure();
                 long oldest = batch.stream().mapToLong(kv -> kv.value.getCreatedAt().toEpochMilli()).min().orElse(now);
+                metrics.pendingCheckpoint(this, OptionalLong.of(now - oldest));
                 long waited = now - oldest;
                 if (waited < settings.tsaMaxWaitMs()) {
                     LOG.warn("TSA unavailable, {} checkpoint(s) stay pending (oldest {} ms): {}", batch.size(), waited,
@@ -362,5 +371,6 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
             metrics.checkpoint(cp.getTrigger(), cp.getTimestamp() != null);
         }
         pendingMayExist = false;
+        metrics.pendingCheckpoint(this, OptionalLong.empty());
     }
 }

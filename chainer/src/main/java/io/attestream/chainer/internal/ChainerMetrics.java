@@ -5,12 +5,15 @@ import static java.util.Objects.requireNonNull;
 import io.attestream.chainer.DeadLetterReason;
 import io.attestream.chainer.DeadLetterReason.FailureMode;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -24,6 +27,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code attestream.chainer.latency}: record timestamp to chained (end-to-end, includes input lag)</li>
  *   <li>{@code attestream.chainer.stage}{stage=decode|chain|checkpoint-sign|timestamp|punctuate}: time spent per
  *   stage ({@code punctuate}: one whole wall-clock punctuation, due checkpoints signed, timestamped and written)</li>
+ *   <li>{@code attestream.chainer.oldest.pending.checkpoint.seconds} [same, with _]: age of the oldest checkpoint
+ *   this instance signed that still waits for its RFC 3161 timestamp (0 when none): the entries it covers have been
+ *   unsealed at least that long. As of each task's last punctuation ({@code chainer.checkpoint.flush.interval.ms})</li>
  * </ul>
  * Consumer lag: {@code attestream.chainer.lag.records} [attestream_chainer_lag_records] (ChainerApp, summed over the
  * assigned partitions), and the Kafka Streams client metrics bound in ChainerApp ({@code kafka_consumer_*}).
@@ -42,6 +48,7 @@ public final class ChainerMetrics {
             "attestream_chainer_tsa_failures_total",
             "attestream_chainer_latency_seconds",
             "attestream_chainer_stage_seconds",
+            "attestream_chainer_oldest_pending_checkpoint_seconds",
             "attestream_chainer_lag_records");
 
     private final MeterRegistry registry;
@@ -56,6 +63,8 @@ public final class ChainerMetrics {
     private final Timer sign;
     private final Timer timestamp;
     private final Timer punctuate;
+    /** Per task (its processor): the age of its oldest checkpoint still waiting for a timestamp, ms, as of its last punctuation. */
+    private final Map<Object, Long> oldestPending = new ConcurrentHashMap<>();
 
     /** Registers every meter in {@code registry} (refusal counters at zero for every reason). */
     public ChainerMetrics(MeterRegistry registry) {
@@ -85,6 +94,9 @@ public final class ChainerMetrics {
         sign = stage("checkpoint-sign");
         timestamp = stage("timestamp");
         punctuate = stage("punctuate");
+        Gauge.builder("attestream.chainer.oldest.pending.checkpoint.seconds", this, ChainerMetrics::oldestPendingSeconds)
+                .description("Age of the oldest signed checkpoint still waiting for its RFC 3161 timestamp (0 when none)")
+                .register(registry);
     }
 
     private Timer stage(String name) {
@@ -139,6 +151,23 @@ public final class ChainerMetrics {
 
     void timestampNanos(long nanos) {
         timestamp.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * What {@code task} has pending after a punctuation: the age (ms, on the stream thread's clock) of its oldest
+     * checkpoint still waiting for a timestamp, or empty when it has none.
+     */
+    void pendingCheckpoint(Object task, OptionalLong oldestAgeMs) {
+        if (oldestAgeMs.isPresent()) {
+            oldestPending.put(task, Math.max(0, oldestAgeMs.getAsLong()));
+        } else {
+            oldestPending.remove(task);
+        }
+    }
+
+    /** @return the age in seconds of the oldest pending checkpoint of any task as of its last punctuation, 0 when none */
+    public double oldestPendingSeconds() {
+        return oldestPending.values().stream().mapToLong(Long::longValue).max().orElse(0) / 1000.0;
     }
 
     void punctuateNanos(long nanos) {
