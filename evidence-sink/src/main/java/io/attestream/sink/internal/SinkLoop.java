@@ -21,6 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -38,7 +42,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The consume-map-land loop. One thread: everything here runs on the thread that called {@link #run()}.
+ * The consume-map-land loop. Two threads: the one that called {@link #run()} consumes and maps records to rows (it
+ * alone uses the consumer); a lander thread inserts one batch at a time, so that the next batch is polled and mapped
+ * while the engine writes the previous one. The consumer thread waits for the batch in flight before it submits the
+ * next one, before a rebalance and before it uses the store itself, so the store and the recovery state are never
+ * used by both at once; at most one batch is landing and one more is being gathered.
  *
  * <p>Exactly-once effect: ClickHouse, not Kafka, holds the offsets of record (table {@code sink_offsets}), written
  * after the rows of a batch. Every row carries its Kafka partition and offset. On assignment the loop seeks to the
@@ -96,6 +104,14 @@ public final class SinkLoop implements AutoCloseable {
     private final Set<Integer> landedSchemas = new HashSet<>();
     /** Topics whose source matched (or was recorded in) sink_sources. */
     private final Set<String> sourceChecked = new HashSet<>();
+    /** Lands batches one at a time; see {@link #land}. */
+    private final ExecutorService lander = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "attestream-sink-lander");
+        t.setDaemon(true);
+        return t;
+    });
+    /** The batch being landed, or null; only the consumer thread reads or writes it. */
+    private Future<Landed> inFlight;
     private volatile boolean stopping;
     private long bufferSince;
     private Instant nextLagCheck = Instant.EPOCH;
@@ -123,40 +139,54 @@ public final class SinkLoop implements AutoCloseable {
         String regex = settings.topics().stream().map(Pattern::quote).collect(Collectors.joining("|"));
         consumer.subscribe(Pattern.compile(regex), new Rebalance());
         try {
-            while (!stopping) {
-                ConsumerRecords<byte[], byte[]> records;
-                try {
-                    records = consumer.poll(POLL);
-                } catch (WakeupException e) {
-                    break;
-                } catch (KafkaException e) {
-                    // The consumer wraps what the rebalance listener threw; the sink's own reason is the cause.
-                    if (e.getCause() instanceof SinkException reason) {
-                        throw reason;
-                    }
-                    throw e;
-                }
-                metrics.polled(true);
-                for (ConsumerRecord<byte[], byte[]> r : records) {
-                    if (buffer.isEmpty()) {
-                        bufferSince = System.nanoTime();
-                    }
-                    buffer.add(r);
-                }
-                metrics.pending(buffer.size());
-                boolean lingered = !buffer.isEmpty()
-                        && System.nanoTime() - bufferSince >= settings.lingerMs() * 1_000_000L;
-                if (buffer.size() >= settings.batchMaxRows() || lingered) {
-                    flush();
-                }
-                measureLag();
-                checkClickHouseWhileIdle();
+            consume();
+        } catch (RuntimeException e) {
+            // The batch in flight lands (or fails) before the failure propagates, as it would have without the lander.
+            try {
+                awaitLanding();
+            } catch (RuntimeException landing) {
+                e.addSuppressed(landing);
             }
-            flush();
+            throw e;
         } finally {
             metrics.polled(false);
             metrics.pending(buffer.size());
         }
+    }
+
+    private void consume() {
+        while (!stopping) {
+            ConsumerRecords<byte[], byte[]> records;
+            try {
+                records = consumer.poll(POLL);
+            } catch (WakeupException e) {
+                break;
+            } catch (KafkaException e) {
+                // The consumer wraps what the rebalance listener threw; the sink's own reason is the cause.
+                if (e.getCause() instanceof SinkException reason) {
+                    throw reason;
+                }
+                throw e;
+            }
+            metrics.polled(true);
+            for (ConsumerRecord<byte[], byte[]> r : records) {
+                if (buffer.isEmpty()) {
+                    bufferSince = System.nanoTime();
+                }
+                buffer.add(r);
+            }
+            metrics.pending(buffer.size());
+            boolean lingered = !buffer.isEmpty()
+                    && System.nanoTime() - bufferSince >= settings.lingerMs() * 1_000_000L;
+            if (buffer.size() >= settings.batchMaxRows() || lingered) {
+                flush();
+            }
+            collectLanded();
+            measureLag();
+            checkClickHouseWhileIdle();
+        }
+        flush();
+        awaitLanding();
     }
 
     /** Asks {@link #run()} to land what it holds and return. Any thread. */
@@ -167,6 +197,7 @@ public final class SinkLoop implements AutoCloseable {
 
     @Override
     public void close() {
+        lander.shutdownNow();
         consumer.close();
         store.close();
     }
@@ -174,6 +205,7 @@ public final class SinkLoop implements AutoCloseable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            awaitLanding();
             // Unlanded records of partitions we lose are dropped: the next owner reads them again from the offsets
             // recorded in ClickHouse.
             buffer.removeIf(r -> partitions.contains(new TopicPartition(r.topic(), r.partition())));
@@ -185,6 +217,7 @@ public final class SinkLoop implements AutoCloseable {
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            awaitLanding();
             Map<String, List<TopicPartition>> byTopic = partitions.stream()
                     .collect(Collectors.groupingBy(TopicPartition::topic));
             for (Map.Entry<String, List<TopicPartition>> e : byTopic.entrySet()) {
@@ -280,11 +313,23 @@ public final class SinkLoop implements AutoCloseable {
         }
     }
 
-    /** Lands the buffer: schemas, rows table by table, then the offsets. Retries until done. */
+    /**
+     * Hands the buffer to the lander: maps its records to rows here (while the previous batch may still be landing),
+     * then waits for that previous batch and submits this one. Batches land one at a time, in order.
+     */
     private void flush() {
         if (buffer.isEmpty()) {
             return;
         }
+        Batch batch = prepare();
+        buffer.clear();
+        awaitLanding();
+        inFlight = lander.submit(() -> land(batch));
+        metrics.pending(0);
+    }
+
+    /** The buffer's rows per table, its offset range per partition and the schema ids its rows need. */
+    private Batch prepare() {
         long t0 = System.nanoTime();
         Instant landedAt = Instant.now();
         Map<Table, List<Row>> rowsByTable = new EnumMap<>(Table.class);
@@ -296,10 +341,78 @@ public final class SinkLoop implements AutoCloseable {
                 rowsByTable.computeIfAbsent(row.table(), t -> new ArrayList<>()).add(new Row(tp, r.offset(),
                         row.values()));
             }
-            ranges.merge(tp, new long[] {r.offset(), r.offset()},
-                    (a, b) -> new long[] {Math.min(a[0], b[0]), Math.max(a[1], b[1])});
+            long[] range = ranges.get(tp);
+            if (range == null) {
+                ranges.put(tp, new long[] {r.offset(), r.offset()});
+            } else {
+                range[0] = Math.min(range[0], r.offset());
+                range[1] = Math.max(range[1], r.offset());
+            }
         }
         metrics.skippedTyped(mapper.skippedTypedRows());
+        return new Batch(t0, landedAt, buffer.size(), rowsByTable, schemaIds, ranges);
+    }
+
+    /**
+     * Waits for the batch being landed, if any, and applies its outcome on this thread (the consumer's): the
+     * recorded offsets, the informational Kafka commit, the batch metrics. Rethrows what made the landing fail
+     * for good. After it returns nothing else uses the store, so this thread may.
+     */
+    private void awaitLanding() {
+        Future<Landed> f = inFlight;
+        if (f == null) {
+            return;
+        }
+        inFlight = null;
+        Landed landed;
+        try {
+            landed = f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SinkException("interrupted while a batch was landing", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw new SinkException("batch landing failed", e.getCause());
+        }
+        Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
+        for (Map.Entry<TopicPartition, long[]> e : landed.batch().ranges().entrySet()) {
+            long next = e.getValue()[1] + 1;
+            committed.put(e.getKey(), next);
+            kafkaOffsets.put(e.getKey(), new OffsetAndMetadata(next));
+        }
+        // For lag tools only; the offsets of record are the ones the lander wrote to ClickHouse.
+        consumer.commitAsync(kafkaOffsets, (o, ex) -> {
+            if (ex != null) {
+                LOG.debug("informational Kafka offset commit failed: {}", ex.toString());
+            }
+        });
+        lastClickHouseCallNanos = System.nanoTime();
+        metrics.batch(landed.batch().records(), landed.millis());
+    }
+
+    /** {@link #awaitLanding} without waiting: applies the outcome once the batch in flight has landed. */
+    private void collectLanded() {
+        Future<Landed> f = inFlight;
+        if (f != null && f.isDone()) {
+            awaitLanding();
+        }
+    }
+
+    /**
+     * Lands one batch: schemas, rows table by table, then the offsets; retries until done. Runs on the lander thread,
+     * never at the same time as anything else that uses the store, {@link #present} or {@link #landedSchemas} (the
+     * consumer thread waits for it first: {@link #awaitLanding}).
+     *
+     * <p>Durability contract: the batch's {@code sink_offsets} rows MUST NOT be inserted before every table's insert
+     * of the batch succeeded, and a batch MUST NOT start before the previous one returned. A failed insert is
+     * ambiguous, so before any retry every table of the batch is read back over the batch's offset ranges.
+     */
+    private Landed land(Batch batch) {
+        Map<Table, List<Row>> rowsByTable = batch.rowsByTable();
+        Map<TopicPartition, long[]> ranges = batch.ranges();
+        Instant landedAt = batch.landedAt();
         long deadline = settings.retryTimeoutMs() == 0 ? Long.MAX_VALUE
                 : System.currentTimeMillis() + settings.retryTimeoutMs();
         long backoff = settings.backoffMs();
@@ -328,34 +441,34 @@ public final class SinkLoop implements AutoCloseable {
                     }
                     verify = false;
                 }
-                landSchemas(schemaIds, landedAt);
+                landSchemas(batch.schemaIds(), landedAt);
                 for (Map.Entry<Table, List<Row>> e : rowsByTable.entrySet()) {
                     Table table = e.getKey();
-                    Map<TopicPartition, Set<Long>> done = present.computeIfAbsent(table, t -> new HashMap<>());
-                    List<Row> todo = e.getValue().stream()
-                            .filter(r -> !done.getOrDefault(r.tp(), Set.of()).contains(r.offset())).toList();
-                    store.insert(table, todo.stream().map(Row::values).toList());
-                    for (Row r : todo) {
-                        done.computeIfAbsent(r.tp(), x -> new HashSet<>()).add(r.offset());
+                    Map<TopicPartition, Set<Long>> done = present.getOrDefault(table, Map.of());
+                    List<Object[]> todo = new ArrayList<>(e.getValue().size());
+                    for (Row r : e.getValue()) {
+                        Set<Long> landed = done.get(r.tp());
+                        if (landed == null || !landed.contains(r.offset())) {
+                            todo.add(r.values());
+                        }
                     }
+                    // No bookkeeping of what this insert landed: after a failure the batch's ranges of every table
+                    // are read back (verify above) and replace whatever was known about them.
+                    store.insert(table, todo);
                     metrics.landed(table, todo.size());
                 }
                 List<Object[]> offsetRows = new ArrayList<>();
-                Map<TopicPartition, OffsetAndMetadata> kafkaOffsets = new HashMap<>();
                 for (Map.Entry<TopicPartition, long[]> e : ranges.entrySet()) {
                     long next = e.getValue()[1] + 1;
                     offsetRows.add(new Object[] {settings.group(), e.getKey().topic(), e.getKey().partition(), next,
                         e.getValue()[1] - e.getValue()[0] + 1, landedAt});
-                    kafkaOffsets.put(e.getKey(), new OffsetAndMetadata(next));
                 }
                 // Offsets last: a crash before this line leaves rows beyond the recorded offsets, which recovery
                 // finds. A duplicate offsets row is harmless (max wins).
                 store.insert(Table.SINK_OFFSETS, offsetRows);
-                lastClickHouseCallNanos = System.nanoTime();
                 metrics.clickHouseAvailable(true);
                 for (Map.Entry<TopicPartition, long[]> e : ranges.entrySet()) {
                     long next = e.getValue()[1] + 1;
-                    committed.put(e.getKey(), next);
                     present.values().forEach(m -> {
                         Set<Long> s = m.get(e.getKey());
                         if (s != null) {
@@ -363,16 +476,7 @@ public final class SinkLoop implements AutoCloseable {
                         }
                     });
                 }
-                // For lag tools only; the offsets of record are the ones just written to ClickHouse.
-                consumer.commitAsync(kafkaOffsets, (o, ex) -> {
-                    if (ex != null) {
-                        LOG.debug("informational Kafka offset commit failed: {}", ex.toString());
-                    }
-                });
-                metrics.batch(buffer.size(), (System.nanoTime() - t0) / 1_000_000);
-                buffer.clear();
-                metrics.pending(0);
-                return;
+                return new Landed(batch, (System.nanoTime() - batch.t0()) / 1_000_000);
             } catch (ClickHouseUnavailableException | RegistryUnavailableException e) {
                 metrics.clickHouseAvailable(!(e instanceof ClickHouseUnavailableException));
                 metrics.retry();
@@ -380,7 +484,7 @@ public final class SinkLoop implements AutoCloseable {
                     throw new SinkException("gave up after retry.timeout.ms=" + settings.retryTimeoutMs()
                             + "; nothing past the last landed batch was acknowledged", e);
                 }
-                LOG.warn("batch of {} records not landed, retrying in {} ms: {}", buffer.size(), backoff,
+                LOG.warn("batch of {} records not landed, retrying in {} ms: {}", batch.records(), backoff,
                         e.getMessage());
                 sleep(backoff);
                 backoff = Math.min(backoff * 2, settings.backoffMaxMs());
@@ -414,7 +518,8 @@ public final class SinkLoop implements AutoCloseable {
 
     /** One cheap query, no retry, when nothing went to ClickHouse for a while: it only updates clickhouse_up. */
     private void checkClickHouseWhileIdle() {
-        if (!buffer.isEmpty() || System.nanoTime() - lastClickHouseCallNanos < IDLE_CHECK_INTERVAL.toNanos()) {
+        if (!buffer.isEmpty() || inFlight != null
+                || System.nanoTime() - lastClickHouseCallNanos < IDLE_CHECK_INTERVAL.toNanos()) {
             return;
         }
         lastClickHouseCallNanos = System.nanoTime();
@@ -476,4 +581,11 @@ public final class SinkLoop implements AutoCloseable {
 
     /** A row with the Kafka coordinates it came from. */
     private record Row(TopicPartition tp, long offset, Object[] values) { }
+
+    /** One batch's rows, mapped on the consumer thread, landed on the lander's. */
+    private record Batch(long t0, Instant landedAt, int records, Map<Table, List<Row>> rowsByTable,
+                         Set<Integer> schemaIds, Map<TopicPartition, long[]> ranges) { }
+
+    /** A batch that landed, and how long it took from mapping to its offsets row. */
+    private record Landed(Batch batch, long millis) { }
 }
