@@ -5,11 +5,11 @@ import static java.util.Objects.requireNonNull;
 import io.attestream.events.AuditEvent;
 import io.attestream.events.RecordedBy;
 import io.attestream.ingest.internal.EventSpool;
+import io.attestream.ingest.internal.WireEncoder;
 import io.attestream.schemas.EventRules;
 import io.attestream.schemas.EventRules.Violation;
 import io.attestream.schemas.Topics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
-import io.attestream.schemas.wire.AuditEventCodec;
 import io.attestream.schemas.wire.AuditEventSerializer;
 import io.attestream.sealing.EventSealer;
 import io.attestream.sealing.FieldPath;
@@ -197,7 +197,7 @@ public final class AuditClient implements AutoCloseable {
             throw new InvalidEventException(violations);
         }
         event = seal(event, subjectId);
-        byte[] value = AuditEventCodec.encode(schemaId, event);
+        byte[] value = WireEncoder.encode(schemaId, event);
         int now = unacked.incrementAndGet();
         if (now > capacity) {
             unacked.decrementAndGet();
@@ -252,10 +252,15 @@ public final class AuditClient implements AutoCloseable {
     }
 
     private void dispatch(EventSpool.Entry entry) {
-        inFlight.put(entry.eventId(), Boolean.TRUE);
+        // Only replays of the spool ask what is in flight: without a spool nothing is tracked per event.
+        if (spool != null) {
+            inFlight.put(entry.eventId(), Boolean.TRUE);
+        }
         try {
             producer.send(new ProducerRecord<>(topic, entry.key(), entry.value()), (meta, error) -> {
-                inFlight.remove(entry.eventId());
+                if (spool != null) {
+                    inFlight.remove(entry.eventId());
+                }
                 if (error == null) {
                     if (spool != null) {
                         spool.ack(entry.eventId());
@@ -270,7 +275,9 @@ public final class AuditClient implements AutoCloseable {
                 }
             });
         } catch (RuntimeException e) {
-            inFlight.remove(entry.eventId());
+            if (spool != null) {
+                inFlight.remove(entry.eventId());
+            }
             failed(entry, e);
         }
     }

@@ -71,8 +71,40 @@ public final class EventRules {
         if (event.getPayload() instanceof EvalResult eval && !Double.isFinite(eval.getValue())) {
             out.add(new Violation("payload.EvalResult.value", "must be a finite number, got " + eval.getValue()));
         }
-        wellFormedUnicode(out, "", event);
+        // The walk that names paths builds a string per field; most events hold no lone surrogate at all.
+        if (holdsLoneSurrogate(event)) {
+            wellFormedUnicode(out, "", event);
+        }
         return out;
+    }
+
+    /** Whether any string or map key of {@code value} holds a lone surrogate: {@link #wellFormedUnicode} finds one. */
+    private static boolean holdsLoneSurrogate(Object value) {
+        if (value instanceof CharSequence text) {
+            return loneSurrogate(text) >= 0;
+        }
+        if (value instanceof IndexedRecord record) {
+            int fields = record.getSchema().getFields().size();
+            for (int i = 0; i < fields; i++) {
+                if (holdsLoneSurrogate(record.get(i))) {
+                    return true;
+                }
+            }
+        } else if (value instanceof List<?> list) {
+            for (Object item : list) {
+                if (holdsLoneSurrogate(item)) {
+                    return true;
+                }
+            }
+        } else if (value instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                if (e.getKey() instanceof CharSequence key && loneSurrogate(key) >= 0
+                        || holdsLoneSurrogate(e.getValue())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /**

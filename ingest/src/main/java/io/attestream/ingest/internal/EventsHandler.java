@@ -282,7 +282,7 @@ public final class EventsHandler implements HttpHandler {
             return item.invalid(List.of(new Violation("$", "must be a JSON object")));
         }
         ObjectNode event = (ObjectNode) node;
-        Optional<Violation> surrogate = TextRules.checkSurrogates(event);
+        Optional<Violation> surrogate = TextRules.checkSurrogates(line, event);
         if (surrogate.isPresent()) {
             return item.invalid(List.of(surrogate.get()));
         }

@@ -14,21 +14,24 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 import org.apache.avro.LogicalType;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
 import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.generic.GenericDatumWriter;
 import org.apache.avro.generic.GenericRecord;
+import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
 import org.apache.avro.io.EncoderFactory;
@@ -47,14 +50,15 @@ import org.apache.avro.specific.SpecificDatumWriter;
  * {@code controls[0]}); the schema rules of {@link EventRules} are checked on the mapped event too.
  */
 public final class JsonEventMapper {
-    private static final Pattern UUID_TEXT =
-            Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Schema SCHEMA = AuditEvent.getClassSchema();
     // Datum readers and writers cache schema resolution; one per thread rather than one per event.
     private static final ThreadLocal<GenericDatumWriter<GenericRecord>> WRITER =
             ThreadLocal.withInitial(() -> new GenericDatumWriter<>(SCHEMA, GenericData.get()));
     private static final ThreadLocal<SpecificDatumReader<AuditEvent>> READER =
             ThreadLocal.withInitial(() -> new SpecificDatumReader<>(AuditEvent.class));
+    private static final ThreadLocal<Codec> CODEC = ThreadLocal.withInitial(Codec::new);
+    /** What mapping needs of each record and union schema reachable from {@link #SCHEMA}, computed once. */
+    private static final Map<Schema, Shape> SHAPES = shapes(SCHEMA);
 
     /**
      * The outcome of mapping one JSON event: an event with its Avro binary body (the event was decoded from that
@@ -80,31 +84,141 @@ public final class JsonEventMapper {
     public static Result map(JsonNode node) {
         requireNonNull(node, "node");
         List<Violation> errors = new ArrayList<>();
-        Object generic = convert(node, SCHEMA, "", errors);
+        Object generic = convert(node, SCHEMA, Path.ROOT, errors);
         if (!errors.isEmpty()) {
             return new Result(null, null, errors);
         }
-        byte[] body = encode((GenericRecord) generic);
-        AuditEvent event;
-        try {
-            event = READER.get().read(null, DecoderFactory.get().binaryDecoder(body, null));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        Codec codec = CODEC.get();
+        byte[] body = codec.encode((GenericRecord) generic);
+        AuditEvent event = codec.decode(body);
         List<Violation> rules = EventRules.violations(event);
         return rules.isEmpty() ? new Result(event, body, List.of()) : new Result(null, null, rules);
     }
 
-    private static byte[] encode(GenericRecord record) {
-        try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(512);
-            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
-            WRITER.get().write(record, encoder);
-            encoder.flush();
-            return out.toByteArray();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /**
+     * One thread's Avro encoder, decoder and output buffer: the encoder's 2 KiB buffer and the decoder are reused
+     * rather than allocated for every event.
+     */
+    private static final class Codec {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
+        private BinaryEncoder encoder;
+        private BinaryDecoder decoder;
+
+        byte[] encode(GenericRecord record) {
+            try {
+                out.reset();
+                encoder = EncoderFactory.get().binaryEncoder(out, encoder);
+                WRITER.get().write(record, encoder);
+                encoder.flush();
+                return out.toByteArray();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
         }
+
+        AuditEvent decode(byte[] body) {
+            try {
+                decoder = DecoderFactory.get().binaryDecoder(body, decoder);
+                return READER.get().read(null, decoder);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
+     * A field path in {@link EventRules} style ({@code payload.EvalResult.value}, {@code controls[0]}), built into a
+     * string only when a violation names it.
+     */
+    private static final class Path {
+        static final Path ROOT = new Path(null, null, -1);
+        private final Path parent;
+        private final String name;
+        private final int index;
+
+        private Path(Path parent, String name, int index) {
+            this.parent = parent;
+            this.name = name;
+            this.index = index;
+        }
+
+        Path child(String childName) {
+            return new Path(this, childName, -1);
+        }
+
+        Path item(int i) {
+            return new Path(this, null, i);
+        }
+
+        /** The path, {@code $} for the event itself. */
+        String where() {
+            return parent == null ? "$" : toString();
+        }
+
+        @Override
+        public String toString() {
+            if (parent == null) {
+                return "";
+            }
+            String up = parent.toString();
+            if (name == null) {
+                return up + "[" + index + "]";
+            }
+            return up.isEmpty() ? name : up + "." + name;
+        }
+    }
+
+    /** A record's fields with their defaults and nullability, or a union's non-null branches. */
+    private record Shape(Schema.Field[] fields, Object[] defaults, boolean[] nullable, List<Schema> branches,
+                         List<String> names, boolean hasNull) {
+    }
+
+    private static Map<Schema, Shape> shapes(Schema root) {
+        Map<Schema, Shape> out = new IdentityHashMap<>();
+        collect(root, out);
+        return out;
+    }
+
+    private static void collect(Schema schema, Map<Schema, Shape> out) {
+        if (out.containsKey(schema)) {
+            return;
+        }
+        switch (schema.getType()) {
+            case RECORD -> {
+                out.put(schema, shapeOf(schema));
+                schema.getFields().forEach(f -> collect(f.schema(), out));
+            }
+            case UNION -> {
+                out.put(schema, shapeOf(schema));
+                schema.getTypes().forEach(t -> collect(t, out));
+            }
+            case ARRAY -> collect(schema.getElementType(), out);
+            case MAP -> collect(schema.getValueType(), out);
+            default -> {
+            }
+        }
+    }
+
+    private static Shape shapeOf(Schema schema) {
+        if (schema.getType() == Schema.Type.RECORD) {
+            List<Schema.Field> fields = schema.getFields();
+            Object[] defaults = new Object[fields.size()];
+            boolean[] nullable = new boolean[fields.size()];
+            for (int i = 0; i < defaults.length; i++) {
+                Schema.Field field = fields.get(i);
+                defaults[i] = field.hasDefaultValue() ? GenericData.get().getDefaultValue(field) : null;
+                nullable[i] = nullable(field.schema());
+            }
+            return new Shape(fields.toArray(Schema.Field[]::new), defaults, nullable, null, null, false);
+        }
+        List<Schema> branches = schema.getTypes().stream().filter(s -> s.getType() != Schema.Type.NULL).toList();
+        return new Shape(null, null, null, branches, branches.stream().map(Schema::getName).toList(),
+                branches.size() < schema.getTypes().size());
+    }
+
+    private static Shape shape(Schema schema) {
+        Shape shape = SHAPES.get(schema);
+        return shape != null ? shape : shapeOf(schema);
     }
 
     /**
@@ -200,12 +314,7 @@ public final class JsonEventMapper {
         }
     }
 
-    private static String child(String path, String name) {
-        return path.isEmpty() ? name : path + "." + name;
-    }
-
-    private static Object convert(JsonNode node, Schema schema, String path, List<Violation> errors) {
-        String where = path.isEmpty() ? "$" : path;
+    private static Object convert(JsonNode node, Schema schema, Path path, List<Violation> errors) {
         switch (schema.getType()) {
             case RECORD:
                 return record(node, schema, path, errors);
@@ -213,102 +322,104 @@ public final class JsonEventMapper {
                 return union(node, schema, path, errors);
             case NULL:
                 if (!node.isNull()) {
-                    errors.add(new Violation(where, "must be null"));
+                    errors.add(new Violation(path.where(), "must be null"));
                 }
                 return null;
             case STRING:
-                return string(node, schema, where, errors);
+                return string(node, schema, path, errors);
             case LONG:
-                return longValue(node, schema, where, errors);
+                return longValue(node, schema, path, errors);
             case INT:
                 if (!node.isIntegralNumber() || !node.canConvertToInt()) {
-                    errors.add(new Violation(where, "must be a 32-bit integer"));
+                    errors.add(new Violation(path.where(), "must be a 32-bit integer"));
                     return null;
                 }
                 return node.intValue();
             case DOUBLE:
                 if (!node.isNumber()) {
-                    errors.add(new Violation(where, "must be a number"));
+                    errors.add(new Violation(path.where(), "must be a number"));
                     return null;
                 }
                 return node.doubleValue();
             case FLOAT:
                 if (!node.isNumber()) {
-                    errors.add(new Violation(where, "must be a number"));
+                    errors.add(new Violation(path.where(), "must be a number"));
                     return null;
                 }
                 return node.floatValue();
             case BOOLEAN:
                 if (!node.isBoolean()) {
-                    errors.add(new Violation(where, "must be true or false"));
+                    errors.add(new Violation(path.where(), "must be true or false"));
                     return null;
                 }
                 return node.booleanValue();
             case ENUM:
                 if (!node.isTextual() || !schema.hasEnumSymbol(node.textValue())) {
-                    errors.add(new Violation(where, "must be one of " + schema.getEnumSymbols()));
+                    errors.add(new Violation(path.where(), "must be one of " + schema.getEnumSymbols()));
                     return null;
                 }
                 return new GenericData.EnumSymbol(schema, node.textValue());
             case FIXED:
-                byte[] fixed = hex(node, schema.getFixedSize(), where, errors);
+                byte[] fixed = hex(node, schema.getFixedSize(), path, errors);
                 return fixed == null ? null : new GenericData.Fixed(schema, fixed);
             case BYTES:
-                byte[] bytes = hex(node, -1, where, errors);
+                byte[] bytes = hex(node, -1, path, errors);
                 return bytes == null ? null : ByteBuffer.wrap(bytes);
             case ARRAY:
                 if (!node.isArray()) {
-                    errors.add(new Violation(where, "must be an array"));
+                    errors.add(new Violation(path.where(), "must be an array"));
                     return null;
                 }
                 List<Object> items = new ArrayList<>(node.size());
                 for (int i = 0; i < node.size(); i++) {
-                    items.add(convert(node.get(i), schema.getElementType(), path + "[" + i + "]", errors));
+                    items.add(convert(node.get(i), schema.getElementType(), path.item(i), errors));
                 }
                 return items;
             case MAP:
                 if (!node.isObject()) {
-                    errors.add(new Violation(where, "must be an object"));
+                    errors.add(new Violation(path.where(), "must be an object"));
                     return null;
                 }
                 Map<String, Object> map = new LinkedHashMap<>();
                 for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
                     Map.Entry<String, JsonNode> e = it.next();
-                    map.put(e.getKey(), convert(e.getValue(), schema.getValueType(), child(path, e.getKey()), errors));
+                    map.put(e.getKey(), convert(e.getValue(), schema.getValueType(), path.child(e.getKey()), errors));
                 }
                 return map;
             default:
-                errors.add(new Violation(where, "unsupported schema type " + schema.getType()));
+                errors.add(new Violation(path.where(), "unsupported schema type " + schema.getType()));
                 return null;
         }
     }
 
-    private static Object record(JsonNode node, Schema schema, String path, List<Violation> errors) {
+    private static Object record(JsonNode node, Schema schema, Path path, List<Violation> errors) {
         if (!node.isObject()) {
-            errors.add(new Violation(path.isEmpty() ? "$" : path, "must be a JSON object"));
+            errors.add(new Violation(path.where(), "must be a JSON object"));
             return null;
         }
         GenericData.Record record = new GenericData.Record(schema);
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (schema.getField(name) == null) {
-                errors.add(new Violation(child(path, name), "unknown field"));
+                errors.add(new Violation(path.child(name).toString(), "unknown field"));
             }
         }
-        for (Schema.Field field : schema.getFields()) {
+        Shape shape = shape(schema);
+        Schema.Field[] fields = shape.fields();
+        for (int i = 0; i < fields.length; i++) {
+            Schema.Field field = fields[i];
             JsonNode value = node.get(field.name());
-            String fieldPath = child(path, field.name());
             if (value == null) {
                 if (field.hasDefaultValue()) {
-                    record.put(field.pos(), GenericData.get().getDefaultValue(field));
-                } else if (nullable(field.schema())) {
+                    record.put(field.pos(), shape.defaults()[i]);
+                } else if (shape.nullable()[i]) {
                     record.put(field.pos(), null);
                 } else {
-                    errors.add(new Violation(fieldPath, "is required"));
+                    errors.add(new Violation(path.child(field.name()).toString(), "is required"));
                 }
                 continue;
             }
-            record.put(field.pos(), convert(value, field.schema(), fieldPath, errors));
+            record.put(field.pos(), convert(value, field.schema(), path.child(field.name()), errors));
         }
         return record;
     }
@@ -318,65 +429,81 @@ public final class JsonEventMapper {
                 && schema.getTypes().stream().anyMatch(s -> s.getType() == Schema.Type.NULL);
     }
 
-    private static Object union(JsonNode node, Schema schema, String path, List<Violation> errors) {
-        String where = path.isEmpty() ? "$" : path;
-        List<Schema> branches = schema.getTypes().stream().filter(s -> s.getType() != Schema.Type.NULL).toList();
+    private static Object union(JsonNode node, Schema schema, Path path, List<Violation> errors) {
+        Shape shape = shape(schema);
+        List<Schema> branches = shape.branches();
         if (node.isNull()) {
-            if (branches.size() < schema.getTypes().size()) {
+            if (shape.hasNull()) {
                 return null;
             }
-            errors.add(new Violation(where, "must not be null"));
+            errors.add(new Violation(path.where(), "must not be null"));
             return null;
         }
         if (branches.size() == 1) {
             return convert(node, branches.get(0), path, errors);
         }
         // A union of several types (the payload): one key names the branch.
-        List<String> names = branches.stream().map(Schema::getName).toList();
+        List<String> names = shape.names();
         if (!node.isObject() || node.size() != 1) {
-            errors.add(new Violation(where, "must be an object with exactly one key naming the type, one of " + names));
+            errors.add(new Violation(path.where(), "must be an object with exactly one key naming the type, one of "
+                    + names));
             return null;
         }
         String name = node.fieldNames().next();
         for (Schema branch : branches) {
             if (branch.getName().equals(name)) {
-                return convert(node.get(name), branch, child(path, name), errors);
+                return convert(node.get(name), branch, path.child(name), errors);
             }
         }
-        errors.add(new Violation(child(path, name), "unknown type, expected one of " + names));
+        errors.add(new Violation(path.child(name).toString(), "unknown type, expected one of " + names));
         return null;
     }
 
-    private static Object string(JsonNode node, Schema schema, String where, List<Violation> errors) {
+    private static Object string(JsonNode node, Schema schema, Path path, List<Violation> errors) {
         if (!node.isTextual()) {
-            errors.add(new Violation(where, "must be a string"));
+            errors.add(new Violation(path.where(), "must be a string"));
             return null;
         }
         String text = node.textValue();
         LogicalType logical = schema.getLogicalType();
-        if (logical != null && "uuid".equals(logical.getName()) && !UUID_TEXT.matcher(text).matches()) {
-            errors.add(new Violation(where, "must be a UUID like 5d0c2a4e-7d8b-4f7e-9a3e-1c2b3d4e5f60"));
+        if (logical != null && "uuid".equals(logical.getName()) && !isUuidText(text)) {
+            errors.add(new Violation(path.where(), "must be a UUID like 5d0c2a4e-7d8b-4f7e-9a3e-1c2b3d4e5f60"));
             return null;
         }
         return text;
     }
 
-    private static Object longValue(JsonNode node, Schema schema, String where, List<Violation> errors) {
+    /** Whether {@code text} is 8-4-4-4-12 hex digits of either case (what the regex of the earlier mapper took). */
+    static boolean isUuidText(String text) {
+        if (text.length() != 36) {
+            return false;
+        }
+        for (int i = 0; i < 36; i++) {
+            char c = text.charAt(i);
+            boolean dash = i == 8 || i == 13 || i == 18 || i == 23;
+            if (dash ? c != '-' : Character.digit(c, 16) < 0 || c > 'f') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Object longValue(JsonNode node, Schema schema, Path path, List<Violation> errors) {
         LogicalType logical = schema.getLogicalType();
         boolean micros = logical != null && "timestamp-micros".equals(logical.getName());
         boolean millis = logical != null && "timestamp-millis".equals(logical.getName());
         if ((micros || millis) && node.isTextual()) {
             try {
-                Instant instant = Instant.parse(node.textValue());
+                Instant instant = parseInstant(node.textValue());
                 return micros ? ChronoUnit.MICROS.between(Instant.EPOCH, instant) : instant.toEpochMilli();
             } catch (DateTimeParseException | ArithmeticException e) {
-                errors.add(new Violation(where, "must be an ISO-8601 instant like 2026-11-01T09:00:00.123456Z or an"
-                        + " integer of " + (micros ? "microseconds" : "milliseconds") + " since the epoch"));
+                errors.add(new Violation(path.where(), "must be an ISO-8601 instant like 2026-11-01T09:00:00.123456Z or"
+                        + " an integer of " + (micros ? "microseconds" : "milliseconds") + " since the epoch"));
                 return null;
             }
         }
         if (!node.isIntegralNumber() || !node.canConvertToLong()) {
-            errors.add(new Violation(where, micros || millis
+            errors.add(new Violation(path.where(), micros || millis
                     ? "must be an ISO-8601 instant or an integer of " + (micros ? "microseconds" : "milliseconds")
                             + " since the epoch"
                     : "must be a 64-bit integer"));
@@ -385,22 +512,76 @@ public final class JsonEventMapper {
         return node.longValue();
     }
 
-    private static byte[] hex(JsonNode node, int size, String where, List<Violation> errors) {
-        String expect = size < 0 ? "an even number of hex characters" : (2 * size) + " hex characters";
+    /**
+     * {@link Instant#parse}, with the form every client writes ({@code 2026-11-01T09:00:00.123456Z}: four-digit year,
+     * upper-case T and Z, seconds below 60, up to nine fraction digits) read without the formatter; any other text
+     * goes to {@link Instant#parse}, which accepts or refuses it as before.
+     */
+    static Instant parseInstant(String text) {
+        int n = text.length();
+        if (n < 20 || n > 30 || text.charAt(4) != '-' || text.charAt(7) != '-' || text.charAt(10) != 'T'
+                || text.charAt(13) != ':' || text.charAt(16) != ':' || text.charAt(n - 1) != 'Z') {
+            return Instant.parse(text);
+        }
+        int year = digits(text, 0, 4);
+        int month = digits(text, 5, 7);
+        int day = digits(text, 8, 10);
+        int hour = digits(text, 11, 13);
+        int minute = digits(text, 14, 16);
+        int second = digits(text, 17, 19);
+        int nanos = 0;
+        if (n > 20) {
+            int fraction = n - 21;
+            if (text.charAt(19) != '.' || fraction < 1 || fraction > 9) {
+                return Instant.parse(text);
+            }
+            nanos = digits(text, 20, n - 1);
+            for (int i = fraction; i < 9 && nanos >= 0; i++) {
+                nanos *= 10;
+            }
+        }
+        if (year < 0 || month < 1 || month > 12 || day < 1 || day > 28 && day > YearMonth.of(year, month)
+                .lengthOfMonth() || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59
+                || nanos < 0) {
+            return Instant.parse(text);
+        }
+        long epochDay = LocalDate.of(year, month, day).toEpochDay();
+        return Instant.ofEpochSecond(epochDay * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
+    }
+
+    /** The decimal number of {@code text[from, to)}, or -1 when a character is not an ASCII digit. */
+    private static int digits(String text, int from, int to) {
+        int v = 0;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            v = v * 10 + (c - '0');
+        }
+        return v;
+    }
+
+    private static byte[] hex(JsonNode node, int size, Path path, List<Violation> errors) {
         if (!node.isTextual()) {
-            errors.add(new Violation(where, "must be a string of " + expect));
+            errors.add(new Violation(path.where(), "must be a string of " + expectedHex(size)));
             return null;
         }
         String text = node.textValue();
         if ((size >= 0 && text.length() != 2 * size) || text.length() % 2 != 0) {
-            errors.add(new Violation(where, "must be " + expect + ", got " + text.length() + " characters"));
+            errors.add(new Violation(path.where(), "must be " + expectedHex(size) + ", got " + text.length()
+                    + " characters"));
             return null;
         }
         try {
             return HexFormat.of().parseHex(text);
         } catch (IllegalArgumentException e) {
-            errors.add(new Violation(where, "must be " + expect + " (0-9, a-f)"));
+            errors.add(new Violation(path.where(), "must be " + expectedHex(size) + " (0-9, a-f)"));
             return null;
         }
+    }
+
+    private static String expectedHex(int size) {
+        return size < 0 ? "an even number of hex characters" : (2 * size) + " hex characters";
     }
 }

@@ -34,6 +34,7 @@ import java.util.Optional;
 final class TextRules {
     private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
     private static final JsonFactory FACTORY = new JsonFactory();
+    private static final ThreadLocal<Utf8Check> UTF8 = ThreadLocal.withInitial(Utf8Check::new);
 
     private TextRules() {
     }
@@ -52,9 +53,28 @@ final class TextRules {
         return Optional.empty();
     }
 
+    /**
+     * The first string or field name of {@code node}, parsed from {@code event}, that holds a lone surrogate, if any.
+     * The bytes passed {@link #checkBytes}, so a surrogate can only come from a backslash-u escape: without one the
+     * tree is not walked.
+     */
+    static Optional<Violation> checkSurrogates(byte[] event, JsonNode node) {
+        return hasUnicodeEscape(event) ? checkSurrogates(node) : Optional.empty();
+    }
+
     /** The first string or field name of {@code node} that holds a lone surrogate, if any. */
     static Optional<Violation> checkSurrogates(JsonNode node) {
         return surrogates(node, "");
+    }
+
+    /** Whether a backslash is followed by {@code u} anywhere (also inside an escaped backslash: a walk too many). */
+    private static boolean hasUnicodeEscape(byte[] b) {
+        for (int i = 0; i + 1 < b.length; i++) {
+            if (b[i] == '\\' && b[i + 1] == 'u') {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Optional<Violation> surrogates(JsonNode node, String path) {
@@ -91,22 +111,43 @@ final class TextRules {
         return b.length >= 3 && b[0] == BOM[0] && b[1] == BOM[1] && b[2] == BOM[2];
     }
 
-    /** Byte offset of the first malformed UTF-8 sequence (by the JDK's strict decoder), or -1. */
+    /**
+     * Byte offset of the first malformed UTF-8 sequence (by the JDK's strict decoder), or -1. Pure ASCII, the
+     * common case, is answered by a scan; otherwise by the strict decoder and an output buffer kept per thread.
+     */
     private static int firstMalformedUtf8(byte[] bytes) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        int i = 0;
+        while (i < bytes.length && bytes[i] >= 0) {
+            i++;
+        }
+        if (i == bytes.length) {
+            return -1;
+        }
+        Utf8Check check = UTF8.get();
+        CharsetDecoder decoder = check.decoder.reset();
         ByteBuffer in = ByteBuffer.wrap(bytes);
-        CharBuffer out = CharBuffer.allocate(4096);
-        while (true) {
-            CoderResult result = decoder.decode(in, out, true);
-            if (result.isError()) {
-                return in.position();
+        CharBuffer out = check.out;
+        try {
+            while (true) {
+                out.clear();
+                CoderResult result = decoder.decode(in, out, true);
+                if (result.isError()) {
+                    return in.position();
+                }
+                if (result.isUnderflow()) {
+                    return -1;
+                }
             }
-            if (result.isUnderflow()) {
-                return -1;
-            }
+        } finally {
             out.clear();
         }
+    }
+
+    /** A strict decoder and its output buffer, reused by one thread (one line at a time). */
+    private static final class Utf8Check {
+        final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        final CharBuffer out = CharBuffer.allocate(4096);
     }
 
     /**
