@@ -9,6 +9,7 @@ import io.attestream.integrity.LogId;
 import io.attestream.integrity.LogState;
 import io.attestream.integrity.TimestampVerifier;
 import io.attestream.verifier.internal.AgentStateMachine;
+import io.attestream.verifier.internal.CheckpointChecks;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -177,9 +178,46 @@ public final class ChainVerifier {
     public AgentRun begin(LogId log, List<CheckpointRow> checkpoints, Optional<CheckpointRow> remembered) {
         requireNonNull(log, "log");
         requireNonNull(checkpoints, "checkpoints");
+        return begin(log, checkpoints, remembered, CheckpointChecks.inline(keys, timestamps));
+    }
+
+    /**
+     * Starts the signature and timestamp checks of the given stored checkpoints on a thread of their own, log by
+     * log in the map's order, ahead of the {@link #begin} calls that need them (they depend on nothing but the
+     * rows and the trust configuration). Pass the result to {@link #begin(LogId, List, Optional, CheckpointChecks)}
+     * or {@link #beginAt(LogState, List, boolean, CheckpointChecks)}; the findings are the same as without it.
+     *
+     * @param checkpoints the stored checkpoints by log, in the order the logs will be begun (copied)
+     * @return the checks; close them when done
+     */
+    public CheckpointChecks checkAhead(Map<LogId, List<CheckpointRow>> checkpoints) {
+        return CheckpointChecks.ahead(keys, timestamps, requireNonNull(checkpoints, "checkpoints"));
+    }
+
+    /**
+     * As {@link #begin(LogId, List, Optional)}, taking the checkpoints' signature and timestamp checks from
+     * {@code checks}.
+     *
+     * @param log the agent's log
+     * @param checkpoints every stored checkpoint of this log
+     * @param remembered the remembered checkpoint, if any
+     * @param checks from {@link #checkAhead} of this verifier
+     * @return the run
+     */
+    public AgentRun begin(LogId log, List<CheckpointRow> checkpoints, Optional<CheckpointRow> remembered,
+            CheckpointChecks checks) {
+        requireNonNull(log, "log");
+        requireNonNull(checkpoints, "checkpoints");
         requireNonNull(remembered, "remembered");
-        return new AgentStateMachine(log, checkpoints, keys, timestamps, fingerprints, MAX_ANOMALY_ROWS,
+        return new AgentStateMachine(log, checkpoints, mine(checks), fingerprints, MAX_ANOMALY_ROWS,
                 LogState.empty(log), true, settings, remembered.orElse(null));
+    }
+
+    private CheckpointChecks mine(CheckpointChecks checks) {
+        if (!requireNonNull(checks, "checks").trusts(keys, timestamps)) {
+            throw new IllegalArgumentException("checkpoint checks of another verifier's trust configuration");
+        }
+        return checks;
     }
 
     /**
@@ -196,10 +234,25 @@ public final class ChainVerifier {
      * @return the run
      */
     public AgentRun beginAt(LogState start, List<CheckpointRow> checkpoints, boolean untilEnd) {
+        return beginAt(start, checkpoints, untilEnd, CheckpointChecks.inline(keys, timestamps));
+    }
+
+    /**
+     * As {@link #beginAt(LogState, List, boolean)}, taking the checkpoints' signature and timestamp checks from
+     * {@code checks}.
+     *
+     * @param start the log state before the first row
+     * @param checkpoints every stored checkpoint of this log
+     * @param untilEnd whether rows up to the end of the log will be fed
+     * @param checks from {@link #checkAhead} of this verifier
+     * @return the run
+     */
+    public AgentRun beginAt(LogState start, List<CheckpointRow> checkpoints, boolean untilEnd,
+            CheckpointChecks checks) {
         requireNonNull(start, "start");
         requireNonNull(checkpoints, "checkpoints");
         LogId log = start.head().log();
-        return new AgentStateMachine(log, checkpoints, keys, timestamps, fingerprints, MAX_ANOMALY_ROWS, start,
+        return new AgentStateMachine(log, checkpoints, mine(checks), fingerprints, MAX_ANOMALY_ROWS, start,
                 untilEnd, settings, null);
     }
 

@@ -18,6 +18,7 @@ import io.attestream.integrity.LogState;
 import io.attestream.integrity.SignedCheckpoint;
 import io.attestream.integrity.SigningKey;
 import io.attestream.integrity.TimestampVerifier;
+import io.attestream.verifier.internal.CheckpointChecks;
 import io.attestream.verifier.testing.ChainFixture;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -293,6 +294,57 @@ class ChainVerifierTest {
                     cps.get(4).timestamp()));
             return cps;
         }), 63, FindingKind.TIMESTAMP_MISMATCH);
+    }
+
+    @Test
+    void checkpointsCheckedAheadOnTheirOwnThreadGiveExactlyTheFindingsOfTheInlineChecks() {
+        ChainFixture.Agent a = agents.get(0);
+        List<CheckpointRow> cps = new ArrayList<>(a.checkpoints());
+        CheckpointRow c1 = cps.get(1);
+        cps.set(1, new CheckpointRow(c1.tenant(), c1.agentId(), c1.treeSize(), c1.rootHash(),
+                c1.note().replace(c1.rootHash().base64(), Hash.sha256(new byte[] {1}).base64()), c1.keyName(),
+                c1.timestamp()));
+        CheckpointRow c2 = cps.get(2);
+        cps.set(2, new CheckpointRow(c2.tenant(), c2.agentId(), c2.treeSize(), c2.rootHash(),
+                SignedCheckpoint.sign(Checkpoint.parse(SignedCheckpoint.parse(c2.note()).checkpoint().body()),
+                        OTHER_KEY).text(), c2.keyName(), null));
+        CheckpointRow c3 = cps.get(3);
+        cps.set(3, new CheckpointRow(c3.tenant(), c3.agentId(), c3.treeSize(), c3.rootHash(), c3.note(),
+                c3.keyName(), ChainFixture.withFlippedSignatureByte(new String(c3.timestamp(), StandardCharsets.UTF_8))
+                        .getBytes(StandardCharsets.UTF_8)));
+        CheckpointRow c5 = cps.get(5);
+        cps.set(5, new CheckpointRow(c5.tenant(), c5.agentId(), c5.treeSize(), c5.rootHash(), c5.note(),
+                c5.keyName(), null));
+        Map<LogId, List<CheckpointRow>> byLog = new java.util.LinkedHashMap<>();
+        byLog.put(a.log(), cps);
+        for (ChainFixture.Agent other : agents.subList(1, agents.size())) {
+            byLog.put(other.log(), other.checkpoints());
+        }
+        ChainVerifier v = verifier();
+        List<AgentResult> inline = new ArrayList<>();
+        for (ChainFixture.Agent x : agents) {
+            inline.add(run(v, x, x.rows(), byLog.get(x.log())));
+        }
+        List<AgentResult> ahead = new ArrayList<>();
+        try (CheckpointChecks checks = v.checkAhead(byLog)) {
+            // The last log first: the checks of a log the ahead thread may not have reached yet run on this thread.
+            for (ChainFixture.Agent x : List.of(agents.get(2), agents.get(0), agents.get(1))) {
+                ChainVerifier.AgentRun run = v.begin(x.log(), byLog.get(x.log()), Optional.empty(), checks);
+                x.rows().forEach(run::accept);
+                ahead.add(run.finish());
+            }
+        }
+        ahead = List.of(ahead.get(1), ahead.get(2), ahead.get(0));
+        assertThat(inline.get(0).findings()).extracting(Finding::kind).contains(FindingKind.FORGED_CHECKPOINT,
+                FindingKind.UNKNOWN_KEY_CHECKPOINT, FindingKind.TIMESTAMP_MISMATCH, FindingKind.MISSING_TIMESTAMP);
+        for (int i = 0; i < agents.size(); i++) {
+            assertThat(ahead.get(i).findings()).as("agent %d", i).isEqualTo(inline.get(i).findings());
+            assertThat(ahead.get(i).checkpointsVerified()).isEqualTo(inline.get(i).checkpointsVerified());
+            assertThat(ahead.get(i).timestampsVerified()).isEqualTo(inline.get(i).timestampsVerified());
+            assertThat(ahead.get(i).tsaSubjects()).isEqualTo(inline.get(i).tsaSubjects());
+        }
+        assertThatThrownBy(() -> verifierWithoutTsa().begin(a.log(), cps, Optional.empty(), v.checkAhead(Map.of())))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

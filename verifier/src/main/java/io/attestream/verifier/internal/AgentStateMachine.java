@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import io.attestream.integrity.ChainBrokenException;
 import io.attestream.integrity.ChainEntry;
 import io.attestream.integrity.Checkpoint;
-import io.attestream.integrity.CheckpointTimestamp;
 import io.attestream.integrity.CheckpointVerifier;
 import io.attestream.integrity.CompactMerkleTree;
 import io.attestream.integrity.ConsistencyProof;
@@ -15,7 +14,6 @@ import io.attestream.integrity.LogId;
 import io.attestream.integrity.LogState;
 import io.attestream.integrity.SignatureInvalidException;
 import io.attestream.integrity.SignedCheckpoint;
-import io.attestream.integrity.TimestampVerifier;
 import io.attestream.integrity.UnknownKeyException;
 import io.attestream.integrity.VerifiedTimestamp;
 import io.attestream.verifier.AgentResult;
@@ -119,8 +117,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
     /**
      * @param log the log
      * @param checkpoints its stored checkpoints
-     * @param keys trusted checkpoint keys
-     * @param timestamps TSA trust, or null to leave tokens unchecked
+     * @param checks the signature and timestamp checks of the checkpoints (trusted keys, TSA trust or none)
      * @param fingerprints re-derived schema fingerprints by schema id
      * @param maxRegion most rows buffered around one anomaly
      * @param start the log state before the first row to be fed (empty for a whole log); checkpoints up to
@@ -131,8 +128,8 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
      * @param remembered the checkpoint the auditor's state remembers for this whole log, or null
      * @throws VerifierException when the remembered note does not verify with the keys
      */
-    public AgentStateMachine(LogId log, List<CheckpointRow> checkpoints, CheckpointVerifier keys,
-            TimestampVerifier timestamps, Map<Integer, Hash> fingerprints, int maxRegion, LogState start,
+    public AgentStateMachine(LogId log, List<CheckpointRow> checkpoints, CheckpointChecks checks,
+            Map<Integer, Hash> fingerprints, int maxRegion, LogState start,
             boolean checkTail, ChainVerifier.Settings settings, CheckpointRow remembered) {
         this.log = requireNonNull(log, "log");
         this.settings = requireNonNull(settings, "settings");
@@ -153,7 +150,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         int count = 0;
         for (CheckpointRow c : sorted) {
             if (c.treeSize() > nextSeq) {
-                checkCheckpoint(c, requireNonNull(keys, "keys"), timestamps);
+                checkCheckpoint(c, requireNonNull(checks, "checks"));
                 count++;
             }
         }
@@ -163,7 +160,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             headBySize.putIfAbsent(c.size(), c.head());
         }
         this.coverage = new CoverageCheck(seals, reportedCheckpointSizes, settings, nextSeq, checkTail);
-        this.remembered = remembered == null ? null : verifyRemembered(remembered, keys);
+        this.remembered = remembered == null ? null : verifyRemembered(remembered, checks.keys());
         long largest = trusted.isEmpty() ? 0 : trusted.get(trusted.size() - 1).size();
         this.consistency = this.remembered != null && largest > this.remembered.treeSize() && nextSeq == 0
                 ? new ConsistencyBuilder(this.remembered.treeSize(), largest) : null;
@@ -188,7 +185,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
     private record Displaced(long label, long trueSeq, Hash hash) {
     }
 
-    private void checkCheckpoint(CheckpointRow c, CheckpointVerifier keys, TimestampVerifier timestamps) {
+    private void checkCheckpoint(CheckpointRow c, CheckpointChecks checks) {
         if (!c.tenant().equals(tenant) || !c.agentId().equals(agentId)) {
             throw new VerifierException("checkpoint of " + c.tenant() + "/" + c.agentId() + " given to the run of "
                     + log);
@@ -199,7 +196,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         Checkpoint cp;
         Hash head;
         try {
-            signed = keys.verify(c.note(), log.origin());
+            signed = checks.note(log, c);
             cp = signed.checkpoint();
             // Throws when the extension lines are not an attestream layout (chain-head is required).
             head = cp.chainHead().hash();
@@ -225,12 +222,11 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         byte[] ts = c.timestamp();
         Instant genTime = null;
         if (ts != null) {
-            if (timestamps == null) {
+            if (!checks.timestampsChecked()) {
                 timestampsUnchecked++;
             } else {
                 try {
-                    CheckpointTimestamp decoded = TimestampCodec.decode(ts);
-                    VerifiedTimestamp v = decoded.verify(c.note(), timestamps);
+                    VerifiedTimestamp v = checks.timestamp(log, c);
                     timestampsVerified++;
                     genTime = v.genTime();
                     tsaSubjects.add(v.tsaSubject());
@@ -239,7 +235,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
                             what + ": timestamp does not verify: " + e.getMessage());
                 }
             }
-        } else if (timestamps != null) {
+        } else if (checks.timestampsChecked()) {
             add(at, FindingKind.MISSING_TIMESTAMP, what + " has no timestamp token (timestamp_token is NULL) although "
                     + "a TSA certificate was given: nothing outside the operator dates it");
         }

@@ -114,18 +114,26 @@ public final class AuditRunner {
         Map<LogId, Long> firstSeqs = sel.timeRange() ? reader.firstSeqs(sel) : Map.of();
         progress.start(countFirst ? reader.countEvents(sel) : -1);
         List<AgentResult> results = new ArrayList<>();
-        Scan scan = new Scan(reader, verifier, sel, checkpoints, firstSeqs, results, progress, remembered);
         Map<Integer, Schema> schemas = reader.schemas();
         RetentionCheck retention = RetentionCheck.load(reader, verifier.settings().clock().instant());
         DerivedColumns derived = new DerivedColumns(schemas, retention);
-        pipeline(reader, sel, scan, derived);
-        scan.finishCurrent();
-        if (!sel.timeRange()) {
-            // Agents whose every row is gone: their checkpoints still say how many there were.
-            for (Map.Entry<LogId, List<CheckpointRow>> e : checkpoints.entrySet()) {
-                results.add(verifier.begin(e.getKey(), e.getValue(), Optional.ofNullable(remembered.get(e.getKey())))
-                        .finish());
+        long rows;
+        // Signatures and tokens do not depend on the rows: checked on their own thread while the scan starts (the
+        // engine sorts before the first row arrives) and runs; the chain thread takes the outcomes in scan order.
+        try (CheckpointChecks checks = verifier.checkAhead(checkpoints)) {
+            Scan scan = new Scan(reader, verifier, checks, sel, checkpoints, firstSeqs, results, progress, remembered);
+            pipeline(reader, sel, scan, derived);
+            scan.finishCurrent();
+            rows = scan.rows;
+            if (!sel.timeRange()) {
+                // Agents whose every row is gone: their checkpoints still say how many there were.
+                for (Map.Entry<LogId, List<CheckpointRow>> e : checkpoints.entrySet()) {
+                    results.add(verifier.begin(e.getKey(), e.getValue(),
+                            Optional.ofNullable(remembered.get(e.getKey())), checks).finish());
+                }
             }
+        }
+        if (!sel.timeRange()) {
             for (Map.Entry<LogId, CheckpointRow> e : remembered.entrySet()) {
                 LogId log = e.getKey();
                 boolean selected = (sel.tenant() == null || sel.tenant().equals(log.tenant()))
@@ -144,7 +152,7 @@ public final class AuditRunner {
         results.sort(Comparator.comparing(AgentResult::tenant).thenComparing(AgentResult::agentId));
         RetentionSummary pruned = retention.finish(results, derived.findingList());
         results = DerivedColumns.merge(results, derived.findingList().all());
-        return new VerificationReport(results, scan.rows, Duration.ofNanos(System.nanoTime() - t0), pruned);
+        return new VerificationReport(results, rows, Duration.ofNanos(System.nanoTime() - t0), pruned);
     }
 
     private static AgentResult vanished(LogId log, CheckpointRow was) {
@@ -282,6 +290,7 @@ public final class AuditRunner {
     private static final class Scan {
         private final EvidenceReader reader;
         private final ChainVerifier verifier;
+        private final CheckpointChecks checks;
         private final EvidenceReader.Selection sel;
         private final Map<LogId, List<CheckpointRow>> checkpoints;
         private final Map<LogId, Long> firstSeqs;
@@ -294,12 +303,13 @@ public final class AuditRunner {
         private LogId log;
         private long rows;
 
-        Scan(EvidenceReader reader, ChainVerifier verifier, EvidenceReader.Selection sel,
+        Scan(EvidenceReader reader, ChainVerifier verifier, CheckpointChecks checks, EvidenceReader.Selection sel,
                 Map<LogId, List<CheckpointRow>> checkpoints, Map<LogId, Long> firstSeqs, List<AgentResult> results,
                 Progress progress, Map<LogId, CheckpointRow> remembered) {
             this.remembered = remembered;
             this.reader = reader;
             this.verifier = verifier;
+            this.checks = checks;
             this.sel = sel;
             this.checkpoints = checkpoints;
             this.firstSeqs = firstSeqs;
@@ -325,8 +335,8 @@ public final class AuditRunner {
             cps = cps == null ? List.of() : cps;
             Long first = firstSeqs.get(id);
             if (!sel.timeRange() || first == null || first == 0) {
-                return sel.until() == null ? verifier.begin(id, cps, Optional.ofNullable(remembered.get(id)))
-                        : verifier.beginAt(LogState.empty(id), cps, false);
+                return sel.until() == null ? verifier.begin(id, cps, Optional.ofNullable(remembered.get(id)), checks)
+                        : verifier.beginAt(LogState.empty(id), cps, false, checks);
             }
             List<Hash> prefix = reader.storedHashes(id, first);
             if (prefix.size() != first) {
@@ -338,7 +348,7 @@ public final class AuditRunner {
                 tree = tree.append(h);
             }
             LogState start = new LogState(new ChainHead(id, first, prefix.get(prefix.size() - 1)), tree);
-            return verifier.beginAt(start, cps, sel.until() == null);
+            return verifier.beginAt(start, cps, sel.until() == null, checks);
         }
 
         void finishCurrent() {

@@ -133,6 +133,138 @@ final class AvroCursor {
         skip(schema, 0);
     }
 
+    /** A skip of one datum of a schema compiled once ({@link #compile}). */
+    interface Skip {
+        void skip(AvroCursor c) throws Corrupt;
+    }
+
+    /** Most schema nodes compiled into one {@link Skip}; a larger schema is walked at each datum instead. */
+    private static final int MAX_COMPILED_NODES = 10_000;
+
+    /**
+     * Compiles {@link #skip(Schema)} for one schema: the same reads, checks and messages in the same order, without
+     * walking the schema at every datum. A recursive schema, one nested deeper than the walk allows, or a very large
+     * one (the schema text is untrusted too) is not compiled: its skip is the walk itself.
+     *
+     * @param schema the schema
+     * @return the skip
+     */
+    static Skip compile(Schema schema) {
+        int[] budget = {MAX_COMPILED_NODES};
+        if (maxDepth(schema, 0, new java.util.IdentityHashMap<>(), budget) > MAX_DEPTH) {
+            return c -> c.skip(schema);
+        }
+        return compiled(schema);
+    }
+
+    /** The deepest skip depth under {@code schema} entered at {@code depth}; above MAX_DEPTH when not compilable. */
+    private static int maxDepth(Schema schema, int depth, java.util.IdentityHashMap<Schema, Boolean> open,
+            int[] budget) {
+        if (--budget[0] < 0 || depth > MAX_DEPTH || open.containsKey(schema)) {
+            return MAX_DEPTH + 1;
+        }
+        open.put(schema, Boolean.TRUE);
+        int max = depth;
+        switch (schema.getType()) {
+            case UNION -> {
+                for (Schema t : schema.getTypes()) {
+                    max = Math.max(max, maxDepth(t, depth + 1, open, budget));
+                }
+            }
+            case RECORD -> {
+                for (Schema.Field f : schema.getFields()) {
+                    max = Math.max(max, maxDepth(f.schema(), depth + 1, open, budget));
+                }
+            }
+            case ARRAY -> max = Math.max(max, maxDepth(schema.getElementType(), depth + 1, open, budget));
+            case MAP -> max = Math.max(max, maxDepth(schema.getValueType(), depth + 1, open, budget));
+            default -> {
+            }
+        }
+        open.remove(schema);
+        return max;
+    }
+
+    private static Skip compiled(Schema schema) {
+        switch (schema.getType()) {
+            case NULL -> {
+                return c -> {
+                };
+            }
+            case BOOLEAN -> {
+                return c -> {
+                    c.take(1);
+                    if (c.buf[c.pos - 1] != 0 && c.buf[c.pos - 1] != 1) {
+                        throw c.corrupt("boolean byte is " + (c.buf[c.pos - 1] & 0xff));
+                    }
+                };
+            }
+            case INT -> {
+                return AvroCursor::readInt;
+            }
+            case LONG -> {
+                return AvroCursor::readLong;
+            }
+            case FLOAT -> {
+                return c -> c.take(4);
+            }
+            case DOUBLE -> {
+                return c -> c.take(8);
+            }
+            case STRING, BYTES -> {
+                return c -> c.take(c.length());
+            }
+            case FIXED -> {
+                int size = schema.getFixedSize();
+                return c -> c.take(size);
+            }
+            case ENUM -> {
+                int n = schema.getEnumSymbols().size();
+                String what = "enum " + schema.getFullName();
+                return c -> c.readIndex(n, what);
+            }
+            case UNION -> {
+                Skip[] branches = schema.getTypes().stream().map(AvroCursor::compiled).toArray(Skip[]::new);
+                return c -> branches[c.readIndex(branches.length, "union")].skip(c);
+            }
+            case RECORD -> {
+                Skip[] fields = schema.getFields().stream().map(f -> compiled(f.schema())).toArray(Skip[]::new);
+                return c -> {
+                    for (Skip f : fields) {
+                        f.skip(c);
+                    }
+                };
+            }
+            case ARRAY -> {
+                Skip item = compiled(schema.getElementType());
+                return c -> {
+                    for (long n = c.readBlockCount(); n != 0; n = c.readBlockCount()) {
+                        for (long i = 0; i < n; i++) {
+                            item.skip(c);
+                        }
+                    }
+                };
+            }
+            case MAP -> {
+                Skip value = compiled(schema.getValueType());
+                return c -> {
+                    for (long n = c.readBlockCount(); n != 0; n = c.readBlockCount()) {
+                        for (long i = 0; i < n; i++) {
+                            c.take(c.length());
+                            value.skip(c);
+                        }
+                    }
+                };
+            }
+            default -> {
+                Schema.Type t = schema.getType();
+                return c -> {
+                    throw c.corrupt("unsupported schema type " + t);
+                };
+            }
+        }
+    }
+
     private void skip(Schema schema, int depth) throws Corrupt {
         if (depth > MAX_DEPTH) {
             throw corrupt("nesting deeper than " + MAX_DEPTH);

@@ -73,6 +73,8 @@ public final class DerivedColumns {
     private byte[] agentBytes;
     private LogId log;
     private long rows;
+    private int lastSchemaId;
+    private Object lastDecoder;
 
     /**
      * @param schemas writer schemas by id, parsed from {@code registry_schemas}; empty when none are configured
@@ -225,7 +227,8 @@ public final class DerivedColumns {
     }
 
     private EventDecoder decoder(EventRow row) {
-        Object d = decoders.get(row.schemaId());
+        // A log's rows nearly always share one schema: skip the map lookup then.
+        Object d = lastDecoder != null && lastSchemaId == row.schemaId() ? lastDecoder : decoders.get(row.schemaId());
         if (d == null) {
             Schema s = schemas.get(row.schemaId());
             if (s == null) {
@@ -240,6 +243,8 @@ public final class DerivedColumns {
             }
             decoders.put(row.schemaId(), d);
         }
+        lastSchemaId = row.schemaId();
+        lastDecoder = d;
         if (d instanceof EventDecoder decoder) {
             return decoder;
         }

@@ -107,16 +107,16 @@ final class EventDecoder {
     private static final List<String> REQUIRED = List.of("eventId", "tenant", "agentId", "agentVersion", "occurredAt",
             "recordedBy", "payload");
 
-    private final Schema[] fieldSchemas;
+    private final AvroCursor.Skip[] fieldSkips;
     private final int[] fieldRole;
     private final Reader[] fieldReaders;
     private final int hostIndex;
-    private final Schema[] recordedByFields;
+    private final AvroCursor.Skip[] recordedByFields;
     private final Branch[] branches;
 
     /** A payload union branch: its record name, typed table and per-field column readers. */
-    private record Branch(Schema schema, String name, byte[] nameBytes, byte[] defaultControls, TypedTable table,
-            int[] column, Reader[] readers) {
+    private record Branch(AvroCursor.Skip skip, String name, byte[] nameBytes, byte[] defaultControls,
+            TypedTable table, int[] column, Reader[] readers, AvroCursor.Skip[] fieldSkips) {
     }
 
     private EventDecoder(Schema writer) throws UnusableSchemaException {
@@ -124,17 +124,17 @@ final class EventDecoder {
             throw new UnusableSchemaException("the writer schema is a " + writer.getType() + ", not a record");
         }
         List<Schema.Field> fields = writer.getFields();
-        fieldSchemas = new Schema[fields.size()];
+        fieldSkips = new AvroCursor.Skip[fields.size()];
         fieldRole = new int[fields.size()];
         fieldReaders = new Reader[fields.size()];
         List<String> seen = new ArrayList<>();
         int host = -1;
-        Schema[] rb = null;
+        AvroCursor.Skip[] rb = null;
         Branch[] br = null;
         for (int i = 0; i < fields.size(); i++) {
             Schema.Field f = fields.get(i);
             Schema s = f.schema();
-            fieldSchemas[i] = s;
+            fieldSkips[i] = AvroCursor.compile(s);
             seen.add(f.name());
             switch (f.name()) {
                 case "eventId" -> role(i, F_EVENT_ID, reader(s, TypedTable.Kind.STRING, f.name()));
@@ -152,7 +152,7 @@ final class EventDecoder {
                     fieldRole[i] = F_RECORDED_BY;
                     host = s.getField("host").pos();
                     reader(s.getField("host").schema(), TypedTable.Kind.STRING, "recordedBy.host");
-                    rb = s.getFields().stream().map(Schema.Field::schema).toArray(Schema[]::new);
+                    rb = s.getFields().stream().map(x -> AvroCursor.compile(x.schema())).toArray(AvroCursor.Skip[]::new);
                 }
                 case "payload" -> {
                     fieldRole[i] = F_PAYLOAD;
@@ -224,19 +224,19 @@ final class EventDecoder {
                         if (j == hostIndex) {
                             host = c.readBytes();
                         } else {
-                            c.skip(recordedByFields[j]);
+                            recordedByFields[j].skip(c);
                         }
                     }
                 }
                 case F_PAYLOAD -> {
                     branch = branches[c.readIndex(branches.length, "payload union")];
                     if (branch.table() == null) {
-                        c.skip(branch.schema());
+                        branch.skip().skip(c);
                     } else {
                         typed = payload(branch, c);
                     }
                 }
-                default -> c.skip(fieldSchemas[i]);
+                default -> fieldSkips[i].skip(c);
             }
         }
         if (branch == null) {
@@ -270,11 +270,10 @@ final class EventDecoder {
                 out[k] = DerivedValues.encodeList(List.of());
             }
         }
-        List<Schema.Field> fields = b.schema().getFields();
-        for (int j = 0; j < fields.size(); j++) {
+        for (int j = 0; j < b.column().length; j++) {
             int k = b.column()[j];
             if (k < 0) {
-                c.skip(fields.get(j).schema());
+                b.fieldSkips()[j].skip(c);
             } else {
                 out[k] = b.readers()[j].read(c);
             }
@@ -317,8 +316,12 @@ final class EventDecoder {
                 }
             }
             List<String> defaults = DEFAULT_CONTROLS.get(s.getName());
-            out[i] = new Branch(s, s.getName(), s.getName().getBytes(StandardCharsets.UTF_8),
-                    defaults == null ? null : DerivedValues.encodeStrings(defaults), table, column, readers);
+            AvroCursor.Skip[] skips = new AvroCursor.Skip[column.length];
+            for (int j = 0; j < column.length; j++) {
+                skips[j] = column[j] < 0 ? AvroCursor.compile(s.getFields().get(j).schema()) : null;
+            }
+            out[i] = new Branch(AvroCursor.compile(s), s.getName(), s.getName().getBytes(StandardCharsets.UTF_8),
+                    defaults == null ? null : DerivedValues.encodeStrings(defaults), table, column, readers, skips);
         }
         return out;
     }
