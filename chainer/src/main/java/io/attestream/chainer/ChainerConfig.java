@@ -157,6 +157,13 @@ public final class ChainerConfig extends AbstractConfig {
     private static final String TSA_MAX_WAIT_MS_DOC = "How long due checkpoints are kept and retried while the TSA is "
             + "unavailable before chainer.tsa.unavailable.mode applies.";
 
+    /** Threads making RFC 3161 requests off the stream threads. */
+    public static final String TSA_THREADS_CONFIG = "chainer.tsa.threads";
+    private static final String TSA_THREADS_DOC = "Threads that make the RFC 3161 requests, so a slow or unreachable TSA "
+            + "never stalls a stream thread: a punctuation hands its task's pending checkpoints to one of them and writes "
+            + "them, timestamped, in a later punctuation once the answer is in. At most one request per task is in flight; "
+            + "idle threads end after 30 s.";
+
     /** What to do when the TSA stays unavailable. */
     public static final String TSA_UNAVAILABLE_MODE_CONFIG = "chainer.tsa.unavailable.mode";
     /** Value: stop the chainer. */
@@ -308,6 +315,8 @@ public final class ChainerConfig extends AbstractConfig {
                 .define(TSA_POLICY_CONFIG, Type.STRING, "", Importance.LOW, TSA_POLICY_DOC)
                 .define(TSA_MAX_WAIT_MS_CONFIG, Type.LONG, 300_000L, ConfigDef.Range.atLeast(0), Importance.MEDIUM,
                         TSA_MAX_WAIT_MS_DOC)
+                .define(TSA_THREADS_CONFIG, Type.INT, 2, ConfigDef.Range.between(1, 64), Importance.LOW,
+                        TSA_THREADS_DOC)
                 .define(TSA_UNAVAILABLE_MODE_CONFIG, Type.STRING, TSA_UNAVAILABLE_FAIL,
                         ConfigDef.ValidString.in(TSA_UNAVAILABLE_FAIL, TSA_UNAVAILABLE_EMIT_UNSTAMPED), Importance.MEDIUM,
                         TSA_UNAVAILABLE_MODE_DOC)

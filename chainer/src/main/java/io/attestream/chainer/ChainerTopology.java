@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executor;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
@@ -87,6 +88,23 @@ public final class ChainerTopology {
     public static Topology buildTopology(ChainerConfig config, SchemaRegistryClient registry, SigningKey signingKey,
                                          Optional<TimestampAuthority> tsa, MeterRegistry meters, int inputPartitions) {
         requireNonNull(config, "config");
+        return buildTopology(config, registry, signingKey, tsa, meters, inputPartitions,
+                Notary.requestThreads(config.getInt(ChainerConfig.TSA_THREADS_CONFIG)));
+    }
+
+    /**
+     * Builds the topology with the executor its RFC 3161 requests run on ({@link #buildTopology(ChainerConfig,
+     * SchemaRegistryClient, SigningKey, Optional, MeterRegistry, int)} uses {@code chainer.tsa.threads} threads; a
+     * test under TopologyTestDriver may pass {@code Runnable::run} so that an answer is in when the punctuation that
+     * asked looks at it).
+     *
+     * @param tsaRequests where TSA requests run; MUST NOT be a stream thread's in production
+     */
+    public static Topology buildTopology(ChainerConfig config, SchemaRegistryClient registry, SigningKey signingKey,
+                                         Optional<TimestampAuthority> tsa, MeterRegistry meters, int inputPartitions,
+                                         Executor tsaRequests) {
+        requireNonNull(config, "config");
+        requireNonNull(tsaRequests, "tsaRequests");
         requireNonNull(registry, "registry");
         requireNonNull(signingKey, "signingKey");
         requireNonNull(tsa, "tsa");
@@ -116,7 +134,8 @@ public final class ChainerTopology {
                 config.getLong(ChainerConfig.CHECKPOINT_FLUSH_INTERVAL_MS_CONFIG),
                 config.getLong(ChainerConfig.TSA_MAX_WAIT_MS_CONFIG),
                 ChainerConfig.TSA_UNAVAILABLE_FAIL.equals(config.getString(ChainerConfig.TSA_UNAVAILABLE_MODE_CONFIG)));
-        Notary notary = new Notary(signingKey, tsa, new Checkpoint.Cadence(chain.everyEvents(), chain.intervalMs()));
+        Notary notary = new Notary(signingKey, tsa, new Checkpoint.Cadence(chain.everyEvents(), chain.intervalMs()),
+                tsaRequests);
         Duration window = Duration.ofMillis(Math.max(dedupWindow, 1));
 
         Topology t = new Topology();

@@ -56,6 +56,7 @@ class ChainerCommandTest {
         d.put("chainer.tsa.timeout.ms", "10000");
         d.put("chainer.tsa.policy", "\"\"");
         d.put("chainer.tsa.max.wait.ms", "300000");
+        d.put("chainer.tsa.threads", "2");
         d.put("chainer.tsa.unavailable.mode", "fail");
         d.put("chainer.registry.max.block.ms", "5000");
         d.put("chainer.schemas.auto.register", "true");

@@ -25,6 +25,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.Executor;
 import java.util.stream.Stream;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -34,7 +35,11 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 
-/** A chainer under TopologyTestDriver with an in-process registry, a fresh signing key and an embedded TSA. */
+/**
+ * A chainer under TopologyTestDriver with an in-process registry, a fresh signing key and an embedded TSA. Its TSA
+ * requests run on the punctuating thread (the answer is in when the punctuation looks at it), unless a test passes
+ * request threads ({@link #withTsa(TimestampAuthority, Map, Executor)}).
+ */
 final class ChainerHarness implements AutoCloseable {
     static final Instant START = Instant.parse("2026-11-26T00:00:00Z");
     static final SigningKey KEY = SigningKey.generate("test-chainer", new SecureRandom());
@@ -53,10 +58,11 @@ final class ChainerHarness implements AutoCloseable {
     private final Path stateDir;
 
     private ChainerHarness(Map<String, Object> overrides, boolean timestamping) throws IOException {
-        this(overrides, timestamping ? Optional.of(TSA) : Optional.empty());
+        this(overrides, timestamping ? Optional.of(TSA) : Optional.empty(), Runnable::run);
     }
 
-    private ChainerHarness(Map<String, Object> overrides, Optional<TimestampAuthority> tsa) throws IOException {
+    private ChainerHarness(Map<String, Object> overrides, Optional<TimestampAuthority> tsa, Executor tsaRequests)
+            throws IOException {
         registry = new InProcessRegistry();
         client = SchemaRegistryClient.forUrl(registry.url());
         // The topology gets its own client: its caches start empty, so registry outages reach it.
@@ -75,7 +81,8 @@ final class ChainerHarness implements AutoCloseable {
         props.putAll(overrides);
         config = new ChainerConfig(props);
         Properties streams = config.streamsProperties();
-        driver = new TopologyTestDriver(ChainerTopology.buildTopology(config, topologyClient, KEY, tsa, meters, 1), streams,
+        driver = new TopologyTestDriver(ChainerTopology.buildTopology(config, topologyClient, KEY, tsa, meters, 1,
+                tsaRequests), streams,
                 START);
         input = driver.createInputTopic(config.inputTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
                 START, Duration.ofMillis(1));
@@ -101,7 +108,13 @@ final class ChainerHarness implements AutoCloseable {
 
     /** A chainer timestamping with {@code tsa} (a test double that can fail, for instance). */
     static ChainerHarness withTsa(TimestampAuthority tsa, Map<String, Object> overrides) throws IOException {
-        return new ChainerHarness(overrides, Optional.of(tsa));
+        return new ChainerHarness(overrides, Optional.of(tsa), Runnable::run);
+    }
+
+    /** A chainer timestamping with {@code tsa}, its requests running on {@code tsaRequests}. */
+    static ChainerHarness withTsa(TimestampAuthority tsa, Map<String, Object> overrides, Executor tsaRequests)
+            throws IOException {
+        return new ChainerHarness(overrides, Optional.of(tsa), tsaRequests);
     }
 
     byte[] encode(AuditEvent event) {

@@ -24,6 +24,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.KeyValue;
@@ -57,9 +60,13 @@ import org.slf4j.LoggerFactory;
  * producer's clock, not the chainer's.)
  *
  * <p>Checkpoints are signed when due (count cadence: in {@link #process}; time cadence: in the wall-clock
- * punctuation) and parked in the pending store; every punctuation timestamps all pending checkpoints of the task in
- * one TSA request and writes them. A TSA outage keeps them pending (retried every punctuation) for up to
- * {@code chainer.tsa.max.wait.ms}.
+ * punctuation) and parked in the pending store. A punctuation starts one TSA request for all pending checkpoints of
+ * the task on the notary's request threads and returns; the punctuation that finds the answer in writes the
+ * checkpoints it covers, timestamped, and deletes them from the pending store in that punctuation's transaction. The
+ * stream thread MUST NOT wait for the TSA. The request is not chain state: a checkpoint leaves the pending store only
+ * when it is written, so a crash or revive while a request runs costs one request again, never a checkpoint. A TSA
+ * outage keeps them pending (asked again every punctuation) for up to {@code chainer.tsa.max.wait.ms}, counted from
+ * the oldest checkpoint's creation, whether the TSA refuses or does not answer.
  *
  * <p>Time cadence without scanning every agent. The due store ({@link DueIndex}) holds one entry per agent that has
  * entries after its last checkpoint, keyed by the time its time checkpoint is due; the punctuation reads only the
@@ -89,6 +96,8 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
      * true whenever in doubt (after init).
      */
     private boolean pendingMayExist;
+    /** The TSA request of this task still running, or null (at most one at a time). */
+    private InFlight inFlight;
 
     /**
      * Settings of the chaining processor.
@@ -143,6 +152,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
         // Init also follows a revive after an aborted transaction (stores restored to the last commit): forget hints.
         this.dueIndexChecked = false;
         this.pendingMayExist = true;
+        cancelInFlight();
         context.schedule(Duration.ofMillis(settings.flushIntervalMs()), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -260,6 +270,15 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
     public void close() {
         // A task moved away or closed: its pending checkpoints are the next owner's to report.
         metrics.pendingCheckpoint(this, OptionalLong.empty());
+        cancelInFlight();
+    }
+
+    /** Forgets the running TSA request (its checkpoints are still in the pending store, asked for again later). */
+    private void cancelInFlight() {
+        if (inFlight != null) {
+            inFlight.stamps().cancel(true);
+            inFlight = null;
+        }
     }
 
     private void punctuate(long now) {
@@ -318,6 +337,11 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
                 settings.intervalMs(), open.size(), (System.nanoTime() - t0) / 1_000_000);
     }
 
+    /**
+     * Writes the pending checkpoints whose timestamps are in, and starts the TSA request for the others. The request
+     * runs off the stream thread ({@link Notary}); this punctuation, and every later one until the answer is in, only
+     * looks at it, so a slow or unreachable TSA never stalls chaining and never holds this task's transaction open.
+     */
     private void flushPending(long now) {
         List<KeyValue<String, CheckpointRecord>> batch = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = pending.all()) {
@@ -326,43 +350,110 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
                 batch.add(KeyValue.pair(kv.key, PendingCheckpoints.decode(kv.value)));
             }
         }
+        if (!notary.timestamping()) {
+            write(batch, now);
+            return;
+        }
+        // At most two rounds: the answer of a request made in an earlier punctuation (it covers the checkpoints
+        // pending then), then a new request for those parked since. An answer already in (a fast TSA) is written now.
+        for (int round = 0; round < 2 && !batch.isEmpty(); round++) {
+            boolean fresh = inFlight == null;
+            if (fresh) {
+                List<String> notes = batch.stream().map(kv -> kv.value.getNote()).toList();
+                inFlight = new InFlight(batch.stream().map(kv -> kv.key).toList(), notes, now,
+                        notary.timestamp(notes, metrics));
+            }
+            if (!inFlight.stamps().isDone()) {
+                long waited = now - oldestCreated(batch, now);
+                metrics.pendingCheckpoint(this, OptionalLong.of(waited));
+                if (waited >= settings.tsaMaxWaitMs()) {
+                    InFlight abandoned = inFlight;
+                    inFlight = null;
+                    abandoned.stamps().cancel(true);
+                    unavailable(batch, now, "no answer to the TSA request made " + (now - abandoned.sentAtMs())
+                            + " ms ago", null);
+                } else {
+                    LOG.debug("TSA request for {} checkpoint(s) in flight for {} ms", inFlight.keys().size(),
+                            now - inFlight.sentAtMs());
+                }
+                return;
+            }
+            InFlight answered = inFlight;
+            inFlight = null;
+            List<CheckpointTimestamp> stamps;
+            try {
+                stamps = answered.stamps().join();
+            } catch (CompletionException | CancellationException e) {
+                Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+                if (cause instanceof TsaUnavailableException tsaDown) {
+                    metrics.tsaFailure();
+                    unavailable(batch, now, tsaDown.getMessage(), tsaDown);
+                    return;
+                }
+                if (cause instanceof RuntimeException runtime) {
+                    throw runtime;
+                }
+                if (cause instanceof Error error) {
+                    throw error;
+                }
+                throw new ChainerException("TSA request failed: " + cause, cause);
+            }
+            List<KeyValue<String, CheckpointRecord>> stamped = new ArrayList<>();
+            List<KeyValue<String, CheckpointRecord>> rest = new ArrayList<>();
+            for (KeyValue<String, CheckpointRecord> kv : batch) {
+                int i = answered.keys().indexOf(kv.key);
+                // The note is compared too: the answer is for the exact text sent, nothing else may carry it.
+                if (i >= 0 && answered.notes().get(i).equals(kv.value.getNote())) {
+                    kv.value.setTimestamp(new BatchTimestamp(ByteBuffer.wrap(
+                            stamps.get(i).toJson().getBytes(StandardCharsets.UTF_8))));
+                    stamped.add(kv);
+                } else {
+                    rest.add(kv);
+                }
+            }
+            forward(stamped, now);
+            batch = rest;
+            if (fresh) {
+                break;
+            }
+        }
         if (batch.isEmpty()) {
             pendingMayExist = false;
             metrics.pendingCheckpoint(this, OptionalLong.empty());
+        } else {
+            metrics.pendingCheckpoint(this, OptionalLong.of(now - oldestCreated(batch, now)));
+        }
+    }
+
+    /**
+     * The TSA gave no timestamps for {@code batch}: within {@code chainer.tsa.max.wait.ms} of the oldest they stay
+     * pending (the next punctuation asks again), then the chainer fails or writes them unstamped, as configured.
+     */
+    private void unavailable(List<KeyValue<String, CheckpointRecord>> batch, long now, String why, Throwable cause) {
+        long waited = now - oldestCreated(batch, now);
+        metrics.pendingCheckpoint(this, OptionalLong.of(waited));
+        if (waited < settings.tsaMaxWaitMs()) {
+            LOG.warn("TSA unavailable, {} checkpoint(s) stay pending (oldest {} ms): {}", batch.size(), waited, why);
             return;
         }
-        if (notary.timestamping()) {
-            long t0 = System.nanoTime();
-            List<CheckpointTimestamp> stamps;
-            try {
-                stamps = notary.timestamp(batch.stream().map(kv -> kv.value.getNote()).toList());
-            } catch (TsaUnavailableException e) {
-                metrics.tsaFailure();
-                long oldest = batch.stream().mapToLong(kv -> kv.value.getCreatedAt().toEpochMilli()).min().orElse(now);
-                metrics.pendingCheckpoint(this, OptionalLong.of(now - oldest));
-                long waited = now - oldest;
-                if (waited < settings.tsaMaxWaitMs()) {
-                    LOG.warn("TSA unavailable, {} checkpoint(s) stay pending (oldest {} ms): {}", batch.size(), waited,
-                            e.getMessage());
-                    return;
-                }
-                if (settings.tsaFailWhenUnavailable()) {
-                    throw new ChainerException.TimestampingFailedException("TSA unavailable for " + waited + " ms with "
-                            + batch.size() + " checkpoint(s) pending (chainer.tsa.max.wait.ms=" + settings.tsaMaxWaitMs()
-                            + ", chainer.tsa.unavailable.mode=fail): " + e.getMessage(), e);
-                }
-                LOG.warn("TSA unavailable for {} ms: writing {} checkpoint(s) without timestamp "
-                        + "(chainer.tsa.unavailable.mode=emit-unstamped)", waited, batch.size());
-                stamps = null;
-            }
-            metrics.timestampNanos(System.nanoTime() - t0);
-            if (stamps != null) {
-                for (int i = 0; i < batch.size(); i++) {
-                    batch.get(i).value.setTimestamp(new BatchTimestamp(ByteBuffer.wrap(
-                            stamps.get(i).toJson().getBytes(StandardCharsets.UTF_8))));
-                }
-            }
+        if (settings.tsaFailWhenUnavailable()) {
+            throw new ChainerException.TimestampingFailedException("TSA unavailable for " + waited + " ms with "
+                    + batch.size() + " checkpoint(s) pending (chainer.tsa.max.wait.ms=" + settings.tsaMaxWaitMs()
+                    + ", chainer.tsa.unavailable.mode=fail): " + why, cause);
         }
+        LOG.warn("TSA unavailable for {} ms: writing {} checkpoint(s) without timestamp "
+                + "(chainer.tsa.unavailable.mode=emit-unstamped): {}", waited, batch.size(), why);
+        write(batch, now);
+    }
+
+    /** Forwards every checkpoint of {@code batch} as it is and empties the pending store of them. */
+    private void write(List<KeyValue<String, CheckpointRecord>> batch, long now) {
+        forward(batch, now);
+        pendingMayExist = false;
+        metrics.pendingCheckpoint(this, OptionalLong.empty());
+    }
+
+    private void forward(List<KeyValue<String, CheckpointRecord>> batch, long now) {
         for (KeyValue<String, CheckpointRecord> kv : batch) {
             CheckpointRecord cp = kv.value;
             String agentKey = kv.key.substring(0, kv.key.indexOf('\u0000'));
@@ -370,7 +461,18 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
             pending.delete(kv.key);
             metrics.checkpoint(cp.getTrigger(), cp.getTimestamp() != null);
         }
-        pendingMayExist = false;
-        metrics.pendingCheckpoint(this, OptionalLong.empty());
+    }
+
+    private static long oldestCreated(List<KeyValue<String, CheckpointRecord>> batch, long now) {
+        return batch.stream().mapToLong(kv -> kv.value.getCreatedAt().toEpochMilli()).min().orElse(now);
+    }
+
+    /**
+     * The TSA request made for the pending checkpoints {@code keys} with their {@code notes}, at {@code sentAtMs}.
+     * Not chain state: losing it (a crash, a revive) costs one request again, since the checkpoints stay in the
+     * pending store until they are written.
+     */
+    private record InFlight(List<String> keys, List<String> notes, long sentAtMs,
+                            CompletableFuture<List<CheckpointTimestamp>> stamps) {
     }
 }
