@@ -201,15 +201,14 @@ class PipelineFaultIT {
 
             // The first lives of chainer instance 0 and of the sink write the class-data archives (see the class
             // comment); instance 1 starts without one until its rolling restart.
-            String[] writeArchive = {"-XX:ArchiveClassesAtExit=" + archive(ChainerMain.class.getName()),
-                "-XX:ArchiveClassesAtExit=" + archive(SinkMain.class.getName())};
             Process[] chainers = {CDS ? child(ChainerMain.class.getName(), List.of("--config",
-                    chainerConfigs[0].toString()), log4j, "chainer-0-0", writeArchive[0])
+                    chainerConfigs[0].toString()), log4j, "chainer-0-0",
+                    "-XX:ArchiveClassesAtExit=" + archive(ChainerMain.class.getName()))
                     : startChainer(chainerConfigs[0], log4j, "chainer-0-0"),
-                child(ChainerMain.class.getName(), List.of("--config", chainerConfigs[1].toString()), log4j,
-                        "chainer-1-0", new String[0])};
+                startChainer(chainerConfigs[1], log4j, "chainer-1-0")};
             int[] chainerStarts = {1, 1};
-            Process sink = CDS ? child(SinkMain.class.getName(), sinkArgs, log4j, "sink-0", writeArchive[1])
+            Process sink = CDS ? child(SinkMain.class.getName(), sinkArgs, log4j, "sink-0",
+                    "-XX:ArchiveClassesAtExit=" + archive(SinkMain.class.getName()))
                     : startSink(sinkArgs, log4j, "sink-0");
             int sinkStarts = 1;
             load = new Load(cluster.bootstrapServers(), tenant, schemaId);
@@ -618,12 +617,16 @@ class PipelineFaultIT {
         Path archive = archive(main);
         assertThat(archive).as("class-data archive of %s (see %s)", main, dir).isNotEmptyFile();
         Path checkLog = dir.resolve("cds-check.log");
-        Process check = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xshare:on", "-XX:SharedArchiveFile=" + archive, classpathArg, "-version")
+        Process check = new ProcessBuilder(javaBin(), "-XX:+UseSerialGC", "-Xshare:on", "-XX:SharedArchiveFile=" + archive, classpathArg, "-version")
                 .redirectErrorStream(true).redirectOutput(checkLog.toFile()).start();
         assertThat(check.waitFor(60, TimeUnit.SECONDS) && check.exitValue() == 0)
                 .as("the JVM maps %s (see %s)", archive, checkLog).isTrue();
         return start.start();
+    }
+
+    /** The java launcher of the JVM running this test: every stage process runs on it. */
+    private static String javaBin() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     private Path archive(String main) {
@@ -642,8 +645,7 @@ class PipelineFaultIT {
         if (started.isEmpty()) {
             Runtime.getRuntime().addShutdownHook(reaper);
         }
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC"));
+        List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Duser.timezone=UTC"));
         cmd.addAll(List.of(jvmOptions));
         cmd.addAll(List.of("-Djava.io.tmpdir=" + dir, "-Dlog4j2.configurationFile=" + log4j,
                 "-Dslf4j.provider=org.apache.logging.slf4j.SLF4JServiceProvider", classpathArg, main));
