@@ -100,6 +100,7 @@ public final class HealthServer implements AutoCloseable {
         requireNonNull(readiness, "readiness");
         requireNonNull(liveness, "liveness");
         HttpServer server;
+        HttpServers.noDelay();
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 16);
         } catch (IOException e) {

@@ -12,6 +12,7 @@ import io.attestream.ingest.internal.ApiKeys;
 import io.attestream.ingest.internal.EventsHandler;
 import io.attestream.ingest.internal.OtlpHandler;
 import io.attestream.runtime.HealthServer;
+import io.attestream.runtime.HttpServers;
 import io.attestream.runtime.Readiness;
 import io.attestream.runtime.StageMetrics;
 import io.attestream.schemas.registry.SchemaRegistryClient;
@@ -102,6 +103,8 @@ public final class Gateway implements AutoCloseable {
                 meters, personal);
         InetSocketAddress address = new InetSocketAddress(config.getString(GatewayConfig.LISTEN_HOST_CONFIG),
                 config.getInt(GatewayConfig.LISTEN_PORT_CONFIG));
+        // Nagle off: with it on, every answer waits for the client's delayed ACK (HttpServers).
+        HttpServers.noDelay();
         try {
             String keystore = config.getString(GatewayConfig.TLS_KEYSTORE_LOCATION_CONFIG);
             if (keystore.isEmpty()) {

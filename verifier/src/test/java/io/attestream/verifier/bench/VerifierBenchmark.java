@@ -36,6 +36,10 @@ import java.util.Optional;
  * agents over that many tenants (default 3); {@code --keep DIR} writes the checkpoint key and the TSA's CA
  * certificate to DIR so the landed data can be verified and reported on by the CLI; {@code --runs 0} lands only. Needs a running ClickHouse
  * front (e.g. {@code attestream stack up}); never part of {@code mvn verify}.
+ *
+ * <p>CPU per row. Every phase also prints the CPU time this JVM used per row and, with {@code --engine-pid-file F}
+ * (the stack's {@code .attestream/clickhouse/clickhouse.pid}), the CPU time of the engine's process per row: on a
+ * machine whose cores are all busy, the ratio of the rates is the inverse ratio of the total CPU per row.
  */
 public final class VerifierBenchmark {
     private VerifierBenchmark() {
@@ -60,6 +64,7 @@ public final class VerifierBenchmark {
         String db = "verifier_bench";
         int tenants = 3;
         Path keep = null;
+        Path enginePidFile = null;
         for (int i = 0; i < args.length; i += 2) {
             String v = args[i + 1];
             switch (args[i]) {
@@ -75,6 +80,7 @@ public final class VerifierBenchmark {
                 case "--database" -> db = v;
                 case "--tenants" -> tenants = Integer.parseInt(v);
                 case "--keep" -> keep = Path.of(v);
+                case "--engine-pid-file" -> enginePidFile = Path.of(v);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -117,6 +123,8 @@ public final class VerifierBenchmark {
         double[] scan = new double[runs];
         double[] raw = new double[runs];
         double[] verify = new double[runs];
+        CpuClock cpu = CpuClock.of(enginePidFile);
+        double[][] cpuPerRow = new double[3][runs];
         try (EvidenceReader reader = EvidenceReader.connect(url, auditor, auditorPassword, tables)) {
             ChainVerifier v = ChainVerifier.of(CheckpointVerifier.of(key.verifierKey()),
                     Optional.of(tsa.verifier()), reader.schemaFingerprints());
@@ -124,15 +132,22 @@ public final class VerifierBenchmark {
             rawScan(reader);
             check(AuditRunner.run(reader, v, EvidenceReader.Selection.ALL, AuditRunner.SILENT, false), total);
             for (int r = 0; r < runs; r++) {
+                long[] c0 = cpu.now();
                 long s0 = System.nanoTime();
                 long n = plainScan(reader);
                 long s1 = System.nanoTime();
+                long[] c1 = cpu.now();
                 long m = rawScan(reader);
                 long s2 = System.nanoTime();
+                long[] c2 = cpu.now();
                 VerificationReport rep = AuditRunner.run(reader, v, EvidenceReader.Selection.ALL, AuditRunner.SILENT,
                         false);
                 long s3 = System.nanoTime();
+                long[] c3 = cpu.now();
                 check(rep, total);
+                cpuPerRow[0][r] = cpu.print("plain JDBC scan", c0, c1, n, s1 - s0);
+                cpuPerRow[1][r] = cpu.print("plain RowBinary scan", c1, c2, m, s2 - s1);
+                cpuPerRow[2][r] = cpu.print("verify", c2, c3, rep.rows(), s3 - s2);
                 scan[r] = n * 1e9 / (s1 - s0);
                 raw[r] = m * 1e9 / (s2 - s1);
                 verify[r] = rep.rows() * 1e9 / (s3 - s2);
@@ -148,6 +163,55 @@ public final class VerifierBenchmark {
                 + " plain RowBinary scan %,.0f rows/s, verifier %,.0f events/s, ratio %.0f%% of the JDBC scan, %.0f%% of"
                 + " the RowBinary scan (goal >= 70%%)%n", total, agents, every, ms, mr, mv, 100 * mv / ms,
                 100 * mv / mr);
+        System.out.printf(Locale.ROOT, "CPU per row (medians, %s): plain JDBC scan %.2f µs, plain RowBinary scan %.2f µs,"
+                + " verify %.2f µs%n", cpu.what(), median(cpuPerRow[0]), median(cpuPerRow[1]), median(cpuPerRow[2]));
+    }
+
+    /**
+     * CPU time of this JVM and, when its pid file is given, of the engine's process ({@code /proc/PID/stat}, utime +
+     * stime in clock ticks of 10 ms: Linux's USER_HZ is 100 on every architecture).
+     */
+    private record CpuClock(long enginePid) {
+        static CpuClock of(Path pidFile) throws java.io.IOException {
+            if (pidFile == null) {
+                return new CpuClock(-1);
+            }
+            java.util.Properties p = new java.util.Properties();
+            try (java.io.Reader in = Files.newBufferedReader(pidFile)) {
+                p.load(in);
+            }
+            return new CpuClock(Long.parseLong(p.getProperty("pid").trim()));
+        }
+
+        String what() {
+            return enginePid < 0 ? "this JVM only" : "this JVM + engine pid " + enginePid;
+        }
+
+        /** {JVM CPU ns, engine CPU ns (0 without pid)}. */
+        long[] now() throws java.io.IOException {
+            long jvm = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                    .getOperatingSystemMXBean()).getProcessCpuTime();
+            long engine = 0;
+            if (enginePid >= 0) {
+                String stat = Files.readString(Path.of("/proc/" + enginePid + "/stat"));
+                // Fields after the command name (which may hold spaces, so split after its closing parenthesis):
+                // state is field 3, utime 14, stime 15.
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                engine = (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L;
+            }
+            return new long[] {jvm, engine};
+        }
+
+        /** Prints the phase's CPU per row, returns the total (JVM + engine) in µs per row. */
+        double print(String phase, long[] from, long[] to, long rows, long wallNanos) {
+            double jvm = (to[0] - from[0]) / 1e3 / rows;
+            double engine = (to[1] - from[1]) / 1e3 / rows;
+            double cores = (to[0] - from[0] + to[1] - from[1]) / (double) wallNanos;
+            System.out.printf(Locale.ROOT, "  %s: CPU per row %.2f µs (this JVM %.2f, engine %s), %.2f cores busy%n",
+                    phase, jvm + engine, jvm, enginePid < 0 ? "not measured" : String.format(Locale.ROOT, "%.2f",
+                            engine), cores);
+            return jvm + engine;
+        }
     }
 
     private static void check(VerificationReport r, long total) {
