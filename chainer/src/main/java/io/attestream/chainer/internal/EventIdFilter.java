@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  *   added by {@link #scanStep}, at most {@code scanEntries} of them per wall-clock punctuation, resuming by key;
  *   only when the scan has reached the end does the filter answer {@code ABSENT}.</li>
  *   <li>Expiry follows the store: ids are kept per generation of their put time and a generation is dropped when it
- *   ends before {@code now - W}. If the clock goes below a time already used to drop (or to bound the scan), the
- *   filter answers {@link Answer#UNTRUSTED} for that lookup.</li>
+ *   ends before {@code now - W - 60 s} (a margin for the clock; keeping ids longer only costs false positives). If
+ *   the clock goes below a time already used to drop (or to bound the scan), the filter answers
+ *   {@link Answer#UNTRUSTED} for that lookup.</li>
  * </ul>
  *
  * <p>Scan order. The store is Kafka Streams' segmented RocksDB window store: a range fetch iterates segment by
