@@ -4,6 +4,7 @@ Usage: classify.py FILE.stacks           (wall-clock sampler of the benchmark)
 import collections, json, subprocess, sys
 
 RULES = [  # (category, predicate on the joined stack) in priority order
+    ('dedup negative filter (EventIdFilter: lookup, add, start-up scan)', lambda s: 'EventIdFilter.' in s or 'DedupBloom.' in s),
     ('dedup window fetch (eventIds.fetch)', lambda s: 'ChainProcessor.earlierSeq' in s or 'EventIdIndex.' in s and '.seqOf' in s),
     ('time-cadence scan (punctuation)', lambda s: 'ChainProcessor.punctuate' in s and 'Notary' not in s and 'flushPending' not in s and 'ChainProcessor.checkpoint' not in s),
     ('checkpoint: sign + pending put', lambda s: 'ChainProcessor.checkpoint' in s),

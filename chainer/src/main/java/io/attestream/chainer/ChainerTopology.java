@@ -133,7 +133,12 @@ public final class ChainerTopology {
                 config.getLong(ChainerConfig.CHECKPOINT_INTERVAL_MS_CONFIG),
                 config.getLong(ChainerConfig.CHECKPOINT_FLUSH_INTERVAL_MS_CONFIG),
                 config.getLong(ChainerConfig.TSA_MAX_WAIT_MS_CONFIG),
-                ChainerConfig.TSA_UNAVAILABLE_FAIL.equals(config.getString(ChainerConfig.TSA_UNAVAILABLE_MODE_CONFIG)));
+                ChainerConfig.TSA_UNAVAILABLE_FAIL.equals(config.getString(ChainerConfig.TSA_UNAVAILABLE_MODE_CONFIG)),
+                new ChainProcessor.DedupFilterSettings(config.getLong(ChainerConfig.DEDUP_FILTER_BYTES_CONFIG),
+                        config.getInt(ChainerConfig.DEDUP_FILTER_SCAN_ENTRIES_CONFIG),
+                        // Kafka Streams' segment interval for persistentWindowStore(retention = W); the filter's
+                        // scan checks the order it relies on and stays untrusted if it differs.
+                        Math.max(Math.max(dedupWindow, 1) / 2, 60_000L)));
         Notary notary = new Notary(signingKey, tsa, new Checkpoint.Cadence(chain.everyEvents(), chain.intervalMs()),
                 tsaRequests);
         Duration window = Duration.ofMillis(Math.max(dedupWindow, 1));

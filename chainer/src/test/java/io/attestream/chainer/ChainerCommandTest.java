@@ -47,6 +47,8 @@ class ChainerCommandTest {
         d.put("chainer.max.record.bytes", "1048576");
         d.put("chainer.max.future.skew.ms", "300000");
         d.put("chainer.dedup.window.ms", "86400000");
+        d.put("chainer.dedup.filter.bytes", "4194304");
+        d.put("chainer.dedup.filter.scan.entries", "50000");
         d.put("chainer.checkpoint.every.events", "1000");
         d.put("chainer.checkpoint.interval.ms", "60000");
         d.put("chainer.checkpoint.flush.interval.ms", "1000");

@@ -147,6 +147,17 @@ class ChainerConfigTest {
     }
 
     @Test
+    void dedupFilterIsEitherOffOrAtLeastOnePageAndAtMostOneGibibyte() {
+        assertThat(new ChainerConfig(with(ChainerConfig.DEDUP_FILTER_BYTES_CONFIG, 0))
+                .getLong(ChainerConfig.DEDUP_FILTER_BYTES_CONFIG)).isZero();
+        assertThat(new ChainerConfig(minimal()).getLong(ChainerConfig.DEDUP_FILTER_BYTES_CONFIG)).isEqualTo(4L << 20);
+        for (long bad : new long[] {100, (1L << 30) + 1, -1}) {
+            assertThatThrownBy(() -> new ChainerConfig(with(ChainerConfig.DEDUP_FILTER_BYTES_CONFIG, bad)))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining(ChainerConfig.DEDUP_FILTER_BYTES_CONFIG);
+        }
+    }
+
+    @Test
     void readsPerReasonFailureModesAndRejectsUnknownOnes() {
         ChainerConfig c = new ChainerConfig(with("chainer.on.corrupt-avro", "fail"));
         assertThat(c.failureMode(DeadLetterReason.CORRUPT_AVRO)).isEqualTo(FailureMode.FAIL);

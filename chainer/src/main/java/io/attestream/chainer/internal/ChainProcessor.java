@@ -75,6 +75,12 @@ import org.slf4j.LoggerFactory;
  * {@link DueIndex#key}{@code (lastCheckpointAtMs + T, agent)}, an agent without has none. The punctuation re-checks
  * each entry against the agent state before it acts, so a stale entry costs a lookup, never a wrong checkpoint.
  * Stores written before the index existed, or with another T, are indexed once, in the first punctuation.
+ *
+ * <p>The eventId window is read through {@link EventIdFilter}, an in-memory negative cache (a Bloom filter) that
+ * lets most events skip the window store's fetch. It is derived state, not chain state: it MUST answer "absent"
+ * only for ids the store certainly does not hold in the window (any other answer fetches), and a new one, empty and
+ * untrusted until an incremental scan of the store driven by the punctuation completes, is made in every
+ * {@link #init}. The store stays the only truth.
  */
 public final class ChainProcessor implements Processor<String, Accepted, Object, Object> {
     private static final Logger LOG = LoggerFactory.getLogger(ChainProcessor.class);
@@ -88,6 +94,8 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
     private WindowStore<String, byte[]> eventIds;
     private KeyValueStore<String, byte[]> pending;
     private DueIndex due;
+    /** Negative cache in front of {@link #eventIds}; new and untrusted after every init. */
+    private EventIdFilter dedupFilter;
     /** Index built for this T (checked in the first punctuation after init). */
     private boolean dueIndexChecked;
     /**
@@ -114,10 +122,12 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
      * @param flushIntervalMs   chainer.checkpoint.flush.interval.ms
      * @param tsaMaxWaitMs      chainer.tsa.max.wait.ms
      * @param tsaFailWhenUnavailable chainer.tsa.unavailable.mode = fail
+     * @param dedupFilter       the eventId filter's sizing and scan
      */
     public record Settings(String agentStore, String eventIdStore, String pendingStore, String dueStore,
                            String chainedSink, String checkpointsSink, long dedupWindowMs, long everyEvents,
-                           long intervalMs, long flushIntervalMs, long tsaMaxWaitMs, boolean tsaFailWhenUnavailable) {
+                           long intervalMs, long flushIntervalMs, long tsaMaxWaitMs, boolean tsaFailWhenUnavailable,
+                           DedupFilterSettings dedupFilter) {
         /** Validates. */
         public Settings {
             requireNonNull(agentStore, "agentStore");
@@ -126,7 +136,18 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
             requireNonNull(dueStore, "dueStore");
             requireNonNull(chainedSink, "chainedSink");
             requireNonNull(checkpointsSink, "checkpointsSink");
+            requireNonNull(dedupFilter, "dedupFilter");
         }
+    }
+
+    /**
+     * Settings of the eventId filter ({@link EventIdFilter}).
+     *
+     * @param bytes          chainer.dedup.filter.bytes per task (0: no filter, every event fetches)
+     * @param scanEntries    chainer.dedup.filter.scan.entries: ids of the store added per punctuation after init
+     * @param storeSegmentMs the eventId window store's segment interval (the scan walks one segment at a time)
+     */
+    public record DedupFilterSettings(long bytes, int scanEntries, long storeSegmentMs) {
     }
 
     /**
@@ -153,6 +174,9 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
         this.dueIndexChecked = false;
         this.pendingMayExist = true;
         cancelInFlight();
+        this.dedupFilter = settings.dedupWindowMs() > 0 ? new EventIdFilter(settings.dedupWindowMs(),
+                settings.dedupFilter().storeSegmentMs(), settings.dedupFilter().bytes(),
+                settings.dedupFilter().scanEntries()) : null;
         context.schedule(Duration.ofMillis(settings.flushIntervalMs()), PunctuationType.WALL_CLOCK_TIME, this::punctuate);
     }
 
@@ -222,6 +246,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
         }
         if (settings.dedupWindowMs() > 0) {
             eventIds.put(dedupKey, ByteBuffer.allocate(8).putLong(entry.seq()).array(), now);
+            dedupFilter.add(dedupKey, now);
         }
         metrics.chainNanos(System.nanoTime() - t0);
         metrics.chained(now - record.timestamp());
@@ -233,10 +258,17 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
     }
 
     private Long earlierSeq(String dedupKey, long now) {
+        EventIdFilter.Answer answer = dedupFilter.lookup(dedupKey, now);
+        if (answer == EventIdFilter.Answer.ABSENT) {
+            metrics.dedupLookup(answer, false);
+            return null;
+        }
         // The long-based fetch: the Instant overload formats its argument-check messages on every call (a measurable
         // share of the per-event cost, docs/performance.md).
         try (WindowStoreIterator<byte[]> it = eventIds.fetch(dedupKey, now - settings.dedupWindowMs(), now)) {
-            return it.hasNext() ? ByteBuffer.wrap(it.next().value).getLong() : null;
+            Long earlier = it.hasNext() ? ByteBuffer.wrap(it.next().value).getLong() : null;
+            metrics.dedupLookup(answer, earlier != null);
+            return earlier;
         }
     }
 
@@ -283,6 +315,9 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
 
     private void punctuate(long now) {
         long t0 = System.nanoTime();
+        if (dedupFilter != null) {
+            dedupFilter.scanStep(eventIds, now);
+        }
         if (!dueIndexChecked) {
             ensureDueIndex();
             dueIndexChecked = true;

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,6 +31,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code attestream.chainer.oldest.pending.checkpoint.seconds} [same, with _]: age of the oldest checkpoint
  *   this instance signed that still waits for its RFC 3161 timestamp (0 when none): the entries it covers have been
  *   unsealed at least that long. As of each task's last punctuation ({@code chainer.checkpoint.flush.interval.ms})</li>
+ *   <li>{@code attestream.chainer.dedup.lookups}{filter=absent|maybe|untrusted, found} [..._dedup_lookups_total]:
+ *   eventId window lookups by the negative filter's answer ({@code absent}: the store fetch was skipped;
+ *   {@code maybe}: fetched, and {@code found=false} is a false positive; {@code untrusted}: fetched because the
+ *   filter was still scanning the store after a task start, or disabled) and by whether the store held the id</li>
  * </ul>
  * Consumer lag: {@code attestream.chainer.lag.records} [attestream_chainer_lag_records] (ChainerApp, summed over the
  * assigned partitions), and the Kafka Streams client metrics bound in ChainerApp ({@code kafka_consumer_*}).
@@ -49,6 +54,7 @@ public final class ChainerMetrics {
             "attestream_chainer_latency_seconds",
             "attestream_chainer_stage_seconds",
             "attestream_chainer_oldest_pending_checkpoint_seconds",
+            "attestream_chainer_dedup_lookups_total",
             "attestream_chainer_lag_records");
 
     private final MeterRegistry registry;
@@ -58,6 +64,8 @@ public final class ChainerMetrics {
     private final Counter tsaFailures;
     private final Map<DeadLetterReason, Map<FailureMode, Counter>> refused = new EnumMap<>(DeadLetterReason.class);
     private final Timer latency;
+    /** By filter answer, then found (index 1) or not (0). */
+    private final Map<EventIdFilter.Answer, Counter[]> dedupLookups = new EnumMap<>(EventIdFilter.Answer.class);
     private final Timer decode;
     private final Timer chain;
     private final Timer sign;
@@ -94,6 +102,16 @@ public final class ChainerMetrics {
         sign = stage("checkpoint-sign");
         timestamp = stage("timestamp");
         punctuate = stage("punctuate");
+        for (EventIdFilter.Answer a : EventIdFilter.Answer.values()) {
+            Counter[] byFound = new Counter[2];
+            for (int found = 0; found < 2; found++) {
+                byFound[found] = Counter.builder("attestream.chainer.dedup.lookups")
+                        .tag("filter", a.name().toLowerCase(Locale.ROOT)).tag("found", Boolean.toString(found == 1))
+                        .description("eventId window lookups by the negative filter's answer and the store's")
+                        .register(registry);
+            }
+            dedupLookups.put(a, byFound);
+        }
         Gauge.builder("attestream.chainer.oldest.pending.checkpoint.seconds", this, ChainerMetrics::oldestPendingSeconds)
                 .description("Age of the oldest signed checkpoint still waiting for its RFC 3161 timestamp (0 when none)")
                 .register(registry);
@@ -135,6 +153,15 @@ public final class ChainerMetrics {
     void checkpoint(String trigger, boolean timestamped) {
         registry.counter("attestream.chainer.checkpoints", "trigger", trigger, "timestamped",
                 Boolean.toString(timestamped)).increment();
+    }
+
+    void dedupLookup(EventIdFilter.Answer answer, boolean found) {
+        dedupLookups.get(answer)[found ? 1 : 0].increment();
+    }
+
+    /** @return eventId lookups the filter answered with {@code answer} and the store with {@code found} */
+    public double dedupLookupCount(EventIdFilter.Answer answer, boolean found) {
+        return dedupLookups.get(answer)[found ? 1 : 0].count();
     }
 
     void decodeNanos(long nanos) {

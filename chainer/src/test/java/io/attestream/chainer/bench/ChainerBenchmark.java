@@ -366,6 +366,10 @@ public final class ChainerBenchmark {
             sampling.close();
             System.out.printf("stream-thread CPU %.1f us per event (%.1f s over %d thread(s))%n", cpu / 1e3 / n,
                     cpu / 1e9, threads);
+            // Cumulative over the run's chainers: the eventId lookups by the negative filter's answer.
+            meters.find("attestream.chainer.dedup.lookups").counters().stream().filter(k -> k.count() > 0)
+                    .forEach(k -> System.out.printf("eventId lookups filter=%s found=%s: %,.0f%n",
+                            k.getId().getTag("filter"), k.getId().getTag("found"), k.count()));
             ks.close(Duration.ofSeconds(30));
             return rate;
         }
