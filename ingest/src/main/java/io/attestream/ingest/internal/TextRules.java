@@ -68,7 +68,7 @@ final class TextRules {
     }
 
     /** Whether a backslash is followed by {@code u} anywhere (also inside an escaped backslash: a walk too many). */
-    private static boolean hasUnicodeEscape(byte[] b) {
+    static boolean hasUnicodeEscape(byte[] b) {
         for (int i = 0; i + 1 < b.length; i++) {
             if (b[i] == '\\' && b[i + 1] == 'u') {
                 return true;
