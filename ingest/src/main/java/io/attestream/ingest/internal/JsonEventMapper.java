@@ -449,31 +449,39 @@ public final class JsonEventMapper {
      */
     private static final class Codec {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
-        private BinaryEncoder encoder;
+        // Configured once: after a flush its buffer is empty, so the next event reuses it as it is. Replaced after a
+        // failed write, whose bytes may still sit in the buffer.
+        private BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
         private BinaryDecoder decoder;
 
+        /** What writes one event's body. */
+        private interface BodyWriter {
+            void writeTo(BinaryEncoder encoder) throws IOException;
+        }
+
         byte[] encode(GenericRecord record) {
-            try {
-                out.reset();
-                encoder = EncoderFactory.get().binaryEncoder(out, encoder);
-                WRITER.get().write(record, encoder);
-                encoder.flush();
-                return out.toByteArray();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            return body(e -> WRITER.get().write(record, e));
         }
 
         /** The body of the event {@link #mapCommon} read. */
         byte[] write(Object[] root) {
+            return body(e -> JsonEventMapper.write(root, SCHEMA, e));
+        }
+
+        private byte[] body(BodyWriter writer) {
+            boolean written = false;
             try {
                 out.reset();
-                encoder = EncoderFactory.get().binaryEncoder(out, encoder);
-                JsonEventMapper.write(root, SCHEMA, encoder);
+                writer.writeTo(encoder);
                 encoder.flush();
+                written = true;
                 return out.toByteArray();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            } finally {
+                if (!written) {
+                    encoder = EncoderFactory.get().binaryEncoder(out, null);
+                }
             }
         }
 
