@@ -2,6 +2,8 @@ package io.attestream.ingest.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -12,6 +14,7 @@ import io.attestream.schemas.EventRules.Violation;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -25,6 +28,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.avro.LogicalType;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -96,23 +100,388 @@ public final class JsonEventMapper {
     }
 
     /**
+     * The outcome of {@link #mapCommon}: the event, its Avro binary body (the event was decoded from it) and the string
+     * value of the extra top-level member, null when the event had none.
+     */
+    public record Streamed(AuditEvent event, byte[] avroBody, String extra) {
+        public Streamed {
+            requireNonNull(event, "event");
+            requireNonNull(avroBody, "avroBody");
+        }
+    }
+
+    /**
+     * Maps the JSON event that {@code parser} reads straight from its tokens, without a tree and without a generic
+     * record, for the common case only: a valid event, the whole input one JSON object. Anything else (any violation
+     * of the shape or of {@link EventRules}, trailing tokens, a parse error) gives null, and the caller MUST then map
+     * the same input with {@link #map(JsonNode)}, which reports it; whenever this method gives an event, its body is
+     * the body {@link #map(JsonNode)} gives for the tree of the same input (pinned by JsonEventMapperCorpusTest).
+     *
+     * @param parser positioned before the event's first token; MUST be created with duplicate member detection on
+     *     (duplicates are refused by the parser in both paths), closed by the caller
+     * @param extra a top-level member that is not a schema field but taken out by the caller (the gateway's subject):
+     *     its value, which must be a string, is returned; null: none
+     * @param whenAbsent the value of a top-level field the event does not have (as the gateway adds eventId and
+     *     recordedBy to the tree), or null: the field's default applies
+     */
+    public static Streamed mapCommon(JsonParser parser, String extra, Function<String, JsonNode> whenAbsent) {
+        requireNonNull(parser, "parser");
+        requireNonNull(whenAbsent, "whenAbsent");
+        try {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            Object[] root = readRecord(parser, SCHEMA, extra, whenAbsent);
+            if (parser.nextToken() != null) {
+                return null;
+            }
+            Codec codec = CODEC.get();
+            byte[] body = codec.write(root);
+            AuditEvent event = codec.decode(body);
+            if (!EventRules.violations(event).isEmpty()) {
+                return null;
+            }
+            return new Streamed(event, body, (String) root[root.length - 1]);
+        } catch (Uncommon | IOException e) {
+            return null;
+        }
+    }
+
+    /** Thrown (without a stack trace) where the streaming path meets a shape it leaves to the tree path. */
+    private static final class Uncommon extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        static final Uncommon INSTANCE = new Uncommon();
+
+        private Uncommon() {
+            super("left to the tree path", null, false, false);
+        }
+    }
+
+    /** The value of a JSON null in a union. */
+    private static final Object NULL = new Object();
+
+    /** A value of a union of several non-null types, with the index of its branch in the union. */
+    private record Branch(int index, Object value) {
+    }
+
+    private static Uncommon uncommon() {
+        return Uncommon.INSTANCE;
+    }
+
+    /**
+     * One record's field values by position (null: absent), read from the tokens after its START_OBJECT up to its
+     * END_OBJECT. For the event itself ({@code extra} or {@code whenAbsent} given) one more slot holds the extra
+     * member's value.
+     */
+    private static Object[] readRecord(JsonParser p, Schema schema, String extra,
+                                       Function<String, JsonNode> whenAbsent) throws IOException {
+        Shape shape = shape(schema);
+        Schema.Field[] fields = shape.fields();
+        boolean root = whenAbsent != null;
+        Object[] values = new Object[fields.length + (root ? 1 : 0)];
+        for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+            String name = p.currentName();
+            Schema.Field field = schema.getField(name);
+            p.nextToken();
+            if (field == null) {
+                if (!root || !name.equals(extra) || values[fields.length] != null
+                        || p.currentToken() != JsonToken.VALUE_STRING) {
+                    throw uncommon();
+                }
+                values[fields.length] = p.getText();
+                continue;
+            }
+            if (values[field.pos()] != null) {
+                throw uncommon();
+            }
+            values[field.pos()] = read(p, field.schema());
+        }
+        for (int i = 0; i < fields.length; i++) {
+            if (values[i] != null) {
+                continue;
+            }
+            JsonNode given = root ? whenAbsent.apply(fields[i].name()) : null;
+            if (given != null) {
+                try (JsonParser q = given.traverse()) {
+                    q.nextToken();
+                    values[i] = read(q, fields[i].schema());
+                }
+            } else if (shape.absent()[i] == null) {
+                throw uncommon();
+            }
+        }
+        return values;
+    }
+
+    /** The value of {@code schema} whose first token is the parser's current token; Uncommon for anything else. */
+    private static Object read(JsonParser p, Schema schema) throws IOException {
+        JsonToken t = p.currentToken();
+        switch (schema.getType()) {
+            case RECORD:
+                if (t != JsonToken.START_OBJECT) {
+                    throw uncommon();
+                }
+                return readRecord(p, schema, null, null);
+            case UNION:
+                return readUnion(p, schema);
+            case NULL:
+                if (t != JsonToken.VALUE_NULL) {
+                    throw uncommon();
+                }
+                return NULL;
+            case STRING: {
+                if (t != JsonToken.VALUE_STRING) {
+                    throw uncommon();
+                }
+                String text = p.getText();
+                LogicalType logical = schema.getLogicalType();
+                if (logical != null && "uuid".equals(logical.getName()) && !isUuidText(text)) {
+                    throw uncommon();
+                }
+                return text;
+            }
+            case LONG:
+                return readLong(p, schema);
+            case INT:
+                if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT) {
+                    throw uncommon();
+                }
+                return p.getIntValue();
+            case DOUBLE:
+                return readNumber(p, false);
+            case FLOAT:
+                return readNumber(p, true);
+            case BOOLEAN:
+                if (t != JsonToken.VALUE_TRUE && t != JsonToken.VALUE_FALSE) {
+                    throw uncommon();
+                }
+                return t == JsonToken.VALUE_TRUE;
+            case ENUM:
+                if (t != JsonToken.VALUE_STRING || !schema.hasEnumSymbol(p.getText())) {
+                    throw uncommon();
+                }
+                return schema.getEnumOrdinal(p.getText());
+            case FIXED:
+                return readHex(p, schema.getFixedSize());
+            case BYTES:
+                return readHex(p, -1);
+            case ARRAY: {
+                if (t != JsonToken.START_ARRAY) {
+                    throw uncommon();
+                }
+                List<Object> items = new ArrayList<>();
+                Schema element = schema.getElementType();
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    items.add(read(p, element));
+                }
+                return items;
+            }
+            case MAP: {
+                if (t != JsonToken.START_OBJECT) {
+                    throw uncommon();
+                }
+                Map<String, Object> map = new LinkedHashMap<>();
+                while (p.nextToken() != JsonToken.END_OBJECT) {
+                    String key = p.currentName();
+                    p.nextToken();
+                    if (map.put(key, read(p, schema.getValueType())) != null) {
+                        throw uncommon();
+                    }
+                }
+                return map;
+            }
+            default:
+                throw uncommon();
+        }
+    }
+
+    private static Object readUnion(JsonParser p, Schema schema) throws IOException {
+        Shape shape = shape(schema);
+        if (p.currentToken() == JsonToken.VALUE_NULL) {
+            if (!shape.hasNull()) {
+                throw uncommon();
+            }
+            return NULL;
+        }
+        List<Schema> branches = shape.branches();
+        if (branches.size() == 1) {
+            return read(p, branches.get(0));
+        }
+        if (p.currentToken() != JsonToken.START_OBJECT || p.nextToken() != JsonToken.FIELD_NAME) {
+            throw uncommon();
+        }
+        int b = shape.names().indexOf(p.currentName());
+        if (b < 0) {
+            throw uncommon();
+        }
+        p.nextToken();
+        Object value = read(p, branches.get(b));
+        if (p.nextToken() != JsonToken.END_OBJECT) {
+            throw uncommon();
+        }
+        return new Branch(shape.indices()[b], value);
+    }
+
+    private static Object readLong(JsonParser p, Schema schema) throws IOException {
+        LogicalType logical = schema.getLogicalType();
+        boolean micros = logical != null && "timestamp-micros".equals(logical.getName());
+        boolean millis = logical != null && "timestamp-millis".equals(logical.getName());
+        JsonToken t = p.currentToken();
+        if ((micros || millis) && t == JsonToken.VALUE_STRING) {
+            try {
+                Instant instant = parseInstant(p.getText());
+                return micros ? ChronoUnit.MICROS.between(Instant.EPOCH, instant) : instant.toEpochMilli();
+            } catch (DateTimeParseException | ArithmeticException e) {
+                throw uncommon();
+            }
+        }
+        if (t != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            throw uncommon();
+        }
+        return p.getLongValue();
+    }
+
+    /**
+     * A double or float as the tree's number nodes give it: integers converted from their int, long or BigInteger
+     * value, other numbers from the parser's double.
+     */
+    private static Object readNumber(JsonParser p, boolean asFloat) throws IOException {
+        JsonToken t = p.currentToken();
+        if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+            double d = p.getDoubleValue();
+            return asFloat ? (Object) (float) d : (Object) d;
+        }
+        if (t != JsonToken.VALUE_NUMBER_INT) {
+            throw uncommon();
+        }
+        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+            BigInteger big = p.getBigIntegerValue();
+            return asFloat ? (Object) big.floatValue() : (Object) big.doubleValue();
+        }
+        if (p.getNumberType() == JsonParser.NumberType.INT) {
+            int i = p.getIntValue();
+            return asFloat ? (Object) (float) i : (Object) (double) i;
+        }
+        long l = p.getLongValue();
+        return asFloat ? (Object) (float) l : (Object) (double) l;
+    }
+
+    private static byte[] readHex(JsonParser p, int size) throws IOException {
+        if (p.currentToken() != JsonToken.VALUE_STRING) {
+            throw uncommon();
+        }
+        String text = p.getText();
+        if ((size >= 0 && text.length() != 2 * size) || text.length() % 2 != 0) {
+            throw uncommon();
+        }
+        try {
+            return HexFormat.of().parseHex(text);
+        } catch (IllegalArgumentException e) {
+            throw uncommon();
+        }
+    }
+
+    /** Writes {@code value}, as read by {@link #read}, in Avro binary as the generic writer writes the same value. */
+    private static void write(Object value, Schema schema, BinaryEncoder e) throws IOException {
+        switch (schema.getType()) {
+            case RECORD -> {
+                Object[] values = (Object[]) value;
+                Shape shape = shape(schema);
+                Schema.Field[] fields = shape.fields();
+                for (int i = 0; i < fields.length; i++) {
+                    if (values[i] == null) {
+                        e.writeFixed(shape.absent()[i]);
+                    } else {
+                        write(values[i], fields[i].schema(), e);
+                    }
+                }
+            }
+            case UNION -> {
+                Shape shape = shape(schema);
+                if (value == NULL) {
+                    e.writeIndex(shape.nullIndex());
+                } else if (value instanceof Branch branch) {
+                    e.writeIndex(branch.index());
+                    write(branch.value(), schema.getTypes().get(branch.index()), e);
+                } else {
+                    e.writeIndex(shape.indices()[0]);
+                    write(value, shape.branches().get(0), e);
+                }
+            }
+            case NULL -> e.writeNull();
+            case STRING -> e.writeString((String) value);
+            case LONG -> e.writeLong((Long) value);
+            case INT -> e.writeInt((Integer) value);
+            case DOUBLE -> e.writeDouble((Double) value);
+            case FLOAT -> e.writeFloat((Float) value);
+            case BOOLEAN -> e.writeBoolean((Boolean) value);
+            case ENUM -> e.writeEnum((Integer) value);
+            case FIXED -> e.writeFixed((byte[]) value);
+            case BYTES -> e.writeBytes((byte[]) value);
+            case ARRAY -> {
+                List<?> items = (List<?>) value;
+                e.writeArrayStart();
+                e.setItemCount(items.size());
+                for (Object item : items) {
+                    e.startItem();
+                    write(item, schema.getElementType(), e);
+                }
+                e.writeArrayEnd();
+            }
+            case MAP -> {
+                Map<?, ?> map = (Map<?, ?>) value;
+                e.writeMapStart();
+                e.setItemCount(map.size());
+                for (Map.Entry<?, ?> entry : map.entrySet()) {
+                    e.startItem();
+                    e.writeString((String) entry.getKey());
+                    write(entry.getValue(), schema.getValueType(), e);
+                }
+                e.writeMapEnd();
+            }
+            default -> throw new IllegalStateException("unsupported schema type " + schema.getType());
+        }
+    }
+
+    /**
      * One thread's Avro encoder, decoder and output buffer: the encoder's 2 KiB buffer and the decoder are reused
      * rather than allocated for every event.
      */
     private static final class Codec {
         private final ByteArrayOutputStream out = new ByteArrayOutputStream(1024);
-        private BinaryEncoder encoder;
+        // Configured once: after a flush its buffer is empty, so the next event reuses it as it is. Replaced after a
+        // failed write, whose bytes may still sit in the buffer.
+        private BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
         private BinaryDecoder decoder;
 
+        /** What writes one event's body. */
+        private interface BodyWriter {
+            void writeTo(BinaryEncoder encoder) throws IOException;
+        }
+
         byte[] encode(GenericRecord record) {
+            return body(e -> WRITER.get().write(record, e));
+        }
+
+        /** The body of the event {@link #mapCommon} read. */
+        byte[] write(Object[] root) {
+            return body(e -> JsonEventMapper.write(root, SCHEMA, e));
+        }
+
+        private byte[] body(BodyWriter writer) {
+            boolean written = false;
             try {
                 out.reset();
-                encoder = EncoderFactory.get().binaryEncoder(out, encoder);
-                WRITER.get().write(record, encoder);
+                writer.writeTo(encoder);
                 encoder.flush();
+                written = true;
                 return out.toByteArray();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
+            } finally {
+                if (!written) {
+                    encoder = EncoderFactory.get().binaryEncoder(out, null);
+                }
             }
         }
 
@@ -168,9 +537,13 @@ public final class JsonEventMapper {
         }
     }
 
-    /** A record's fields with their defaults and nullability, or a union's non-null branches. */
-    private record Shape(Schema.Field[] fields, Object[] defaults, boolean[] nullable, List<Schema> branches,
-                         List<String> names, boolean hasNull) {
+    /**
+     * A record's fields with their defaults and nullability (and, for {@link #mapCommon}, the Avro encoding of each
+     * field when it is absent, null when it is required), or a union's non-null branches with their indices in the
+     * union and the index of its null branch (-1: none).
+     */
+    private record Shape(Schema.Field[] fields, Object[] defaults, boolean[] nullable, byte[][] absent,
+                         List<Schema> branches, List<String> names, boolean hasNull, int[] indices, int nullIndex) {
     }
 
     private static Map<Schema, Shape> shapes(Schema root) {
@@ -204,16 +577,42 @@ public final class JsonEventMapper {
             List<Schema.Field> fields = schema.getFields();
             Object[] defaults = new Object[fields.size()];
             boolean[] nullable = new boolean[fields.size()];
+            byte[][] absent = new byte[fields.size()][];
             for (int i = 0; i < defaults.length; i++) {
                 Schema.Field field = fields.get(i);
                 defaults[i] = field.hasDefaultValue() ? GenericData.get().getDefaultValue(field) : null;
                 nullable[i] = nullable(field.schema());
+                if (field.hasDefaultValue() || nullable[i]) {
+                    absent[i] = encodeAlone(defaults[i], field.schema());
+                }
             }
-            return new Shape(fields.toArray(Schema.Field[]::new), defaults, nullable, null, null, false);
+            return new Shape(fields.toArray(Schema.Field[]::new), defaults, nullable, absent, null, null, false, null,
+                    -1);
         }
-        List<Schema> branches = schema.getTypes().stream().filter(s -> s.getType() != Schema.Type.NULL).toList();
-        return new Shape(null, null, null, branches, branches.stream().map(Schema::getName).toList(),
-                branches.size() < schema.getTypes().size());
+        List<Schema> types = schema.getTypes();
+        List<Schema> branches = types.stream().filter(s -> s.getType() != Schema.Type.NULL).toList();
+        int[] indices = branches.stream().mapToInt(types::indexOf).toArray();
+        int nullIndex = -1;
+        for (int i = 0; i < types.size(); i++) {
+            if (types.get(i).getType() == Schema.Type.NULL) {
+                nullIndex = i;
+            }
+        }
+        return new Shape(null, null, null, null, branches, branches.stream().map(Schema::getName).toList(),
+                branches.size() < types.size(), indices, nullIndex);
+    }
+
+    /** The Avro binary encoding of {@code value} as {@code schema}, written as the generic writer of {@link #map}. */
+    private static byte[] encodeAlone(Object value, Schema schema) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(16);
+            BinaryEncoder encoder = EncoderFactory.get().binaryEncoder(out, null);
+            new GenericDatumWriter<Object>(schema, GenericData.get()).write(value, encoder);
+            encoder.flush();
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static Shape shape(Schema schema) {

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.attestream.schemas.EventRules;
 import io.attestream.schemas.EventRules.Violation;
 import java.io.IOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
@@ -34,6 +37,11 @@ import java.util.Optional;
 final class TextRules {
     private static final byte[] BOM = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
     private static final JsonFactory FACTORY = new JsonFactory();
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class,
+            ByteOrder.LITTLE_ENDIAN);
+    private static final long HIGH_BITS = 0x8080808080808080L;
+    private static final long ONES = 0x0101010101010101L;
+    private static final long BACKSLASHES = 0x5C5C5C5C5C5C5C5CL;
     private static final ThreadLocal<Utf8Check> UTF8 = ThreadLocal.withInitial(Utf8Check::new);
 
     private TextRules() {
@@ -68,13 +76,37 @@ final class TextRules {
     }
 
     /** Whether a backslash is followed by {@code u} anywhere (also inside an escaped backslash: a walk too many). */
-    private static boolean hasUnicodeEscape(byte[] b) {
-        for (int i = 0; i + 1 < b.length; i++) {
+    static boolean hasUnicodeEscape(byte[] b) {
+        int i = 0;
+        // Eight bytes at a time: only a word holding a backslash is looked at byte by byte.
+        for (; i + Long.BYTES <= b.length; i += Long.BYTES) {
+            long x = (long) LONGS.get(b, i) ^ BACKSLASHES;
+            if (((x - ONES) & ~x & HIGH_BITS) != 0 && unicodeEscapeIn(b, i, i + Long.BYTES)) {
+                return true;
+            }
+        }
+        return unicodeEscapeIn(b, i, b.length);
+    }
+
+    private static boolean unicodeEscapeIn(byte[] b, int from, int to) {
+        for (int i = from; i < to && i + 1 < b.length; i++) {
             if (b[i] == '\\' && b[i + 1] == 'u') {
                 return true;
             }
         }
         return false;
+    }
+
+    /** The index of the first byte of {@code b} that is not ASCII, or its length. */
+    static int asciiPrefix(byte[] b) {
+        int i = 0;
+        while (i + Long.BYTES <= b.length && ((long) LONGS.get(b, i) & HIGH_BITS) == 0) {
+            i += Long.BYTES;
+        }
+        while (i < b.length && b[i] >= 0) {
+            i++;
+        }
+        return i;
     }
 
     private static Optional<Violation> surrogates(JsonNode node, String path) {
@@ -116,11 +148,7 @@ final class TextRules {
      * common case, is answered by a scan; otherwise by the strict decoder and an output buffer kept per thread.
      */
     private static int firstMalformedUtf8(byte[] bytes) {
-        int i = 0;
-        while (i < bytes.length && bytes[i] >= 0) {
-            i++;
-        }
-        if (i == bytes.length) {
+        if (asciiPrefix(bytes) == bytes.length) {
             return -1;
         }
         Utf8Check check = UTF8.get();

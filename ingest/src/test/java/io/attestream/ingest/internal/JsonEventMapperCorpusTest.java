@@ -2,6 +2,9 @@ package io.attestream.ingest.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -68,6 +71,38 @@ class JsonEventMapperCorpusTest {
         for (Map.Entry<String, String> e : actual.entrySet()) {
             assertThat(e.getValue()).as(e.getKey()).isEqualTo(expected.get(e.getKey()));
         }
+    }
+
+    /**
+     * The streaming path gives every event of the corpus that the tree path accepts, with the same body, and none that
+     * it refuses (those it leaves to the tree path).
+     */
+    @Test
+    void streamingPathGivesTheTreePathsBodyForEveryAcceptedEventAndNoOther() throws IOException {
+        JsonFactory factory = JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+        int accepted = 0;
+        int streamed = 0;
+        List<String> missed = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> e : corpus().entrySet()) {
+            JsonEventMapper.Result tree = JsonEventMapper.map(e.getValue());
+            JsonEventMapper.Streamed s;
+            try (JsonParser parser = factory.createParser(JSON.writeValueAsBytes(e.getValue()))) {
+                s = JsonEventMapper.mapCommon(parser, null, name -> null);
+            }
+            accepted += tree.ok() ? 1 : 0;
+            if (tree.ok() && s == null) {
+                missed.add(e.getKey());
+            }
+            if (s != null) {
+                streamed++;
+                assertThat(tree.ok()).as(e.getKey()).isTrue();
+                assertThat(s.avroBody()).as(e.getKey()).isEqualTo(tree.avroBody());
+                assertThat(s.event()).as(e.getKey()).isEqualTo(tree.event());
+            }
+        }
+        assertThat(accepted).isGreaterThan(100);
+        assertThat(missed).isEmpty();
+        assertThat(streamed).isEqualTo(accepted);
     }
 
     /** Writes the golden file to {@code args[0]}: run with the classes of the mapper to compare against. */

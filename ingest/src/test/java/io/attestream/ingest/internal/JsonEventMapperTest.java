@@ -2,13 +2,24 @@ package io.attestream.ingest.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.attestream.events.AuditEvent;
 import io.attestream.schemas.EventRules.Violation;
 import io.attestream.schemas.EventType;
 import io.attestream.schemas.testing.SampleEvents;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class JsonEventMapperTest {
@@ -16,6 +27,35 @@ class JsonEventMapperTest {
 
     private static ObjectNode sample(EventType type) {
         return JsonEventMapper.toJson(SampleEvents.of(type, "acme", "refund-bot", type.ordinal()));
+    }
+
+    private static final JsonFactory STRICT = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+    private static JsonEventMapper.Streamed stream(JsonFactory factory, String json, String extra,
+                                                   Function<String, JsonNode> whenAbsent) throws IOException {
+        try (JsonParser parser = factory.createParser(json.getBytes(StandardCharsets.UTF_8))) {
+            return JsonEventMapper.mapCommon(parser, extra, whenAbsent);
+        }
+    }
+
+    /** A copy of {@code node} with the members of every object in reverse order. */
+    private static JsonNode reversed(JsonNode node) {
+        if (node.isObject()) {
+            List<Map.Entry<String, JsonNode>> members = new ArrayList<>();
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                members.add(0, it.next());
+            }
+            ObjectNode out = JsonNodeFactory.instance.objectNode();
+            members.forEach(m -> out.set(m.getKey(), reversed(m.getValue())));
+            return out;
+        }
+        if (node.isArray()) {
+            var out = JsonNodeFactory.instance.arrayNode();
+            node.forEach(item -> out.add(reversed(item)));
+            return out;
+        }
+        return node;
     }
 
     private static List<String> paths(JsonEventMapper.Result result) {
@@ -103,5 +143,57 @@ class JsonEventMapperTest {
         assertThat(JsonEventMapper.map(json).ok()).isTrue();
         json.putNull("tenant");
         assertThat(paths(JsonEventMapper.map(json))).containsExactly("tenant");
+    }
+
+    @Test
+    void streamingPathTakesMembersInAnyOrder() throws IOException {
+        for (AuditEvent event : SampleEvents.oneOfEach("acme", "refund-bot")) {
+            JsonNode json = reversed(JsonEventMapper.toJson(event));
+            JsonEventMapper.Streamed s = stream(STRICT, json.toString(), null, name -> null);
+            assertThat(s).isNotNull();
+            assertThat(s.avroBody()).isEqualTo(JsonEventMapper.map(json).avroBody());
+            assertThat(s.event()).isEqualTo(event);
+        }
+    }
+
+    @Test
+    void streamingPathAddsAbsentTopLevelFieldsAndReturnsTheExtraMember() throws IOException {
+        ObjectNode json = sample(EventType.AGENT_ACTION);
+        json.remove("eventId");
+        json.put("subject", "alice");
+        String id = "5d0c2a4e-7d8b-4f7e-9a3e-1c2b3d4e5f60";
+        JsonEventMapper.Streamed s = stream(STRICT, json.toString(), "subject",
+                name -> name.equals("eventId") ? JsonNodeFactory.instance.textNode(id) : null);
+        assertThat(s.extra()).isEqualTo("alice");
+        assertThat(s.event().getEventId().toString()).isEqualTo(id);
+        json.remove("subject");
+        json.put("eventId", id);
+        assertThat(s.avroBody()).isEqualTo(JsonEventMapper.map(json).avroBody());
+    }
+
+    @Test
+    void streamingPathLeavesEveryRefusalToTheTreePath() throws Exception {
+        ObjectNode json = sample(EventType.EVAL_RESULT);
+        String text = json.toString();
+        assertThat(stream(STRICT, text, null, name -> null)).isNotNull();
+        // a duplicate member even where the parser does not detect it, trailing tokens, a second extra member,
+        // an extra member that is not a string, an unknown member, a missing required field, an EventRules violation
+        String duplicate = text.replaceFirst("\\{", "{\"tenant\":\"other\",");
+        assertThat(stream(new JsonFactory(), duplicate, null, name -> null)).isNull();
+        assertThat(stream(STRICT, duplicate, null, name -> null)).isNull();
+        assertThat(stream(STRICT, text + " {}", null, name -> null)).isNull();
+        assertThat(stream(STRICT, text + " x", null, name -> null)).isNull();
+        String twoSubjects = text.replaceFirst("\\{", "{\"subject\":\"a\",\"subject\":\"b\",");
+        assertThat(stream(new JsonFactory(), twoSubjects, "subject", name -> null)).isNull();
+        assertThat(stream(STRICT, json.deepCopy().put("subject", 1).toString(), "subject", name -> null)).isNull();
+        assertThat(stream(STRICT, json.deepCopy().put("subject", "a").toString(), null, name -> null)).isNull();
+        ObjectNode missing = json.deepCopy();
+        missing.remove("tenant");
+        assertThat(stream(STRICT, missing.toString(), null, name -> null)).isNull();
+        String infinite = text.replaceFirst("\"value\":[^,}]*", "\"value\":1e400");
+        assertThat(JsonEventMapper.map(JSON.readTree(infinite)).violations()).extracting(Violation::path)
+                .containsExactly("payload.EvalResult.value");
+        assertThat(stream(STRICT, infinite, null, name -> null)).isNull();
+        assertThat(stream(STRICT, "[1]", null, name -> null)).isNull();
     }
 }
