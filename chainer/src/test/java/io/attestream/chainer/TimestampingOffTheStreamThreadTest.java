@@ -118,6 +118,8 @@ class TimestampingOffTheStreamThreadTest {
             List<CheckpointRecord> written = h.checkpoints.readValuesToList();
             assertThat(written).extracting(CheckpointRecord::getTreeSize).containsExactly(3L);
             assertThat(written.get(0).getTimestamp()).as("written without timestamp").isNull();
+            assertThat(h.meters.get("attestream.chainer.tsa.failures").counter().count()).as("counted as a TSA failure")
+                    .isEqualTo(1.0);
         }
     }
 }

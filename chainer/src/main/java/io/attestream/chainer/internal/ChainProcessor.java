@@ -405,6 +405,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
                     InFlight abandoned = inFlight;
                     inFlight = null;
                     abandoned.stamps().cancel(true);
+                    metrics.tsaFailure();
                     unavailable(batch, now, "no answer to the TSA request made " + (now - abandoned.sentAtMs())
                             + " ms ago", null);
                 } else {

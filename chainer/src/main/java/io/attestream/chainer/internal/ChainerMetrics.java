@@ -83,7 +83,8 @@ public final class ChainerMetrics {
         registryRetries = Counter.builder("attestream.chainer.registry.retries")
                 .description("Decode attempts retried because the registry was unavailable").register(registry);
         tsaFailures = Counter.builder("attestream.chainer.tsa.failures")
-                .description("Timestamp batches that failed because the TSA was unavailable").register(registry);
+                .description("Timestamp batches that failed because the TSA was "
+                        + "unavailable or gave no answer within chainer.tsa.max.wait.ms").register(registry);
         for (DeadLetterReason r : DeadLetterReason.values()) {
             Map<FailureMode, Counter> byMode = new EnumMap<>(FailureMode.class);
             for (FailureMode m : FailureMode.values()) {
