@@ -402,12 +402,10 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
                 long waited = now - oldestCreated(batch, now);
                 metrics.pendingCheckpoint(this, OptionalLong.of(waited));
                 if (waited >= settings.tsaMaxWaitMs()) {
-                    InFlight abandoned = inFlight;
-                    inFlight = null;
-                    abandoned.stamps().cancel(true);
+                    long sentAtMs = inFlight.sentAtMs();
+                    cancelInFlight();
                     metrics.tsaFailure();
-                    unavailable(batch, now, "no answer to the TSA request made " + (now - abandoned.sentAtMs())
-                            + " ms ago", null);
+                    unavailable(batch, now, "no answer to the TSA request made " + (now - sentAtMs) + " ms ago", null);
                 } else {
                     LOG.debug("TSA request for {} checkpoint(s) in flight for {} ms", inFlight.keys().size(),
                             now - inFlight.sentAtMs());
