@@ -329,8 +329,7 @@ public final class JsonEventMapper {
         JsonToken t = p.currentToken();
         if ((micros || millis) && t == JsonToken.VALUE_STRING) {
             try {
-                Instant instant = parseInstant(p.getText());
-                return micros ? ChronoUnit.MICROS.between(Instant.EPOCH, instant) : instant.toEpochMilli();
+                return epochUnits(p.getText(), micros);
             } catch (DateTimeParseException | ArithmeticException e) {
                 throw uncommon();
             }
@@ -893,8 +892,7 @@ public final class JsonEventMapper {
         boolean millis = logical != null && "timestamp-millis".equals(logical.getName());
         if ((micros || millis) && node.isTextual()) {
             try {
-                Instant instant = parseInstant(node.textValue());
-                return micros ? ChronoUnit.MICROS.between(Instant.EPOCH, instant) : instant.toEpochMilli();
+                return epochUnits(node.textValue(), micros);
             } catch (DateTimeParseException | ArithmeticException e) {
                 errors.add(new Violation(path.where(), "must be an ISO-8601 instant like 2026-11-01T09:00:00.123456Z or"
                         + " an integer of " + (micros ? "microseconds" : "milliseconds") + " since the epoch"));
@@ -909,6 +907,18 @@ public final class JsonEventMapper {
             return null;
         }
         return node.longValue();
+    }
+
+    /**
+     * An ISO-8601 instant ({@link #parseInstant}) as microseconds or milliseconds since the epoch, for a
+     * {@code timestamp-micros} or {@code timestamp-millis} long (both mapping paths).
+     *
+     * @throws DateTimeParseException when {@code text} is not an instant
+     * @throws ArithmeticException when it does not fit a long in that unit
+     */
+    private static long epochUnits(String text, boolean micros) {
+        Instant instant = parseInstant(text);
+        return micros ? ChronoUnit.MICROS.between(Instant.EPOCH, instant) : instant.toEpochMilli();
     }
 
     /**
