@@ -2,6 +2,8 @@ package io.attestream.ingest.internal;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -10,7 +12,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -72,6 +73,8 @@ public final class EventsHandler implements HttpHandler {
     private final Limits limits;
     private final ObjectNode recordedBy;
     private final ObjectMapper json;
+    /** The streaming path's parsers: the same limits, without duplicate detection (mapCommon finds duplicates). */
+    private final JsonFactory streaming;
     private final ObjectMapper out = new ObjectMapper();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong lastKafkaFailure = new AtomicLong();
@@ -101,9 +104,11 @@ public final class EventsHandler implements HttpHandler {
                 .put("sdkVersion", "0.1.0");
         this.json = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
-        json.getFactory().setStreamReadConstraints(StreamReadConstraints.builder()
+        StreamReadConstraints constraints = StreamReadConstraints.builder()
                 .maxNestingDepth(limits.maxNestingDepth()).maxStringLength(limits.maxEventBytes())
-                .maxNumberLength(64).maxNameLength(1024).build());
+                .maxNumberLength(64).maxNameLength(1024).build();
+        json.getFactory().setStreamReadConstraints(constraints);
+        this.streaming = JsonFactory.builder().streamReadConstraints(constraints).build();
         this.latency = Timer.builder("attestream.gateway.request").description("POST /v1/events latency")
                 .publishPercentileHistogram(false).register(meters);
         meters.gauge("attestream.gateway.in.flight.events", inFlight);
@@ -338,7 +343,7 @@ public final class EventsHandler implements HttpHandler {
      */
     private Item parseStreaming(byte[] line, ApiKeys.Scope scope, Item item) {
         JsonEventMapper.Streamed streamed;
-        try (JsonParser parser = json.getFactory().createParser(line)) {
+        try (JsonParser parser = streaming.createParser(line)) {
             streamed = JsonEventMapper.mapCommon(parser, SUBJECT, this::whenAbsent);
         } catch (IOException e) {
             return null;
@@ -408,32 +413,48 @@ public final class EventsHandler implements HttpHandler {
         }
     }
 
-    private ObjectNode itemsBody(Item[] items, String message) {
-        ObjectNode root = NODES.objectNode();
-        if (message != null) {
-            root.put("error", message);
+    /** The answer listing every item, written straight from the items (a request's answer has one entry per event). */
+    private byte[] itemsBody(Item[] items, String message) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 96 * items.length);
+        try (JsonGenerator g = out.getFactory().createGenerator(bytes)) {
+            g.writeStartObject();
+            if (message != null) {
+                g.writeStringField("error", message);
+            }
+            g.writeNumberField("accepted", Arrays.stream(items).filter(i -> i.status == 202).count());
+            g.writeArrayFieldStart("events");
+            for (int i = 0; i < items.length; i++) {
+                Item item = items[i];
+                g.writeStartObject();
+                g.writeNumberField("index", i);
+                g.writeNumberField("status", item.status);
+                if (item.eventId != null) {
+                    g.writeStringField("eventId", item.eventId);
+                }
+                if (item.meta != null) {
+                    g.writeStringField("topic", item.meta.topic());
+                    g.writeNumberField("partition", item.meta.partition());
+                    g.writeNumberField("offset", item.meta.offset());
+                }
+                if (item.message != null) {
+                    g.writeStringField("message", item.message);
+                }
+                if (!item.errors.isEmpty()) {
+                    g.writeArrayFieldStart("errors");
+                    for (Violation v : item.errors) {
+                        g.writeStartObject();
+                        g.writeStringField("path", v.path());
+                        g.writeStringField("message", v.message());
+                        g.writeEndObject();
+                    }
+                    g.writeEndArray();
+                }
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
         }
-        root.put("accepted", Arrays.stream(items).filter(i -> i.status == 202).count());
-        ArrayNode list = root.putArray("events");
-        for (int i = 0; i < items.length; i++) {
-            Item item = items[i];
-            ObjectNode n = list.addObject().put("index", i).put("status", item.status);
-            if (item.eventId != null) {
-                n.put("eventId", item.eventId);
-            }
-            if (item.meta != null) {
-                n.put("topic", item.meta.topic()).put("partition", item.meta.partition())
-                        .put("offset", item.meta.offset());
-            }
-            if (item.message != null) {
-                n.put("message", item.message);
-            }
-            if (!item.errors.isEmpty()) {
-                ArrayNode errs = n.putArray("errors");
-                item.errors.forEach(v -> errs.addObject().put("path", v.path()).put("message", v.message()));
-            }
-        }
-        return root;
+        return bytes.toByteArray();
     }
 
     private static ObjectNode error(String message) {
@@ -441,7 +462,10 @@ public final class EventsHandler implements HttpHandler {
     }
 
     private int send(HttpExchange exchange, int status, ObjectNode body) throws IOException {
-        byte[] bytes = out.writeValueAsBytes(body);
+        return send(exchange, status, out.writeValueAsBytes(body));
+    }
+
+    private static int send(HttpExchange exchange, int status, byte[] bytes) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream os = exchange.getResponseBody()) {

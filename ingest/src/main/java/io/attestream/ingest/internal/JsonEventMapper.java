@@ -117,8 +117,9 @@ public final class JsonEventMapper {
      * the same input with {@link #map(JsonNode)}, which reports it; whenever this method gives an event, its body is
      * the body {@link #map(JsonNode)} gives for the tree of the same input (pinned by JsonEventMapperCorpusTest).
      *
-     * @param parser positioned before the event's first token; MUST be created with duplicate member detection on
-     *     (duplicates are refused by the parser in both paths), closed by the caller
+     * @param parser positioned before the event's first token, closed by the caller; it need not detect duplicate
+     *     members (a field, map key, union branch or extra member given twice at any depth gives null here, and the
+     *     tree path's parser refuses it)
      * @param extra a top-level member that is not a schema field but taken out by the caller (the gateway's subject):
      *     its value, which must be a string, is returned; null: none
      * @param whenAbsent the value of a top-level field the event does not have (as the gateway adds eventId and
