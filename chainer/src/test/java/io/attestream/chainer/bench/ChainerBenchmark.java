@@ -2,10 +2,13 @@ package io.attestream.chainer.bench;
 
 import io.attestream.chainer.ChainerConfig;
 import io.attestream.chainer.ChainerTopology;
+import io.attestream.chainer.internal.AgentState;
 import io.attestream.deploy.stack.StackEndpoints;
 import io.attestream.deploy.stack.junit.BenchmarkStack;
 import io.attestream.dev.tsa.EmbeddedTimestampAuthority;
 import io.attestream.events.AuditEvent;
+import io.attestream.integrity.LogId;
+import io.attestream.integrity.LogState;
 import io.attestream.integrity.SigningKey;
 import io.attestream.integrity.TimestampAuthority;
 import io.attestream.schemas.EventType;
@@ -27,8 +30,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -37,6 +42,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -51,6 +57,7 @@ import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
 
 /**
  * Chainer throughput with exactly-once vs two anchors measured in the same run, the raw producer rate for the same
@@ -59,7 +66,7 @@ import org.apache.kafka.streams.StreamsConfig;
  *
  * <p>{@code ./mvnw -pl chainer test-compile exec:exec@bench -Dbench.args="[--endpoints FILE] [--events N]
  * [--rate R] [--seconds S] [--threads T] [--agents A] [--idle-agents I] [--interval-ms T]
- * [--commit-intervals MS,MS,...] [--set KEY=VALUE,...]"}. {@code --set} gives every chainer of the run extra chainer or
+ * [--commit-intervals MS,MS,...] [--set KEY=VALUE,...] [--floor true]"}. {@code --set} gives every chainer of the run extra chainer or
  * Kafka Streams keys (e.g. {@code enable.transactional.statestores=false} to compare with the chainer's default).
  * Without --endpoints it starts the local stack in a temporary directory.
  * {@code --seconds 0} skips the latency run.
@@ -69,6 +76,11 @@ import org.apache.kafka.streams.StreamsConfig;
  * {@code commit.interval.ms} set to it (a Kafka Streams key the chainer passes through; the default under
  * exactly_once_v2 is 100 ms), each point on its own topics and application ids, and a table of the curve follows.
  * Without it, one point with the Kafka Streams default.
+ *
+ * <p>With {@code --floor true} each point also drains its backlog with the three {@link FrameworkFloor} apps (the
+ * chainer's streams config and store operations without its own work), each with a fresh application id, and prints
+ * their events/s and stream-thread CPU per event beside the chainer's, and the ratios floor/pass-through and
+ * chainer/floor. Not with {@code --idle-agents}.
  *
  * <p>With {@code --idle-agents I} (e.g. 100000) the throughput chainer first chains one event for each of I other
  * agents and waits until each of them has its time checkpoint (after {@code --interval-ms}, default 10000), so they
@@ -91,12 +103,21 @@ public final class ChainerBenchmark {
     private final long sampleMs;
     private final Path sampleOut;
     private final List<Long> commitIntervals;
+    private final boolean floor;
     /** Extra chainer/Streams keys for every chainer of the run ({@code --set k=v,k=v}). */
     private final Map<String, String> extra = new HashMap<>();
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
-    /** One measured point: the chainer's commit interval (empty: the Streams default), its rates and latency. */
-    private record Point(OptionalLong commitMs, double chainedRate, double passRate, Optional<Histogram> latency) {
+    /** A drained backlog: events/s, the stream threads' CPU per event (NaN: not measured), mean value bytes seen. */
+    private record Drain(double rate, double cpuUsPerEvent, double meanValueBytes) {
+    }
+
+    /**
+     * One measured point: the chainer's commit interval (empty: the Streams default), its drain, the pass-through's
+     * rate, the framework floors' drains (empty without --floor) and the latency.
+     */
+    private record Point(OptionalLong commitMs, Drain chained, double passRate, Map<FrameworkFloor.Shape, Drain> floors,
+            Optional<Histogram> latency) {
     }
 
     private ChainerBenchmark(StackEndpoints stack, Path dir, Map<String, String> a) {
@@ -110,6 +131,11 @@ public final class ChainerBenchmark {
         this.sampleMs = Long.parseLong(a.getOrDefault("--sample-ms", "0"));
         this.sampleOut = Path.of(a.getOrDefault("--sample-out", "chainer-stacks.txt"));
         this.commitIntervals = commitIntervals(a.getOrDefault("--commit-intervals", ""));
+        this.floor = Boolean.parseBoolean(a.getOrDefault("--floor", "false"));
+        if (floor && idleAgents > 0) {
+            throw new IllegalArgumentException("--floor true does not go with --idle-agents (the floor drains the "
+                    + "backlog alone)");
+        }
         for (String kv : a.getOrDefault("--set", "").split(",")) {
             if (!kv.isBlank()) {
                 int eq = kv.indexOf('=');
@@ -216,31 +242,45 @@ public final class ChainerBenchmark {
         registry.register(Topics.valueSubject(input), AuditEventCodec.currentSchema());
         int n = keys.size();
         double passRate;
-        double chainedRate;
+        Drain chained;
         if (idleAgents > 0) {
             // The chainer's input also holds the idle agents' seed events: the anchor copies the backlog alone.
             String source = tag + ".pass-source";
             createTopic(source);
             produce(source, keys, values, n);
             passRate = passThrough(source, n);
-            chainedRate = chainWithIdleAgents(input, schemaId, keys, values, n, commitMs);
+            chained = chainWithIdleAgents(input, schemaId, keys, values, n, commitMs);
         } else {
             produce(input, keys, values, n);
             passRate = passThrough(input, n);
-            chainedRate = chainThroughput(input, n, commitMs);
+            chained = chainThroughput(input, n, commitMs);
         }
         System.out.printf("chainer exactly_once_v2 (%d stream thread(s), TSA embedded, checkpoint every 1000 or %d ms"
                 + "%s%s): %,.0f events/s%n", threads, intervalMs,
                 idleAgents > 0 ? String.format(", %,d idle agents", idleAgents) : "", commitNote(commitMs),
-                chainedRate);
-        System.out.printf("ratio chained/raw: %.1f %%%n", 100 * chainedRate / rawRate);
-        System.out.printf("ratio chained/pass-through: %.1f %%%n", 100 * chainedRate / passRate);
+                chained.rate());
+        System.out.printf("ratio chained/raw: %.1f %%%n", 100 * chained.rate() / rawRate);
+        System.out.printf("ratio chained/pass-through: %.1f %%%n", 100 * chained.rate() / passRate);
+        Map<FrameworkFloor.Shape, Drain> floors = new EnumMap<>(FrameworkFloor.Shape.class);
+        if (floor) {
+            int stateBytes = agentStateBytes(n / agents);
+            int chainedBytes = (int) Math.round(chained.meanValueBytes());
+            for (FrameworkFloor.Shape shape : FrameworkFloor.Shape.values()) {
+                Drain f = floorThroughput(input, n, commitMs, shape, stateBytes, chainedBytes);
+                floors.put(shape, f);
+                System.out.printf("framework floor %s (agent state %d bytes, forwards %d bytes%s): %,.0f events/s, "
+                        + "%.1f us CPU per event; ratio floor/pass-through %.1f %%, chained/floor %.1f %% (CPU "
+                        + "chainer/floor %.2f)%n", shape, stateBytes, chainedBytes, commitNote(commitMs), f.rate(),
+                        f.cpuUsPerEvent(), 100 * f.rate() / passRate, 100 * chained.rate() / f.rate(),
+                        chained.cpuUsPerEvent() / f.cpuUsPerEvent());
+            }
+        }
 
         Optional<Histogram> latency = Optional.empty();
         if (seconds > 0) {
             latency = Optional.of(latency(tag + ".latency", schemaId, rate, seconds, commitMs));
         }
-        return new Point(commitMs, chainedRate, passRate, latency);
+        return new Point(commitMs, chained, passRate, floors, latency);
     }
 
     private double passThrough(String source, int n) throws InterruptedException {
@@ -257,14 +297,23 @@ public final class ChainerBenchmark {
     private static void printCurve(List<Point> curve, int events, int rate, int seconds) {
         System.out.printf("commit-interval curve (%,d events per drain; latency at %,d events/s for %d s; fresh topics"
                 + " and application ids per point):%n", events, rate, seconds);
+        boolean floors = curve.stream().anyMatch(p -> !p.floors().isEmpty());
+        // Floor columns: events/s (CPU us per event) of each shape, then the full floor's two ratios.
         System.out.println("| commit.interval.ms | chainer events/s | pass-through records/s | % of pass-through "
-                + "| p50 ms | p99 ms | max ms |");
-        System.out.println("|---|---|---|---|---|---|---|");
+                + "| p50 ms | p99 ms | max ms |" + (floors ? " chainer CPU us/event | floor state+window events/s "
+                + "(us/event) | floor state only | floor no store | floor % of pass-through | chainer % of floor |"
+                : ""));
+        System.out.println("|---|---|---|---|---|---|---|" + (floors ? "---|---|---|---|---|---|" : ""));
         for (Point p : curve) {
-            System.out.printf("| %d | %,.0f | %,.0f | %.1f %% | %s |%n", p.commitMs().orElse(-1), p.chainedRate(),
-                    p.passRate(), 100 * p.chainedRate() / p.passRate(), p.latency().map(h -> String.format(
+            Drain full = p.floors().get(FrameworkFloor.Shape.STATE_AND_WINDOW);
+            System.out.printf("| %d | %,.0f | %,.0f | %.1f %% | %s |%s%n", p.commitMs().orElse(-1), p.chained().rate(),
+                    p.passRate(), 100 * p.chained().rate() / p.passRate(), p.latency().map(h -> String.format(
                             "%.1f | %.1f | %.1f", h.getValueAtPercentile(50) / 1000.0,
-                            h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0)).orElse("- | - | -"));
+                            h.getValueAtPercentile(99) / 1000.0, h.getMaxValue() / 1000.0)).orElse("- | - | -"),
+                    full == null ? "" : String.format(" %.1f | %s | %.1f %% | %.1f %% |", p.chained().cpuUsPerEvent(),
+                            p.floors().values().stream().map(f -> String.format("%,.0f (%.1f)", f.rate(),
+                                    f.cpuUsPerEvent())).collect(Collectors.joining(" | ")),
+                            100 * full.rate() / p.passRate(), 100 * p.chained().rate() / full.rate()));
         }
     }
 
@@ -307,15 +356,26 @@ public final class ChainerBenchmark {
     }
 
     private KafkaStreams startChainer(String input, String appId, OptionalLong commitMs) throws Exception {
+        ChainerConfig config = chainerConfig(input, input, appId, commitMs);
+        return start(ChainerTopology.buildTopology(config, registry, key, Optional.of(tsa), meters, PARTITIONS), config,
+                "chainer");
+    }
+
+    /**
+     * The config of a chainer of this run reading {@code input}, its other topics named {@code out} + ".chained" etc.
+     * (created here).
+     */
+    private ChainerConfig chainerConfig(String input, String out, String appId, OptionalLong commitMs)
+            throws Exception {
         Map<String, Object> props = new HashMap<>();
         props.put("bootstrap.servers", stack.bootstrapServers());
         props.put("schema.registry.url", stack.registryUrl());
         props.put("application.id", appId);
         props.put(ChainerConfig.INPUT_TOPIC_CONFIG, input);
-        props.put(ChainerConfig.CHAINED_TOPIC_CONFIG, input + ".chained");
-        props.put(ChainerConfig.CHECKPOINTS_TOPIC_CONFIG, input + ".checkpoints");
-        props.put(ChainerConfig.DEAD_LETTER_TOPIC_CONFIG, input + ".dlq");
-        props.put(ChainerConfig.REKEY_TOPIC_CONFIG, input + ".rekey");
+        props.put(ChainerConfig.CHAINED_TOPIC_CONFIG, out + ".chained");
+        props.put(ChainerConfig.CHECKPOINTS_TOPIC_CONFIG, out + ".checkpoints");
+        props.put(ChainerConfig.DEAD_LETTER_TOPIC_CONFIG, out + ".dlq");
+        props.put(ChainerConfig.REKEY_TOPIC_CONFIG, out + ".rekey");
         props.put(ChainerConfig.CHECKPOINT_INTERVAL_MS_CONFIG, Long.toString(intervalMs));
         props.put(ChainerConfig.SIGNING_KEY_FILE_CONFIG, "bench.key");
         props.put(ChainerConfig.TSA_MODE_CONFIG, ChainerConfig.TSA_MODE_EMBEDDED);
@@ -328,8 +388,13 @@ public final class ChainerBenchmark {
         ChainerConfig config = new ChainerConfig(props);
         BenchmarkStack.createTopics(stack, PARTITIONS, List.of(config.rekeyTopic(), config.chainedTopic(),
                 config.checkpointsTopic(), config.deadLetterTopic()));
-        KafkaStreams ks = new KafkaStreams(ChainerTopology.buildTopology(config, registry, key, Optional.of(tsa),
-                meters, PARTITIONS), config.streamsProperties());
+        return config;
+    }
+
+    /** Starts {@code topology} with {@code config}'s streams properties; returns once it is RUNNING. */
+    private static KafkaStreams start(Topology topology, ChainerConfig config, String what)
+            throws InterruptedException {
+        KafkaStreams ks = new KafkaStreams(topology, config.streamsProperties());
         CountDownLatch running = new CountDownLatch(1);
         ks.setStateListener((now, before) -> {
             if (now == KafkaStreams.State.RUNNING) {
@@ -338,7 +403,7 @@ public final class ChainerBenchmark {
         });
         ks.start();
         if (!running.await(120, TimeUnit.SECONDS)) {
-            throw new IllegalStateException("chainer did not reach RUNNING");
+            throw new IllegalStateException(what + " did not reach RUNNING");
         }
         return ks;
     }
@@ -356,30 +421,63 @@ public final class ChainerBenchmark {
     }
 
     /** Chains a backlog of n events; rate = events / (time of the last - time of the first chained record seen). */
-    private double chainThroughput(String input, int n, OptionalLong commitMs) throws Exception {
+    private Drain chainThroughput(String input, int n, OptionalLong commitMs) throws Exception {
         try (KafkaConsumer<byte[], byte[]> c = consumer(input + ".chained");
              KafkaStreams ks = startChainer(input, "bench-tput-" + input, commitMs);
              AutoCloseable sampling = sampler()) {
-            long cpu0 = streamThreadCpuNanos();
-            double rate = drainRate(c, n);
-            long cpu = streamThreadCpuNanos() - cpu0;
+            Drain drained = measuredDrain(c, n);
             sampling.close();
-            System.out.printf("stream-thread CPU %.1f us per event (%.1f s over %d thread(s))%n", cpu / 1e3 / n,
-                    cpu / 1e9, threads);
             // Cumulative over the run's chainers: the eventId lookups by the negative filter's answer.
             meters.find("attestream.chainer.dedup.lookups").counters().stream().filter(k -> k.count() > 0)
                     .forEach(k -> System.out.printf("eventId lookups filter=%s found=%s: %,.0f%n",
                             k.getId().getTag("filter"), k.getId().getTag("found"), k.count()));
             ks.close(Duration.ofSeconds(30));
-            return rate;
+            return drained;
         }
+    }
+
+    /** Drains a backlog of n events of {@code input} with a {@link FrameworkFloor} of the given shape. */
+    private Drain floorThroughput(String input, int n, OptionalLong commitMs, FrameworkFloor.Shape shape,
+            int stateBytes, int chainedBytes) throws Exception {
+        String out = input + ".floor-" + shape.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        ChainerConfig config = chainerConfig(input, out, "bench-" + out, commitMs);
+        try (KafkaConsumer<byte[], byte[]> c = consumer(config.chainedTopic());
+             KafkaStreams ks = start(FrameworkFloor.build(config, shape, stateBytes, chainedBytes), config,
+                     "floor " + shape)) {
+            Drain drained = measuredDrain(c, n);
+            ks.close(Duration.ofSeconds(30));
+            return drained;
+        }
+    }
+
+    /** {@link #drainRate} with the stream threads' CPU meanwhile, which it prints. */
+    private Drain measuredDrain(KafkaConsumer<byte[], byte[]> c, int n) {
+        long cpu0 = streamThreadCpuNanos();
+        Drain drained = drainRate(c, n);
+        long cpu = streamThreadCpuNanos() - cpu0;
+        System.out.printf("stream-thread CPU %.1f us per event (%.1f s over %d thread(s))%n", cpu / 1e3 / n,
+                cpu / 1e9, threads);
+        return new Drain(drained.rate(), cpu / 1e3 / n, drained.meanValueBytes());
+    }
+
+    /**
+     * The encoded size of an agent's state after {@code entries} entries (what the chainer puts back per event at the
+     * end of the drain; its Merkle frontier holds one hash per set bit of the size).
+     */
+    private static int agentStateBytes(long entries) {
+        AgentState fresh = AgentState.fresh(LogId.of("bench", "agent-0"), 0);
+        LogState log = fresh.log();
+        for (long i = 0; i < entries; i++) {
+            log = log.append(i, 1, new byte[32], new byte[0]).state();
+        }
+        return fresh.withLog(log).toBytes().length;
     }
 
     /**
      * The idle-agents mode (class javadoc): seeds the idle agents, waits for their time checkpoints, measures the
      * punctuation while idle, then drains the active backlog. Returns the backlog's events/s.
      */
-    private double chainWithIdleAgents(String input, int schemaId, List<byte[]> keys, List<byte[]> values, int n,
+    private Drain chainWithIdleAgents(String input, int schemaId, List<byte[]> keys, List<byte[]> values, int n,
             OptionalLong commitMs) throws Exception {
         List<byte[]> seedKeys = new ArrayList<>(idleAgents);
         List<byte[]> seedValues = new ArrayList<>(idleAgents);
@@ -427,7 +525,7 @@ public final class ChainerBenchmark {
             AutoCloseable sampling = sampler();
             long cpu0 = streamThreadCpuNanos();
             produce(input, keys, values, n);
-            double rate = drainRate(chained, n);
+            Drain drained = drainRate(chained, n);
             long cpu = streamThreadCpuNanos() - cpu0;
             sampling.close();
             System.out.printf("active backlog with %,d idle agents: stream-thread CPU %.1f us per event; punctuation "
@@ -435,23 +533,28 @@ public final class ChainerBenchmark {
                     (punctuate.totalTime(TimeUnit.MICROSECONDS) - drainTotal) / Math.max(1, punctuate.count() - drainCount),
                     punctuate.count() - drainCount);
             ks.close(Duration.ofSeconds(30));
-            return rate;
+            return new Drain(drained.rate(), cpu / 1e3 / n, drained.meanValueBytes());
         }
     }
 
     /**
      * Polls until n chained events arrived; returns events / (time of the last - time of the first poll that
-     * returned any), not counting that first poll's records.
+     * returned any), not counting that first poll's records, and their mean value size (CPU not measured).
      *
      * @throws IllegalStateException when fewer arrived within 10 min
      */
-    private static double drainRate(KafkaConsumer<byte[], byte[]> c, int n) {
+    private static Drain drainRate(KafkaConsumer<byte[], byte[]> c, int n) {
         long seen = 0;
         long first = 0;
         long firstCount = 0;
+        long bytes = 0;
         long deadline = System.currentTimeMillis() + 600_000;
         while (seen < n && System.currentTimeMillis() < deadline) {
-            int got = c.poll(Duration.ofMillis(100)).count();
+            ConsumerRecords<byte[], byte[]> rs = c.poll(Duration.ofMillis(100));
+            int got = rs.count();
+            for (ConsumerRecord<byte[], byte[]> r : rs) {
+                bytes += r.value().length;
+            }
             if (got > 0 && first == 0) {
                 first = System.nanoTime();
                 firstCount = got;
@@ -462,7 +565,7 @@ public final class ChainerBenchmark {
         if (seen < n) {
             throw new IllegalStateException("only " + seen + " of " + n + " events chained in time");
         }
-        return (seen - firstCount) / ((last - first) / 1e9);
+        return new Drain((seen - firstCount) / ((last - first) / 1e9), Double.NaN, bytes / (double) seen);
     }
 
     /** Polls until n records arrived (10 min at most); returns how many did. */
