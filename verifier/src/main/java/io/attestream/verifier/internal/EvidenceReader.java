@@ -296,6 +296,43 @@ public final class EvidenceReader implements AutoCloseable {
     }
 
     /**
+     * Which of {@code tables} exist, in one query of system.tables ({@link #tableExists} per name costs a round trip
+     * each).
+     *
+     * @param tables tables, each {@code db.name} or a name in the connection's database
+     * @return for each table, in order, whether it exists
+     */
+    public boolean[] tablesExist(List<String> tables) {
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int t = 0; t < tables.size(); t++) {
+            sql.append(t == 0 ? "" : ", ").append("countIf(database = ")
+                    .append(tables.get(t).indexOf('.') < 0 ? "currentDatabase()" : "?").append(" AND name = ?)");
+        }
+        sql.append(" FROM system.tables");
+        try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
+            int i = 1;
+            for (String table : tables) {
+                int dot = table.indexOf('.');
+                if (dot >= 0) {
+                    ps.setString(i++, table.substring(0, dot));
+                }
+                ps.setString(i++, dot < 0 ? table : table.substring(dot + 1));
+            }
+            boolean[] out = new boolean[tables.size()];
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    for (int t = 0; t < out.length; t++) {
+                        out[t] = rs.getLong(t + 1) > 0;
+                    }
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new VerifierException("cannot look up tables " + tables + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
      * The table names.
      *
      * @return tables
