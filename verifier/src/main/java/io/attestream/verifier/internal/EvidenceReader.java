@@ -278,21 +278,7 @@ public final class EvidenceReader implements AutoCloseable {
      * @return true when it exists
      */
     public boolean tableExists(String table) {
-        int dot = table.indexOf('.');
-        String sql = "SELECT count() FROM system.tables WHERE database = " + (dot < 0 ? "currentDatabase()" : "?")
-                + " AND name = ?";
-        try (PreparedStatement ps = connection().prepareStatement(sql)) {
-            int i = 1;
-            if (dot >= 0) {
-                ps.setString(i++, table.substring(0, dot));
-            }
-            ps.setString(i, dot < 0 ? table : table.substring(dot + 1));
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getLong(1) > 0;
-            }
-        } catch (SQLException e) {
-            throw new VerifierException("cannot look up table " + table + ": " + e.getMessage(), e);
-        }
+        return tablesExist(List.of(table))[0];
     }
 
     /**
