@@ -349,7 +349,9 @@ final class EventDecoder {
                     rs[i] = base(t, kind, field);
                 }
             }
-            return c -> rs[c.readIndex(rs.length, field + " union")].read(c);
+            // Built once: a concatenation inside the lambda cost one String per optional field of every row.
+            String what = field + " union";
+            return c -> rs[c.readIndex(rs.length, what)].read(c);
         }
         return base(s, kind, field);
     }

@@ -115,11 +115,27 @@ public final class RetentionCheck {
     private final List<Hold> holds;
     private final long nowMicros;
     private final Map<LogId, PerLog> logs = new HashMap<>();
+    private final Boolean holdsTable;
 
     RetentionCheck(List<Policy> policies, List<Hold> holds, long nowMicros) {
+        this(policies, holds, nowMicros, null);
+    }
+
+    private RetentionCheck(List<Policy> policies, List<Hold> holds, long nowMicros, Boolean holdsTable) {
         this.policies = List.copyOf(policies);
         this.holds = List.copyOf(holds);
         this.nowMicros = nowMicros;
+        this.holdsTable = holdsTable;
+    }
+
+    /**
+     * Whether the legal_holds table existed when the policies and holds were loaded, or null when not looked up
+     * (then {@link TypedRowCheck} asks the database itself).
+     *
+     * @return true / false / null
+     */
+    Boolean holdsTable() {
+        return holdsTable;
     }
 
     /** No policy, no hold: every pruned entry is a finding (a database before migration V008). */
@@ -139,31 +155,41 @@ public final class RetentionCheck {
         long nowMicros = ChronoUnit.MICROS.between(Instant.EPOCH, now);
         String policiesTable = reader.tables().sibling("retention_policies");
         String holdsTable = reader.tables().sibling("legal_holds");
-        List<Policy> policies = new ArrayList<>();
-        if (exists(reader, policiesTable)) {
-            for (String[] f : rows(reader, "SELECT arrayStringConcat(groupArray(concat(base64Encode(tenant), ':',"
+        // Two round trips: which tables exist, then both aggregates as scalar subqueries of one SELECT.
+        boolean[] present = reader.tablesExist(List.of(policiesTable, holdsTable));
+        List<String> parts = new ArrayList<>();
+        if (present[0]) {
+            parts.add("SELECT arrayStringConcat(groupArray(concat(base64Encode(tenant), ':',"
                     + " base64Encode(event_type), ':', toString(min_in_force), ':', toString(max_in_force))), ',')"
                     + " FROM (SELECT tenant, event_type, argMax(min_days, declared_at) AS min_in_force,"
                     + " argMax(max_days, declared_at) AS max_in_force FROM " + policiesTable
-                    + " GROUP BY tenant, event_type)")) {
-                policies.add(new Policy(b64(f[0]), b64(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3])));
-            }
+                    + " GROUP BY tenant, event_type)");
         }
-        List<HoldEvent> events = new ArrayList<>();
-        if (exists(reader, holdsTable)) {
-            for (String[] f : rows(reader, "SELECT arrayStringConcat(groupArray(concat(base64Encode(hold_id), ':',"
+        if (present[1]) {
+            parts.add("SELECT arrayStringConcat(groupArray(concat(base64Encode(hold_id), ':',"
                     + " base64Encode(action), ':', base64Encode(hold_tenant), ':',"
                     + " base64Encode(ifNull(hold_agent_id, '*')), ':',"
                     + " ifNull(toString(toUnixTimestamp64Micro(period_start)), ''), ':',"
                     + " ifNull(toString(toUnixTimestamp64Micro(period_end)), ''), ':',"
                     + " toString(toUnixTimestamp64Micro(chained_at)), ':',"
-                    + " base64Encode(concat(tenant, '/', agent_id, ' seq ', toString(seq))))), ',') FROM " + holdsTable)) {
+                    + " base64Encode(concat(tenant, '/', agent_id, ' seq ', toString(seq))))), ',') FROM " + holdsTable);
+        }
+        List<List<String[]>> columns = rows(reader, parts);
+        List<Policy> policies = new ArrayList<>();
+        if (present[0]) {
+            for (String[] f : columns.get(0)) {
+                policies.add(new Policy(b64(f[0]), b64(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3])));
+            }
+        }
+        List<HoldEvent> events = new ArrayList<>();
+        if (present[1]) {
+            for (String[] f : columns.get(present[0] ? 1 : 0)) {
                 events.add(new HoldEvent(b64(f[0]), b64(f[1]), b64(f[2]), b64(f[3]),
                         f[4].isEmpty() ? null : Long.parseLong(f[4]), f[5].isEmpty() ? null : Long.parseLong(f[5]),
                         Long.parseLong(f[6]), b64(f[7])));
             }
         }
-        return new RetentionCheck(policies, inForce(events, nowMicros), nowMicros);
+        return new RetentionCheck(policies, inForce(events, nowMicros), nowMicros, present[1]);
     }
 
     /** The holds in force at {@code nowMicros} (the rule of the sink's LegalHolds.inForce). */
@@ -279,21 +305,30 @@ public final class RetentionCheck {
                 holds.stream().map(Hold::describe).toList());
     }
 
-    private static boolean exists(EvidenceReader reader, String table) {
-        return reader.tableExists(table);
-    }
-
-    /** One aggregate row (the local front cannot return an empty result to clickhouse-jdbc), split. */
-    private static List<String[]> rows(EvidenceReader reader, String sql) {
-        List<String[]> out = new ArrayList<>();
-        try (Statement st = reader.connection().createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            if (rs.next()) {
-                String all = rs.getString(1);
+    /**
+     * One row of aggregates, each {@code queries} element a scalar subquery giving one column (aggregates: the local
+     * front cannot return an empty result to clickhouse-jdbc), each column split into rows of fields.
+     */
+    private static List<List<String[]>> rows(EvidenceReader reader, List<String> queries) {
+        List<List<String[]>> out = new ArrayList<>();
+        if (queries.isEmpty()) {
+            return out;
+        }
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int i = 0; i < queries.size(); i++) {
+            sql.append(i == 0 ? "(" : ", (").append(queries.get(i)).append(')');
+        }
+        try (Statement st = reader.connection().createStatement(); ResultSet rs = st.executeQuery(sql.toString())) {
+            boolean row = rs.next();
+            for (int c = 1; c <= queries.size(); c++) {
+                List<String[]> col = new ArrayList<>();
+                String all = row ? rs.getString(c) : null;
                 if (all != null && !all.isEmpty()) {
-                    for (String row : all.split(",")) {
-                        out.add(row.split(":", -1));
+                    for (String r : all.split(",")) {
+                        col.add(r.split(":", -1));
                     }
                 }
+                out.add(col);
             }
         } catch (SQLException e) {
             throw new VerifierException("cannot read the retention tables: " + e.getMessage(), e);

@@ -83,7 +83,8 @@ final class TypedRowCheck {
 
     private void table(TypedTable t) {
         String name = reader.tables().sibling(t.tableName());
-        if (t == TypedTable.LEGAL_HOLDS && !reader.tableExists(name)) {
+        if (t == TypedTable.LEGAL_HOLDS && !(retention.holdsTable() != null ? retention.holdsTable()
+                : reader.tableExists(name))) {
             // A database before the sink's migration V008: no table, so every LegalHold event is a missing row.
             return;
         }

@@ -176,9 +176,14 @@ enum TypedTable {
         return "concat('\\x02', " + be64(expr) + ")";
     }
 
-    /** 8 bytes big-endian ({@code hex} trims leading zero bytes; {@code reinterpretAsString} would drop trailing ones). */
+    /**
+     * 8 bytes big-endian: the byte-swapped value as its 8 little-endian bytes ({@code reinterpretAsFixedString} of a
+     * UInt64 is always 8 bytes; {@code reinterpretAsString} would drop trailing zero bytes). The same bytes as
+     * {@code unhex(leftPad(hex(x), 16, '0'))}, without the text round trip, which cost most of the engine's work
+     * on the typed scans (docs/performance.md, "Verifier").
+     */
     private static String be64(String expr) {
-        return "unhex(leftPad(hex(toUInt64(" + expr + ")), 16, '0'))";
+        return "reinterpretAsFixedString(byteSwap(toUInt64(" + expr + ")))";
     }
 
     /** @return the number of compared values of a row: {@link #PREFIX} then {@link #columns()} */
