@@ -81,10 +81,15 @@ final class TypedRowCheck {
     private record Problem(LogId log, long seq, TypedTable table, long[] digest, FindingKind kind) {
     }
 
+    /** Whether legal_holds exists: as the retention check found it when it read the table, else asked now. */
+    private boolean holdsTableExists(String name) {
+        Boolean known = retention.holdsTable();
+        return known != null ? known : reader.tableExists(name);
+    }
+
     private void table(TypedTable t) {
         String name = reader.tables().sibling(t.tableName());
-        if (t == TypedTable.LEGAL_HOLDS && !(retention.holdsTable() != null ? retention.holdsTable()
-                : reader.tableExists(name))) {
+        if (t == TypedTable.LEGAL_HOLDS && !holdsTableExists(name)) {
             // A database before the sink's migration V008: no table, so every LegalHold event is a missing row.
             return;
         }
