@@ -2,10 +2,10 @@ package io.attestream.chainer;
 
 import static java.util.Objects.requireNonNull;
 
-import io.attestream.chain.ChainedEvent;
 import io.attestream.chain.CheckpointRecord;
 import io.attestream.chainer.DeadLetterReason.FailureMode;
 import io.attestream.chainer.internal.ChainProcessor;
+import io.attestream.chainer.internal.ChainedEventWire;
 import io.attestream.chainer.internal.ChainerMetrics;
 import io.attestream.chainer.internal.Notary;
 import io.attestream.chainer.internal.Refusals;
@@ -117,8 +117,7 @@ public final class ChainerTopology {
         Refusals refusals = new Refusals(modes, metrics, DEAD_LETTER_SINK);
         AuditEventCodec codec = new AuditEventCodec(registry);
         boolean autoRegister = config.getBoolean(ChainerConfig.AUTO_REGISTER_CONFIG);
-        WireSerde<ChainedEvent> chainedSerde = WireSerde.of(registry, ChainedEvent.class,
-                ChainedEvent.getClassSchema(), autoRegister);
+        ChainedEventWire chainedWire = new ChainedEventWire(registry, config.chainedTopic(), autoRegister);
         WireSerde<CheckpointRecord> checkpointSerde = WireSerde.of(registry, CheckpointRecord.class,
                 CheckpointRecord.getClassSchema(), autoRegister);
         RouteProcessor.Settings route = new RouteProcessor.Settings(
@@ -148,7 +147,7 @@ public final class ChainerTopology {
         t.addSource(REKEY_SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), config.rekeyTopic());
         t.addProcessor(ROUTE, () -> new RouteProcessor(route, codec, refusals, metrics, false), SOURCE);
         t.addProcessor(ROUTE_REKEYED, () -> new RouteProcessor(route, codec, refusals, metrics, true), REKEY_SOURCE);
-        t.addProcessor(CHAIN, () -> new ChainProcessor(chain, notary, refusals, metrics), ROUTE, ROUTE_REKEYED);
+        t.addProcessor(CHAIN, () -> new ChainProcessor(chain, notary, refusals, metrics, chainedWire), ROUTE, ROUTE_REKEYED);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(AGENT_STORE), Serdes.String(),
                 Serdes.ByteArray()).withCachingEnabled(), CHAIN);
         t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(EVENT_ID_STORE, window, window, false),
@@ -160,7 +159,7 @@ public final class ChainerTopology {
         t.addSink(REKEY_SINK, config.rekeyTopic(), new StringSerializer(), new ByteArraySerializer(), ROUTE);
         t.addSink(DEAD_LETTER_SINK, config.deadLetterTopic(), new ByteArraySerializer(), new ByteArraySerializer(),
                 ROUTE, ROUTE_REKEYED, CHAIN);
-        t.addSink(CHAINED_SINK, config.chainedTopic(), new StringSerializer(), chainedSerde.serializer(), CHAIN);
+        t.addSink(CHAINED_SINK, config.chainedTopic(), new StringSerializer(), new ByteArraySerializer(), CHAIN);
         t.addSink(CHECKPOINTS_SINK, config.checkpointsTopic(), new StringSerializer(), checkpointSerde.serializer(),
                 CHAIN);
         return t;

@@ -42,6 +42,21 @@ public final class EventRules {
 
     /** All violations of {@code event}; empty when it is acceptable. */
     public static List<Violation> violations(AuditEvent event) {
+        return violations(event, true);
+    }
+
+    /**
+     * All violations of an event decoded by this project's wire codecs ({@code SpecificRecordCodec}), empty when it
+     * is acceptable: the rules of {@link #violations(AuditEvent)} without the walk for lone surrogates. That walk
+     * cannot find one there: the codecs refuse a string that is not well-formed UTF-8 before decoding, and such UTF-8
+     * decodes to well-formed UTF-16. Events built in Java (an SDK, the gateway's JSON) MUST use
+     * {@link #violations(AuditEvent)}.
+     */
+    public static List<Violation> violationsOfDecoded(AuditEvent event) {
+        return violations(event, false);
+    }
+
+    private static List<Violation> violations(AuditEvent event, boolean unicode) {
         requireNonNull(event, "event");
         List<Violation> out = new ArrayList<>();
         identifier(out, "tenant", event.getTenant());
@@ -72,7 +87,7 @@ public final class EventRules {
             out.add(new Violation("payload.EvalResult.value", "must be a finite number, got " + eval.getValue()));
         }
         // The walk that names paths builds a string per field; most events hold no lone surrogate at all.
-        if (holdsLoneSurrogate(event)) {
+        if (unicode && holdsLoneSurrogate(event)) {
             wellFormedUnicode(out, "", event);
         }
         return out;

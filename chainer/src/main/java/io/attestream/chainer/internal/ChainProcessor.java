@@ -3,7 +3,6 @@ package io.attestream.chainer.internal;
 import static java.util.Objects.requireNonNull;
 
 import io.attestream.chain.BatchTimestamp;
-import io.attestream.chain.ChainedEvent;
 import io.attestream.chain.CheckpointRecord;
 import io.attestream.chainer.ChainerException;
 import io.attestream.chainer.DeadLetterReason;
@@ -89,6 +88,7 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
     private final Notary notary;
     private final Refusals refusals;
     private final ChainerMetrics metrics;
+    private final ChainedEventWire chainedWire;
     private ProcessorContext<Object, Object> context;
     private KeyValueStore<String, byte[]> agents;
     private WindowStore<String, byte[]> eventIds;
@@ -155,12 +155,15 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
      * @param notary   signer and TSA
      * @param refusals the error-reporting path (duplicates)
      * @param metrics  meters
+     * @param chainedWire writes the ChainedEvent records
      */
-    public ChainProcessor(Settings settings, Notary notary, Refusals refusals, ChainerMetrics metrics) {
+    public ChainProcessor(Settings settings, Notary notary, Refusals refusals, ChainerMetrics metrics,
+                          ChainedEventWire chainedWire) {
         this.settings = requireNonNull(settings, "settings");
         this.notary = requireNonNull(notary, "notary");
         this.refusals = requireNonNull(refusals, "refusals");
         this.metrics = requireNonNull(metrics, "metrics");
+        this.chainedWire = requireNonNull(chainedWire, "chainedWire");
     }
 
     @Override
@@ -207,31 +210,17 @@ public final class ChainProcessor implements Processor<String, Accepted, Object,
         // The chained time is hashed (entry format 2). A replay after a crash reads the clock again and gets
         // another hash, which is harmless: the first attempt's outputs, state and offsets were one transaction
         // that aborted, so no reader ever saw them (class javadoc, "Durability contract").
-        Instant chainedAt = Instant.ofEpochMilli(now);
         LogState.Appended appended = state.log().append(Math.multiplyExact(now, 1000L), decoded.schemaId(),
                 decoded.schemaFingerprint(), decoded.avroBody());
         ChainEntry entry = appended.entry();
         state = state.withLog(appended.state());
 
-        ChainedEvent chained = ChainedEvent.newBuilder()
-                .setTenant(event.getTenant())
-                .setAgentId(event.getAgentId())
-                .setSeq(entry.seq())
-                .setPrevHash(new Sha256(entry.previousHash().toBytes()))
-                .setHash(new Sha256(entry.hash().toBytes()))
-                .setSchemaId(decoded.schemaId())
-                .setSchemaFingerprint(new Sha256(decoded.schemaFingerprint()))
-                .setEventId(eventId)
-                .setEventType(((SpecificRecord) event.getPayload()).getSchema().getName())
-                .setAgentVersion(event.getAgentVersion())
-                .setOccurredAt(event.getOccurredAt())
-                .setChainedAt(chainedAt)
-                .setEventBytes(ByteBuffer.wrap(accepted.recordBytes()))
-                .setSourceTopic(accepted.source().topic())
-                .setSourcePartition(accepted.source().partition())
-                .setSourceOffset(accepted.source().offset())
-                .setEntryVersion(entry.version())
-                .build();
+        byte[] chained = chainedWire.write(new ChainedEventWire.Values(event.getTenant(), event.getAgentId(),
+                entry.seq(), entry.previousHash().toBytes(), entry.hash().toBytes(), decoded.schemaId(),
+                decoded.schemaFingerprint(), eventId, ((SpecificRecord) event.getPayload()).getSchema().getName(),
+                event.getAgentVersion(), event.getOccurredAt(), Math.multiplyExact(now, 1000L),
+                accepted.recordBytes(), accepted.source().topic(), accepted.source().partition(),
+                accepted.source().offset(), entry.version()));
         context.forward(new Record<Object, Object>(agentKey, chained, record.timestamp(), new RecordHeaders()),
                 settings.chainedSink());
 

@@ -121,7 +121,8 @@ public final class RouteProcessor implements Processor<byte[], byte[], Object, O
         }
         metrics.decodeNanos(System.nanoTime() - t0);
         AuditEvent event = decoded.event();
-        List<EventRules.Violation> violations = EventRules.violations(event);
+        // Decoded by the wire codec, which refused non-UTF-8 strings: no lone surrogate to look for.
+        List<EventRules.Violation> violations = EventRules.violationsOfDecoded(event);
         if (!violations.isEmpty()) {
             boolean identity = violations.stream().anyMatch(v -> v.path().equals("tenant") || v.path().equals("agentId"));
             refuse(identity ? DeadLetterReason.MISSING_IDENTITY : DeadLetterReason.RULE_VIOLATION,

@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -102,6 +103,9 @@ public final class ChainerBenchmark {
     private final long intervalMs;
     private final long sampleMs;
     private final Path sampleOut;
+    /** Copies of the backlog the pass-through anchor makes per point (its median is the anchor). */
+    private static final int PASS_THROUGH_RUNS = 3;
+
     private final List<Long> commitIntervals;
     private final boolean floor;
     /** Extra chainer/Streams keys for every chainer of the run ({@code --set k=v,k=v}). */
@@ -212,7 +216,17 @@ public final class ChainerBenchmark {
         // Warm-up of broker and producer (the first runs after a broker start are ~2x slower).
         String warm = "bench." + run + ".warmup";
         createTopic(warm);
-        produce(warm, keys, values, Math.min(events, 100_000));
+        int warmEvents = Math.min(events, 100_000);
+        produce(warm, keys, values, warmEvents);
+        // Warm-up of the chainer's code (JIT): without it the first point drains in a cold JVM and costs ~1.6x the
+        // CPU per event of the later points (2026-12-07: 45.8 against 28-29 us).
+        Drain warmChainer = chainThroughput(warm, warmEvents,
+                commitIntervals.isEmpty() ? OptionalLong.empty() : OptionalLong.of(commitIntervals.get(0)));
+        System.out.printf("chainer warm-up drain of %,d events (JIT; not a result): %,.0f events/s%n", warmEvents,
+                warmChainer.rate());
+        // The anchor's clients are JIT-compiled too: its first run in a cold JVM went at half the later ones' rate.
+        System.out.printf("pass-through warm-up (not a result): %,.0f records/s%n",
+                PassThroughAnchor.run(stack, warm, warm + ".pass", warmEvents));
 
         String raw = "bench." + run + ".raw";
         createTopic(raw);
@@ -224,9 +238,11 @@ public final class ChainerBenchmark {
             return;
         }
         List<Point> curve = new ArrayList<>();
-        for (long ms : commitIntervals) {
-            curve.add(measure("bench." + run + ".ci" + ms, OptionalLong.of(ms), schemaId, keys, values, rawRate, rate,
-                    seconds));
+        for (int i = 0; i < commitIntervals.size(); i++) {
+            long ms = commitIntervals.get(i);
+            // The point's index in the tag: an interval may be given twice (repeat runs, A/B).
+            curve.add(measure("bench." + run + ".p" + i + "-ci" + ms, OptionalLong.of(ms), schemaId, keys, values,
+                    rawRate, rate, seconds));
         }
         printCurve(curve, keys.size(), rate, seconds);
     }
@@ -283,11 +299,22 @@ public final class ChainerBenchmark {
         return new Point(commitMs, chained, passRate, floors, latency);
     }
 
+    /**
+     * The pass-through anchor's median of {@link #PASS_THROUGH_RUNS} copies of the backlog, each to a fresh topic: one
+     * copy lasts 1-5 s, and single copies of one backlog spread 114,000-351,000 records/s (2026-12-07 evening).
+     */
     private double passThrough(String source, int n) throws InterruptedException {
-        double rate = PassThroughAnchor.run(stack, source, source + ".pass", n);
+        double[] rates = new double[PASS_THROUGH_RUNS];
+        for (int i = 0; i < rates.length; i++) {
+            rates[i] = PassThroughAnchor.run(stack, source, source + ".pass" + i, n);
+        }
+        double[] sorted = rates.clone();
+        Arrays.sort(sorted);
+        double median = sorted[sorted.length / 2];
         System.out.printf("pass-through at-least-once (1 consumer, idempotent acks=all producer, 128 KiB batches, "
-                + "linger 5 ms, offsets committed after a flush every 1 s): %,.0f records/s%n", rate);
-        return rate;
+                + "linger 5 ms, offsets committed after a flush every 1 s): %,.0f records/s (median of %s)%n", median,
+                Arrays.stream(rates).mapToObj(r -> String.format("%,.0f", r)).collect(Collectors.joining(" / ")));
+        return median;
     }
 
     private static String commitNote(OptionalLong commitMs) {

@@ -6,7 +6,8 @@ import org.apache.avro.Schema;
  * Walks Avro binary data under its writer schema without allocating anything, checking that every length, count
  * and index fits the bytes actually present. Avro's decoders allocate a string's buffer from the length prefix
  * before reading it, so a 20-byte corrupt record could ask for 2 GiB; this pass runs first and turns such input
- * into a {@link WireFormatException.CorruptAvroException} with the exact offset.
+ * into a {@link WireFormatException.CorruptAvroException} with the exact offset. It also refuses a string that is
+ * not well-formed UTF-8, which the decoders would silently turn into U+FFFD.
  */
 final class AvroBoundsCheck {
     private static final int MAX_DEPTH = 64;
@@ -67,8 +68,11 @@ final class AvroBoundsCheck {
                 take(8);
                 return;
             case STRING:
+                int n = length("string");
+                utf8(take(n), n);
+                return;
             case BYTES:
-                take(length(schema.getType().getName()));
+                take(length("bytes"));
                 return;
             case FIXED:
                 take(schema.getFixedSize());
@@ -155,6 +159,51 @@ final class AvroBoundsCheck {
             throw corruptAt(at, what + " length " + n + " exceeds the " + (end - pos) + " bytes left");
         }
         return (int) n;
+    }
+
+    /**
+     * Checks that the {@code n} bytes at {@code at} are well-formed UTF-8 (RFC 3629: shortest form, no surrogate code
+     * points, nothing above U+10FFFF). Java's decoder would replace a malformed sequence by U+FFFD and carry on, so
+     * two different byte strings (say two agentIds) would decode to one string.
+     */
+    private void utf8(int at, int n) throws Corrupt {
+        int i = at;
+        int stop = at + n;
+        while (i < stop) {
+            int b = buf[i];
+            if (b >= 0) {
+                i++;
+                continue;
+            }
+            b &= 0xff;
+            int more;
+            int lo = 0x80;
+            int hi = 0xbf;
+            if (b >= 0xc2 && b <= 0xdf) {
+                more = 1;
+            } else if (b >= 0xe0 && b <= 0xef) {
+                more = 2;
+                lo = b == 0xe0 ? 0xa0 : 0x80;
+                hi = b == 0xed ? 0x9f : 0xbf;
+            } else if (b >= 0xf0 && b <= 0xf4) {
+                more = 3;
+                lo = b == 0xf0 ? 0x90 : 0x80;
+                hi = b == 0xf4 ? 0x8f : 0xbf;
+            } else {
+                throw corruptAt(i, "string is not UTF-8: byte 0x" + Integer.toHexString(b) + " cannot start a "
+                        + "character");
+            }
+            for (int k = 1; k <= more; k++) {
+                int c = i + k < stop ? buf[i + k] & 0xff : -1;
+                if (c < lo || c > hi) {
+                    throw corruptAt(i, "string is not UTF-8: the sequence starting with byte 0x"
+                            + Integer.toHexString(b) + " is malformed (overlong, a surrogate, above U+10FFFF or cut)");
+                }
+                lo = 0x80;
+                hi = 0xbf;
+            }
+            i += more + 1;
+        }
     }
 
     /** Zig-zag varint of at most {@code maxBytes} bytes. */
