@@ -316,6 +316,29 @@ class ChainerTopologyTest {
     }
 
     @Test
+    void deadLettersAnAgentIdThatIsNotUtf8InsteadOfChainingItUnderAnotherAgentsKey() throws Exception {
+        try (ChainerHarness h = ChainerHarness.start()) {
+            byte[] good = h.encode(event("agent-XY", 1));
+            int at = -1;
+            for (int i = 0; at < 0 && i + 1 < good.length; i++) {
+                at = good[i] == 'X' && good[i + 1] == 'Y' ? i : -1;
+            }
+            // 0xFF and 0xFE are no UTF-8; a decoder that replaces them would read both as "agent-\uFFFD\uFFFD".
+            for (byte second : new byte[] {(byte) 0xfe, (byte) 0xfd}) {
+                byte[] bad = good.clone();
+                bad[at] = (byte) 0xff;
+                bad[at + 1] = second;
+                h.input.pipeInput(new TestRecord<>("k".getBytes(StandardCharsets.UTF_8), bad));
+                TestRecord<byte[], byte[]> dlq = h.deadLetters.readRecord();
+                assertThat(header(dlq, DeadLetterHeaders.REASON)).isEqualTo("corrupt-avro");
+                assertThat(header(dlq, DeadLetterHeaders.DETAIL)).contains("string is not UTF-8");
+                assertThat(dlq.value()).isEqualTo(bad);
+            }
+            assertThat(h.chained.isEmpty()).isTrue();
+        }
+    }
+
+    @Test
     void exceptionClassHeaderNamesTheDecodingError() throws Exception {
         try (ChainerHarness h = ChainerHarness.start()) {
             h.input.pipeInput(new byte[] {1}, AuditEventCodec.encode(4242, event("agent-a", 0)));
