@@ -54,6 +54,18 @@ public final class LogId {
         return new LogId(requireNonNull(tenant, "tenant"), requireNonNull(agentId, "agentId"));
     }
 
+    /**
+     * Checks that {@code tenant} and {@code agentId} make a log identity, throwing what {@link #of} throws for them,
+     * without computing the identity's hashes (for a caller that only needs to know, once per event).
+     *
+     * @throws IllegalArgumentException when either is not well-formed Unicode or not 1..{@value #MAX_UTF8_BYTES}
+     *                                  UTF-8 bytes
+     */
+    public static void check(String tenant, String agentId) {
+        checked("tenant", requireNonNull(tenant, "tenant"));
+        checked("agentId", requireNonNull(agentId, "agentId"));
+    }
+
     private static byte[] checked(String what, String s) {
         byte[] b;
         try {

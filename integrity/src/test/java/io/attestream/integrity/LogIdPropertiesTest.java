@@ -24,6 +24,25 @@ class LogIdPropertiesTest {
         return true;
     }
 
+    /** What {@link LogId#of} throws for the pair, or null when it accepts it. */
+    private static String refusal(Runnable r) {
+        try {
+            r.run();
+            return null;
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+    }
+
+    @Property(tries = 1000)
+    void checkRefusesExactlyWhatOfRefusesWithTheSameMessage(@ForAll @StringLength(max = 1100) String tenant,
+            @ForAll @StringLength(max = 8) String agentId) {
+        String expected = refusal(() -> LogId.of(tenant, agentId));
+        assertThat(refusal(() -> LogId.check(tenant, agentId))).isEqualTo(expected);
+        assertThat(refusal(() -> LogId.check(agentId, "\ud800"))).isEqualTo(refusal(() -> LogId.of(agentId, "\ud800")))
+                .isNotNull();
+    }
+
     @Property(tries = 500)
     void originSurvivesRoundTripAndStaysOneToken(@ForAll @StringLength(min = 1, max = 40) String tenant,
             @ForAll @StringLength(min = 1, max = 40) String agent) {

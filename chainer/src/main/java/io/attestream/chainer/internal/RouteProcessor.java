@@ -131,7 +131,7 @@ public final class RouteProcessor implements Processor<byte[], byte[], Object, O
             return;
         }
         try {
-            LogId.of(event.getTenant(), event.getAgentId());
+            LogId.check(event.getTenant(), event.getAgentId());
         } catch (IllegalArgumentException e) {
             refuse(DeadLetterReason.MISSING_IDENTITY, e.getMessage(), e, record, key, source);
             return;
