@@ -1,5 +1,8 @@
 package io.attestream.schemas.wire;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import org.apache.avro.Schema;
 
 /**
@@ -11,6 +14,8 @@ import org.apache.avro.Schema;
  */
 final class AvroBoundsCheck {
     private static final int MAX_DEPTH = 64;
+    /** Eight bytes of an array as one long (the byte order does not matter to the ASCII test). */
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     private final byte[] buf;
     private final int start;
@@ -170,6 +175,11 @@ final class AvroBoundsCheck {
         int i = at;
         int stop = at + n;
         while (i < stop) {
+            // ASCII eight bytes at a time: most strings are ASCII throughout.
+            if (i + Long.BYTES <= stop && ((long) LONGS.get(buf, i) & 0x8080808080808080L) == 0) {
+                i += Long.BYTES;
+                continue;
+            }
             int b = buf[i];
             if (b >= 0) {
                 i++;

@@ -78,7 +78,7 @@ class AvroStringUtf8Test {
         int[][] classes = {{0x00, 0x7f}, {0x80, 0xbf}, {0xc0, 0xff}};
         int refused = 0;
         for (int i = 0; i < 300_000; i++) {
-            byte[] b = new byte[3 + r.nextInt(4)];
+            byte[] b = new byte[3 + r.nextInt(18)];
             for (int k = 0; k < b.length; k++) {
                 int[] c = classes[r.nextInt(classes.length)];
                 b[k] = (byte) (c[0] + r.nextInt(c[1] - c[0] + 1));
@@ -106,6 +106,18 @@ class AvroStringUtf8Test {
         }
         for (String b : bad) {
             assertThat(accepted(hex.parseHex(b))).as(b).isFalse();
+        }
+        // ASCII around one sequence, at every position of the eight-byte steps and of the byte-wise tail.
+        for (int p = 0; p < 24; p++) {
+            byte[] s = new byte[25];
+            java.util.Arrays.fill(s, (byte) 'a');
+            s[p] = (byte) 0xff;
+            assertThat(accepted(s)).as("0xff at %d", p).isFalse();
+            s[p] = (byte) 0xc3;
+            s[p + 1] = (byte) 0xa9;
+            assertThat(accepted(s)).as("c3 a9 at %d", p).isTrue();
+            s[p + 1] = (byte) 'a';
+            assertThat(accepted(s)).as("c3 cut at %d", p).isFalse();
         }
     }
 
