@@ -111,13 +111,7 @@ public final class ChainEntry {
      */
     public static ChainEntry recompute(LogId log, long seq, Hash previousHash, int version, long chainedAtMicros,
             int schemaId, byte[] schemaFingerprint, byte[] eventBytes) {
-        requireNonNull(log, "log");
-        requireNonNull(previousHash, "previousHash");
-        if (seq < 0 || seq == Long.MAX_VALUE) {
-            throw new IllegalArgumentException("seq must be in [0, 2^63-1), got " + seq + " in " + log);
-        }
-        checkVersion(version, log, seq);
-        long at = version == VERSION_1 ? 0 : chainedAt(chainedAtMicros, log);
+        long at = storedTime(log, seq, previousHash, version, chainedAtMicros);
         return new ChainEntry(log, version, seq, previousHash, at, schemaId, fingerprint(schemaFingerprint),
                 requireNonNull(eventBytes, "eventBytes").clone());
     }
@@ -143,13 +137,7 @@ public final class ChainEntry {
      */
     public static Hash recomputeHash(LogId log, long seq, Hash previousHash, int version, long chainedAtMicros,
             int schemaId, byte[] schemaFingerprint, byte[] buf, int off, int len) {
-        requireNonNull(log, "log");
-        requireNonNull(previousHash, "previousHash");
-        if (seq < 0 || seq == Long.MAX_VALUE) {
-            throw new IllegalArgumentException("seq must be in [0, 2^63-1), got " + seq + " in " + log);
-        }
-        checkVersion(version, log, seq);
-        long at = version == VERSION_1 ? 0 : chainedAt(chainedAtMicros, log);
+        long at = storedTime(log, seq, previousHash, version, chainedAtMicros);
         byte[] fp = checkedFingerprint(schemaFingerprint);
         Objects.checkFromIndexSize(off, len, requireNonNull(buf, "buf").length);
         return hashOf(log, version, seq, previousHash, at, schemaId, fp, buf, off, len);
@@ -181,6 +169,18 @@ public final class ChainEntry {
             throw new ChainBrokenException("log " + log + ": entry seq " + seq + " is version " + version
                     + " after an entry of version " + previousVersion + "; entry versions never decrease along a log");
         }
+    }
+
+    /** Checks the stored fields {@link #recompute} and {@link #recomputeHash} take; returns the time to hash. */
+    private static long storedTime(LogId log, long seq, Hash previousHash, int version, long chainedAtMicros) {
+        requireNonNull(log, "log");
+        requireNonNull(previousHash, "previousHash");
+        if (seq < 0 || seq == Long.MAX_VALUE) {
+            throw new IllegalArgumentException("seq must be in [0, 2^63-1), got " + seq + " in " + log);
+        }
+        checkVersion(version, log, seq);
+        long at = version == VERSION_1 ? 0 : chainedAt(chainedAtMicros, log);
+        return at;
     }
 
     private static void checkVersion(int version, LogId log, long seq) {
