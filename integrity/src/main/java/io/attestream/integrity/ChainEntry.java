@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import io.attestream.integrity.internal.Bytes;
 import io.attestream.integrity.internal.Sha256;
 import java.security.MessageDigest;
+import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
@@ -61,7 +62,8 @@ public final class ChainEntry {
         this.schemaId = schemaId;
         this.schemaFingerprint = schemaFingerprint;
         this.eventBytes = eventBytes;
-        this.hash = computeHash();
+        this.hash = hashOf(log, version, seq, previousHash, chainedAtMicros, schemaId, schemaFingerprint.unsafeBytes(),
+                eventBytes, 0, eventBytes.length);
     }
 
     /**
@@ -109,15 +111,36 @@ public final class ChainEntry {
      */
     public static ChainEntry recompute(LogId log, long seq, Hash previousHash, int version, long chainedAtMicros,
             int schemaId, byte[] schemaFingerprint, byte[] eventBytes) {
-        requireNonNull(log, "log");
-        requireNonNull(previousHash, "previousHash");
-        if (seq < 0 || seq == Long.MAX_VALUE) {
-            throw new IllegalArgumentException("seq must be in [0, 2^63-1), got " + seq + " in " + log);
-        }
-        checkVersion(version, log, seq);
-        long at = version == VERSION_1 ? 0 : chainedAt(chainedAtMicros, log);
+        long at = storedTime(log, seq, previousHash, version, chainedAtMicros);
         return new ChainEntry(log, version, seq, previousHash, at, schemaId, fingerprint(schemaFingerprint),
                 requireNonNull(eventBytes, "eventBytes").clone());
+    }
+
+    /**
+     * The hash {@link #recompute} gives for the same fields, with the event bytes a range of a buffer that is neither
+     * copied nor kept: for a verifier that only compares the hash. Same checks, same exceptions.
+     *
+     * @param log the log
+     * @param seq the stored seq, {@code >= 0}
+     * @param previousHash the stored previous hash
+     * @param version the stored entry version: {@link #VERSION_1} or {@link #VERSION_2}
+     * @param chainedAtMicros the stored chained time (see {@link #recompute})
+     * @param schemaId the stored schema id
+     * @param schemaFingerprint the stored 32-byte schema fingerprint
+     * @param buf holds the stored canonical event bytes, without the wire-format header
+     * @param off where they start in buf
+     * @param len how many
+     * @return the recomputed chain hash
+     * @throws MalformedDataException when the version is unknown
+     * @throws IllegalArgumentException when seq, the time or the fingerprint is out of range
+     * @throws IndexOutOfBoundsException when the range is not inside buf
+     */
+    public static Hash recomputeHash(LogId log, long seq, Hash previousHash, int version, long chainedAtMicros,
+            int schemaId, byte[] schemaFingerprint, byte[] buf, int off, int len) {
+        long at = storedTime(log, seq, previousHash, version, chainedAtMicros);
+        byte[] fp = checkedFingerprint(schemaFingerprint);
+        Objects.checkFromIndexSize(off, len, requireNonNull(buf, "buf").length);
+        return hashOf(log, version, seq, previousHash, at, schemaId, fp, buf, off, len);
     }
 
     /**
@@ -148,6 +171,18 @@ public final class ChainEntry {
         }
     }
 
+    /** Checks the stored fields {@link #recompute} and {@link #recomputeHash} take; returns the time to hash. */
+    private static long storedTime(LogId log, long seq, Hash previousHash, int version, long chainedAtMicros) {
+        requireNonNull(log, "log");
+        requireNonNull(previousHash, "previousHash");
+        if (seq < 0 || seq == Long.MAX_VALUE) {
+            throw new IllegalArgumentException("seq must be in [0, 2^63-1), got " + seq + " in " + log);
+        }
+        checkVersion(version, log, seq);
+        long at = version == VERSION_1 ? 0 : chainedAt(chainedAtMicros, log);
+        return at;
+    }
+
     private static void checkVersion(int version, LogId log, long seq) {
         if (!knownVersion(version)) {
             throw new MalformedDataException("log " + log + ": entry seq " + seq + " has unknown entry version "
@@ -164,34 +199,39 @@ public final class ChainEntry {
     }
 
     private static Hash fingerprint(byte[] fp) {
+        return Hash.of(checkedFingerprint(fp));
+    }
+
+    private static byte[] checkedFingerprint(byte[] fp) {
         requireNonNull(fp, "schemaFingerprint");
         if (fp.length != Hash.SIZE) {
             throw new IllegalArgumentException("schemaFingerprint must be the 32-byte SHA-256 parsing fingerprint, got "
                     + fp.length + " bytes");
         }
-        return Hash.of(fp);
+        return fp;
     }
 
-    private Hash computeHash() {
+    private static Hash hashOf(LogId log, int version, long seq, Hash previousHash, long chainedAtMicros,
+            int schemaId, byte[] schemaFingerprint, byte[] eventBytes, int off, int len) {
         byte[] header = new byte[version == VERSION_1 ? HEADER_V1 : HEADER_V2];
-        int off = 0;
-        Bytes.putLong(header, off, seq);
-        off += 8;
-        previousHash.copyTo(header, off);
-        off += Hash.SIZE;
+        int at = 0;
+        Bytes.putLong(header, at, seq);
+        at += 8;
+        previousHash.copyTo(header, at);
+        at += Hash.SIZE;
         if (version != VERSION_1) {
-            Bytes.putLong(header, off, chainedAtMicros);
-            off += 8;
+            Bytes.putLong(header, at, chainedAtMicros);
+            at += 8;
         }
-        Bytes.putInt(header, off, schemaId);
-        off += 4;
-        schemaFingerprint.copyTo(header, off);
-        off += Hash.SIZE;
-        Bytes.putInt(header, off, eventBytes.length);
+        Bytes.putInt(header, at, schemaId);
+        at += 4;
+        System.arraycopy(schemaFingerprint, 0, header, at, Hash.SIZE);
+        at += Hash.SIZE;
+        Bytes.putInt(header, at, len);
         MessageDigest md = Sha256.digest();
         md.update(log.entryPrefix(version));
         md.update(header);
-        md.update(eventBytes);
+        md.update(eventBytes, off, len);
         return Hash.wrap(md.digest());
     }
 

@@ -51,29 +51,55 @@ public final class CompactMerkleTree {
      */
     public CompactMerkleTree append(Hash leafData) {
         requireNonNull(leafData, "leafData");
+        checkNotFull(size);
+        int k = frontier.length / Hash.SIZE;
+        byte[] next = new byte[(k - Long.numberOfTrailingZeros(~size) + 1) * Hash.SIZE];
+        appendTo(frontier, k, size, leafData, next, new byte[1 + 2 * Hash.SIZE]);
+        return new CompactMerkleTree(size + 1, next);
+    }
+
+    /**
+     * A mutable copy of this tree that appends in place: the same hashes as {@link #append}, without a new
+     * frontier and tree per leaf (the verifier rebuilds every log's tree leaf by leaf).
+     *
+     * @return a builder at this tree's size
+     */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    private static void checkNotFull(long size) {
         if (size == Long.MAX_VALUE) {
             throw new IllegalStateException("Merkle tree is full");
         }
-        int k = frontier.length / Hash.SIZE;
+    }
+
+    /**
+     * Appends a leaf to the {@code k}-hash frontier {@code from} of a tree of {@code size} leaves and writes the
+     * new frontier to {@code to}, which may be {@code from}: the merged hashes are all read before the one write.
+     *
+     * @param scratch 65 bytes (0x01 || left || right), so that no hash allocates
+     * @return the number of hashes in the new frontier
+     */
+    private static int appendTo(byte[] from, int k, long size, Hash leafData, byte[] to, byte[] scratch) {
         int merges = Long.numberOfTrailingZeros(~size);
         int keep = (k - merges) * Hash.SIZE;
-        byte[] next = new byte[keep + Hash.SIZE];
-        System.arraycopy(frontier, 0, next, 0, keep);
-        // One digest and one 65-byte scratch (0x01 || left || right) for the whole append: no per-hash
-        // allocation, which matters when the whole append costs about one SHA-256 of an event.
+        if (to != from) {
+            System.arraycopy(from, 0, to, 0, keep);
+        }
+        // One digest and one scratch for the whole append, which costs about one SHA-256 of an event.
         MessageDigest md = Sha256.digest();
-        byte[] scratch = new byte[1 + 2 * Hash.SIZE];
         scratch[0] = 0x01;
         md.update((byte) 0x00);
         md.update(leafData.unsafeBytes());
         finish(md, scratch, 1 + Hash.SIZE);
         for (int i = k - 1; i >= k - merges; i--) {
-            System.arraycopy(frontier, i * Hash.SIZE, scratch, 1, Hash.SIZE);
+            System.arraycopy(from, i * Hash.SIZE, scratch, 1, Hash.SIZE);
             md.update(scratch);
             finish(md, scratch, 1 + Hash.SIZE);
         }
-        System.arraycopy(scratch, 1 + Hash.SIZE, next, keep, Hash.SIZE);
-        return new CompactMerkleTree(size + 1, next);
+        System.arraycopy(scratch, 1 + Hash.SIZE, to, keep, Hash.SIZE);
+        return k - merges + 1;
     }
 
     private static void finish(MessageDigest md, byte[] dst, int off) {
@@ -99,7 +125,10 @@ public final class CompactMerkleTree {
      * @return the root; SHA-256("") for the empty tree
      */
     public Hash root() {
-        int k = frontier.length / Hash.SIZE;
+        return root(frontier, frontier.length / Hash.SIZE);
+    }
+
+    private static Hash root(byte[] frontier, int k) {
         if (k == 0) {
             return Hash.empty();
         }
@@ -176,5 +205,51 @@ public final class CompactMerkleTree {
     @Override
     public String toString() {
         return "CompactMerkleTree[size=" + size + " root=" + root() + "]";
+    }
+
+    /**
+     * A tree that appends in place: one frontier buffer of 63 hashes for its whole life, no allocation per leaf.
+     * Every size and root is the one {@link CompactMerkleTree#append} gives for the same leaves. Not thread-safe.
+     */
+    public static final class Builder {
+        private final byte[] frontier = new byte[(Long.SIZE - 1) * Hash.SIZE];
+        private final byte[] scratch = new byte[1 + 2 * Hash.SIZE];
+        private long size;
+        private int count;
+
+        private Builder(CompactMerkleTree start) {
+            size = start.size;
+            count = start.frontier.length / Hash.SIZE;
+            System.arraycopy(start.frontier, 0, frontier, 0, start.frontier.length);
+        }
+
+        /**
+         * Appends one leaf.
+         *
+         * @param leafData the leaf data (for a log tree: the chain entry hash)
+         * @return this builder, one leaf larger
+         */
+        public Builder append(Hash leafData) {
+            requireNonNull(leafData, "leafData");
+            checkNotFull(size);
+            count = appendTo(frontier, count, size, leafData, frontier, scratch);
+            size++;
+            return this;
+        }
+
+        /** @return the number of leaves */
+        public long size() {
+            return size;
+        }
+
+        /** @return the RFC 9162 root of the leaves so far, as {@link CompactMerkleTree#root()} */
+        public Hash root() {
+            return CompactMerkleTree.root(frontier, count);
+        }
+
+        /** @return the immutable tree of the leaves so far */
+        public CompactMerkleTree build() {
+            return size == 0 ? EMPTY : new CompactMerkleTree(size, Arrays.copyOf(frontier, count * Hash.SIZE));
+        }
     }
 }

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class ChainEntryTest {
@@ -273,5 +274,43 @@ class ChainEntryTest {
         assertThat(ChainHead.fromBytes(g.toBytes())).isEqualTo(g);
         byte[] truncated = Arrays.copyOf(h.toBytes(), h.toBytes().length - 1);
         assertThatThrownBy(() -> ChainHead.fromBytes(truncated)).isInstanceOf(MalformedDataException.class);
+    }
+
+    @Test
+    void recomputeHashOfABufferRangeEqualsRecomputeForBothVersionsAndManyLengths() {
+        Random rnd = new Random(42);
+        for (int len = 0; len < 2_000; len += 1 + len / 8) {
+            for (int version : new int[] {ChainEntry.VERSION_1, ChainEntry.VERSION_2}) {
+                byte[] event = new byte[len];
+                rnd.nextBytes(event);
+                int off = rnd.nextInt(7);
+                byte[] buf = new byte[off + len + rnd.nextInt(7)];
+                rnd.nextBytes(buf);
+                System.arraycopy(event, 0, buf, off, len);
+                long seq = rnd.nextInt(1 << 20);
+                Hash prev = Hash.sha256(buf);
+                long at = T0 + rnd.nextInt();
+                int schemaId = rnd.nextInt();
+                Hash expected = ChainEntry.recompute(LOG, seq, prev, version, at, schemaId, FP, event).hash();
+                assertThat(ChainEntry.recomputeHash(LOG, seq, prev, version, at, schemaId, FP, buf, off, len))
+                        .isEqualTo(expected);
+            }
+        }
+    }
+
+    @Test
+    void recomputeHashRejectsWhatRecomputeRejects() {
+        Hash prev = LOG.genesisHash();
+        byte[] buf = new byte[10];
+        assertThatThrownBy(() -> ChainEntry.recomputeHash(LOG, 0, prev, 3, T0, 1, FP, buf, 0, 10))
+                .isInstanceOf(MalformedDataException.class).hasMessageContaining("unknown entry version 3");
+        assertThatThrownBy(() -> ChainEntry.recomputeHash(LOG, 0, prev, ChainEntry.VERSION_2, -1, 1, FP, buf, 0, 10))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("chained time");
+        assertThatThrownBy(() -> ChainEntry.recomputeHash(LOG, -1, prev, ChainEntry.VERSION_2, T0, 1, FP, buf, 0, 10))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("seq");
+        assertThatThrownBy(() -> ChainEntry.recomputeHash(LOG, 0, prev, ChainEntry.VERSION_2, T0, 1, new byte[31], buf,
+                0, 10)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("32-byte");
+        assertThatThrownBy(() -> ChainEntry.recomputeHash(LOG, 0, prev, ChainEntry.VERSION_2, T0, 1, FP, buf, 3, 8))
+                .isInstanceOf(IndexOutOfBoundsException.class);
     }
 }

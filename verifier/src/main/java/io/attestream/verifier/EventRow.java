@@ -2,7 +2,9 @@ package io.attestream.verifier;
 
 import static java.util.Objects.requireNonNull;
 
+import io.attestream.integrity.ChainEntry;
 import io.attestream.integrity.Hash;
+import io.attestream.integrity.LogId;
 import java.util.Arrays;
 
 /**
@@ -82,6 +84,24 @@ public record EventRow(String tenant, String agentId, long seq, Hash prevHash, H
     public byte[] body() {
         return eventBytes.length < HEADER_SIZE ? new byte[0]
                 : Arrays.copyOfRange(eventBytes, HEADER_SIZE, eventBytes.length);
+    }
+
+    /**
+     * The chain hash of {@link #body()} under this row's stored fields, as entry {@code seq} of {@code log}: what
+     * {@link ChainEntry#recompute} gives for them, without copying the bytes.
+     *
+     * @param log the log
+     * @param seq the seq to hash the entry at (the stored one, or another position the row may belong at)
+     * @param schemaFingerprint the 32-byte schema fingerprint to hash
+     * @return the recomputed hash
+     * @throws io.attestream.integrity.MalformedDataException when the stored entry version is unknown
+     * @throws IllegalArgumentException when seq, the chained time or the fingerprint is out of range
+     */
+    public Hash recomputeHash(LogId log, long seq, byte[] schemaFingerprint) {
+        int off = Math.min(HEADER_SIZE, eventBytes.length);
+        int len = eventBytes.length < HEADER_SIZE ? 0 : eventBytes.length - HEADER_SIZE;
+        return ChainEntry.recomputeHash(log, seq, prevHash, entryVersion, chainedAtMicros, schemaId, schemaFingerprint,
+                eventBytes, off, len);
     }
 
     @Override

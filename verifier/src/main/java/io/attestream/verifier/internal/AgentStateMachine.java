@@ -75,7 +75,8 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
     private int checkpointsVerified;
     private long latestVerified;
 
-    private CompactMerkleTree tree = CompactMerkleTree.empty();
+    /** Appends in place: one frontier for the whole log instead of a new tree per leaf. */
+    private final CompactMerkleTree.Builder tree;
     /** Entries walked so far: the seq the next leaf gets. Equals tree.size() unless the tree is broken. */
     private long nextSeq;
     /** Hash of entry nextSeq - 1 as attested, or genesis. */
@@ -140,7 +141,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
         if (!start.head().log().equals(log)) {
             throw new IllegalArgumentException("start state of " + start.head().log() + " given for " + log);
         }
-        this.tree = start.tree();
+        this.tree = start.tree().toBuilder();
         this.nextSeq = start.size();
         this.base = start.head().hash();
         this.lastMatchedSize = nextSeq;
@@ -260,7 +261,6 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
     private final class Row {
         final EventRow stored;
         final long label;
-        final byte[] body;
         final byte[] fingerprint;
         final boolean headerOk;
         final boolean selfOk;
@@ -273,7 +273,6 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             // A row whose entry version is unknown or whose chained time cannot be hashed never recomputes.
             this.headerOk = r.headerMatchesSchemaId() && ChainEntry.knownVersion(r.entryVersion())
                     && r.chainedAtMicros() >= 0;
-            this.body = r.body();
             Hash derived = fingerprints.get(r.schemaId());
             this.fingerprint = (derived != null ? derived : r.schemaFingerprint()).toBytes();
             // A pruned row (payload removed by retention, chain columns kept) has nothing to recompute: its stored
@@ -299,8 +298,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             if (stored.pruned() && seq == label) {
                 return stored.hash();
             }
-            return ChainEntry.recompute(log, seq, stored.prevHash(), stored.entryVersion(), stored.chainedAtMicros(),
-                    stored.schemaId(), fingerprint, body).hash();
+            return stored.recomputeHash(log, seq, fingerprint);
         }
 
         String whyNot() {
@@ -464,7 +462,7 @@ public final class AgentStateMachine implements ChainVerifier.AgentRun {
             coverage.observe(nextSeq, row.stored.chainedAtMicros());
         }
         if (brokenAt < 0) {
-            tree = tree.append(leaf);
+            tree.append(leaf);
             if (consistency != null) {
                 consistency.offer(nextSeq, leaf);
             }

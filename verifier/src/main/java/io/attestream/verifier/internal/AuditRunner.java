@@ -168,6 +168,7 @@ public final class AuditRunner {
     /** Rows in scan order, with their stored derived columns. */
     private static final class Batch {
         final EventRow[] rows = new EventRow[BATCH];
+        final byte[][] eventBytes = new byte[BATCH][];
         final Object[][] derived = new Object[BATCH][];
         int n;
     }
@@ -188,12 +189,13 @@ public final class AuditRunner {
         Thread reading = new Thread(() -> {
             Batch[] b = {new Batch()};
             try {
-                reader.streamEvents(sel, (row, cols) -> {
+                reader.streamEvents(sel, (row, eventBytes, cols) -> {
                     if (stop.get()) {
                         throw new VerifierException("verification stopped");
                     }
                     Batch x = b[0];
                     x.rows[x.n] = row;
+                    x.eventBytes[x.n] = eventBytes;
                     x.derived[x.n] = cols;
                     if (++x.n == BATCH) {
                         put(read, x);
@@ -218,7 +220,8 @@ public final class AuditRunner {
                     }
                     if (!stop.get()) {
                         for (int i = 0; i < x.n; i++) {
-                            derived.acceptColumns(x.rows[i], x.derived[i]);
+                            derived.acceptColumns(x.rows[i], x.eventBytes[i], x.derived[i]);
+                            x.eventBytes[i] = null;
                             x.derived[i] = null;
                         }
                     }

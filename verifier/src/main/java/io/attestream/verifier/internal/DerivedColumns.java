@@ -132,10 +132,11 @@ public final class DerivedColumns {
      * Checks one row.
      *
      * @param row the row's verified columns
+     * @param eventBytes the row's stored event bytes ({@code row.eventBytes()}), read and not kept
      * @param columns the row's stored values of {@link #COLUMNS}, in order: strings as raw bytes (null for NULL),
      *     the occurred time as a {@code Long} of microseconds, the controls in the list encoding
      */
-    public void acceptColumns(EventRow row, Object[] columns) {
+    public void acceptColumns(EventRow row, byte[] eventBytes, Object[] columns) {
         rows++;
         if (!row.tenant().equals(tenant) || !row.agentId().equals(agent)) {
             tenant = row.tenant();
@@ -148,7 +149,7 @@ public final class DerivedColumns {
         stored[1] = agentBytes;
         System.arraycopy(columns, 0, stored, 2, STORED_WIDTH);
         stored[10] = row.schemaFingerprint();
-        check(row);
+        check(row, eventBytes);
     }
 
     /**
@@ -172,10 +173,10 @@ public final class DerivedColumns {
                     : v;
         }
         stored[10] = row.schemaFingerprint();
-        check(row);
+        check(row, row.eventBytes());
     }
 
-    private void check(EventRow row) {
+    private void check(EventRow row, byte[] bytes) {
         if (row.pruned()) {
             // Nothing to derive from: the retention check judges whether the payload may be gone.
             retention.pruned(log, row.seq(), new String((byte[]) stored[3], StandardCharsets.UTF_8),
@@ -186,7 +187,6 @@ public final class DerivedColumns {
         if (decoder == null) {
             return;
         }
-        byte[] bytes = row.eventBytes();
         EventDecoder.Decoded d;
         try {
             d = decoder.decode(bytes, EventRow.HEADER_SIZE, Math.max(0, bytes.length - EventRow.HEADER_SIZE));

@@ -403,9 +403,11 @@ public final class EvidenceReader implements AutoCloseable {
          * One row.
          *
          * @param row the row's verified columns
+         * @param eventBytes the row's stored event bytes, equal to {@code row.eventBytes()}: the sink's own array,
+         *     which nothing else holds (so that the derived check need not copy them once more)
          * @param derived its stored values of the derived columns, as {@link DerivedColumns#acceptColumns} takes them
          */
-        void accept(EventRow row, Object[] derived);
+        void accept(EventRow row, byte[] eventBytes, Object[] derived);
     }
 
     /**
@@ -426,30 +428,38 @@ public final class EvidenceReader implements AutoCloseable {
             byte[] agentBytes = null;
             while (rs.next()) {
                 // Reuse the previous row's strings: one agent's rows come together.
-                byte[] t = rs.bytes(0);
-                byte[] a = rs.bytes(1);
-                if (tenantBytes == null || !Arrays.equals(t, tenantBytes)) {
-                    tenantBytes = t;
-                    tenant = new String(t, StandardCharsets.UTF_8);
+                if (tenantBytes == null || !sameBytes(rs, 0, tenantBytes)) {
+                    tenantBytes = rs.bytes(0);
+                    tenant = new String(tenantBytes, StandardCharsets.UTF_8);
                 }
-                if (agentBytes == null || !Arrays.equals(a, agentBytes)) {
-                    agentBytes = a;
-                    agent = new String(a, StandardCharsets.UTF_8);
+                if (agentBytes == null || !sameBytes(rs, 1, agentBytes)) {
+                    agentBytes = rs.bytes(1);
+                    agent = new String(agentBytes, StandardCharsets.UTF_8);
                 }
-                EventRow row = new EventRow(tenant, agent, rs.longValue(2), Hash.of(rs.bytes(3)), Hash.of(rs.bytes(4)),
-                        (int) rs.longValue(8), rs.longValue(9), (int) rs.longValue(5), Hash.of(rs.bytes(6)),
-                        rs.bytes(7));
+                // The sink owns this copy (EventRow keeps its own): the derived check decodes it in place.
+                byte[] eventBytes = rs.bytes(7);
+                EventRow row = new EventRow(tenant, agent, rs.longValue(2), hash(rs, 3), hash(rs, 4),
+                        (int) rs.longValue(8), rs.longValue(9), (int) rs.longValue(5), hash(rs, 6), eventBytes);
                 Object[] d = new Object[DerivedColumns.STORED_WIDTH];
                 for (int i = 0; i < d.length; i++) {
                     int c = DERIVED_FIRST - 1 + i;
                     d[i] = EVENT_KINDS.get(c) == RowBinaryScan.Kind.LONG ? (Object) rs.longValue(c) : rs.bytes(c);
                 }
-                sink.accept(row, d);
+                sink.accept(row, eventBytes, d);
             }
         } catch (VerifierException e) {
             throw new VerifierException("cannot read events from " + tables.events() + ": " + e.getMessage()
                     + migrationHint(e.getMessage()), e);
         }
+    }
+
+    private static boolean sameBytes(RowBinaryScan rs, int column, byte[] b) {
+        return rs.length(column) == b.length && Arrays.equals(rs.buffer(column), 0, b.length, b, 0, b.length);
+    }
+
+    /** The column's hash read from the scan's buffer; a value of another length fails as {@link Hash#of} does. */
+    private static Hash hash(RowBinaryScan rs, int column) {
+        return rs.length(column) == Hash.SIZE ? Hash.read(rs.buffer(column), 0) : Hash.of(rs.bytes(column));
     }
 
     private static String migrationHint(SQLException e) {

@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -96,7 +97,9 @@ public final class RowBinaryScan implements AutoCloseable {
     private final int[] widths;
     private final boolean[] signed;
     private final boolean[] nullable;
+    /** Per column, a buffer reused from row to row (grown when a value is longer) and the value's length, -1 for NULL. */
     private final byte[][] bytes;
+    private final int[] lengths;
     private final long[] longs;
 
     private RowBinaryScan(HttpURLConnection con, Input in, List<String> names, List<String> types) {
@@ -109,6 +112,7 @@ public final class RowBinaryScan implements AutoCloseable {
         signed = new boolean[n];
         nullable = new boolean[n];
         bytes = new byte[n][];
+        lengths = new int[n];
         longs = new long[n];
         for (int i = 0; i < n; i++) {
             String t = types.get(i);
@@ -233,12 +237,20 @@ public final class RowBinaryScan implements AutoCloseable {
             }
             for (int i = 0; i < kinds.length; i++) {
                 if (nullable[i] && in.u8() != 0) {
-                    bytes[i] = null;
+                    lengths[i] = -1;
                     longs[i] = 0;
                     continue;
                 }
                 if (kinds[i] == Kind.BYTES) {
-                    bytes[i] = in.bytes(widths[i] < 0 ? (int) in.varint() : widths[i]);
+                    int n = widths[i] < 0 ? (int) in.varint() : widths[i];
+                    if (n < 0) {
+                        throw new IOException("malformed length in the result");
+                    }
+                    if (bytes[i] == null || bytes[i].length < n) {
+                        bytes[i] = new byte[Math.max(n, 64)];
+                    }
+                    in.readFully(bytes[i], n);
+                    lengths[i] = n;
                 } else {
                     long v = in.fixed(widths[i]);
                     int unused = 64 - 8 * widths[i];
@@ -251,9 +263,25 @@ public final class RowBinaryScan implements AutoCloseable {
         }
     }
 
-    /** @return the column's bytes in the current row, null for NULL */
+    /** @return a copy of the column's bytes in the current row, null for NULL */
     public byte[] bytes(int i) {
+        return lengths[i] < 0 ? null : Arrays.copyOf(bytes[i], lengths[i]);
+    }
+
+    /**
+     * The column's bytes in the current row without a copy: the first {@link #length} bytes of this buffer. The scan
+     * reuses it for the next row, so the caller MUST NOT keep it past {@link #next()} and MUST NOT write to it.
+     *
+     * @param i the column
+     * @return the buffer (its content undefined when the value is NULL)
+     */
+    public byte[] buffer(int i) {
         return bytes[i];
+    }
+
+    /** @return the length of the column's value in the current row, -1 for NULL */
+    public int length(int i) {
+        return lengths[i];
     }
 
     /** @return the column's integer value in the current row (UInt64 above 2^63 - 1 wraps, as in JDBC getLong) */
@@ -340,6 +368,15 @@ public final class RowBinaryScan implements AutoCloseable {
                 throw new IOException("malformed length in the result");
             }
             byte[] out = new byte[n];
+            readFully(out, n);
+            return out;
+        }
+
+        /** Reads n bytes into out[0, n). */
+        void readFully(byte[] out, int n) throws IOException {
+            if (n < 0) {
+                throw new IOException("malformed length in the result");
+            }
             int done = 0;
             while (done < n) {
                 if (!fill()) {
@@ -350,7 +387,6 @@ public final class RowBinaryScan implements AutoCloseable {
                 pos += k;
                 done += k;
             }
-            return out;
         }
     }
 }

@@ -105,6 +105,22 @@ class RowBinaryScanTest {
     }
 
     @Test
+    void reusedBuffersGiveEachRowItsOwnValueAndBytesGivesACopy() throws Exception {
+        RowBinaryScan.Endpoint ep = serve(concat(header(), row("tenant-long", 7, new byte[] {1, 2}, -5),
+                row("t2", 8, new byte[] {3, 4}, 9)), false);
+        try (RowBinaryScan s = RowBinaryScan.open(ep, "SELECT x", Map.of(), KINDS)) {
+            assertThat(s.next()).isTrue();
+            byte[] first = s.bytes(0);
+            assertThat(s.next()).isTrue();
+            assertThat(new String(first, StandardCharsets.US_ASCII)).isEqualTo("tenant-long");
+            assertThat(s.length(0)).isEqualTo(2);
+            assertThat(new String(s.buffer(0), 0, s.length(0), StandardCharsets.US_ASCII)).isEqualTo("t2");
+            assertThat(s.bytes(0)).isEqualTo("t2".getBytes(StandardCharsets.US_ASCII));
+            assertThat(s.bytes(2)).containsExactly(3, 4).isNotSameAs(s.bytes(2));
+        }
+    }
+
+    @Test
     void rejectsAResultThatBreaksOffInsideARow() throws Exception {
         byte[] full = row("t1", 7, new byte[] {1, 2}, 1);
         byte[] cut = new byte[full.length - 3];
