@@ -1,7 +1,14 @@
 """Per-event breakdown of the chainer's stream thread from collapsed stacks (state;root;...;leaf count).
 Usage: classify.py FILE.stacks           (wall-clock sampler of the benchmark)
-       classify.py FILE.jfr              (JFR ExecutionSample + NativeMethodSample of StreamThreads, via `jfr print --json`)"""
+       classify.py FILE.jfr              (JFR ExecutionSample + NativeMethodSample of StreamThreads, via `jfr print --json`)
+       classify.py --thread p0-ci100 FILE.jfr   (only stream threads whose name holds that text: the benchmark's
+                                                 measured drain, without its warm-up drain "warmup")"""
 import collections, json, subprocess, sys
+
+THREAD = None
+if len(sys.argv) > 2 and sys.argv[1] == '--thread':
+    THREAD = sys.argv[2]
+    del sys.argv[1:3]
 
 RULES = [  # (category, predicate on the joined stack) in priority order
     ('dedup negative filter (EventIdFilter: lookup, add, start-up scan)', lambda s: 'EventIdFilter.' in s or 'DedupBloom.' in s),
@@ -58,7 +65,7 @@ def load_jfr(path):
     out = []
     for e in json.loads(js)['recording']['events']:
         t = (e['values'].get('sampledThread') or {}).get('javaName') or ''
-        if '-StreamThread-' not in t or t.startswith('kafka-'):
+        if '-StreamThread-' not in t or t.startswith('kafka-') or (THREAD and THREAD not in t):
             continue
         fr = e['values']['stackTrace']['frames']
         st = [f"{f['method']['type']['name'].replace('/', '.')}.{f['method']['name']}" for f in reversed(fr)]
