@@ -75,9 +75,9 @@ public final class ChainedEventWire {
     /** The values of one ChainedEvent, in schema order; the byte arrays are read, never kept or changed. */
     @SuppressWarnings("checkstyle:ParameterNumber")
     public record Values(String tenant, String agentId, long seq, byte[] prevHash, byte[] hash, int schemaId,
-                         byte[] schemaFingerprint, String eventId, String eventType, String agentVersion, Instant occurredAt,
-                         long chainedAtMicros, byte[] eventBytes, String sourceTopic, int sourcePartition,
-                         long sourceOffset, int entryVersion) {
+                         byte[] schemaFingerprint, String eventId, String eventType, String agentVersion,
+                         Instant occurredAt, long chainedAtMicros, byte[] eventBytes, String sourceTopic,
+                         int sourcePartition, long sourceOffset, int entryVersion) {
     }
 
     /** The wire-format record of {@code v}: magic byte, schema id, then the Avro body. */
