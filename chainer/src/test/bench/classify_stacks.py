@@ -73,6 +73,8 @@ def load_jfr(path):
     return out
 
 path = sys.argv[1]
+if THREAD and not path.endswith('.jfr'):
+    sys.exit(f"--thread needs a .jfr file: the sampler's stacks in {path} carry no thread names")
 stacks = load_jfr(path) if path.endswith('.jfr') else load_collapsed(path)
 by, total = classify(stacks)
 states = collections.Counter()
